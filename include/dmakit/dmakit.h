@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: MIT */
+/* dmakit: everything a user of the library includes. */
+#ifndef DMAKIT_DMAKIT_H
+#define DMAKIT_DMAKIT_H
+
+#include <dmakit/dma.h>
+#include <dmakit/platform.h>
+#include <dmakit/system.h>
+#include <dmakit/xen.h>
+#include <dmakit/host.h>
+
+#endif /* DMAKIT_DMAKIT_H */

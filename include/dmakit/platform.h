@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmakit: what a platform provides to the DMA layer.
+ *
+ * The library needs a few things from the world: guest pages, cache
+ * maintenance, a non-cacheable view of memory, hypercalls and IOMMU page
+ * tables.  A platform (the simulator in sim/, the host platform in
+ * host.h, or a real kernel) fills struct dmk_platform; the library
+ * reaches the world only through it.  This is NetBSD's split between
+ * bus_dma(9) as drivers see it and the machine-dependent back end.
+ *
+ * Addresses here are guest-physical (dmk_phys_t) unless named otherwise.
+ * Pages are 4 KiB (DMK_PAGE_SIZE), the Xen page size on every arch.
+ */
+#ifndef DMAKIT_PLATFORM_H
+#define DMAKIT_PLATFORM_H
+
+#include <dmakit/dma.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DMK_PAGE_SHIFT 12
+#define DMK_PAGE_SIZE (1UL << DMK_PAGE_SHIFT)
+#define DMK_CACHE_LINE 64
+
+enum dmk_arch {
+	DMK_ARCH_HOST = 0, /* plain host memory, coherent, no hypervisor */
+	DMK_ARCH_X86_64,
+	DMK_ARCH_ARM32,
+	DMK_ARCH_ARM64,
+};
+
+enum dmk_cache_op {
+	DMK_CACHE_CLEAN, /* write dirty lines back to DRAM (dcache_clean_poc) */
+	DMK_CACHE_INVAL, /* drop lines, dirty data lost (dcache_inval_poc) */
+	DMK_CACHE_CLEAN_INVAL,
+};
+
+enum dmk_log_level { DMK_LOG_ERR, DMK_LOG_WARN, DMK_LOG_INFO };
+
+/* IOMMU mapping permissions. */
+#define DMK_IOMMU_READ (1 << 0)
+#define DMK_IOMMU_WRITE (1 << 1)
+
+struct dmk_platform_ops {
+	/*
+	 * 2^order guest-physically contiguous pages whose last byte is at or
+	 * below limit (a GFP_DMA32-like constraint; ~0 for any).  Returns the
+	 * cacheable linear-map address and stores the guest-physical one, or
+	 * returns NULL.  Contents are undefined.
+	 */
+	void *(*alloc_pages)(void *ctx, unsigned int order, dmk_phys_t limit,
+			     dmk_phys_t *phys);
+	void (*free_pages)(void *ctx, dmk_phys_t phys, unsigned int order);
+
+	/* Cache maintenance to the point of coherency, by guest-physical range.
+	 * NULL on a platform whose CPU caches every device snoops. */
+	void (*cache_maint)(void *ctx, dmk_phys_t phys, size_t size,
+			    enum dmk_cache_op op);
+
+	/* A non-cacheable view of [phys, phys + size) (page aligned): what the
+	 * ARM allocators hand out for a non-coherent device.  NULL if the
+	 * platform cannot (then non-coherent devices cannot get coherent
+	 * memory). */
+	void *(*map_uncached)(void *ctx, dmk_phys_t phys, size_t size);
+	void (*unmap_uncached)(void *ctx, void *va, size_t size);
+
+	/*
+	 * One entry for every hypercall, with Xen's numbers
+	 * (__HYPERVISOR_memory_op, ...) and argument structures from Xen's
+	 * public headers.  Returns what Xen returns.  NULL when not on Xen.
+	 */
+	long (*hypercall)(void *ctx, unsigned int op, unsigned long a1,
+			  unsigned long a2, unsigned long a3);
+
+	/* IOMMU page tables of the domain that handle names (see iommu.c). */
+	int (*iommu_map)(void *ctx, void *iommu, uint64_t iova,
+			 dmk_phys_t phys, size_t size, int prot);
+	void (*iommu_unmap)(void *ctx, void *iommu, uint64_t iova, size_t size);
+
+	/* Which CPU runs this (for swiotlb areas); NULL means 0. */
+	unsigned int (*cpu_id)(void *ctx);
+	/* Monotonic nanoseconds, for rate-limited warnings; NULL means none. */
+	uint64_t (*now_ns)(void *ctx);
+	/* One line of kernel log, without a newline. */
+	void (*log)(void *ctx, enum dmk_log_level level, const char *msg);
+};
+
+struct dmk_platform {
+	const struct dmk_platform_ops *ops;
+	void *ctx;
+	enum dmk_arch arch;
+	unsigned int nr_cpus;
+
+	/* The linear map: the CPU address of guest-physical p is
+	 * linear_base + p, for every page of RAM the guest has. */
+	uint8_t *linear_base;
+	dmk_phys_t ram_start, ram_end; /* guest-physical span of RAM */
+
+	/*
+	 * Xen.  xen is set when a hypervisor is below; the rest is what a
+	 * guest learns at boot (XENVER_get_features tells the same).
+	 * xen_pv_p2m is x86 PV's start_info mfn_list: the guest's own p2m.
+	 */
+	bool xen;
+	bool xen_pv;
+	bool xen_initial_domain;
+	uint16_t domid;
+	const uint64_t *xen_pv_p2m;
+	uint64_t xen_pv_nr_pages;
+};
+
+static inline void *dmk_phys_to_virt(const struct dmk_platform *p,
+				     dmk_phys_t phys)
+{
+	return p->linear_base + phys;
+}
+
+static inline dmk_phys_t dmk_virt_to_phys(const struct dmk_platform *p,
+					  const void *va)
+{
+	return (dmk_phys_t)((const uint8_t *)va - p->linear_base);
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMAKIT_PLATFORM_H */

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmakit: the Xen layer (swiotlb-xen, contiguous regions, grants).
+ *
+ * Names follow Linux so a reader of the 2013 thread finds their way:
+ * xen_alloc_coherent_pages is dmk_xen_alloc_coherent_pages, pfn_to_bfn
+ * is dmk_xen_pfn_to_bfn, and so on.  A "bfn" is a bus frame: the
+ * machine frame a device sees (before the device's dma-ranges offset).
+ */
+#ifndef DMAKIT_XEN_H
+#define DMAKIT_XEN_H
+
+#include <dmakit/system.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DMK_INVALID_BFN (~0ULL)
+
+/* The ops swiotlb-xen installs on each device. */
+extern const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops;
+
+/* Guest frame to bus frame as this guest knows it; DMK_INVALID_BFN when
+ * the guest cannot know (a non-1:1 ARM guest's ordinary RAM). */
+uint64_t dmk_xen_pfn_to_bfn(struct dmk_system *sys, uint64_t pfn);
+uint64_t dmk_xen_bfn_to_pfn(struct dmk_system *sys, uint64_t bfn);
+
+/*
+ * Make [pstart, pstart + 2^order pages) machine-contiguous below
+ * 2^address_bits (XENMEM_exchange, order <= 9) and return its bus address
+ * in *dma_handle.  Identity on a 1:1 ARM dom0.  On failure the old frames
+ * are back in place and -DMK_E* is returned.
+ */
+int dmk_xen_create_contiguous_region(struct dmk_system *sys,
+				     dmk_phys_t pstart, unsigned int order,
+				     unsigned int address_bits,
+				     dmk_addr_t *dma_handle);
+void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
+				       dmk_phys_t pstart, unsigned int order);
+
+/* The per-architecture hooks of the thread (arch-*.c). */
+void *dmk_xen_alloc_coherent_pages(struct dmk_device *dev, size_t size,
+				   dmk_addr_t *dma_handle,
+				   unsigned long attrs);
+void dmk_xen_free_coherent_pages(struct dmk_device *dev, size_t size,
+				 void *cpu_addr, dmk_addr_t dma_handle,
+				 unsigned long attrs);
+
+/* ---- Grants (front end grants, back end maps) ---- */
+
+/* Grant domain 'to' access to the page at phys; returns ref >= 0. */
+int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to,
+			 dmk_phys_t phys, bool readonly);
+/* Revoke; -DMK_EIO while the peer still maps it. */
+int dmk_xen_end_access(struct dmk_system *sys, int ref);
+
+struct dmk_xen_foreign_page {
+	dmk_phys_t phys; /* where the page appears in this guest */
+	void *va; /* its linear-map address */
+	uint64_t bfn; /* the machine frame behind it */
+	uint32_t handle; /* grant handle, for unmap */
+};
+
+/* Map (domid, ref) into this guest: a ballooned frame gets the foreign
+ * page and pfn_to_bfn learns it.  Returns 0 or -DMK_E*. */
+int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
+			bool readonly, struct dmk_xen_foreign_page *out);
+int dmk_xen_unmap_foreign(struct dmk_system *sys,
+			  struct dmk_xen_foreign_page *page);
+
+struct dmk_xen_stats {
+	uint64_t pages_exchanged; /* frames moved by XENMEM_exchange */
+	uint64_t contig_regions; /* live contiguous regions */
+	uint64_t foreign_maps; /* live foreign mappings */
+	uint64_t cache_flush_calls; /* GNTTABOP_cache_flush issued */
+	uint64_t bounced; /* maps swiotlb-xen bounced */
+};
+
+int dmk_xen_stats(struct dmk_system *sys, struct dmk_xen_stats *st);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMAKIT_XEN_H */

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated platform: machine RAM, CPU caches, domains with their
+ * p2m, a Xen hypervisor on Xen's public ABI, an SMMU, DMA-capable
+ * devices, and the dmk_platform that the library runs on.
+ *
+ * It stands on the library's public headers only.  Files:
+ *   machine.c   RAM banks backed by memfds: the C (cache) and D (DRAM)
+ *               images, the S (last filled/cleaned) image, frame owners
+ *   cache.c     the cache model: clean, invalidate, device access
+ *   domain.c    a domain's p2m and its linear map of real host mappings
+ *   pagealloc.c the guest's page allocator (a buddy over guest frames)
+ *   device.c    the DMA engine: reads and writes by bus address, faults
+ *   smmu.c      SMMU streams and page tables
+ *   xen.c       the hypervisor: memory_op, xen_version, PV MMU ops
+ *   grant.c     grant tables: map, unmap, cache_flush
+ *   platform.c  struct dmk_platform over a domain
+ *   platforms.c the built-in platforms by name
+ *   dt.c        platforms from device trees (libfdt)
+ */
+#ifndef DMAKIT_SIM_H
+#define DMAKIT_SIM_H
+
+#include <dmakit/dmakit.h>
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define SIM_PAGE_SHIFT 12
+#define SIM_PAGE_SIZE 4096UL
+#define SIM_LINE 64
+#define SIM_MAX_BANKS 8
+#define SIM_INVALID_MFN (~0ULL)
+#define SIM_DOMID_FREE 0x7FF0 /* DOMID_FREE-like owner of a free frame */
+#define SIM_DOMID_XEN 0x7FF2 /* frames the hypervisor keeps */
+
+/* ---- machine.c ---- */
+
+struct sim_bank {
+	uint64_t base; /* machine address, page aligned */
+	uint64_t size;
+};
+
+struct sim_machine {
+	struct sim_bank banks[SIM_MAX_BANKS];
+	unsigned int nbanks;
+	uint64_t nr_frames; /* frames in all banks */
+	int fd_c; /* memfd: the C image, what cacheable mappings see */
+	int fd_d; /* memfd: the D image, DRAM */
+	uint8_t *c; /* whole C image, indexed by frame index */
+	uint8_t *d; /* whole D image */
+	uint8_t *s; /* S image: each line as last filled or cleaned */
+	uint16_t *owner; /* owning domid per frame index */
+	bool adversarial; /* evict dirty lines over device writes */
+	uint64_t rng; /* xorshift state for adversarial choices */
+	/* counters */
+	atomic_uint_fast64_t clean_lines, inval_lines, evictions;
+};
+
+int sim_machine_create(struct sim_machine **out, const struct sim_bank *banks,
+		       unsigned int nbanks, uint64_t seed);
+void sim_machine_destroy(struct sim_machine *m);
+/* Frame index in the images of a machine frame, or -1 if not RAM. */
+int64_t sim_mfn_index(const struct sim_machine *m, uint64_t mfn);
+uint64_t sim_index_mfn(const struct sim_machine *m, uint64_t idx);
+bool sim_ma_is_ram(const struct sim_machine *m, uint64_t ma, size_t len);
+
+/* ---- cache.c: every address here is a machine address ---- */
+
+void sim_cache_clean(struct sim_machine *m, uint64_t ma, size_t len);
+void sim_cache_inval(struct sim_machine *m, uint64_t ma, size_t len);
+void sim_cache_clean_inval(struct sim_machine *m, uint64_t ma, size_t len);
+/* A device access within one page of RAM.  A coherent device reads C and
+ * writes C, D and S; a non-coherent one reads and writes D (and in
+ * adversarial mode a dirty line it wrote under may be evicted over it). */
+void sim_mem_dev_read(struct sim_machine *m, uint64_t ma, void *buf,
+		      size_t len, bool coherent);
+void sim_mem_dev_write(struct sim_machine *m, uint64_t ma, const void *buf,
+		       size_t len, bool coherent);
+/* The hypervisor's view (copying, scrubbing): write C, D and S alike. */
+void sim_mem_fill(struct sim_machine *m, uint64_t ma, int byte, size_t len);
+void sim_mem_copy_frame(struct sim_machine *m, uint64_t dst_mfn,
+			uint64_t src_mfn);
+
+/* ---- domain.c ---- */
+
+/* p2m entry types (stage-2 / PV p2m). */
+enum sim_p2m_type {
+	SIM_P2M_INVALID = 0, /* hole, ballooned out */
+	SIM_P2M_RAM, /* the domain's own RAM */
+	SIM_P2M_FOREIGN_RW, /* a grant mapping */
+	SIM_P2M_FOREIGN_RO,
+};
+
+struct sim_p2m_entry {
+	uint64_t mfn;
+	uint8_t type; /* enum sim_p2m_type */
+	bool pinned; /* exchanged-and-pinned: never relocated */
+};
+
+struct sim_grant_table; /* grant.c */
+
+struct sim_domain {
+	uint16_t domid;
+	bool pv; /* x86 PV: the guest keeps its own p2m */
+	bool direct_mapped; /* ARM 1:1: gfn == mfn for own RAM */
+	bool privileged; /* dom0 */
+	unsigned int max_order; /* XENMEM_exchange extent order limit */
+	struct sim_machine *m;
+	struct sim_xen *xen; /* NULL natively */
+	uint64_t gfn_base, nr_gfns; /* guest-physical span [base, base+nr) */
+	/* Sparse two-level p2m (chunks allocated on first use), so domains
+	 * whose banks lie far apart cost nothing for the hole. */
+	struct sim_p2m_entry **p2m_chunks;
+	uint64_t p2m_nr_chunks;
+	uint8_t *linear; /* host range: linear + gfn*4096 is the guest page */
+	size_t linear_len;
+	uint64_t nr_pages; /* populated own-RAM pages */
+	struct sim_pagealloc *alloc; /* the guest OS's page allocator */
+	struct sim_grant_table *grants;
+	uint64_t *pv_p2m; /* PV: the start_info mfn_list handed to the guest */
+	uint64_t host_mappings; /* mmap calls alive in the linear map */
+};
+
+/*
+ * Give a domain 'pages' frames of its owner's RAM at guest frames
+ * [gfn_base, gfn_base + pages): 1:1 when direct_mapped, else in random
+ * runs of 1..max_run frames (seeded) so guest-contiguous is not
+ * machine-contiguous.  Maps them into a fresh linear map.
+ */
+int sim_domain_create(struct sim_domain **out, struct sim_machine *m,
+		      uint16_t domid, uint64_t gfn_base, uint64_t pages,
+		      bool direct_mapped, unsigned int max_run, uint64_t seed);
+void sim_domain_destroy(struct sim_domain *d);
+/* Point gfn at mfn (type) in the p2m and remap the linear map page;
+ * mfn SIM_INVALID_MFN makes a hole (PROT_NONE). */
+int sim_domain_set_p2m(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
+		       enum sim_p2m_type type);
+/* gfn -> mfn through the p2m, SIM_INVALID_MFN for a hole. */
+uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
+			       enum sim_p2m_type *type);
+/* A non-cacheable alias: D pages of the frames behind [gpa, gpa+len). */
+void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa,
+			      size_t len);
+void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
+
+/* ---- pagealloc.c: a buddy allocator over a domain's guest frames ---- */
+
+struct sim_pagealloc;
+int sim_pagealloc_create(struct sim_pagealloc **out, uint64_t gfn_base,
+			 uint64_t nr);
+void sim_pagealloc_destroy(struct sim_pagealloc *pa);
+/* Hand [gfn, gfn + n) to the allocator (RAM not reserved). */
+void sim_pagealloc_add(struct sim_pagealloc *pa, uint64_t gfn, uint64_t n);
+/* 2^order frames, last frame <= limit_gfn; returns first gfn or ~0. */
+uint64_t sim_pagealloc_alloc(struct sim_pagealloc *pa, unsigned int order,
+			     uint64_t limit_gfn);
+void sim_pagealloc_free(struct sim_pagealloc *pa, uint64_t gfn,
+			unsigned int order);
+uint64_t sim_pagealloc_free_pages(const struct sim_pagealloc *pa);
+
+/* ---- smmu.c ---- */
+
+struct sim_smmu;
+struct sim_smmu_stream; /* one per master (stream ID) */
+
+int sim_smmu_create(struct sim_smmu **out, const char *name);
+void sim_smmu_destroy(struct sim_smmu *s);
+/* A stream whose output addresses are IPAs of 'dom' (Xen: the SMMU shares
+ * the domain's stage-2) or, with dom NULL, machine addresses translated
+ * by the stream's own page table (native IOMMU DMA). */
+struct sim_smmu_stream *sim_smmu_add_stream(struct sim_smmu *s, uint32_t sid,
+					    struct sim_domain *dom,
+					    bool bypass_table);
+int sim_smmu_map(struct sim_smmu_stream *st, uint64_t iova, uint64_t out,
+		 size_t size, int prot);
+void sim_smmu_unmap(struct sim_smmu_stream *st, uint64_t iova, size_t size);
+/* iova -> output address (then stage-2 if the stream has a domain);
+ * returns false and counts a fault on a miss or a permission error. */
+bool sim_smmu_translate(struct sim_smmu_stream *st, uint64_t iova,
+			bool write, uint64_t *ma);
+uint64_t sim_smmu_faults(const struct sim_smmu_stream *st);
+
+/* ---- device.c: the DMA engine ---- */
+
+enum sim_fault_kind {
+	SIM_FAULT_REACH, /* bus address beyond the device's reach */
+	SIM_FAULT_NOT_RAM, /* no RAM there */
+	SIM_FAULT_IOMMU, /* SMMU translation or permission fault */
+	SIM_FAULT_NOT_OWNED, /* a frame the domain neither owns nor was granted */
+	SIM_FAULT_READ_ONLY, /* a write to a read-only grant */
+	SIM_FAULT_NR
+};
+
+struct sim_device {
+	char name[96];
+	bool coherent;
+	unsigned int reach_bits; /* highest bus address 2^reach_bits - 1 */
+	uint64_t bus_offset; /* bus = machine address + bus_offset */
+	uint64_t bus_limit; /* highest bus address (dma-ranges); 0 = reach */
+	struct sim_machine *m;
+	struct sim_domain *dom; /* whose memory it may touch; NULL natively */
+	struct sim_smmu_stream *smmu; /* NULL: no IOMMU */
+	/* Under a hypervisor: may this device touch machine frame mfn?
+	 * (own RAM of dom, or granted to it); NULL: any RAM. */
+	bool (*may_access)(void *ctx, uint64_t mfn, bool write);
+	void *may_access_ctx;
+	atomic_uint_fast64_t faults[SIM_FAULT_NR];
+	atomic_uint_fast64_t bytes_read, bytes_written;
+	char last_fault[160];
+};
+
+void sim_device_init(struct sim_device *sd, struct sim_machine *m,
+		     const char *name, bool coherent, unsigned int reach_bits,
+		     uint64_t bus_offset);
+/* Read or write len bytes at bus address bus, page by page.  Returns 0,
+ * or -1 after recording a fault (no byte moves on a faulting page). */
+int sim_dev_dma_read(struct sim_device *sd, dmk_addr_t bus, void *buf,
+		     size_t len);
+int sim_dev_dma_write(struct sim_device *sd, dmk_addr_t bus, const void *buf,
+		      size_t len);
+uint64_t sim_device_faults(const struct sim_device *sd);
+
+/* ---- xen.c / grant.c: the hypervisor ---- */
+
+enum sim_xen_arch { SIM_XEN_ARM, SIM_XEN_X86 };
+
+/* Every hypercall counted by name ("memory_op:exchange", ...). */
+#define SIM_XEN_MAX_COUNTERS 32
+struct sim_xen_counter {
+	const char *name;
+	atomic_uint_fast64_t n;
+};
+
+struct sim_xen {
+	enum sim_xen_arch arch;
+	struct sim_machine *m;
+	struct sim_domain *domains[16];
+	unsigned int nr_domains;
+	bool exchange_and_pin; /* dmakit extension: the 2013 series' op */
+	bool relocation; /* fault injection: move unpinned pages */
+	unsigned int relocation_rate; /* one relocation per N hypercalls */
+	uint64_t rng;
+	uint64_t pages_exchanged, pages_relocated;
+	struct sim_xen_counter counters[SIM_XEN_MAX_COUNTERS];
+	unsigned int nr_counters;
+	void *lock; /* the hypervisor's big lock (pthread_mutex_t) */
+};
+
+int sim_xen_create(struct sim_xen **out, struct sim_machine *m,
+		   enum sim_xen_arch arch, uint64_t seed);
+void sim_xen_destroy(struct sim_xen *x);
+/* Register a domain (after sim_domain_create); it gets a grant table. */
+int sim_xen_add_domain(struct sim_xen *x, struct sim_domain *d,
+		       bool privileged);
+struct sim_domain *sim_xen_domain(struct sim_xen *x, uint16_t domid);
+/* The hypercall entry: Xen's numbers and argument structures. */
+long sim_xen_hypercall(struct sim_xen *x, struct sim_domain *caller,
+		       unsigned int op, unsigned long a1, unsigned long a2,
+		       unsigned long a3);
+/* Move some unpinned own-RAM page of a domain (relocation on). */
+void sim_xen_maybe_relocate(struct sim_xen *x);
+/* Is mfn accessible to devices of domain d (own, or granted to it)? */
+bool sim_xen_dev_may_access(struct sim_xen *x, struct sim_domain *d,
+			    uint64_t mfn, bool write);
+void sim_xen_count(struct sim_xen *x, const char *name);
+
+/* The grant table a domain writes its grant_entry_v1_t into. */
+void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr);
+
+/* ---- platform.c: the dmk_platform of a domain ---- */
+
+struct sim_platform_dom {
+	struct dmk_platform plat;
+	struct sim_domain *dom;
+	enum dmk_arch arch;
+	FILE *log; /* kernel log lines go here (NULL: kept in memory) */
+	char last_log[256];
+	atomic_uint_fast64_t warnings;
+};
+
+void sim_platform_dom_init(struct sim_platform_dom *pd, struct sim_domain *d,
+			   enum dmk_arch arch, unsigned int nr_cpus);
+#endif /* DMAKIT_SIM_H */

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A whole simulated world: a description (what firmware would tell: RAM
+ * banks, devices, IOMMUs, hypervisor) and the built thing (machine,
+ * hypervisor, guests with their dmk_system, devices).
+ *
+ * Built-in platforms (platforms.c) and device trees (dt.c) both produce
+ * a struct sim_world_desc; world.c builds any description.  The DT
+ * loader is thus pure parsing, with no side effects, and easy to fuzz.
+ */
+#ifndef DMAKIT_SIM_WORLD_H
+#define DMAKIT_SIM_WORLD_H
+
+#include "sim.h"
+
+#define SIM_DESC_MAX_DEVS 64
+#define SIM_DESC_MAX_SMMUS 8
+#define SIM_DESC_MAX_POOLS 16
+
+enum sim_hyp {
+	SIM_HYP_NONE, /* native: the OS owns the machine */
+	SIM_HYP_XEN_ARM_1TO1, /* Xen on ARM, dom0 direct-mapped (Xen >= 4.4) */
+	SIM_HYP_XEN_ARM, /* Xen on ARM, dom0 not 1:1 (the 2013 situation) */
+	SIM_HYP_XEN_X86_PV, /* x86 PV dom0 */
+};
+
+/* A reserved-memory region a device may be bound to. */
+struct sim_desc_pool {
+	char name[64];
+	uint64_t base, size;
+	bool restricted; /* restricted-dma-pool; else shared-dma-pool */
+	bool no_map;
+};
+
+struct sim_desc_smmu {
+	char name[96]; /* node path */
+	bool coherent;
+};
+
+struct sim_desc_device {
+	char path[128]; /* DT node path, or a built-in name */
+	char compatible[64];
+	bool coherent;
+	unsigned int reach_bits; /* the device's own addressing (mask) */
+	uint64_t bus_offset; /* bus = cpu address + bus_offset */
+	uint64_t dma_limit; /* highest CPU address reachable (dma-ranges), ~0 */
+	int smmu; /* index into smmus, -1 for none */
+	uint32_t stream_id;
+	int pool; /* index into pools (memory-region), -1 for none */
+	bool own_ops; /* its driver installs its own dma_ops (set_dma_ops) */
+	unsigned int guest; /* 0: dom0 or the native OS, 1: the domU */
+};
+
+struct sim_world_desc {
+	char name[64];
+	enum dmk_arch arch;
+	enum sim_hyp hyp;
+	struct sim_bank banks[SIM_MAX_BANKS];
+	unsigned int nbanks;
+	uint64_t dom0_pages; /* Xen: dom0's RAM in pages (0: half the RAM) */
+	uint64_t domu_pages; /* Xen: a domU's pages (0: no domU) */
+	bool domu_passthrough; /* a device is assigned to the domU */
+	uint64_t grant_table_base, grant_table_size; /* /hypervisor reg[0] */
+	struct sim_desc_device devs[SIM_DESC_MAX_DEVS];
+	unsigned int nr_devs;
+	struct sim_desc_smmu smmus[SIM_DESC_MAX_SMMUS];
+	unsigned int nr_smmus;
+	struct sim_desc_pool pools[SIM_DESC_MAX_POOLS];
+	unsigned int nr_pools;
+	char chosen_bootargs[256];
+};
+
+struct sim_world_options {
+	uint64_t seed;
+	bool adversarial; /* adversarial cache mode */
+	bool relocation; /* the hypervisor relocates unpinned pages */
+	struct dmk_system_config cfg; /* for every guest's dmk_system */
+	FILE *log; /* guests' kernel log lines (NULL: discarded) */
+};
+
+void sim_world_options_default(struct sim_world_options *o);
+
+struct sim_world_device {
+	struct dmk_device dev; /* the library's view */
+	struct sim_device sd; /* the DMA engine */
+	const struct sim_desc_device *desc;
+	struct sim_world_guest *guest;
+};
+
+struct sim_world_guest {
+	struct sim_domain *dom;
+	struct sim_platform_dom pd;
+	struct dmk_system *sys;
+};
+
+struct sim_world {
+	struct sim_world_desc desc;
+	struct sim_world_options opts;
+	struct sim_machine *m;
+	struct sim_xen *xen; /* NULL natively */
+	struct sim_world_guest guests[2];
+	unsigned int nr_guests;
+	struct sim_smmu *smmus[SIM_DESC_MAX_SMMUS];
+	struct dmk_swiotlb *pools[SIM_DESC_MAX_POOLS];
+	struct sim_world_device *devs;
+	unsigned int nr_devs;
+};
+
+/* Returns 0, or -1 with a one-line reason in err. */
+int sim_world_build(const struct sim_world_desc *desc,
+		    const struct sim_world_options *opts,
+		    struct sim_world **out, char *err, size_t errlen);
+void sim_world_destroy(struct sim_world *w);
+
+/* platforms.c: the built-in platforms. */
+int sim_platform_desc(const char *name, struct sim_world_desc *desc,
+		      char *err, size_t errlen);
+/* NULL-terminated list of names, and a one-line summary of each. */
+const char *const *sim_platform_names(void);
+const char *sim_platform_summary(const char *name);
+
+/* dt.c: a description from a flattened device tree.  mem_override
+ * (size, base) replaces /memory when size != 0.  Returns 0, or -1 with
+ * one line in err (malformed or hostile blobs included). */
+struct sim_dt_options {
+	uint64_t mem_size, mem_base; /* --mem SIZE[@BASE] */
+	bool force_xen_dom0; /* behave as if a /hypervisor node were there */
+};
+int sim_dt_load(const void *blob, size_t len, const struct sim_dt_options *o,
+		struct sim_world_desc *desc, char *err, size_t errlen);
+int sim_dt_load_file(const char *path, const struct sim_dt_options *o,
+		     struct sim_world_desc *desc, char *err, size_t errlen);
+
+#endif /* DMAKIT_SIM_WORLD_H */
