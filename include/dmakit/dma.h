@@ -133,6 +133,13 @@ struct dmk_device {
 	uint64_t seg_boundary_mask; /* a mapping never crosses such a line */
 	uint32_t max_seg_size;
 	bool coherent; /* snoops CPU caches (dma-coherent) */
+	/*
+	 * The hypervisor's IOMMU translates this device with the guest's own
+	 * stage-2 (Xen programs the SMMU with the domain's p2m): its bus
+	 * addresses are guest-physical, so it needs neither bounce nor
+	 * exchange, and the Xen layer leaves it on its native ops.
+	 */
+	bool stage2_iommu;
 
 	/*
 	 * dma_ops is what dmk_get_dma_ops() returns when set (set_dma_ops).
