@@ -66,6 +66,21 @@ void sim_machine_destroy(struct sim_machine *m);
 int64_t sim_mfn_index(const struct sim_machine *m, uint64_t mfn);
 uint64_t sim_index_mfn(const struct sim_machine *m, uint64_t idx);
 bool sim_ma_is_ram(const struct sim_machine *m, uint64_t ma, size_t len);
+/*
+ * The hypervisor's frame allocator (thread-safe).  alloc_extent: 2^order
+ * free frames, machine-contiguous, aligned to their size, every frame
+ * below max_mfn (0: no limit), now owned by domid; returns the first mfn
+ * or SIM_INVALID_MFN.
+ */
+uint64_t sim_machine_alloc_extent(struct sim_machine *m, unsigned int order,
+				  uint64_t max_mfn, uint16_t domid);
+void sim_machine_free_frame(struct sim_machine *m, uint64_t mfn);
+uint64_t sim_machine_free_frames(const struct sim_machine *m);
+/* Take one given free frame for domid; false if not RAM or not free. */
+bool sim_machine_claim_frame(struct sim_machine *m, uint64_t mfn,
+			     uint16_t domid);
+/* Free every frame domid owns; returns how many. */
+uint64_t sim_machine_release_owned(struct sim_machine *m, uint16_t domid);
 
 /* ---- cache.c: every address here is a machine address ---- */
 
@@ -145,6 +160,15 @@ uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
 void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa,
 			      size_t len);
 void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
+/* x86 PV: set d->pv and build d->pv_p2m (indexed by pfn from 0, entries
+ * SIM_INVALID_MFN for holes) from the p2m.  Returns 0 or -ENOMEM. */
+int sim_domain_make_pv(struct sim_domain *d);
+/* p2m_chunks[gfn / SIM_P2M_CHUNK][gfn % SIM_P2M_CHUNK], gfn counted from 0. */
+#define SIM_P2M_CHUNK 512
+/* Mark an own-RAM gfn pinned (never relocated) or not; -EINVAL if the gfn
+ * is a hole or out of the domain's span. */
+int sim_domain_set_pinned(struct sim_domain *d, uint64_t gfn, bool pinned);
+bool sim_domain_is_pinned(const struct sim_domain *d, uint64_t gfn);
 
 /* ---- pagealloc.c: a buddy allocator over a domain's guest frames ---- */
 
@@ -160,6 +184,9 @@ uint64_t sim_pagealloc_alloc(struct sim_pagealloc *pa, unsigned int order,
 void sim_pagealloc_free(struct sim_pagealloc *pa, uint64_t gfn,
 			unsigned int order);
 uint64_t sim_pagealloc_free_pages(const struct sim_pagealloc *pa);
+/* Take the free frames of [gfn, gfn + n) out of the allocator for good
+ * (reserved-memory regions); frames that are not free are left alone. */
+void sim_pagealloc_reserve(struct sim_pagealloc *pa, uint64_t gfn, uint64_t n);
 
 /* ---- smmu.c ---- */
 
@@ -182,6 +209,9 @@ void sim_smmu_unmap(struct sim_smmu_stream *st, uint64_t iova, size_t size);
 bool sim_smmu_translate(struct sim_smmu_stream *st, uint64_t iova,
 			bool write, uint64_t *ma);
 uint64_t sim_smmu_faults(const struct sim_smmu_stream *st);
+/* The domain whose stage-2 follows the stream's table (NULL: the table's
+ * output is a machine address). */
+struct sim_domain *sim_smmu_stream_domain(const struct sim_smmu_stream *st);
 
 /* ---- device.c: the DMA engine ---- */
 
@@ -281,6 +311,8 @@ struct sim_platform_dom {
 	atomic_uint_fast64_t warnings;
 };
 
+/* Fills every field (log = NULL: set pd->log afterwards).  ram_end is
+ * exclusive: the span is [ram_start, ram_end). */
 void sim_platform_dom_init(struct sim_platform_dom *pd, struct sim_domain *d,
 			   enum dmk_arch arch, unsigned int nr_cpus);
 #endif /* DMAKIT_SIM_H */
