@@ -68,6 +68,9 @@ struct sim_world_desc {
 	struct sim_desc_pool pools[SIM_DESC_MAX_POOLS];
 	unsigned int nr_pools;
 	char chosen_bootargs[256];
+	/* dt.c: what the loader simplified or left out (more masters or
+	 * pools than fit, ...), "" when nothing; tools print it. */
+	char notes[192];
 };
 
 struct sim_world_options {

@@ -1,1 +1,339 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * dmakit inspect FILE.dtb [--json] [--mem SIZE[@BASE]] [--dom0]
+ *
+ * What dmakit reads from a device tree and decides for each DMA master:
+ * the platform (RAM, Xen or not, IOMMUs, reserved pools) and one row per
+ * master with its coherence, bus offset, reach, IOMMU, pool and the
+ * chain of dma_map_ops it would get.
+ *
+ * The chain is derived from the description by the same rules the
+ * library applies in dmk_device_setup_dma() (inspect_ops_chain below),
+ * so inspecting a tree never has to back gigabytes of simulated RAM.
+ */
+#include "commands.h"
+
+#include "world.h"
+
+#include <jansson.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char inspect_usage[] =
+	"usage: dmakit inspect FILE.dtb [--json] [--mem SIZE[@BASE]] [--dom0]\n"
+	"\n"
+	"  --json              one JSON object instead of the table\n"
+	"  --mem SIZE[@BASE]   RAM instead of /memory (needed when the tree\n"
+	"                      leaves the size to firmware, as the RPi 4's)\n"
+	"  --dom0              as if a Xen /hypervisor node were present\n";
+
+struct inspect_args {
+	const char *file;
+	bool json;
+	struct sim_dt_options dt;
+};
+
+static int parse_mem(const char *arg, struct sim_dt_options *o)
+{
+	char size[64];
+	const char *at = strchr(arg, '@');
+	unsigned long long v;
+	size_t n = at ? (size_t)(at - arg) : strlen(arg);
+
+	if (n == 0 || n >= sizeof(size))
+		return -1;
+	memcpy(size, arg, n);
+	size[n] = '\0';
+	if (dmk_parse_size(size, &v) || !v)
+		return -1;
+	o->mem_size = v;
+	if (at) {
+		if (dmk_parse_u64(at + 1, &v))
+			return -1;
+		o->mem_base = v;
+	}
+	return 0;
+}
+
+/* 0 to go on, or the exit code (help, usage errors). */
+static int parse_args(int argc, char **argv, struct inspect_args *a)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			fputs(inspect_usage, stdout);
+			return -DMK_EXIT_OK - 1;
+		} else if (!strcmp(argv[i], "--json")) {
+			a->json = true;
+		} else if (!strcmp(argv[i], "--dom0")) {
+			a->dt.force_xen_dom0 = true;
+		} else if (!strcmp(argv[i], "--mem")) {
+			if (i + 1 >= argc || parse_mem(argv[++i], &a->dt))
+				return dmk_usage_error(
+					"inspect: --mem wants SIZE[@BASE], "
+					"e.g. 2G or 1G@0x80000000");
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return dmk_usage_error("inspect: unknown option '%s'",
+					       argv[i]);
+		} else if (a->file) {
+			return dmk_usage_error("inspect: one FILE.dtb only");
+		} else {
+			a->file = argv[i];
+		}
+	}
+	if (!a->file)
+		return dmk_usage_error("inspect: which FILE.dtb? "
+				       "(dmakit inspect --help)");
+	return 0;
+}
+
+/*
+ * The ops chain dmakit installs, from the description: an IOMMU of our
+ * own gives the IOMMU ops; under Xen the SMMU is the hypervisor's and
+ * translates with dom0's stage-2, so such a device stays on dma-direct,
+ * while every other one is wrapped by swiotlb-xen.
+ */
+static void inspect_ops_chain(const struct sim_world_desc *desc,
+			      const struct sim_desc_device *d, char *buf,
+			      size_t len)
+{
+	const char *direct =
+		d->coherent ? "direct-coherent" : "direct-noncoherent";
+
+	if (desc->hyp == SIM_HYP_NONE)
+		snprintf(buf, len, "%s", d->smmu >= 0 ? "iommu" : direct);
+	else if (d->smmu >= 0)
+		snprintf(buf, len, "%s", direct);
+	else
+		snprintf(buf, len, "xen-swiotlb>%s", direct);
+}
+
+/* The highest CPU address the device reaches without help: its
+ * dma-ranges limit, and what its mask covers after the bus offset. */
+static uint64_t inspect_reach(const struct sim_desc_device *d)
+{
+	uint64_t mask = DMK_BIT_MASK(d->reach_bits);
+	uint64_t by_mask = mask - d->bus_offset;
+
+	if ((int64_t)d->bus_offset > 0 && d->bus_offset > mask)
+		by_mask = 0;
+	else if ((int64_t)d->bus_offset < 0 && by_mask < mask)
+		by_mask = ~0ULL; /* wrapped: the mask covers everything */
+	return by_mask < d->dma_limit ? by_mask : d->dma_limit;
+}
+
+static const char *hyp_name(enum sim_hyp h)
+{
+	switch (h) {
+	case SIM_HYP_NONE:
+		return "none";
+	case SIM_HYP_XEN_ARM_1TO1:
+		return "xen-arm-dom0-1to1";
+	case SIM_HYP_XEN_ARM:
+		return "xen-arm-dom0";
+	case SIM_HYP_XEN_X86_PV:
+		return "xen-x86-pv";
+	}
+	return "?";
+}
+
+static const char *arch_name(enum dmk_arch a)
+{
+	switch (a) {
+	case DMK_ARCH_ARM64:
+		return "arm64";
+	case DMK_ARCH_ARM32:
+		return "arm32";
+	case DMK_ARCH_X86_64:
+		return "x86_64";
+	case DMK_ARCH_HOST:
+		return "host";
+	}
+	return "?";
+}
+
+/* ---- text ---- */
+
+static void print_platform(const struct sim_world_desc *desc)
+{
+	printf("platform  %s (%s)\n", desc->name, arch_name(desc->arch));
+	for (unsigned int i = 0; i < desc->nbanks; i++)
+		printf("memory    0x%010" PRIx64 "-0x%010" PRIx64 " (%" PRIu64
+		       " MiB)\n",
+		       desc->banks[i].base,
+		       desc->banks[i].base + desc->banks[i].size - 1,
+		       desc->banks[i].size >> 20);
+	if (desc->hyp == SIM_HYP_NONE)
+		printf("xen       no (native)\n");
+	else
+		printf("xen       dom0, %s; grant table 0x%" PRIx64
+		       " +0x%" PRIx64 "\n",
+		       hyp_name(desc->hyp), desc->grant_table_base,
+		       desc->grant_table_size);
+	for (unsigned int i = 0; i < desc->nr_smmus; i++)
+		printf("iommu     %u %s (%s)\n", i, desc->smmus[i].name,
+		       desc->smmus[i].coherent ? "coherent" : "non-coherent");
+	for (unsigned int i = 0; i < desc->nr_pools; i++)
+		printf("pool      %u %s %s 0x%" PRIx64 " +%" PRIu64 " KiB%s\n",
+		       i, desc->pools[i].name,
+		       desc->pools[i].restricted ? "restricted-dma-pool"
+						 : "shared-dma-pool",
+		       desc->pools[i].base, desc->pools[i].size >> 10,
+		       desc->pools[i].no_map ? " no-map" : "");
+	if (desc->chosen_bootargs[0])
+		printf("bootargs  %s\n", desc->chosen_bootargs);
+	if (desc->notes[0])
+		printf("notes     %s\n", desc->notes);
+}
+
+static void print_devices(const struct sim_world_desc *desc)
+{
+	char ops[64], iommu[32];
+
+	printf("\n%-44s %-26s %-3s %-10s %-18s %-10s %-8s %s\n", "DMA MASTER",
+	       "COMPATIBLE", "COH", "BUS-OFFSET", "REACH", "IOMMU", "POOL",
+	       "OPS");
+	for (unsigned int i = 0; i < desc->nr_devs; i++) {
+		const struct sim_desc_device *d = &desc->devs[i];
+
+		inspect_ops_chain(desc, d, ops, sizeof(ops));
+		if (d->smmu >= 0)
+			snprintf(iommu, sizeof(iommu), "%d:0x%x", d->smmu,
+				 d->stream_id);
+		else
+			snprintf(iommu, sizeof(iommu), "-");
+		printf("%-44s %-26s %-3s 0x%-8" PRIx64 " 0x%-16" PRIx64
+		       " %-10s %-8s %s\n",
+		       d->path, d->compatible, d->coherent ? "yes" : "no",
+		       d->bus_offset, inspect_reach(d), iommu,
+		       d->pool < 0			 ? "-"
+		       : desc->pools[d->pool].restricted ? "restrict"
+							 : "shared",
+		       ops);
+	}
+}
+
+/* ---- JSON ---- */
+
+static json_t *hex(uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
+	return json_string(buf);
+}
+
+static json_t *json_platform(const char *file,
+			     const struct sim_world_desc *desc)
+{
+	json_t *o = json_object(), *mem = json_array(), *smmus = json_array();
+	json_t *pools = json_array(), *xen = json_null();
+
+	for (unsigned int i = 0; i < desc->nbanks; i++)
+		json_array_append_new(mem, json_pack("{s:o,s:o}", "base",
+						     hex(desc->banks[i].base),
+						     "size",
+						     hex(desc->banks[i].size)));
+	for (unsigned int i = 0; i < desc->nr_smmus; i++)
+		json_array_append_new(smmus,
+				      json_pack("{s:s,s:b}", "path",
+						desc->smmus[i].name, "coherent",
+						desc->smmus[i].coherent));
+	for (unsigned int i = 0; i < desc->nr_pools; i++)
+		json_array_append_new(
+			pools, json_pack("{s:s,s:o,s:o,s:b,s:b}", "name",
+					 desc->pools[i].name, "base",
+					 hex(desc->pools[i].base), "size",
+					 hex(desc->pools[i].size), "restricted",
+					 desc->pools[i].restricted, "no_map",
+					 desc->pools[i].no_map));
+	if (desc->hyp != SIM_HYP_NONE)
+		xen = json_pack("{s:s,s:o,s:o}", "mode", hyp_name(desc->hyp),
+				"grant_table_base", hex(desc->grant_table_base),
+				"grant_table_size",
+				hex(desc->grant_table_size));
+	json_object_set_new(o, "file", json_string(file));
+	json_object_set_new(o, "name", json_string(desc->name));
+	json_object_set_new(o, "arch", json_string(arch_name(desc->arch)));
+	json_object_set_new(o, "memory", mem);
+	json_object_set_new(o, "xen", xen);
+	json_object_set_new(o, "iommus", smmus);
+	json_object_set_new(o, "pools", pools);
+	json_object_set_new(o, "bootargs", json_string(desc->chosen_bootargs));
+	json_object_set_new(o, "notes", json_string(desc->notes));
+	return o;
+}
+
+static json_t *json_device(const struct sim_world_desc *desc,
+			   const struct sim_desc_device *d)
+{
+	char ops[64];
+	json_t *o;
+
+	inspect_ops_chain(desc, d, ops, sizeof(ops));
+	o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:i,s:s}", "path", d->path,
+		      "compatible", d->compatible, "coherent", d->coherent,
+		      "bus_offset", hex(d->bus_offset), "dma_limit",
+		      hex(d->dma_limit), "reach", hex(inspect_reach(d)),
+		      "reach_bits", (int)d->reach_bits, "ops", ops);
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "iommu",
+			    d->smmu < 0 ? json_null()
+					: json_pack("{s:s,s:i}", "path",
+						    desc->smmus[d->smmu].name,
+						    "stream_id",
+						    (int)d->stream_id));
+	json_object_set_new(o, "pool",
+			    d->pool < 0
+				    ? json_null()
+				    : json_string(desc->pools[d->pool].name));
+	json_object_set_new(
+		o, "restricted_pool",
+		json_boolean(d->pool >= 0 && desc->pools[d->pool].restricted));
+	return o;
+}
+
+static int print_json(const char *file, const struct sim_world_desc *desc)
+{
+	json_t *o = json_platform(file, desc), *devs = json_array();
+	int ret = DMK_EXIT_OK;
+
+	for (unsigned int i = 0; i < desc->nr_devs; i++)
+		json_array_append_new(devs, json_device(desc, &desc->devs[i]));
+	json_object_set_new(o, "devices", devs);
+	if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
+		ret = dmk_usage_error("inspect: cannot write JSON");
+	else
+		putchar('\n');
+	json_decref(o);
+	return ret;
+}
+
+int dmk_cmd_inspect(int argc, char **argv)
+{
+	struct inspect_args a = {0};
+	struct sim_world_desc *desc;
+	char err[256];
+	int ret = parse_args(argc, argv, &a);
+
+	if (ret)
+		return ret < 0 ? DMK_EXIT_OK : ret;
+	desc = malloc(sizeof(*desc));
+	if (!desc)
+		return dmk_usage_error("inspect: out of memory");
+	if (sim_dt_load_file(a.file, &a.dt, desc, err, sizeof(err))) {
+		free(desc);
+		return dmk_usage_error("%s: %s", a.file, err);
+	}
+	if (a.json) {
+		ret = print_json(a.file, desc);
+	} else {
+		print_platform(desc);
+		print_devices(desc);
+	}
+	free(desc);
+	return ret;
+}
