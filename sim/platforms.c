@@ -1,1 +1,233 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The built-in platforms: descriptions written by hand, as a board file
+ * would be, each chosen to exercise one situation of the 2013 thread.
+ *
+ * Sizes are modest (about 1 GiB of machine RAM, a few hundred MiB per
+ * guest) so that a run takes a second; memory that is described but
+ * never touched costs nothing (memfds are sparse).
+ */
+#include "world.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MiB (1ULL << 20)
+#define GiB (1ULL << 30)
+#define PAGES(bytes) ((bytes) >> SIM_PAGE_SHIFT)
+#define NO_LIMIT (~0ULL)
+
+struct builtin {
+	const char *name;
+	const char *summary;
+	void (*fill)(struct sim_world_desc *d);
+};
+
+static void add_bank(struct sim_world_desc *d, uint64_t base, uint64_t size)
+{
+	d->banks[d->nbanks].base = base;
+	d->banks[d->nbanks].size = size;
+	d->nbanks++;
+}
+
+static struct sim_desc_device *add_dev(struct sim_world_desc *d,
+				       const char *name, const char *compatible,
+				       bool coherent, unsigned int reach_bits)
+{
+	struct sim_desc_device *dev = &d->devs[d->nr_devs++];
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->path, sizeof(dev->path), "%s", name);
+	snprintf(dev->compatible, sizeof(dev->compatible), "%s", compatible);
+	dev->coherent = coherent;
+	dev->reach_bits = reach_bits;
+	dev->dma_limit = NO_LIMIT;
+	dev->smmu = -1;
+	dev->pool = -1;
+	return dev;
+}
+
+/*
+ * RAM below and above 4 GiB.  The block controller sits on a bus whose
+ * dma-ranges map bus 0 to CPU 0x40000000 for 256 MiB (bus = cpu - 1 GiB,
+ * the Raspberry Pi 4's kind of window): it reaches only the first 256 MiB
+ * of RAM, so its buffers elsewhere bounce, and the swiotlb pool is placed
+ * below that limit.  The 32-bit NIC bounces whatever lies above 4 GiB.
+ */
+static void fill_arm64_native(struct sim_world_desc *d)
+{
+	struct sim_desc_device *blk;
+
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = SIM_HYP_NONE;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	add_dev(d, "nic0", "dmakit,nic-64-coherent", true, 64);
+	add_dev(d, "nic1", "dmakit,nic-32-noncoherent", false, 32);
+	blk = add_dev(d, "blk0", "dmakit,blk-dma-ranges", false, 32);
+	blk->bus_offset = (uint64_t)-0x40000000LL;
+	blk->dma_limit = 0x4fffffffULL;
+	add_dev(d, "accel0", "dmakit,accel-64-coherent", true, 64);
+}
+
+/* The devices of the Xen dom0 platforms: coherent and not, one whose
+ * driver installs its own dma_ops, one that reaches only 32 bits. */
+static void add_dom0_devices(struct sim_world_desc *d)
+{
+	struct sim_desc_device *own;
+
+	add_dev(d, "eth0", "dmakit,nic-64-coherent", true, 64);
+	own = add_dev(d, "eth1", "dmakit,nic-own-ops", false, 64);
+	own->own_ops = true;
+	add_dev(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
+	add_dev(d, "gpu0", "dmakit,gpu-40-coherent", true, 40);
+}
+
+/* Xen on ARM64 with dom0 NOT mapped 1:1: the situation of the thread.
+ * Guest-contiguous is not machine-contiguous; exchange-and-pin on. */
+static void fill_arm64_dom0(struct sim_world_desc *d)
+{
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = SIM_HYP_XEN_ARM;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	add_dom0_devices(d);
+}
+
+/* Xen on ARM64 as Xen has done it since 4.4: dom0 mapped 1:1. */
+static void fill_arm64_dom0_1to1(struct sim_world_desc *d)
+{
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = SIM_HYP_XEN_ARM_1TO1;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(384 * MiB);
+	add_dom0_devices(d);
+}
+
+/* 32-bit ARM (LPAE) dom0, not 1:1, with RAM above 4 GiB: the native
+ * ARM allocator (arm_dma_ops.alloc) behind xen_alloc_coherent_pages. */
+static void fill_arm32_dom0(struct sim_world_desc *d)
+{
+	d->arch = DMK_ARCH_ARM32;
+	d->hyp = SIM_HYP_XEN_ARM;
+	add_bank(d, 0x80000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	add_dev(d, "eth0", "dmakit,nic-32-coherent", true, 32);
+	add_dev(d, "eth1", "dmakit,nic-32-noncoherent", false, 32);
+	add_dev(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
+}
+
+/* x86 PV dom0: every device snoops; free pages are coherent, but a
+ * 32-bit device needs machine frames below 4 GiB (XENMEM_exchange). */
+static void fill_x86_pv_dom0(struct sim_world_desc *d)
+{
+	d->arch = DMK_ARCH_X86_64;
+	d->hyp = SIM_HYP_XEN_X86_PV;
+	add_bank(d, 0x0ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	add_dev(d, "eth0", "dmakit,nic-64", true, 64);
+	add_dev(d, "ahci0", "dmakit,blk-32", true, 32);
+	add_dev(d, "gpu0", "dmakit,gpu-40", true, 40);
+}
+
+/*
+ * A domU with an assigned device and no SMMU ("they could also happen
+ * in a DomU if we assign a physical device to it"): the domU needs the
+ * same treatment as a non-1:1 dom0.  dom0 is 1:1 and runs a netback
+ * over its own NIC for the domU's front end.
+ */
+static void fill_arm64_domu_passthrough(struct sim_world_desc *d)
+{
+	struct sim_desc_device *pt;
+
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = SIM_HYP_XEN_ARM_1TO1;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	d->domu_pages = PAGES(192 * MiB);
+	d->domu_passthrough = true;
+	add_dev(d, "eth0", "dmakit,nic-64-noncoherent", false, 64);
+	add_dev(d, "eth1", "dmakit,nic-32-coherent", true, 32);
+	pt = add_dev(d, "pt-nic0", "dmakit,nic-32-noncoherent", false, 32);
+	pt->guest = 1;
+	pt = add_dev(d, "pt-blk0", "dmakit,blk-64-coherent", true, 64);
+	pt->guest = 1;
+}
+
+static const struct builtin builtins[] = {
+	{"arm64-dom0",
+	 "Xen on ARM64, dom0 not 1:1 (exchange-and-pin), no SMMU; the default",
+	 fill_arm64_dom0},
+	{"arm64-dom0-1to1", "Xen 4.17 on ARM64, dom0 mapped 1:1, no SMMU",
+	 fill_arm64_dom0_1to1},
+	{"arm32-dom0",
+	 "Xen on 32-bit ARM (LPAE), dom0 not 1:1, RAM above 4 GiB",
+	 fill_arm32_dom0},
+	{"x86-pv-dom0",
+	 "Xen x86 PV dom0, every device coherent, a 32-bit device",
+	 fill_x86_pv_dom0},
+	{"arm64-domU-passthrough",
+	 "Xen on ARM64, 1:1 dom0 with netback, a domU with assigned devices",
+	 fill_arm64_domu_passthrough},
+	{"arm64-native",
+	 "ARM64 without a hypervisor, RAM above 4 GiB, limited and offset buses",
+	 fill_arm64_native},
+};
+
+#define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
+
+static const struct builtin *find_builtin(const char *name)
+{
+	for (size_t i = 0; i < NR_BUILTINS; i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
+	return NULL;
+}
+
+int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
+		      size_t errlen)
+{
+	const struct builtin *b = name ? find_builtin(name) : NULL;
+
+	if (!b) {
+		if (err && errlen)
+			snprintf(
+				err, errlen,
+				"unknown platform '%s' (known: arm64-dom0, arm64-dom0-1to1, arm32-dom0, x86-pv-dom0, arm64-domU-passthrough, arm64-native, or a .dtb file)",
+				name ? name : "");
+		return -1;
+	}
+	memset(desc, 0, sizeof(*desc));
+	snprintf(desc->name, sizeof(desc->name), "%s", b->name);
+	b->fill(desc);
+	return 0;
+}
+
+/* The same order as builtins[]; checked at compile time by count and by
+ * the integration tests by name. */
+static const char *const builtin_names[] = {
+	"arm64-dom0",  "arm64-dom0-1to1",	 "arm32-dom0",
+	"x86-pv-dom0", "arm64-domU-passthrough", "arm64-native",
+	NULL,
+};
+
+_Static_assert(sizeof(builtin_names) / sizeof(builtin_names[0]) ==
+		       NR_BUILTINS + 1,
+	       "every built-in platform is listed by name");
+
+const char *const *sim_platform_names(void)
+{
+	return builtin_names;
+}
+
+const char *sim_platform_summary(const char *name)
+{
+	const struct builtin *b = name ? find_builtin(name) : NULL;
+
+	return b ? b->summary : NULL;
+}

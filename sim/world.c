@@ -1,1 +1,519 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Build a simulated world from its description: the machine, the
+ * hypervisor (if any), each guest with its page allocator, its platform
+ * and its DMA layer (dmk_system), then the devices as firmware describes
+ * them, set up as Linux's arch_setup_dma_ops would.
+ *
+ * The order matters and follows a real boot: RAM, hypervisor, dom0, a
+ * domU, reserved-memory taken out of the page allocator before the OS
+ * starts allocating, then the DMA layer (swiotlb, swiotlb-xen), then the
+ * devices.  A driver's own set_dma_ops comes later still, in its probe
+ * (workloads/), which is exactly the ordering the 2013 thread is about.
+ */
+#include "world.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DOM0_MAX_ORDER 18 /* Xen's limit for the hardware domain */
+#define DOMU_MAX_ORDER 9  /* and a domU's (2 MiB extents) */
+#define FRAG_MAX_RUN 16	  /* longest machine-contiguous run of a guest */
+#define DOM0_DEFAULT_CAP (256ULL << 20)	 /* default dom0 RAM, at most */
+#define XEN_RESERVE_PAGES 4096		 /* frames a DT dom0 leaves to Xen */
+#define ARM_GUEST_RAM_BASE 0x40000000ULL /* Xen's GUEST_RAM0_BASE */
+#define IOVA_BASE 0x100000ULL		 /* IOVAs start above the first MiB */
+#define IOVA_MAX_SIZE (1ULL << 32)
+
+static int world_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int world_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void sim_world_options_default(struct sim_world_options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->seed = 1;
+	dmk_system_config_default(&o->cfg);
+}
+
+static uint64_t ram_frames(const struct sim_world_desc *desc)
+{
+	uint64_t n = 0;
+
+	for (unsigned int i = 0; i < desc->nbanks; i++)
+		n += desc->banks[i].size >> SIM_PAGE_SHIFT;
+	return n;
+}
+
+static bool desc_is_xen(const struct sim_world_desc *desc)
+{
+	return desc->hyp != SIM_HYP_NONE;
+}
+
+static bool desc_is_arm_xen(const struct sim_world_desc *desc)
+{
+	return desc->hyp == SIM_HYP_XEN_ARM ||
+	       desc->hyp == SIM_HYP_XEN_ARM_1TO1;
+}
+
+/*
+ * dom0's share of RAM.  A 1:1 dom0 described by firmware (a device tree
+ * with a /hypervisor node) is given all RAM but a slice for Xen, since the
+ * tree describes dom0's own memory; a built-in platform says how much.
+ */
+static uint64_t dom0_pages(const struct sim_world_desc *desc)
+{
+	uint64_t total = ram_frames(desc);
+	uint64_t pages = desc->dom0_pages;
+
+	if (!pages && desc->hyp == SIM_HYP_XEN_ARM_1TO1 && !desc->domu_pages)
+		pages = total > 2 * XEN_RESERVE_PAGES
+				? total - XEN_RESERVE_PAGES
+				: total / 2;
+	if (!pages) {
+		pages = total / 2;
+		if (pages > (DOM0_DEFAULT_CAP >> SIM_PAGE_SHIFT))
+			pages = DOM0_DEFAULT_CAP >> SIM_PAGE_SHIFT;
+	}
+	return pages;
+}
+
+/* ---- guests ---- */
+
+/* Take reserved-memory regions out of the guest's page allocator before
+ * anything allocates, as the kernel does with memblock reservations. */
+static int reserve_pools(struct sim_world *w, struct sim_world_guest *g,
+			 char *err, size_t errlen)
+{
+	const struct sim_world_desc *desc = &w->desc;
+
+	for (unsigned int i = 0; i < desc->nr_pools; i++) {
+		const struct sim_desc_pool *p = &desc->pools[i];
+		uint64_t first = p->base >> SIM_PAGE_SHIFT;
+		uint64_t last = (p->base + p->size - 1) >> SIM_PAGE_SHIFT;
+
+		if (!p->size)
+			continue;
+		if (!g->dom->direct_mapped)
+			return world_err(
+				err, errlen,
+				"reserved-memory %s needs a guest whose RAM is mapped 1:1",
+				p->name);
+		if (first < g->dom->gfn_base ||
+		    last >= g->dom->gfn_base + g->dom->nr_gfns)
+			continue; /* not in this guest's RAM: nothing to take */
+		sim_pagealloc_reserve(g->dom->alloc, first, last - first + 1);
+	}
+	return 0;
+}
+
+static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
+			  struct dmk_system_config *cfg, char *err,
+			  size_t errlen)
+{
+	int ret;
+
+	sim_platform_dom_init(&g->pd, g->dom, w->desc.arch, 2);
+	g->pd.log = w->opts.log;
+	ret = reserve_pools(w, g, err, errlen);
+	if (ret)
+		return ret;
+	ret = dmk_system_create(&g->sys, &g->pd.plat, cfg);
+	if (ret)
+		return world_err(
+			err, errlen,
+			"%s: the DMA layer of domain %u did not start (error %d%s%s)",
+			w->desc.name, g->dom->domid, ret,
+			g->pd.last_log[0] ? ": " : "", g->pd.last_log);
+	return 0;
+}
+
+static int build_native(struct sim_world *w, char *err, size_t errlen)
+{
+	const struct sim_world_desc *desc = &w->desc;
+	struct sim_world_guest *g = &w->guests[0];
+	uint64_t base = desc->banks[0].base >> SIM_PAGE_SHIFT;
+	int ret;
+
+	/* The OS owns the machine: one domain, 1:1 over every bank. */
+	ret = sim_domain_create(&g->dom, w->m, 0, base, ram_frames(desc), true,
+				0, w->opts.seed);
+	if (ret)
+		return world_err(err, errlen, "%s: cannot map RAM (error %d)",
+				 desc->name, ret);
+	g->dom->privileged = true;
+	w->nr_guests = 1;
+	return guest_start_os(w, g, &w->opts.cfg, err, errlen);
+}
+
+static int create_xen_guest(struct sim_world *w, unsigned int idx,
+			    uint16_t domid, uint64_t gfn_base, uint64_t pages,
+			    bool direct, bool privileged, char *err,
+			    size_t errlen)
+{
+	struct sim_world_guest *g = &w->guests[idx];
+	uint64_t seed = w->opts.seed * 0x9E3779B97F4A7C15ULL + domid + 1;
+	int ret;
+
+	ret = sim_domain_create(&g->dom, w->m, domid, gfn_base, pages, direct,
+				FRAG_MAX_RUN, seed);
+	if (ret)
+		return world_err(
+			err, errlen,
+			"%s: cannot give domain %u %llu pages (error %d)",
+			w->desc.name, domid, (unsigned long long)pages, ret);
+	w->nr_guests = idx + 1;
+	g->dom->privileged = privileged;
+	g->dom->max_order = privileged ? DOM0_MAX_ORDER : DOMU_MAX_ORDER;
+	if (w->desc.hyp == SIM_HYP_XEN_X86_PV) {
+		ret = sim_domain_make_pv(g->dom);
+		if (ret)
+			return world_err(
+				err, errlen,
+				"%s: domain %u cannot become PV (error %d)",
+				w->desc.name, domid, ret);
+	}
+	ret = sim_xen_add_domain(w->xen, g->dom, privileged);
+	if (ret)
+		return world_err(
+			err, errlen,
+			"%s: the hypervisor refused domain %u (error %d)",
+			w->desc.name, domid, ret);
+	return 0;
+}
+
+static int build_xen(struct sim_world *w, char *err, size_t errlen)
+{
+	const struct sim_world_desc *desc = &w->desc;
+	bool arm = desc_is_arm_xen(desc);
+	uint64_t gfn0 = arm ? desc->banks[0].base >> SIM_PAGE_SHIFT : 0;
+	struct dmk_system_config cfg;
+	int ret;
+
+	ret = sim_xen_create(&w->xen, w->m, arm ? SIM_XEN_ARM : SIM_XEN_X86,
+			     w->opts.seed);
+	if (ret)
+		return world_err(err, errlen,
+				 "%s: the hypervisor did not start (error %d)",
+				 desc->name, ret);
+	/*
+	 * A guest on ARM that is not mapped 1:1 (a non-1:1 dom0, or a domU
+	 * with an assigned device and no SMMU) can only get machine-
+	 * contiguous memory through the 2013 series' exchange-and-pin: a
+	 * named extension, switched on for exactly these platforms.
+	 */
+	w->xen->exchange_and_pin =
+		arm && (desc->hyp == SIM_HYP_XEN_ARM || desc->domu_passthrough);
+	w->xen->relocation = w->opts.relocation;
+
+	ret = create_xen_guest(w, 0, 0, gfn0, dom0_pages(desc),
+			       desc->hyp == SIM_HYP_XEN_ARM_1TO1, true, err,
+			       errlen);
+	if (ret)
+		return ret;
+	if (desc->domu_pages) {
+		uint64_t gfnu = arm ? ARM_GUEST_RAM_BASE >> SIM_PAGE_SHIFT : 0;
+
+		ret = create_xen_guest(w, 1, 1, gfnu, desc->domu_pages, false,
+				       false, err, errlen);
+		if (ret)
+			return ret;
+	}
+
+	for (unsigned int i = 0; i < w->nr_guests; i++) {
+		cfg = w->opts.cfg;
+		cfg.xen_exchange_and_pin =
+			cfg.xen_exchange_and_pin ||
+			(arm && !w->guests[i].dom->direct_mapped);
+		ret = guest_start_os(w, &w->guests[i], &cfg, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* ---- devices ---- */
+
+/* The DMA engine may touch a frame only if the hypervisor lets the
+ * owning guest's devices do so (own RAM, or a grant mapped into it). */
+static bool xen_dev_may_access(void *ctx, uint64_t mfn, bool write)
+{
+	struct sim_domain *d = ctx;
+
+	return sim_xen_dev_may_access(d->xen, d, mfn, write);
+}
+
+static uint64_t device_bus_limit(const struct sim_desc_device *dd)
+{
+	if (dd->dma_limit == ~0ULL || !dd->dma_limit)
+		return 0;
+	return dd->dma_limit + dd->bus_offset;
+}
+
+/* The IOVA window a native IOMMU domain hands out: inside the device's
+ * mask and bus limit, at most 4 GiB. */
+static void iova_window(const struct dmk_device *dev, uint64_t *base,
+			uint64_t *size)
+{
+	uint64_t top = dev->dma_mask;
+
+	if (dev->bus_dma_limit && dev->bus_dma_limit < top)
+		top = dev->bus_dma_limit;
+	*base = IOVA_BASE;
+	*size = top - IOVA_BASE + 1;
+	if (top < IOVA_BASE || !*size || *size > IOVA_MAX_SIZE)
+		*size = top < IOVA_BASE ? 0 : IOVA_MAX_SIZE;
+}
+
+static int attach_iommu(struct sim_world *w, struct sim_world_device *wd,
+			char *err, size_t errlen)
+{
+	const struct sim_desc_device *dd = wd->desc;
+	struct sim_smmu *smmu = w->smmus[dd->smmu];
+	struct sim_smmu_stream *st;
+	uint64_t base, size;
+	int ret;
+
+	if (w->xen) {
+		/* Xen programs the SMMU with the guest's own stage-2: the
+		 * device's bus addresses are guest-physical. */
+		st = sim_smmu_add_stream(smmu, dd->stream_id, wd->guest->dom,
+					 true);
+		if (!st)
+			return world_err(err, errlen,
+					 "%s: stream %u refused by the SMMU",
+					 dd->path, dd->stream_id);
+		wd->sd.smmu = st;
+		wd->dev.stage2_iommu = true;
+		wd->dev.bus_offset = 0;
+		wd->dev.bus_dma_limit = 0;
+		wd->sd.bus_offset = 0;
+		wd->sd.bus_limit = 0;
+		return 0;
+	}
+	st = sim_smmu_add_stream(smmu, dd->stream_id, NULL, false);
+	if (!st)
+		return world_err(err, errlen,
+				 "%s: stream %u refused by the SMMU", dd->path,
+				 dd->stream_id);
+	wd->sd.smmu = st;
+	iova_window(&wd->dev, &base, &size);
+	if (!size)
+		return world_err(err, errlen,
+				 "%s: no IOVA space below its reach", dd->path);
+	ret = dmk_iommu_domain_create(wd->guest->sys, st, base, size,
+				      &wd->dev.iommu);
+	if (ret)
+		return world_err(err, errlen,
+				 "%s: IOMMU domain refused (error %d)",
+				 dd->path, ret);
+	return 0;
+}
+
+static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
+		       char *err, size_t errlen)
+{
+	const struct sim_desc_device *dd = wd->desc;
+	const struct sim_desc_pool *p = &w->desc.pools[dd->pool];
+	int ret;
+
+	if (!p->restricted)
+		return 0; /* shared-dma-pool: ordinary coherent memory */
+	if (!w->pools[dd->pool]) {
+		ret = dmk_swiotlb_create_restricted(
+			wd->guest->sys, p->base, p->size, &w->pools[dd->pool]);
+		if (ret)
+			return world_err(
+				err, errlen,
+				"%s: restricted-dma-pool %s refused (error %d)",
+				dd->path, p->name, ret);
+	}
+	wd->dev.restricted_pool = w->pools[dd->pool];
+	return 0;
+}
+
+static int build_device(struct sim_world *w, struct sim_world_device *wd,
+			const struct sim_desc_device *dd, char *err,
+			size_t errlen)
+{
+	struct dmk_device *dev = &wd->dev;
+	int ret;
+
+	if (dd->guest >= w->nr_guests)
+		return world_err(err, errlen,
+				 "%s: assigned to a guest that does not exist",
+				 dd->path);
+	if (dd->reach_bits < 12 || dd->reach_bits > 64)
+		return world_err(err, errlen, "%s: reach of %u bits", dd->path,
+				 dd->reach_bits);
+	wd->desc = dd;
+	wd->guest = &w->guests[dd->guest];
+
+	dmk_device_init(dev, wd->guest->sys, dd->path);
+	dev->dma_mask = DMK_BIT_MASK(dd->reach_bits);
+	dev->coherent_dma_mask = DMK_BIT_MASK(dd->reach_bits);
+	dev->bus_offset = dd->bus_offset;
+	dev->bus_dma_limit = device_bus_limit(dd);
+	dev->coherent = dd->coherent;
+	dev->platform_data = wd;
+
+	sim_device_init(&wd->sd, w->m, dd->path, dd->coherent, dd->reach_bits,
+			dd->bus_offset);
+	wd->sd.bus_limit = dev->bus_dma_limit;
+	if (w->xen) {
+		wd->sd.dom = wd->guest->dom;
+		wd->sd.may_access = xen_dev_may_access;
+		wd->sd.may_access_ctx = wd->guest->dom;
+	}
+
+	if (dd->pool >= 0 && (unsigned int)dd->pool < w->desc.nr_pools) {
+		ret = attach_pool(w, wd, err, errlen);
+		if (ret)
+			return ret;
+	}
+	if (dd->smmu >= 0) {
+		if ((unsigned int)dd->smmu >= w->desc.nr_smmus)
+			return world_err(err, errlen, "%s: no such SMMU (%d)",
+					 dd->path, dd->smmu);
+		ret = attach_iommu(w, wd, err, errlen);
+		if (ret)
+			return ret;
+	}
+
+	ret = dmk_device_setup_dma(dev);
+	if (ret)
+		return world_err(err, errlen,
+				 "%s: DMA set-up failed (error %d)", dd->path,
+				 ret);
+	return 0;
+}
+
+static int build_devices(struct sim_world *w, char *err, size_t errlen)
+{
+	int ret;
+
+	for (unsigned int i = 0; i < w->desc.nr_smmus; i++) {
+		ret = sim_smmu_create(&w->smmus[i], w->desc.smmus[i].name);
+		if (ret)
+			return world_err(err, errlen, "%s: SMMU refused (%d)",
+					 w->desc.smmus[i].name, ret);
+	}
+	if (!w->desc.nr_devs)
+		return 0;
+	w->devs = calloc(w->desc.nr_devs, sizeof(*w->devs));
+	if (!w->devs)
+		return world_err(err, errlen, "out of memory");
+	for (unsigned int i = 0; i < w->desc.nr_devs; i++) {
+		ret = build_device(w, &w->devs[i], &w->desc.devs[i], err,
+				   errlen);
+		w->nr_devs = i + 1;
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int check_desc(const struct sim_world_desc *desc, char *err,
+		      size_t errlen)
+{
+	if (!desc->nbanks || desc->nbanks > SIM_MAX_BANKS)
+		return world_err(err, errlen, "%s: no memory banks",
+				 desc->name);
+	if (desc->nr_devs > SIM_DESC_MAX_DEVS ||
+	    desc->nr_smmus > SIM_DESC_MAX_SMMUS ||
+	    desc->nr_pools > SIM_DESC_MAX_POOLS)
+		return world_err(err, errlen, "%s: description out of bounds",
+				 desc->name);
+	if (desc->domu_pages && !desc_is_xen(desc))
+		return world_err(err, errlen, "%s: a domU needs a hypervisor",
+				 desc->name);
+	if (dom0_pages(desc) + desc->domu_pages > ram_frames(desc))
+		return world_err(
+			err, errlen,
+			"%s: dom0 and domU need more RAM than the machine has",
+			desc->name);
+	return 0;
+}
+
+int sim_world_build(const struct sim_world_desc *desc,
+		    const struct sim_world_options *opts,
+		    struct sim_world **out, char *err, size_t errlen)
+{
+	struct sim_world *w;
+	int ret;
+
+	*out = NULL;
+	ret = check_desc(desc, err, errlen);
+	if (ret)
+		return ret;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return world_err(err, errlen, "out of memory");
+	w->desc = *desc;
+	w->opts = *opts;
+
+	ret = sim_machine_create(&w->m, desc->banks, desc->nbanks, opts->seed);
+	if (ret) {
+		free(w);
+		return world_err(err, errlen,
+				 "%s: cannot create machine RAM (error %d)",
+				 desc->name, ret);
+	}
+	w->m->adversarial = opts->adversarial;
+
+	ret = desc_is_xen(desc) ? build_xen(w, err, errlen)
+				: build_native(w, err, errlen);
+	if (!ret)
+		ret = build_devices(w, err, errlen);
+	if (ret) {
+		sim_world_destroy(w);
+		return -1;
+	}
+	*out = w;
+	return 0;
+}
+
+void sim_world_destroy(struct sim_world *w)
+{
+	if (!w)
+		return;
+	for (unsigned int i = w->nr_devs; i-- > 0;) {
+		struct dmk_iommu_domain *iommu = w->devs[i].dev.iommu;
+
+		dmk_device_teardown_dma(&w->devs[i].dev);
+		/* Teardown detaches the domain; the world created it. */
+		if (iommu)
+			dmk_iommu_domain_destroy(iommu);
+	}
+	free(w->devs);
+	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++)
+		if (w->pools[i])
+			dmk_swiotlb_destroy_restricted(w->pools[i]);
+	for (unsigned int i = w->nr_guests; i-- > 0;)
+		if (w->guests[i].sys)
+			dmk_system_destroy(w->guests[i].sys);
+	for (unsigned int i = 0; i < SIM_DESC_MAX_SMMUS; i++)
+		if (w->smmus[i])
+			sim_smmu_destroy(w->smmus[i]);
+	for (unsigned int i = w->nr_guests; i-- > 0;)
+		if (w->guests[i].dom)
+			sim_domain_destroy(w->guests[i].dom);
+	if (w->xen)
+		sim_xen_destroy(w->xen);
+	if (w->m)
+		sim_machine_destroy(w->m);
+	free(w);
+}

@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What every driver here shares: its kmalloc (pages of the guest's page
+ * allocator), its coherent memory (dmk_alloc_coherent, or the naive
+ * design a buggy driver uses), deterministic data, and the names of the
+ * driver bugs the oracle must catch.
+ */
+#include "workload.h"
+
+#include <string.h>
+
+static const char *const bug_names[WL_BUG_NR] = {
+	[WL_BUG_NONE] = "none",
+	[WL_BUG_SKIP_SYNC] = "skip-sync",
+	[WL_BUG_CACHEABLE_COHERENT] = "cacheable-coherent",
+	[WL_BUG_NO_SWIOTLB] = "no-swiotlb",
+};
+
+const char *wl_bug_name(enum wl_bug bug)
+{
+	return (unsigned int)bug < WL_BUG_NR ? bug_names[bug] : "?";
+}
+
+int wl_bug_parse(const char *name)
+{
+	for (int i = 0; i < WL_BUG_NR; i++)
+		if (!strcmp(bug_names[i], name))
+			return i;
+	return -1;
+}
+
+/* splitmix64 of the inputs: independent streams per instance. */
+uint64_t wl_seed_mix(uint64_t seed, uint64_t a, uint64_t b)
+{
+	uint64_t z = seed + 0x9E3779B97F4A7C15ULL * (a + 1) +
+		     0xBF58476D1CE4E5B9ULL * (b + 1);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	z ^= z >> 31;
+	return z ? z : 0x2545F4914F6CDD1DULL; /* xorshift needs non-zero */
+}
+
+void wl_fill_pattern(uint64_t *s, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t v = wl_rand(s);
+
+		memcpy(p + i, &v, 8);
+	}
+	if (i < len) {
+		uint64_t v = wl_rand(s);
+
+		memcpy(p + i, &v, len - i);
+	}
+}
+
+static unsigned int order_for(size_t bytes)
+{
+	unsigned int order = 0;
+
+	while ((DMK_PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
+}
+
+/*
+ * Half of the buffers come from anywhere, half from below a random point
+ * of RAM: a driver's buffers end up in every zone, including the memory
+ * above a device's reach that has to bounce.
+ */
+static dmk_phys_t random_limit(const struct dmk_platform *plat, uint64_t *rng,
+			       size_t bytes)
+{
+	uint64_t lo = plat->ram_start + bytes, hi = plat->ram_end - 1;
+
+	if (wl_rand(rng) & 1 || lo >= hi)
+		return ~(dmk_phys_t)0;
+	return wl_rand_range(rng, lo, hi);
+}
+
+int wl_buf_alloc(struct wl_env *env, struct sim_world_guest *g, uint64_t *rng,
+		 size_t len, size_t offset, struct wl_buf *b)
+{
+	const struct dmk_platform *plat = &g->pd.plat;
+	size_t bytes = offset + len;
+	unsigned int order = order_for(bytes);
+	void *va;
+
+	memset(b, 0, sizeof(*b));
+	va = plat->ops->alloc_pages(plat->ctx, order,
+				    random_limit(plat, rng, bytes),
+				    &b->page_phys);
+	if (!va)
+		va = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0,
+					    &b->page_phys);
+	if (!va)
+		return -DMK_ENOMEM;
+	b->order = order;
+	b->cpu = (uint8_t *)va + offset;
+	b->phys = b->page_phys + offset;
+	b->len = len;
+	env->oracle->pages_out += 1ULL << order;
+	return 0;
+}
+
+void wl_buf_free(struct wl_env *env, struct sim_world_guest *g,
+		 struct wl_buf *b)
+{
+	const struct dmk_platform *plat = &g->pd.plat;
+
+	if (!b->cpu)
+		return;
+	plat->ops->free_pages(plat->ctx, b->page_phys, b->order);
+	env->oracle->pages_out -= 1ULL << b->order;
+	b->cpu = NULL;
+}
+
+/*
+ * The naive design of the thread ("on native x86 and ARMv8 it is
+ * sufficient to call __get_free_pages"): cacheable free pages, mapped
+ * once for the device and then used as if coherent, with no maintenance.
+ */
+static int naive_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
+				uint64_t *rng, size_t size,
+				struct wl_coherent *c)
+{
+	if (wl_buf_alloc(env, wd->guest, rng, size, 0, &c->naive_buf))
+		return -DMK_ENOMEM;
+	memset(c->naive_buf.cpu, 0, size);
+	c->dma = dmk_map_single(&wd->dev, c->naive_buf.cpu, size,
+				DMK_DMA_BIDIRECTIONAL);
+	if (dmk_mapping_error(&wd->dev, c->dma)) {
+		wl_buf_free(env, wd->guest, &c->naive_buf);
+		wl_oracle_map_error(env->oracle, wd->dev.name,
+				    "naive-coherent-map", size);
+		return -DMK_ENOMEM;
+	}
+	c->cpu = c->naive_buf.cpu;
+	c->naive = true;
+	return 0;
+}
+
+int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
+		      uint64_t *rng, size_t size, struct wl_coherent *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->size = size;
+	if (env->bug == WL_BUG_CACHEABLE_COHERENT)
+		return naive_coherent_alloc(env, wd, rng, size, c);
+	c->cpu = dmk_alloc_coherent(&wd->dev, size, &c->dma);
+	if (!c->cpu) {
+		env->oracle->alloc_failures++;
+		return -DMK_ENOMEM;
+	}
+	return 0;
+}
+
+void wl_coherent_free(struct wl_env *env, struct sim_world_device *wd,
+		      struct wl_coherent *c)
+{
+	if (!c->cpu)
+		return;
+	if (c->naive) {
+		dmk_unmap_single(&wd->dev, c->dma, c->size,
+				 DMK_DMA_BIDIRECTIONAL);
+		wl_buf_free(env, wd->guest, &c->naive_buf);
+	} else {
+		dmk_free_coherent(&wd->dev, c->size, c->cpu, c->dma);
+	}
+	c->cpu = NULL;
+}

@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Workloads: ordinary drivers on the public DMA API, and the oracle that
+ * checks every byte they move.
+ *
+ * A driver sees only include/dmakit/ (the DMA API, the platform's page
+ * allocator as its kmalloc) and the DMA engine of its device
+ * (sim_dev_dma_read / _write with the bus address the API returned).
+ * Each workload knows what every DMA must deliver and tells the oracle;
+ * the oracle counts bytes checked and wrong, faults and leaks, and keeps
+ * the first few mismatches for the report.
+ *
+ * Everything is deterministic from the seed: each (workload, device)
+ * instance has its own xorshift state.
+ */
+#ifndef DMAKIT_WORKLOADS_WORKLOAD_H
+#define DMAKIT_WORKLOADS_WORKLOAD_H
+
+#include "world.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Driver bugs, selected on purpose to prove that the oracle can fail. */
+enum wl_bug {
+	WL_BUG_NONE = 0,
+	/* Reads a FROM_DEVICE buffer before unmap / sync_for_cpu. */
+	WL_BUG_SKIP_SYNC,
+	/* Takes "coherent" memory from cacheable free pages. */
+	WL_BUG_CACHEABLE_COHERENT,
+	/* No swiotlb on the platform: buffers beyond reach cannot map. */
+	WL_BUG_NO_SWIOTLB,
+	WL_BUG_NR
+};
+
+const char *wl_bug_name(enum wl_bug bug);
+/* Returns the bug named name, or -1. */
+int wl_bug_parse(const char *name);
+
+/* ---- the oracle ---- */
+
+#define WL_MAX_MISMATCHES 4
+
+struct wl_mismatch {
+	char device[64];
+	char op[32];
+	uint64_t offset; /* first wrong byte within the transfer */
+	uint64_t wrong;	 /* wrong bytes in that transfer */
+	uint8_t expected, got;
+};
+
+struct wl_oracle {
+	uint64_t checked_bytes;
+	uint64_t corrupted_bytes;
+	/* Maps or allocations the driver could not recover from. */
+	uint64_t map_errors;
+	/* Coherent allocations refused (the driver skipped that buffer). */
+	uint64_t alloc_failures;
+	/* Set at the end by wl_oracle_finish(). */
+	uint64_t faults;
+	uint64_t leaks;
+	uint64_t api_errors; /* DMA-API debug checker reports */
+	uint64_t pages_out;  /* pages the drivers took and did not give back */
+	uint64_t foreign_maps; /* grant mappings the back end made */
+	struct wl_mismatch mismatches[WL_MAX_MISMATCHES];
+	unsigned int nr_mismatches;
+	char leak_detail[160]; /* what leaked first, for the report */
+};
+
+/* Compare what a DMA delivered with what it had to deliver. */
+void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
+		     const void *expected, const void *got, size_t len);
+/* A mapping or allocation failed and the driver cannot carry on. */
+void wl_oracle_map_error(struct wl_oracle *o, const char *device,
+			 const char *op, size_t size);
+/* Count faults and leaks of the whole world after the workloads ended. */
+void wl_oracle_finish(struct wl_oracle *o, struct sim_world *w);
+/* True when nothing was wrong: no wrong byte, fault, leak or error. */
+bool wl_oracle_ok(const struct wl_oracle *o);
+
+/* ---- what a workload runs in ---- */
+
+struct wl_env {
+	struct sim_world *w;
+	struct wl_oracle *oracle;
+	uint64_t seed;
+	enum wl_bug bug;
+};
+
+/* xorshift64*: small, fast, deterministic. */
+static inline uint64_t wl_rand(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*s = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Uniform in [lo, hi]. */
+static inline uint64_t wl_rand_range(uint64_t *s, uint64_t lo, uint64_t hi)
+{
+	return lo + wl_rand(s) % (hi - lo + 1);
+}
+
+uint64_t wl_seed_mix(uint64_t seed, uint64_t a, uint64_t b);
+/* Fill buf with bytes from the stream s (the data a party writes). */
+void wl_fill_pattern(uint64_t *s, void *buf, size_t len);
+
+/*
+ * A driver's kmalloc: a buffer of len bytes at byte offset 'offset' into
+ * fresh pages of the guest's page allocator.  Drivers do not choose where
+ * memory comes from, so neither do these: the pages are taken from a
+ * random zone of RAM, as a loaded machine's allocator would give them.
+ */
+struct wl_buf {
+	void *cpu; /* start of the buffer (cpu of the pages + offset) */
+	dmk_phys_t phys;
+	size_t len;
+	/* private */
+	dmk_phys_t page_phys;
+	unsigned int order;
+};
+
+int wl_buf_alloc(struct wl_env *env, struct sim_world_guest *g, uint64_t *rng,
+		 size_t len, size_t offset, struct wl_buf *b);
+void wl_buf_free(struct wl_env *env, struct sim_world_guest *g,
+		 struct wl_buf *b);
+
+/*
+ * Coherent memory as the driver gets it: dmk_alloc_coherent, or under
+ * WL_BUG_CACHEABLE_COHERENT the naive "free pages are coherent" design
+ * (cacheable pages mapped once, never synced).
+ */
+struct wl_coherent {
+	void *cpu;
+	dmk_addr_t dma;
+	size_t size;
+	bool naive;
+	struct wl_buf naive_buf;
+};
+
+int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
+		      uint64_t *rng, size_t size, struct wl_coherent *c);
+void wl_coherent_free(struct wl_env *env, struct sim_world_device *wd,
+		      struct wl_coherent *c);
+
+/* ---- workloads ---- */
+
+struct wl_workload {
+	const char *name;
+	const char *summary;
+	/* Does it run on this device of this world? */
+	bool (*applies)(const struct sim_world *w,
+			const struct sim_world_device *wd);
+	/* Set up per-device state (rings...); returns NULL on failure
+	 * after telling the oracle. */
+	void *(*init)(struct wl_env *env, struct sim_world_device *wd,
+		      uint64_t seed);
+	/* One transaction: a packet, a request, an alloc/exchange/free. */
+	void (*step)(void *state);
+	/* Give everything back. */
+	void (*fini)(void *state);
+};
+
+extern const struct wl_workload wl_nic;
+extern const struct wl_workload wl_blk;
+extern const struct wl_workload wl_coherent;
+extern const struct wl_workload wl_netback;
+
+/* NULL-terminated, in the order they run. */
+extern const struct wl_workload *const wl_workloads[];
+const struct wl_workload *wl_workload_find(const char *name);
+
+/* ---- the driver with its own dma_ops ---- */
+
+/*
+ * "nic-own-ops": a NIC driver that installs its own dma_map_ops after the
+ * platform set the device up (set_dma_ops in its probe), as drivers with
+ * their own allocator policy do.  It implements its ops on the arch's
+ * dma-direct for the device's coherency.  Correct on native hardware;
+ * under Xen it is only safe when Xen wraps it (the 2013 thread).
+ */
+extern const struct dmk_dma_map_ops wl_nic_own_ops;
+/* Install it on every device whose description says own_ops. */
+int wl_drivers_probe(struct sim_world *w);
+void wl_drivers_remove(struct sim_world *w);
+/* dmk_dma_ops_chain, followed by what a driver's own ops build on:
+ * "xen-swiotlb>nic-own-ops>direct-noncoherent". */
+int wl_ops_chain(struct dmk_device *dev, char *buf, size_t len);
+
+/* ---- a whole run ---- */
+
+struct wl_run_config {
+	uint64_t seed;
+	unsigned long ops;	    /* transactions over all instances */
+	unsigned int workload_mask; /* bit i: wl_workloads[i]; 0 = all */
+	enum wl_bug bug;
+};
+
+/* Run the selected workloads on every device they apply to, interleaved
+ * (seeded), then let the oracle count faults and leaks.  Returns the
+ * number of (workload, device) instances that ran. */
+unsigned int wl_run(struct sim_world *w, const struct wl_run_config *cfg,
+		    struct wl_oracle *o);
+
+#endif /* DMAKIT_WORKLOADS_WORKLOAD_H */
