@@ -1,1 +1,484 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * dma-direct, arm64 flavour (Linux's kernel/dma/direct.c together with
+ * arch/arm64/mm/dma-mapping.c).
+ *
+ * Two tables share one implementation.  The TABLE, not dev->coherent,
+ * decides whether caches are maintained: the table is the device's own
+ * ops, so a device given the wrong one really gets wrong bytes, which is
+ * how the naive designs of the 2013 thread are expressed.
+ *
+ * The bounce pool (swiotlb) is ordinary cacheable RAM.  For a
+ * non-coherent device the slot the device really reads and writes gets
+ * the maintenance, not the original buffer (2013 series, patch 13).
+ */
+#include "internal.h"
+
+#include <string.h>
+
+static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return a < b ? a : b;
+}
+
+static inline size_t page_align(size_t size)
+{
+	return (size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1);
+}
+
+static unsigned int size_to_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((DMK_PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* ---- the primitives other files share ---- */
+
+bool dmk_dma_capable(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		     bool is_ram)
+{
+	dmk_addr_t end = addr + size - 1;
+
+	/* Linux uses is_ram only where dma_addr_t is 32-bit: never here. */
+	(void)is_ram;
+	if (addr == DMK_MAPPING_ERROR || size == 0 || end < addr)
+		return false;
+	return end <= min_not_zero(dev->dma_mask, dev->bus_dma_limit);
+}
+
+static void cache_maint(const struct dmk_platform *plat, dmk_phys_t phys,
+			size_t size, enum dmk_cache_op op)
+{
+	if (plat->ops->cache_maint)
+		plat->ops->cache_maint(plat->ctx, phys, size, op);
+}
+
+/*
+ * arm64 cleans for the device whatever the direction: a FROM_DEVICE
+ * buffer may hold dirty lines that would otherwise be evicted over what
+ * the device writes.
+ */
+void dmk_arch_sync_for_device(const struct dmk_platform *plat, dmk_phys_t phys,
+			      size_t size, enum dmk_data_direction dir)
+{
+	(void)dir;
+	cache_maint(plat, phys, size, DMK_CACHE_CLEAN);
+}
+
+/* What the device only read cannot be stale: nothing to drop. */
+void dmk_arch_sync_for_cpu(const struct dmk_platform *plat, dmk_phys_t phys,
+			   size_t size, enum dmk_data_direction dir)
+{
+	if (dir == DMK_DMA_TO_DEVICE)
+		return;
+	cache_maint(plat, phys, size, DMK_CACHE_INVAL);
+}
+
+const struct dmk_dma_map_ops *dmk_direct_ops_for(struct dmk_device *dev)
+{
+	return dev->coherent ? &dmk_direct_coherent_ops
+			     : &dmk_direct_noncoherent_ops;
+}
+
+/* ---- streaming ---- */
+
+/* is_swiotlb_force_bounce(): swiotlb=force, or a restricted-dma-pool. */
+static bool force_bounce(struct dmk_device *dev)
+{
+	return dev->restricted_pool || dev->sys->cfg.swiotlb_force;
+}
+
+/* The pool a bus address of this device lies in, or NULL. */
+static struct dmk_swiotlb *bounce_pool_of(struct dmk_device *dev,
+					  dmk_phys_t phys)
+{
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
+
+	return pool && dmk_is_swiotlb_buffer(pool, phys) ? pool : NULL;
+}
+
+static void warn_overflow(struct dmk_device *dev, const char *what,
+			  dmk_addr_t addr, size_t size, unsigned long attrs)
+{
+	if (attrs & DMK_ATTR_NO_WARN)
+		return;
+	dmk_log(dev_plat(dev), DMK_LOG_WARN,
+		"%s: %s addr 0x%llx+%zu overflow (mask %llx, bus limit %llx)",
+		dev->name, what, (unsigned long long)addr, size,
+		(unsigned long long)dev->dma_mask,
+		(unsigned long long)dev->bus_dma_limit);
+}
+
+/* swiotlb_map(): bounce, then make sure the device can reach the slot. */
+static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
+			     dmk_phys_t phys, size_t size,
+			     enum dmk_data_direction dir, unsigned long attrs,
+			     bool coherent)
+{
+	dmk_phys_t tlb;
+	dmk_addr_t dma;
+
+	tlb = dmk_swiotlb_tbl_map_single(pool, dev, phys, size, 0, dir, attrs);
+	if (tlb == DMK_PHYS_ERROR)
+		return DMK_MAPPING_ERROR;
+
+	dma = dmk_phys_to_dma(dev, tlb);
+	if (!dmk_dma_capable(dev, dma, size, true)) {
+		dmk_swiotlb_tbl_unmap_single(pool, dev, tlb, size, dir,
+					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
+		warn_overflow(dev, "swiotlb", dma, size, attrs);
+		return DMK_MAPPING_ERROR;
+	}
+	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		dmk_arch_sync_for_device(dev_plat(dev), tlb, size, dir);
+	return dma;
+}
+
+static dmk_addr_t direct_map(struct dmk_device *dev, dmk_phys_t phys,
+			     size_t size, enum dmk_data_direction dir,
+			     unsigned long attrs, bool coherent)
+{
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
+	dmk_addr_t dma = dmk_phys_to_dma(dev, phys);
+
+	if (pool && force_bounce(dev))
+		return bounce_map(dev, pool, phys, size, dir, attrs, coherent);
+
+	if (!dmk_dma_capable(dev, dma, size, true)) {
+		if (pool)
+			return bounce_map(dev, pool, phys, size, dir, attrs,
+					  coherent);
+		warn_overflow(dev, "DMA", dma, size, attrs);
+		return DMK_MAPPING_ERROR;
+	}
+
+	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
+	return dma;
+}
+
+/* Invalidate before copying back, so the copy reads what the device
+ * wrote and not a stale line of the slot. */
+static void direct_sync_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
+				size_t size, enum dmk_data_direction dir,
+				bool coherent)
+{
+	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
+	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
+
+	if (!coherent)
+		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
+	if (pool)
+		dmk_swiotlb_sync_single_for_cpu(pool, phys, size, dir);
+}
+
+/* Copy into the slot first, then clean what the copy dirtied. */
+static void direct_sync_for_device(struct dmk_device *dev, dmk_addr_t addr,
+				   size_t size, enum dmk_data_direction dir,
+				   bool coherent)
+{
+	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
+	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
+
+	if (pool)
+		dmk_swiotlb_sync_single_for_device(pool, phys, size, dir);
+	if (!coherent)
+		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
+}
+
+static void direct_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+			 enum dmk_data_direction dir, unsigned long attrs,
+			 bool coherent)
+{
+	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
+	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
+
+	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
+	/* The pool copies back unless SKIP_CPU_SYNC, after the invalidate. */
+	if (pool)
+		dmk_swiotlb_tbl_unmap_single(pool, dev, phys, size, dir, attrs);
+}
+
+static void direct_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
+			    int nents, enum dmk_data_direction dir,
+			    unsigned long attrs, bool coherent)
+{
+	for (int i = 0; i < nents; i++)
+		direct_unmap(dev, sg[i].dma_address, sg[i].dma_length, dir,
+			     attrs, coherent);
+}
+
+static int direct_map_sg(struct dmk_device *dev, struct dmk_sg *sg, int nents,
+			 enum dmk_data_direction dir, unsigned long attrs,
+			 bool coherent)
+{
+	for (int i = 0; i < nents; i++) {
+		sg[i].dma_address = direct_map(dev, sg[i].phys, sg[i].length,
+					       dir, attrs, coherent);
+		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
+			/* The CPU never touched these: no sync, no copy. */
+			direct_unmap_sg(dev, sg, i, dir,
+					attrs | DMK_ATTR_SKIP_CPU_SYNC,
+					coherent);
+			return 0;
+		}
+		sg[i].dma_length = sg[i].length;
+	}
+	return nents;
+}
+
+/* ---- coherent allocations ---- */
+
+/*
+ * Pages the device can reach with its coherent mask: from its
+ * restricted pool if it has one, else from the platform below the
+ * limit the mask and dma-ranges give.
+ */
+static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
+				   dmk_phys_t *phys)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	uint64_t bus_limit;
+
+	if (dev->restricted_pool)
+		return dmk_swiotlb_alloc(dev->restricted_pool, size, phys);
+
+	bus_limit = min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
+	if (bus_limit < dev->bus_offset) {
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: coherent mask 0x%llx reaches no memory (bus offset 0x%llx)",
+			dev->name, (unsigned long long)bus_limit,
+			(unsigned long long)dev->bus_offset);
+		return NULL;
+	}
+	return plat->ops->alloc_pages(plat->ctx, size_to_order(size),
+				      dmk_dma_to_phys(dev, bus_limit), phys);
+}
+
+static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
+				 size_t size)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+
+	if (dev->restricted_pool &&
+	    dmk_swiotlb_free_alloc(dev->restricted_pool, phys, size))
+		return;
+	plat->ops->free_pages(plat->ctx, phys, size_to_order(size));
+}
+
+/*
+ * A non-coherent device's coherent buffer is a non-cacheable view.  The
+ * cacheable alias is zeroed, then cleaned and invalidated, so that no
+ * dirty or stale line of it can later be written back over what the
+ * device puts in DRAM (arm64's arch_dma_prep_coherent only cleans; the
+ * invalidate costs nothing here and removes the speculative-refill
+ * question altogether).
+ *
+ * DMK_ATTR_NO_KERNEL_MAPPING returns the cacheable alias as a cookie the
+ * driver must never dereference: 32-bit ARM Linux once did (ANCHORS.md),
+ * and here that would read through the cache, which is exactly the bug.
+ */
+static void *direct_alloc(struct dmk_device *dev, size_t size,
+			  dmk_addr_t *dma_handle, unsigned long attrs,
+			  bool coherent)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t bytes = page_align(size);
+	dmk_phys_t phys;
+	void *cpu, *uncached;
+
+	cpu = alloc_reachable_pages(dev, bytes, &phys);
+	if (!cpu)
+		return NULL;
+	memset(cpu, 0, bytes);
+	*dma_handle = dmk_phys_to_dma(dev, phys);
+	if (coherent)
+		return cpu;
+
+	cache_maint(plat, phys, bytes, DMK_CACHE_CLEAN_INVAL);
+	if (attrs & DMK_ATTR_NO_KERNEL_MAPPING)
+		return cpu;
+	if (!plat->ops->map_uncached) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"%s: platform has no non-cacheable mappings for a non-coherent device",
+			dev->name);
+		goto err_free;
+	}
+	uncached = plat->ops->map_uncached(plat->ctx, phys, bytes);
+	if (!uncached) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"%s: cannot map %zu bytes at 0x%llx non-cacheable",
+			dev->name, bytes, (unsigned long long)phys);
+		goto err_free;
+	}
+	return uncached;
+
+err_free:
+	free_reachable_pages(dev, phys, bytes);
+	*dma_handle = DMK_MAPPING_ERROR;
+	return NULL;
+}
+
+static void direct_free(struct dmk_device *dev, size_t size, void *cpu_addr,
+			dmk_addr_t dma_handle, unsigned long attrs,
+			bool coherent)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t bytes = page_align(size);
+
+	if (!coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING) &&
+	    plat->ops->unmap_uncached)
+		plat->ops->unmap_uncached(plat->ctx, cpu_addr, bytes);
+	free_reachable_pages(dev, dmk_dma_to_phys(dev, dma_handle), bytes);
+}
+
+/* ---- masks and limits ---- */
+
+/*
+ * Linux's dma_direct_supported(): a 32-bit mask is always fine (every
+ * platform is expected to have memory there); a smaller one must at
+ * least reach the lowest page of RAM, where coherent allocations can
+ * come from, and either all of RAM or the bounce pool for streaming.
+ */
+static int direct_supported(struct dmk_device *dev, uint64_t mask)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
+	dmk_phys_t last_ram = plat->ram_end > plat->ram_start
+				      ? plat->ram_end - 1
+				      : plat->ram_start;
+	dmk_phys_t pool_start, pool_end;
+	void *va;
+
+	if (mask >= DMK_BIT_MASK(32))
+		return 1;
+	if (mask < dmk_phys_to_dma(dev, plat->ram_start + DMK_PAGE_SIZE - 1))
+		return 0;
+	if (mask >= dmk_phys_to_dma(dev, last_ram))
+		return 1;
+	if (!pool)
+		return 0;
+	dmk_swiotlb_span(pool, &pool_start, &pool_end, &va);
+	return mask >= dmk_phys_to_dma(dev, pool_end - 1);
+}
+
+/* dma_addressing_limited(): some RAM lies beyond the device's reach. */
+static bool addressing_limited(struct dmk_device *dev)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	dmk_phys_t last_ram = plat->ram_end > plat->ram_start
+				      ? plat->ram_end - 1
+				      : plat->ram_start;
+
+	return min_not_zero(dev->dma_mask, dev->bus_dma_limit) <
+	       dmk_phys_to_dma(dev, last_ram);
+}
+
+static size_t direct_max_mapping_size(struct dmk_device *dev)
+{
+	if (dmk_dev_swiotlb(dev) &&
+	    (force_bounce(dev) || addressing_limited(dev)))
+		return dmk_swiotlb_max_mapping_size(dev);
+	return SIZE_MAX;
+}
+
+/* ---- the two tables ---- */
+
+#define DIRECT_OPS(flavour, is_coherent)                                       \
+	static dmk_addr_t flavour##_map_page(                                  \
+		struct dmk_device *dev, dmk_phys_t phys, size_t size,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		return direct_map(dev, phys, size, dir, attrs, is_coherent);   \
+	}                                                                      \
+	static void flavour##_unmap_page(                                      \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		direct_unmap(dev, addr, size, dir, attrs, is_coherent);        \
+	}                                                                      \
+	static int flavour##_map_sg(struct dmk_device *dev, struct dmk_sg *sg, \
+				    int nents, enum dmk_data_direction dir,    \
+				    unsigned long attrs)                       \
+	{                                                                      \
+		return direct_map_sg(dev, sg, nents, dir, attrs, is_coherent); \
+	}                                                                      \
+	static void flavour##_unmap_sg(                                        \
+		struct dmk_device *dev, struct dmk_sg *sg, int nents,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		direct_unmap_sg(dev, sg, nents, dir, attrs, is_coherent);      \
+	}                                                                      \
+	static void flavour##_sync_single_for_cpu(                             \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir)                                   \
+	{                                                                      \
+		direct_sync_for_cpu(dev, addr, size, dir, is_coherent);        \
+	}                                                                      \
+	static void flavour##_sync_single_for_device(                          \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir)                                   \
+	{                                                                      \
+		direct_sync_for_device(dev, addr, size, dir, is_coherent);     \
+	}                                                                      \
+	static void flavour##_sync_sg_for_cpu(struct dmk_device *dev,          \
+					      struct dmk_sg *sg, int nents,    \
+					      enum dmk_data_direction dir)     \
+	{                                                                      \
+		for (int i = 0; i < nents; i++)                                \
+			direct_sync_for_cpu(dev, sg[i].dma_address,            \
+					    sg[i].dma_length, dir,             \
+					    is_coherent);                      \
+	}                                                                      \
+	static void flavour##_sync_sg_for_device(struct dmk_device *dev,       \
+						 struct dmk_sg *sg, int nents, \
+						 enum dmk_data_direction dir)  \
+	{                                                                      \
+		for (int i = 0; i < nents; i++)                                \
+			direct_sync_for_device(dev, sg[i].dma_address,         \
+					       sg[i].dma_length, dir,          \
+					       is_coherent);                   \
+	}                                                                      \
+	static void *flavour##_alloc(struct dmk_device *dev, size_t size,      \
+				     dmk_addr_t *dma_handle,                   \
+				     unsigned long attrs)                      \
+	{                                                                      \
+		return direct_alloc(dev, size, dma_handle, attrs,              \
+				    is_coherent);                              \
+	}                                                                      \
+	static void flavour##_free(struct dmk_device *dev, size_t size,        \
+				   void *cpu_addr, dmk_addr_t dma_handle,      \
+				   unsigned long attrs)                        \
+	{                                                                      \
+		direct_free(dev, size, cpu_addr, dma_handle, attrs,            \
+			    is_coherent);                                      \
+	}
+
+DIRECT_OPS(coherent, true)
+DIRECT_OPS(noncoherent, false)
+
+#define DIRECT_TABLE(flavour)                                                  \
+	{                                                                      \
+		.name = "direct-" #flavour, .alloc = flavour##_alloc,          \
+		.free = flavour##_free, .map_page = flavour##_map_page,        \
+		.unmap_page = flavour##_unmap_page,                            \
+		.map_sg = flavour##_map_sg, .unmap_sg = flavour##_unmap_sg,    \
+		.sync_single_for_cpu = flavour##_sync_single_for_cpu,          \
+		.sync_single_for_device = flavour##_sync_single_for_device,    \
+		.sync_sg_for_cpu = flavour##_sync_sg_for_cpu,                  \
+		.sync_sg_for_device = flavour##_sync_sg_for_device,            \
+		.dma_supported = direct_supported,                             \
+		.max_mapping_size = direct_max_mapping_size,                   \
+	}
+
+const struct dmk_dma_map_ops dmk_direct_coherent_ops = DIRECT_TABLE(coherent);
+const struct dmk_dma_map_ops dmk_direct_noncoherent_ops =
+	DIRECT_TABLE(noncoherent);

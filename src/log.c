@@ -1,1 +1,28 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * Logging: the library's printk.  One formatted line handed to the
+ * platform; a platform without a log hook simply stays silent, the
+ * library never writes to stdio by itself.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+/* Long enough for every message the library emits; longer ones are cut. */
+#define DMK_LOG_LINE 512
+
+void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
+	     const char *fmt, ...)
+{
+	char line[DMK_LOG_LINE];
+	va_list ap;
+
+	if (!plat || !plat->ops || !plat->ops->log)
+		return;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+
+	plat->ops->log(plat->ctx, level, line);
+}
