@@ -1,1 +1,612 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * A domain: its p2m (stage-2 on ARM, the pseudo-physical map on x86) and
+ * the linear map through which its CPU code reaches its memory.
+ *
+ * The linear map is made of real host mappings of the machine's C image:
+ * guest frame g lives at linear + g * 4096 and is a MAP_SHARED mapping of
+ * the frame behind it.  So guest-contiguous memory is contiguous for the
+ * CPU while scattered in machine RAM, and changing the p2m (a grant
+ * mapping, an exchange, a relocation) really changes what the CPU sees.
+ *
+ * Non-cacheable aliases (map_uncached) map the D image instead.  On
+ * hardware such an alias is a stage-1 mapping of IPAs, so it follows
+ * stage-2: set_p2m remaps the alias pages of a gfn whose frame changed.
+ */
+#include "sim.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* A live non-cacheable alias of guest frames [gfn, gfn + npages). */
+struct uc_alias {
+	uint8_t *va;
+	uint64_t gfn, npages;
+	struct uc_alias *next;
+};
+
+struct sim_domain_priv {
+	struct sim_domain d;
+	pthread_mutex_t lock; /* p2m, linear map, aliases */
+	struct uc_alias *aliases;
+	uint64_t span; /* gfns covered by the linear map, from gfn 0 */
+};
+
+static struct sim_domain_priv *priv_of(const struct sim_domain *d)
+{
+	return (struct sim_domain_priv *)((const char *)d -
+					  offsetof(struct sim_domain_priv, d));
+}
+
+static uint64_t xorshift64(uint64_t *s)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+/* ---- the p2m ---- */
+
+static struct sim_p2m_entry *p2m_entry(const struct sim_domain *d, uint64_t gfn)
+{
+	struct sim_p2m_entry *chunk;
+
+	if (gfn / SIM_P2M_CHUNK >= d->p2m_nr_chunks)
+		return NULL;
+	chunk = d->p2m_chunks[gfn / SIM_P2M_CHUNK];
+	return chunk ? &chunk[gfn % SIM_P2M_CHUNK] : NULL;
+}
+
+static struct sim_p2m_entry *p2m_entry_alloc(struct sim_domain *d, uint64_t gfn)
+{
+	struct sim_p2m_entry **slot = &d->p2m_chunks[gfn / SIM_P2M_CHUNK];
+
+	if (!*slot)
+		*slot = calloc(SIM_P2M_CHUNK, sizeof(**slot));
+	return *slot ? &(*slot)[gfn % SIM_P2M_CHUNK] : NULL;
+}
+
+static bool in_span(const struct sim_domain *d, uint64_t gfn)
+{
+	return gfn >= d->gfn_base && gfn - d->gfn_base < d->nr_gfns;
+}
+
+/* Frame index behind gfn, or -1 for a hole. */
+static int64_t gfn_index(const struct sim_domain *d, uint64_t gfn)
+{
+	const struct sim_p2m_entry *e =
+		in_span(d, gfn) ? p2m_entry(d, gfn) : NULL;
+
+	if (!e || e->type == SIM_P2M_INVALID)
+		return -1;
+	return sim_mfn_index(d->m, e->mfn);
+}
+
+static int page_prot(const struct sim_domain *d, uint64_t gfn)
+{
+	const struct sim_p2m_entry *e = p2m_entry(d, gfn);
+
+	/* A read-only grant is mapped read-only: a CPU store faults, as it
+	 * would in a real guest. */
+	return e && e->type == SIM_P2M_FOREIGN_RO ? PROT_READ
+						  : PROT_READ | PROT_WRITE;
+}
+
+/*
+ * Does a host mapping start at gfn?  It does when gfn is mapped and its
+ * left neighbour is not the previous frame of the same image with the
+ * same protection: one mmap covers each such run.
+ */
+static bool run_starts(const struct sim_domain *d, uint64_t gfn)
+{
+	int64_t idx = gfn_index(d, gfn), left;
+
+	if (idx < 0)
+		return false;
+	if (gfn == 0)
+		return true;
+	left = gfn_index(d, gfn - 1);
+	return left < 0 || left + 1 != idx ||
+	       page_prot(d, gfn - 1) != page_prot(d, gfn);
+}
+
+/* ---- host mappings ---- */
+
+static void *reserve_range(void *at, size_t len)
+{
+	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+
+	if (at)
+		flags |= MAP_FIXED;
+	return mmap(at, len, PROT_NONE, flags, -1, 0);
+}
+
+static int map_frames(uint8_t *va, size_t npages, int fd, int64_t idx, int prot)
+{
+	void *p =
+		mmap(va, npages << SIM_PAGE_SHIFT, prot, MAP_SHARED | MAP_FIXED,
+		     fd, (off_t)idx << SIM_PAGE_SHIFT);
+
+	return p == MAP_FAILED ? -ENOMEM : 0;
+}
+
+/* Map guest frames [gfn, gfn + n) of the image fd at va, one mmap per
+ * run of consecutive frames; holes stay PROT_NONE.  -ENOENT if a hole
+ * is not allowed. */
+static int map_gfns(const struct sim_domain *d, uint8_t *va, uint64_t gfn,
+		    uint64_t n, int fd, bool holes_ok)
+{
+	uint64_t i = 0;
+
+	while (i < n) {
+		int64_t idx = gfn_index(d, gfn + i);
+		int prot;
+		uint64_t len = 1;
+
+		if (idx < 0) {
+			if (!holes_ok)
+				return -ENOENT;
+			i++;
+			continue;
+		}
+		prot = page_prot(d, gfn + i);
+		while (i + len < n &&
+		       gfn_index(d, gfn + i + len) == idx + (int64_t)len &&
+		       page_prot(d, gfn + i + len) == prot)
+			len++;
+		if (map_frames(va + (i << SIM_PAGE_SHIFT), len, fd, idx, prot))
+			return -ENOMEM;
+		i += len;
+	}
+	return 0;
+}
+
+/* Remap one page of a host range to follow the p2m entry of gfn. */
+static int remap_page(const struct sim_domain *d, uint8_t *va, uint64_t gfn,
+		      int fd)
+{
+	int64_t idx = gfn_index(d, gfn);
+
+	if (idx < 0)
+		return reserve_range(va, SIM_PAGE_SIZE) == MAP_FAILED ? -ENOMEM
+								      : 0;
+	return map_frames(va, 1, fd, idx, page_prot(d, gfn));
+}
+
+/* ---- building a domain ---- */
+
+/* Claim the first 'pages' free frames at or above mfn 'from'. */
+static int take_direct(struct sim_machine *m, uint16_t domid, uint64_t from,
+		       uint64_t pages, uint64_t *mfns)
+{
+	uint64_t idx, got = 0;
+
+	for (idx = 0; idx < m->nr_frames && got < pages; idx++) {
+		uint64_t mfn = sim_index_mfn(m, idx);
+
+		if (mfn >= from && sim_machine_claim_frame(m, mfn, domid))
+			mfns[got++] = mfn;
+	}
+	return got == pages ? 0 : -ENOMEM;
+}
+
+/*
+ * Claim 'pages' free frames from the top of the machine down, returned in
+ * ascending order.  Xen's heap serves domain memory from the highest zone
+ * first and keeps low memory for allocations with an address limit (the
+ * exchanges of swiotlb-xen below 4 GiB); so does this.
+ */
+static int take_top_down(struct sim_machine *m, uint16_t domid, uint64_t pages,
+			 uint64_t *mfns)
+{
+	uint64_t idx = m->nr_frames, got = 0, i;
+
+	while (idx-- > 0 && got < pages) {
+		uint64_t mfn = sim_index_mfn(m, idx);
+
+		if (sim_machine_claim_frame(m, mfn, domid))
+			mfns[got++] = mfn;
+	}
+	for (i = 0; i < got / 2; i++) {
+		uint64_t t = mfns[i];
+
+		mfns[i] = mfns[got - 1 - i];
+		mfns[got - 1 - i] = t;
+	}
+	return got == pages ? 0 : -ENOMEM;
+}
+
+struct run {
+	uint64_t first; /* index into the claimed frames */
+	uint64_t len;
+};
+
+/*
+ * Cut the ascending frames into runs of 1..max_run and shuffle the runs,
+ * so guest frames are contiguous in machine memory only within a run:
+ * the situation of a non-1:1 dom0 under stage-2.
+ */
+static int fragment(uint64_t *mfns, uint64_t pages, unsigned int max_run,
+		    uint64_t seed)
+{
+	uint64_t rng = seed ? seed : 0x2545F4914F6CDD1DULL, nruns = 0, i, o;
+	struct run *runs = malloc(pages * sizeof(*runs));
+	uint64_t *out = malloc(pages * sizeof(*out));
+
+	if (!runs || !out) {
+		free(runs);
+		free(out);
+		return -ENOMEM;
+	}
+	for (i = 0; i < pages; nruns++) {
+		uint64_t len = 1 + xorshift64(&rng) % max_run;
+
+		if (len > pages - i)
+			len = pages - i;
+		runs[nruns] = (struct run){i, len};
+		i += len;
+	}
+	for (i = nruns; i > 1; i--) {
+		uint64_t j = xorshift64(&rng) % i;
+		struct run t = runs[i - 1];
+
+		runs[i - 1] = runs[j];
+		runs[j] = t;
+	}
+	for (i = 0, o = 0; i < nruns; i++) {
+		memcpy(&out[o], &mfns[runs[i].first],
+		       runs[i].len * sizeof(*out));
+		o += runs[i].len;
+	}
+	memcpy(mfns, out, pages * sizeof(*out));
+	free(runs);
+	free(out);
+	return 0;
+}
+
+static int build_p2m(struct sim_domain *d, const uint64_t *mfns, uint64_t pages,
+		     bool direct)
+{
+	uint64_t i;
+
+	d->p2m_nr_chunks =
+		(d->gfn_base + d->nr_gfns + SIM_P2M_CHUNK - 1) / SIM_P2M_CHUNK;
+	d->p2m_chunks = calloc(d->p2m_nr_chunks, sizeof(*d->p2m_chunks));
+	if (!d->p2m_chunks)
+		return -ENOMEM;
+	for (i = 0; i < pages; i++) {
+		uint64_t gfn = direct ? mfns[i] : d->gfn_base + i;
+		struct sim_p2m_entry *e = p2m_entry_alloc(d, gfn);
+
+		if (!e)
+			return -ENOMEM;
+		e->mfn = mfns[i];
+		e->type = SIM_P2M_RAM;
+	}
+	d->nr_pages = pages;
+	return 0;
+}
+
+static uint64_t count_runs(const struct sim_domain *d)
+{
+	uint64_t g, n = 0;
+
+	for (g = d->gfn_base; g < d->gfn_base + d->nr_gfns; g++)
+		n += run_starts(d, g);
+	return n;
+}
+
+static int build_linear(struct sim_domain_priv *dp)
+{
+	struct sim_domain *d = &dp->d;
+	void *p;
+
+	dp->span = d->gfn_base + d->nr_gfns;
+	d->linear_len = dp->span << SIM_PAGE_SHIFT;
+	p = reserve_range(NULL, d->linear_len);
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	d->linear = p;
+	d->host_mappings = count_runs(d);
+	return map_gfns(d, d->linear + (d->gfn_base << SIM_PAGE_SHIFT),
+			d->gfn_base, d->nr_gfns, d->m->fd_c, true);
+}
+
+/* The guest's allocator starts with all its RAM free. */
+static int build_alloc(struct sim_domain *d)
+{
+	uint64_t g = d->gfn_base, end = d->gfn_base + d->nr_gfns;
+	int ret = sim_pagealloc_create(&d->alloc, d->gfn_base, d->nr_gfns);
+
+	if (ret)
+		return ret;
+	while (g < end) {
+		uint64_t n = 0;
+
+		while (g + n < end && gfn_index(d, g + n) >= 0)
+			n++;
+		if (n)
+			sim_pagealloc_add(d->alloc, g, n);
+		g += n + 1;
+	}
+	return 0;
+}
+
+int sim_domain_create(struct sim_domain **out, struct sim_machine *m,
+		      uint16_t domid, uint64_t gfn_base, uint64_t pages,
+		      bool direct_mapped, unsigned int max_run, uint64_t seed)
+{
+	struct sim_domain_priv *dp;
+	struct sim_domain *d;
+	uint64_t *mfns;
+	int ret;
+
+	if (!m || pages == 0 || pages > m->nr_frames ||
+	    domid == SIM_DOMID_FREE || domid == SIM_DOMID_XEN ||
+	    (!direct_mapped && max_run == 0) || gfn_base >= (1ULL << 36))
+		return -EINVAL;
+	mfns = malloc(pages * sizeof(*mfns));
+	dp = calloc(1, sizeof(*dp));
+	if (!mfns || !dp || pthread_mutex_init(&dp->lock, NULL)) {
+		free(mfns);
+		free(dp);
+		return -ENOMEM;
+	}
+	d = &dp->d;
+	d->domid = domid;
+	d->m = m;
+	d->direct_mapped = direct_mapped;
+	d->max_order = 9; /* Xen's default for a domU; dom0 gets more */
+	d->gfn_base = gfn_base;
+
+	if (direct_mapped) {
+		ret = take_direct(m, domid, gfn_base, pages, mfns);
+		if (!ret)
+			d->nr_gfns = mfns[pages - 1] + 1 - gfn_base;
+	} else {
+		ret = take_top_down(m, domid, pages, mfns);
+		if (!ret)
+			ret = fragment(mfns, pages, max_run, seed);
+		d->nr_gfns = pages;
+	}
+	if (ret) {
+		/* Give back what was claimed: those frames are ours alone. */
+		sim_machine_release_owned(m, domid);
+		free(mfns);
+		pthread_mutex_destroy(&dp->lock);
+		free(dp);
+		return ret;
+	}
+	ret = build_p2m(d, mfns, pages, direct_mapped);
+	free(mfns);
+	if (!ret)
+		ret = build_linear(dp);
+	if (!ret)
+		ret = build_alloc(d);
+	if (ret) {
+		sim_domain_destroy(d);
+		return ret;
+	}
+	*out = d;
+	return 0;
+}
+
+void sim_domain_destroy(struct sim_domain *d)
+{
+	struct sim_domain_priv *dp;
+	struct uc_alias *a, *next;
+	uint64_t i;
+
+	if (!d)
+		return;
+	dp = priv_of(d);
+	for (a = dp->aliases; a; a = next) {
+		next = a->next;
+		munmap(a->va, a->npages << SIM_PAGE_SHIFT);
+		free(a);
+	}
+	if (d->linear)
+		munmap(d->linear, d->linear_len);
+	for (i = 0; i < d->p2m_nr_chunks; i++)
+		free(d->p2m_chunks[i]);
+	free(d->p2m_chunks);
+	sim_pagealloc_destroy(d->alloc);
+	free(d->pv_p2m);
+	/* Own frames go back to the heap, wherever they are mapped (a PV
+	 * guest's exchanged frames may not be in the p2m); foreign frames
+	 * belong to their owners. */
+	sim_machine_release_owned(d->m, d->domid);
+	pthread_mutex_destroy(&dp->lock);
+	free(dp);
+}
+
+/* ---- changing the p2m ---- */
+
+static int remap_aliases(struct sim_domain_priv *dp, uint64_t gfn)
+{
+	struct uc_alias *a;
+	int ret = 0;
+
+	for (a = dp->aliases; a; a = a->next)
+		if (gfn >= a->gfn && gfn - a->gfn < a->npages)
+			ret |= remap_page(
+				&dp->d,
+				a->va + ((gfn - a->gfn) << SIM_PAGE_SHIFT), gfn,
+				dp->d.m->fd_d);
+	return ret ? -ENOMEM : 0;
+}
+
+int sim_domain_set_p2m(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
+		       enum sim_p2m_type type)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	struct sim_p2m_entry *e;
+	uint64_t runs_before;
+	bool was_ram;
+	int ret;
+
+	if (!in_span(d, gfn))
+		return -EINVAL;
+	if (mfn == SIM_INVALID_MFN)
+		type = SIM_P2M_INVALID;
+	else if (sim_mfn_index(d->m, mfn) < 0 || type == SIM_P2M_INVALID ||
+		 type > SIM_P2M_FOREIGN_RO)
+		return -EINVAL;
+
+	pthread_mutex_lock(&dp->lock);
+	e = p2m_entry_alloc(d, gfn);
+	if (!e) {
+		pthread_mutex_unlock(&dp->lock);
+		return -ENOMEM;
+	}
+	runs_before = run_starts(d, gfn) + run_starts(d, gfn + 1);
+	was_ram = e->type == SIM_P2M_RAM;
+	if (e->mfn != mfn || type == SIM_P2M_INVALID)
+		e->pinned = false;
+	e->mfn = mfn;
+	e->type = type;
+	d->nr_pages += (type == SIM_P2M_RAM) - was_ram;
+	d->host_mappings += run_starts(d, gfn) + run_starts(d, gfn + 1);
+	d->host_mappings -= runs_before;
+
+	ret = remap_page(d, d->linear + (gfn << SIM_PAGE_SHIFT), gfn,
+			 d->m->fd_c);
+	if (!ret)
+		ret = remap_aliases(dp, gfn);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
+			       enum sim_p2m_type *type)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	const struct sim_p2m_entry *e;
+	uint64_t mfn = SIM_INVALID_MFN;
+	enum sim_p2m_type t = SIM_P2M_INVALID;
+
+	pthread_mutex_lock(&dp->lock);
+	e = in_span(d, gfn) ? p2m_entry(d, gfn) : NULL;
+	if (e && e->type != SIM_P2M_INVALID) {
+		mfn = e->mfn;
+		t = e->type;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	if (type)
+		*type = t;
+	return mfn;
+}
+
+int sim_domain_set_pinned(struct sim_domain *d, uint64_t gfn, bool pinned)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	struct sim_p2m_entry *e;
+	int ret = -EINVAL;
+
+	pthread_mutex_lock(&dp->lock);
+	e = in_span(d, gfn) ? p2m_entry(d, gfn) : NULL;
+	if (e && e->type == SIM_P2M_RAM) {
+		e->pinned = pinned;
+		ret = 0;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
+}
+
+bool sim_domain_is_pinned(const struct sim_domain *d, uint64_t gfn)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	const struct sim_p2m_entry *e;
+	bool pinned;
+
+	pthread_mutex_lock(&dp->lock);
+	e = in_span(d, gfn) ? p2m_entry(d, gfn) : NULL;
+	pinned = e && e->type != SIM_P2M_INVALID && e->pinned;
+	pthread_mutex_unlock(&dp->lock);
+	return pinned;
+}
+
+/* ---- non-cacheable aliases ---- */
+
+void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	uint64_t gfn = gpa >> SIM_PAGE_SHIFT, npages;
+	struct uc_alias *a;
+	void *va;
+
+	if (len == 0 || gpa + len < gpa)
+		return NULL;
+	npages = ((gpa + len - 1) >> SIM_PAGE_SHIFT) - gfn + 1;
+	a = malloc(sizeof(*a));
+	if (!a)
+		return NULL;
+	va = reserve_range(NULL, npages << SIM_PAGE_SHIFT);
+	if (va == MAP_FAILED) {
+		free(a);
+		return NULL;
+	}
+	pthread_mutex_lock(&dp->lock);
+	if (map_gfns(d, va, gfn, npages, d->m->fd_d, false)) {
+		pthread_mutex_unlock(&dp->lock);
+		munmap(va, npages << SIM_PAGE_SHIFT);
+		free(a);
+		return NULL;
+	}
+	*a = (struct uc_alias){va, gfn, npages, dp->aliases};
+	dp->aliases = a;
+	pthread_mutex_unlock(&dp->lock);
+	return (uint8_t *)va + (gpa & (SIM_PAGE_SIZE - 1));
+}
+
+void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	struct uc_alias **pp, *a = NULL;
+	uint8_t *p = va;
+
+	pthread_mutex_lock(&dp->lock);
+	for (pp = &dp->aliases; *pp; pp = &(*pp)->next) {
+		a = *pp;
+		if (p >= a->va && p < a->va + (a->npages << SIM_PAGE_SHIFT)) {
+			*pp = a->next;
+			break;
+		}
+		a = NULL;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	if (!a) {
+		fprintf(stderr,
+			"sim: dom%u: unmap_uncached of %p (%zu bytes) that is "
+			"not a live uncached alias\n",
+			d->domid, va, len);
+		abort();
+	}
+	munmap(a->va, a->npages << SIM_PAGE_SHIFT);
+	free(a);
+}
+
+/* ---- x86 PV ---- */
+
+int sim_domain_make_pv(struct sim_domain *d)
+{
+	uint64_t n = d->gfn_base + d->nr_gfns, pfn;
+	uint64_t *p2m = malloc(n * sizeof(*p2m));
+
+	if (!p2m)
+		return -ENOMEM;
+	for (pfn = 0; pfn < n; pfn++)
+		p2m[pfn] = sim_domain_gfn_to_mfn(d, pfn, NULL);
+	free(d->pv_p2m);
+	d->pv_p2m = p2m;
+	d->pv = true;
+	return 0;
+}
