@@ -1,1 +1,77 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * 32-bit ARM: xen_alloc_coherent_pages is the native ARM allocator for
+ * the device, chosen by its coherency (Linux's arm_dma_ops.alloc or
+ * arm_coherent_dma_ops.alloc): a non-coherent device gets pages it sees
+ * through a non-cacheable mapping, because free pages are cacheable and
+ * its DMA never meets the CPU's cache.
+ *
+ * Also here, for both ARM flavours (arch/arm/xen/mm.c): the reason ARM
+ * has to bounce, and the non-cacheable alias after an exchange.
+ */
+#include "xen-internal.h"
+
+void *dmk_xen_arm_alloc_coherent_pages(struct dmk_device *dev, size_t size,
+				       dmk_addr_t *dma_handle,
+				       unsigned long attrs)
+{
+	const struct dmk_dma_map_ops *ops = dmk_direct_ops_for(dev);
+
+	if (!ops->alloc)
+		return NULL;
+	return ops->alloc(dev, size, dma_handle, attrs);
+}
+
+void dmk_xen_arm_free_coherent_pages(struct dmk_device *dev, size_t size,
+				     void *cpu_addr, dmk_addr_t dma_handle,
+				     unsigned long attrs)
+{
+	const struct dmk_dma_map_ops *ops = dmk_direct_ops_for(dev);
+
+	if (ops->free)
+		ops->free(dev, size, cpu_addr, dma_handle, attrs);
+}
+
+/*
+ * xen_arch_need_swiotlb: a foreign page cannot be cleaned or invalidated
+ * by the guest for a non-coherent device; without GNTTABOP_cache_flush
+ * the only safe way is a bounce through local memory.
+ */
+bool dmk_xen_arm_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
+			      size_t size)
+{
+	struct dmk_xen *xen = dev_xen(dev);
+	uint64_t first = phys >> DMK_PAGE_SHIFT;
+	uint64_t last = (phys + (size ? size - 1 : 0)) >> DMK_PAGE_SHIFT;
+
+	if (xen->cache_flush || dev->coherent)
+		return false;
+	for (uint64_t pfn = first; pfn <= last; pfn++)
+		if (dmk_xen_pfn_is_foreign(xen, pfn))
+			return true;
+	return false;
+}
+
+/*
+ * A non-cacheable alias names the frames that backed the buffer when it
+ * was taken (the simulator maps DRAM frames; real hardware would go
+ * through stage 2 and not care).  After exchange-and-pin moved the
+ * buffer, take the alias again over the new frames, then drop the old.
+ */
+void *dmk_xen_arm_refresh_alias(struct dmk_device *dev, void *cpu_addr,
+				dmk_phys_t phys, size_t size)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	void *alias;
+
+	if (plat->arch == DMK_ARCH_X86_64 ||
+	    dev_xen(dev)->mode != DMK_XEN_MODE_PINNED ||
+	    cpu_addr == dmk_phys_to_virt(plat, phys) ||
+	    !plat->ops->map_uncached || !plat->ops->unmap_uncached)
+		return cpu_addr;
+	alias = plat->ops->map_uncached(plat->ctx, phys, size);
+	if (!alias)
+		return NULL;
+	plat->ops->unmap_uncached(plat->ctx, cpu_addr, size);
+	return alias;
+}

@@ -1,1 +1,467 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * What this guest knows of its own frames: pfn_to_bfn and bfn_to_pfn.
+ *
+ * An autotranslated guest (ARM) cannot read its stage-2 table.  When it
+ * is mapped 1:1 its own RAM has bfn == pfn; the frames it learns about
+ * otherwise (foreign grant mappings, whose machine address map_grant_ref
+ * returns, and regions the hypervisor exchanged and pinned, whose frames
+ * the exchange returns) live in a lookup structure, as Linux keeps its
+ * foreign mappings in an rbtree (arch/arm/xen/p2m.c).  A guest that is
+ * not 1:1 does not know where its ordinary RAM is in machine memory, and
+ * the hypervisor may move it: such a page has no bus frame
+ * (DMK_INVALID_BFN) and every DMA to it must bounce.
+ *
+ * An x86 PV guest owns its p2m (start_info's mfn_list) and keeps it
+ * current after every exchange, balloon and foreign mapping; the
+ * reverse direction is a hash standing in for Xen's M2P table.
+ */
+#include "xen-internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- the sorted range array ---- */
+
+void dmk_xen_rangemap_init(struct dmk_xen_rangemap *m, bool allow_dup_start)
+{
+	memset(m, 0, sizeof(*m));
+	m->allow_dup_start = allow_dup_start;
+	pthread_rwlock_init(&m->lock, NULL);
+}
+
+void dmk_xen_rangemap_destroy(struct dmk_xen_rangemap *m)
+{
+	free(m->v);
+	m->v = NULL;
+	m->n = m->cap = 0;
+	pthread_rwlock_destroy(&m->lock);
+}
+
+/* Index of the first range whose start is above key (0..n). */
+static size_t rangemap_upper(const struct dmk_xen_rangemap *m, uint64_t key)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->v[mid].start <= key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int rangemap_grow(struct dmk_xen_rangemap *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 16;
+	struct dmk_xen_range *v = realloc(m->v, cap * sizeof(*v));
+
+	if (!v)
+		return -DMK_ENOMEM;
+	m->v = v;
+	m->cap = cap;
+	return 0;
+}
+
+static bool rangemap_fits(const struct dmk_xen_rangemap *m, size_t pos,
+			  uint64_t start, uint64_t nr)
+{
+	if (pos > 0) {
+		const struct dmk_xen_range *prev = &m->v[pos - 1];
+		bool dup = m->allow_dup_start && prev->start == start &&
+			   prev->nr == nr;
+
+		if (!dup && prev->start + prev->nr > start)
+			return false;
+	}
+	if (pos < m->n && start + nr > m->v[pos].start)
+		return false;
+	return true;
+}
+
+int dmk_xen_rangemap_insert(struct dmk_xen_rangemap *m, uint64_t start,
+			    uint64_t nr, uint64_t target,
+			    enum dmk_xen_frame_kind kind)
+{
+	size_t pos;
+	int rc = 0;
+
+	if (!nr || start + nr < start)
+		return -DMK_EINVAL;
+	pthread_rwlock_wrlock(&m->lock);
+	pos = rangemap_upper(m, start);
+	if (!rangemap_fits(m, pos, start, nr)) {
+		rc = -DMK_EINVAL;
+		goto out;
+	}
+	if (m->n == m->cap) {
+		rc = rangemap_grow(m);
+		if (rc)
+			goto out;
+	}
+	memmove(&m->v[pos + 1], &m->v[pos], (m->n - pos) * sizeof(m->v[0]));
+	m->v[pos] = (struct dmk_xen_range){
+		.start = start, .nr = nr, .target = target, .kind = kind};
+	m->n++;
+out:
+	pthread_rwlock_unlock(&m->lock);
+	return rc;
+}
+
+int dmk_xen_rangemap_remove(struct dmk_xen_rangemap *m, uint64_t start,
+			    uint64_t target)
+{
+	size_t pos;
+	int rc = -DMK_EINVAL;
+
+	pthread_rwlock_wrlock(&m->lock);
+	/* Ranges with this start sit just below the upper bound. */
+	for (pos = rangemap_upper(m, start); pos > 0; pos--) {
+		struct dmk_xen_range *r = &m->v[pos - 1];
+
+		if (r->start != start)
+			break;
+		if (r->target != target)
+			continue;
+		memmove(r, r + 1, (m->n - pos) * sizeof(*r));
+		m->n--;
+		rc = 0;
+		break;
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return rc;
+}
+
+bool dmk_xen_rangemap_lookup(struct dmk_xen_rangemap *m, uint64_t key,
+			     uint64_t *target, enum dmk_xen_frame_kind *kind)
+{
+	bool found = false;
+	size_t pos;
+
+	pthread_rwlock_rdlock(&m->lock);
+	pos = rangemap_upper(m, key);
+	if (pos > 0) {
+		const struct dmk_xen_range *r = &m->v[pos - 1];
+
+		if (key - r->start < r->nr) {
+			if (target)
+				*target = r->target + (key - r->start);
+			if (kind)
+				*kind = r->kind;
+			found = true;
+		}
+	}
+	pthread_rwlock_unlock(&m->lock);
+	return found;
+}
+
+size_t dmk_xen_rangemap_count(struct dmk_xen_rangemap *m)
+{
+	size_t n;
+
+	pthread_rwlock_rdlock(&m->lock);
+	n = m->n;
+	pthread_rwlock_unlock(&m->lock);
+	return n;
+}
+
+/* ---- the PV reverse map ---- */
+
+static size_t m2p_slot(const struct dmk_xen_m2p *h, uint64_t mfn)
+{
+	/* Fibonacci hashing: machine frames are often in long runs. */
+	return (size_t)((mfn * 0x9E3779B97F4A7C15ULL) >> 20) & (h->cap - 1);
+}
+
+int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected)
+{
+	size_t cap = 64;
+
+	memset(h, 0, sizeof(*h));
+	while (cap < expected * 2)
+		cap *= 2;
+	h->keys = malloc(cap * sizeof(*h->keys));
+	h->vals = malloc(cap * sizeof(*h->vals));
+	if (!h->keys || !h->vals) {
+		free(h->keys);
+		free(h->vals);
+		return -DMK_ENOMEM;
+	}
+	for (size_t i = 0; i < cap; i++)
+		h->keys[i] = DMK_INVALID_BFN;
+	h->cap = cap;
+	pthread_rwlock_init(&h->lock, NULL);
+	return 0;
+}
+
+void dmk_xen_m2p_destroy(struct dmk_xen_m2p *h)
+{
+	if (!h->keys)
+		return;
+	free(h->keys);
+	free(h->vals);
+	h->keys = h->vals = NULL;
+	pthread_rwlock_destroy(&h->lock);
+}
+
+static void m2p_put(uint64_t *keys, uint64_t *vals, size_t cap, size_t start,
+		    uint64_t mfn, uint64_t pfn)
+{
+	size_t i = start;
+
+	while (keys[i] != DMK_INVALID_BFN && keys[i] != mfn)
+		i = (i + 1) & (cap - 1);
+	keys[i] = mfn;
+	vals[i] = pfn;
+}
+
+static int m2p_rehash(struct dmk_xen_m2p *h)
+{
+	size_t cap = h->cap * 2;
+	uint64_t *keys = malloc(cap * sizeof(*keys));
+	uint64_t *vals = malloc(cap * sizeof(*vals));
+	struct dmk_xen_m2p tmp = {.cap = cap};
+
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -DMK_ENOMEM;
+	}
+	for (size_t i = 0; i < cap; i++)
+		keys[i] = DMK_INVALID_BFN;
+	for (size_t i = 0; i < h->cap; i++) {
+		if (h->keys[i] == DMK_INVALID_BFN)
+			continue;
+		m2p_put(keys, vals, cap, m2p_slot(&tmp, h->keys[i]), h->keys[i],
+			h->vals[i]);
+	}
+	free(h->keys);
+	free(h->vals);
+	h->keys = keys;
+	h->vals = vals;
+	h->cap = cap;
+	return 0;
+}
+
+static size_t m2p_find(const struct dmk_xen_m2p *h, uint64_t mfn)
+{
+	size_t i = m2p_slot(h, mfn);
+
+	while (h->keys[i] != DMK_INVALID_BFN) {
+		if (h->keys[i] == mfn)
+			return i;
+		i = (i + 1) & (h->cap - 1);
+	}
+	return SIZE_MAX;
+}
+
+int dmk_xen_m2p_set(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn)
+{
+	int rc = 0;
+
+	if (mfn == DMK_INVALID_BFN)
+		return -DMK_EINVAL;
+	pthread_rwlock_wrlock(&h->lock);
+	if (m2p_find(h, mfn) == SIZE_MAX) {
+		if ((h->n + 1) * 2 > h->cap) {
+			rc = m2p_rehash(h);
+			if (rc)
+				goto out;
+		}
+		h->n++;
+	}
+	m2p_put(h->keys, h->vals, h->cap, m2p_slot(h, mfn), mfn, pfn);
+out:
+	pthread_rwlock_unlock(&h->lock);
+	return rc;
+}
+
+/* Close the gap at hole so that every key stays reachable from its slot. */
+static void m2p_backshift(struct dmk_xen_m2p *h, size_t hole)
+{
+	size_t i = hole;
+
+	for (;;) {
+		size_t home;
+
+		i = (i + 1) & (h->cap - 1);
+		if (h->keys[i] == DMK_INVALID_BFN)
+			break;
+		home = m2p_slot(h, h->keys[i]);
+		/* Leave keys whose home lies cyclically in (hole, i]. */
+		if (((i - home) & (h->cap - 1)) < ((i - hole) & (h->cap - 1)))
+			continue;
+		h->keys[hole] = h->keys[i];
+		h->vals[hole] = h->vals[i];
+		hole = i;
+	}
+	h->keys[hole] = DMK_INVALID_BFN;
+}
+
+void dmk_xen_m2p_del(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn)
+{
+	size_t i;
+
+	pthread_rwlock_wrlock(&h->lock);
+	i = m2p_find(h, mfn);
+	/* Only the pfn's own entry: the frame may be mapped elsewhere now. */
+	if (i != SIZE_MAX && h->vals[i] == pfn) {
+		m2p_backshift(h, i);
+		h->n--;
+	}
+	pthread_rwlock_unlock(&h->lock);
+}
+
+uint64_t dmk_xen_m2p_get(struct dmk_xen_m2p *h, uint64_t mfn)
+{
+	uint64_t pfn = DMK_INVALID_BFN;
+	size_t i;
+
+	pthread_rwlock_rdlock(&h->lock);
+	i = m2p_find(h, mfn);
+	if (i != SIZE_MAX)
+		pfn = h->vals[i];
+	pthread_rwlock_unlock(&h->lock);
+	return pfn;
+}
+
+/* ---- the guest's knowledge ---- */
+
+static int p2m_pv_init(struct dmk_xen *xen)
+{
+	const struct dmk_platform *plat = xen->plat;
+	uint64_t nr = plat->xen_pv_nr_pages;
+	uint64_t ram_pfns = plat->ram_end >> DMK_PAGE_SHIFT;
+	int rc;
+
+	if (!plat->xen_pv_p2m || !nr) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"xen: PV guest without start_info's mfn_list");
+		return -DMK_EINVAL;
+	}
+	/* Room for every frame of RAM, ballooned ones included. */
+	xen->pv_nr = nr > ram_pfns ? nr : ram_pfns;
+	xen->pv_p2m = malloc(xen->pv_nr * sizeof(*xen->pv_p2m));
+	if (!xen->pv_p2m)
+		return -DMK_ENOMEM;
+	rc = dmk_xen_m2p_init(&xen->m2p, nr);
+	if (rc)
+		return rc;
+	for (uint64_t pfn = 0; pfn < xen->pv_nr; pfn++) {
+		uint64_t mfn =
+			pfn < nr ? plat->xen_pv_p2m[pfn] : DMK_INVALID_BFN;
+
+		xen->pv_p2m[pfn] = mfn;
+		if (mfn == DMK_INVALID_BFN)
+			continue;
+		rc = dmk_xen_m2p_set(&xen->m2p, mfn, pfn);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int dmk_xen_p2m_init(struct dmk_xen *xen)
+{
+	dmk_xen_rangemap_init(&xen->by_pfn, false);
+	dmk_xen_rangemap_init(&xen->by_bfn, true);
+	if (xen->mode == DMK_XEN_MODE_PV)
+		return p2m_pv_init(xen);
+	return 0;
+}
+
+void dmk_xen_p2m_exit(struct dmk_xen *xen)
+{
+	dmk_xen_rangemap_destroy(&xen->by_pfn);
+	dmk_xen_rangemap_destroy(&xen->by_bfn);
+	dmk_xen_m2p_destroy(&xen->m2p);
+	free(xen->pv_p2m);
+	xen->pv_p2m = NULL;
+}
+
+int dmk_xen_p2m_add(struct dmk_xen *xen, uint64_t pfn, uint64_t bfn,
+		    uint64_t nr, enum dmk_xen_frame_kind kind)
+{
+	int rc = dmk_xen_rangemap_insert(&xen->by_pfn, pfn, nr, bfn, kind);
+
+	if (rc)
+		return rc;
+	rc = dmk_xen_rangemap_insert(&xen->by_bfn, bfn, nr, pfn, kind);
+	if (rc)
+		dmk_xen_rangemap_remove(&xen->by_pfn, pfn, bfn);
+	return rc;
+}
+
+void dmk_xen_p2m_del(struct dmk_xen *xen, uint64_t pfn, uint64_t bfn)
+{
+	dmk_xen_rangemap_remove(&xen->by_pfn, pfn, bfn);
+	dmk_xen_rangemap_remove(&xen->by_bfn, bfn, pfn);
+}
+
+bool dmk_xen_pfn_is_foreign(struct dmk_xen *xen, uint64_t pfn)
+{
+	enum dmk_xen_frame_kind kind;
+
+	return dmk_xen_rangemap_lookup(&xen->by_pfn, pfn, NULL, &kind) &&
+	       kind == DMK_XEN_FRAME_FOREIGN;
+}
+
+void dmk_xen_pv_set(struct dmk_xen *xen, uint64_t pfn, uint64_t mfn)
+{
+	uint64_t old;
+
+	if (pfn >= xen->pv_nr)
+		return;
+	old = __atomic_exchange_n(&xen->pv_p2m[pfn], mfn, __ATOMIC_ACQ_REL);
+	if (old != DMK_INVALID_BFN)
+		dmk_xen_m2p_del(&xen->m2p, old, pfn);
+	if (mfn != DMK_INVALID_BFN)
+		dmk_xen_m2p_set(&xen->m2p, mfn, pfn);
+}
+
+uint64_t dmk_xen_pv_get(struct dmk_xen *xen, uint64_t pfn)
+{
+	if (pfn >= xen->pv_nr)
+		return DMK_INVALID_BFN;
+	return __atomic_load_n(&xen->pv_p2m[pfn], __ATOMIC_ACQUIRE);
+}
+
+uint64_t dmk_xen_pfn_to_bfn(struct dmk_system *sys, uint64_t pfn)
+{
+	struct dmk_xen *xen = sys->xen;
+	uint64_t bfn;
+
+	if (!xen)
+		return pfn;
+	if (xen->mode == DMK_XEN_MODE_PV)
+		return dmk_xen_pv_get(xen, pfn);
+	if (dmk_xen_rangemap_lookup(&xen->by_pfn, pfn, &bfn, NULL))
+		return bfn;
+	return xen->mode == DMK_XEN_MODE_1TO1 ? pfn : DMK_INVALID_BFN;
+}
+
+static bool pfn_is_ram(const struct dmk_platform *plat, uint64_t pfn)
+{
+	return pfn >= (plat->ram_start >> DMK_PAGE_SHIFT) &&
+	       pfn < (plat->ram_end >> DMK_PAGE_SHIFT);
+}
+
+uint64_t dmk_xen_bfn_to_pfn(struct dmk_system *sys, uint64_t bfn)
+{
+	struct dmk_xen *xen = sys->xen;
+	uint64_t pfn;
+
+	if (!xen)
+		return bfn;
+	if (xen->mode == DMK_XEN_MODE_PV)
+		return dmk_xen_m2p_get(&xen->m2p, bfn);
+	if (dmk_xen_rangemap_lookup(&xen->by_bfn, bfn, &pfn, NULL))
+		return pfn;
+	if (xen->mode == DMK_XEN_MODE_1TO1 && pfn_is_ram(sys->plat, bfn))
+		return bfn;
+	return DMK_INVALID_BFN;
+}

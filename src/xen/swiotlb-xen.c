@@ -1,1 +1,488 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * swiotlb-xen: the dma_map_ops of a guest whose "physical" addresses
+ * are not the machine addresses its devices need (Linux's
+ * drivers/xen/swiotlb-xen.c).
+ *
+ * A device gets bfn << 12 plus the offset in the 4 KiB Xen page plus its
+ * own dma-ranges offset.  A buffer goes to the device directly when the
+ * guest knows its frames, they are machine-contiguous, within the
+ * device's reach, and the architecture has no reason to bounce;
+ * otherwise it goes through the system bounce pool, whose segments
+ * xen.c made machine-contiguous.
+ *
+ * Cache maintenance for a non-coherent device is done page by page on
+ * the bus range: the guest's own pages (bounce slots included, the pool
+ * is ordinary cacheable memory) by the arch's maintenance on their
+ * guest-physical address, foreign pages by GNTTABOP_cache_flush since
+ * the guest cannot clean what it does not map cacheably as its own.
+ */
+#include "xen-internal.h"
+
+#include <string.h>
+
+#define XEN_PAGE_MASK (~(DMK_PAGE_SIZE - 1))
+
+/* ---- addresses ---- */
+
+dmk_addr_t dmk_xen_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys)
+{
+	uint64_t bfn = dmk_xen_pfn_to_bfn(dev->sys, phys >> DMK_PAGE_SHIFT);
+
+	if (bfn == DMK_INVALID_BFN)
+		return DMK_MAPPING_ERROR;
+	return dmk_phys_to_dma(dev, (bfn << DMK_PAGE_SHIFT) |
+					    (phys & ~XEN_PAGE_MASK));
+}
+
+dmk_phys_t dmk_xen_dma_to_phys(struct dmk_device *dev, dmk_addr_t addr)
+{
+	dmk_phys_t ma = dmk_dma_to_phys(dev, addr);
+	uint64_t pfn = dmk_xen_bfn_to_pfn(dev->sys, ma >> DMK_PAGE_SHIFT);
+
+	if (pfn == DMK_INVALID_BFN)
+		return DMK_PHYS_ERROR;
+	return (pfn << DMK_PAGE_SHIFT) | (ma & ~XEN_PAGE_MASK);
+}
+
+/*
+ * range_straddles_page_boundary: the Xen pages of [phys, phys + size)
+ * are not machine-contiguous, or the guest does not know where they are.
+ */
+bool dmk_xen_range_straddles(struct dmk_xen *xen, dmk_phys_t phys, size_t size)
+{
+	uint64_t pfn = phys >> DMK_PAGE_SHIFT;
+	uint64_t nr = ((phys & ~XEN_PAGE_MASK) + size + DMK_PAGE_SIZE - 1) >>
+		      DMK_PAGE_SHIFT;
+	uint64_t bfn = dmk_xen_pfn_to_bfn(xen->sys, pfn);
+
+	if (bfn == DMK_INVALID_BFN)
+		return true;
+	for (uint64_t i = 1; i < nr; i++)
+		if (dmk_xen_pfn_to_bfn(xen->sys, pfn + i) != bfn + i)
+			return true;
+	return false;
+}
+
+static bool is_xen_swiotlb_buffer(struct dmk_device *dev, dmk_addr_t addr)
+{
+	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	dmk_phys_t phys;
+
+	if (!pool)
+		return false;
+	phys = dmk_xen_dma_to_phys(dev, addr);
+	return phys != DMK_PHYS_ERROR && dmk_is_swiotlb_buffer(pool, phys);
+}
+
+/* ---- cache maintenance ---- */
+
+static void cache_flush_page(struct dmk_xen *xen, dmk_phys_t ma,
+			     unsigned int offset, unsigned int len, uint32_t op)
+{
+	struct gnttab_cache_flush cf;
+	long rc;
+
+	memset(&cf, 0, sizeof(cf));
+	cf.a.dev_bus_addr = ma & XEN_PAGE_MASK;
+	cf.offset = (uint16_t)offset;
+	cf.length = (uint16_t)len;
+	cf.op = op;
+	rc = dmk_xen_grant_table_op(xen, GNTTABOP_cache_flush, &cf, 1);
+	atomic_fetch_add(&xen->cache_flush_calls, 1);
+	if (rc)
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"swiotlb-xen: GNTTABOP_cache_flush of %#llx+%u failed (%ld)",
+			(unsigned long long)ma, len, rc);
+}
+
+struct maint {
+	struct dmk_device *dev;
+	struct dmk_xen *xen;
+	enum dmk_data_direction dir;
+	bool for_device;
+	dmk_phys_t run; /* pending run of local guest-physical bytes */
+	size_t run_len;
+};
+
+static void maint_flush_run(struct maint *m)
+{
+	const struct dmk_platform *plat = m->xen->plat;
+
+	if (!m->run_len)
+		return;
+	if (m->for_device)
+		dmk_arch_sync_for_device(plat, m->run, m->run_len, m->dir);
+	else
+		dmk_arch_sync_for_cpu(plat, m->run, m->run_len, m->dir);
+	m->run_len = 0;
+}
+
+static void maint_local(struct maint *m, dmk_phys_t phys, size_t len)
+{
+	if (m->run_len && m->run + m->run_len == phys) {
+		m->run_len += len;
+		return;
+	}
+	maint_flush_run(m);
+	m->run = phys;
+	m->run_len = len;
+}
+
+/* Linux's xen_dma_sync_for_cpu / _for_device, one call per Xen page. */
+static void maint_foreign(struct maint *m, dmk_phys_t ma, size_t len)
+{
+	uint32_t op;
+
+	maint_flush_run(m);
+	if (!m->xen->cache_flush)
+		return;
+	if (m->for_device)
+		op = m->dir == DMK_DMA_FROM_DEVICE ? GNTTAB_CACHE_INVAL
+						   : GNTTAB_CACHE_CLEAN;
+	else
+		op = GNTTAB_CACHE_INVAL;
+	cache_flush_page(m->xen, ma, (unsigned int)(ma & ~XEN_PAGE_MASK),
+			 (unsigned int)len, op);
+}
+
+static void xen_maint(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		      enum dmk_data_direction dir, bool for_device)
+{
+	struct maint m = {.dev = dev,
+			  .xen = dev_xen(dev),
+			  .dir = dir,
+			  .for_device = for_device};
+
+	if (dev->coherent)
+		return;
+	/* For the CPU, a buffer the device only read needs nothing. */
+	if (!for_device && dir == DMK_DMA_TO_DEVICE)
+		return;
+	while (size) {
+		dmk_phys_t ma = dmk_dma_to_phys(dev, addr);
+		size_t len = DMK_PAGE_SIZE - (ma & ~XEN_PAGE_MASK);
+		uint64_t pfn =
+			dmk_xen_bfn_to_pfn(dev->sys, ma >> DMK_PAGE_SHIFT);
+
+		if (len > size)
+			len = size;
+		if (pfn != DMK_INVALID_BFN &&
+		    !dmk_xen_pfn_is_foreign(m.xen, pfn))
+			maint_local(&m,
+				    (pfn << DMK_PAGE_SHIFT) |
+					    (ma & ~XEN_PAGE_MASK),
+				    len);
+		else
+			maint_foreign(&m, ma, len);
+		addr += len;
+		size -= len;
+	}
+	maint_flush_run(&m);
+}
+
+/* ---- streaming ---- */
+
+static bool reachable(struct dmk_device *dev, dmk_addr_t addr, size_t size)
+{
+	return addr != DMK_MAPPING_ERROR &&
+	       dmk_dma_capable(dev, addr, size, true);
+}
+
+static dmk_addr_t bounce(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+			 enum dmk_data_direction dir, unsigned long attrs)
+{
+	struct dmk_xen *xen = dev_xen(dev);
+	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	dmk_phys_t map;
+	dmk_addr_t addr;
+
+	if (!pool) {
+		dmk_log(xen->plat, DMK_LOG_ERR,
+			"swiotlb-xen: %s: %#llx+%zu needs a bounce and there is no pool",
+			dev->name, (unsigned long long)phys, size);
+		return DMK_MAPPING_ERROR;
+	}
+	map = dmk_swiotlb_tbl_map_single(pool, dev, phys, size, 0, dir, attrs);
+	if (map == DMK_PHYS_ERROR)
+		return DMK_MAPPING_ERROR;
+	addr = dmk_xen_phys_to_dma(dev, map);
+	if (!reachable(dev, addr, size)) {
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"swiotlb-xen: %s: bounce %#llx+%zu overflow (mask %#llx, bus limit %#llx)",
+			dev->name, (unsigned long long)addr, size,
+			(unsigned long long)dev->dma_mask,
+			(unsigned long long)dev->bus_dma_limit);
+		dmk_swiotlb_tbl_unmap_single(pool, dev, map, size, dir,
+					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
+		return DMK_MAPPING_ERROR;
+	}
+	atomic_fetch_add(&xen->bounced, 1);
+	return addr;
+}
+
+static bool map_direct(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+		       dmk_addr_t addr)
+{
+	struct dmk_xen *xen = dev_xen(dev);
+
+	return reachable(dev, addr, size) &&
+	       !dmk_xen_range_straddles(xen, phys, size) &&
+	       !dmk_xen_arch_need_swiotlb(dev, phys, size) &&
+	       !dev->sys->cfg.swiotlb_force;
+}
+
+static dmk_addr_t xen_swiotlb_map_page(struct dmk_device *dev, dmk_phys_t phys,
+				       size_t size, enum dmk_data_direction dir,
+				       unsigned long attrs)
+{
+	dmk_addr_t addr;
+
+	if (!dev_xen(dev) || !dmk_dir_valid(dir))
+		return DMK_MAPPING_ERROR;
+	addr = dmk_xen_phys_to_dma(dev, phys);
+	if (!map_direct(dev, phys, size, addr)) {
+		addr = bounce(dev, phys, size, dir, attrs);
+		if (addr == DMK_MAPPING_ERROR)
+			return addr;
+	}
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		xen_maint(dev, addr, size, dir, true);
+	return addr;
+}
+
+static void xen_swiotlb_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
+				   size_t size, enum dmk_data_direction dir,
+				   unsigned long attrs)
+{
+	if (!dev_xen(dev))
+		return;
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		xen_maint(dev, addr, size, dir, false);
+	if (is_xen_swiotlb_buffer(dev, addr))
+		dmk_swiotlb_tbl_unmap_single(dev->sys->swiotlb, dev,
+					     dmk_xen_dma_to_phys(dev, addr),
+					     size, dir, attrs);
+}
+
+static void xen_swiotlb_sync_single_for_cpu(struct dmk_device *dev,
+					    dmk_addr_t addr, size_t size,
+					    enum dmk_data_direction dir)
+{
+	if (!dev_xen(dev))
+		return;
+	xen_maint(dev, addr, size, dir, false);
+	if (is_xen_swiotlb_buffer(dev, addr))
+		dmk_swiotlb_sync_single_for_cpu(dev->sys->swiotlb,
+						dmk_xen_dma_to_phys(dev, addr),
+						size, dir);
+}
+
+static void xen_swiotlb_sync_single_for_device(struct dmk_device *dev,
+					       dmk_addr_t addr, size_t size,
+					       enum dmk_data_direction dir)
+{
+	if (!dev_xen(dev))
+		return;
+	if (is_xen_swiotlb_buffer(dev, addr))
+		dmk_swiotlb_sync_single_for_device(
+			dev->sys->swiotlb, dmk_xen_dma_to_phys(dev, addr), size,
+			dir);
+	xen_maint(dev, addr, size, dir, true);
+}
+
+static void xen_swiotlb_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
+				 int nents, enum dmk_data_direction dir,
+				 unsigned long attrs)
+{
+	for (int i = 0; i < nents; i++)
+		xen_swiotlb_unmap_page(dev, sg[i].dma_address, sg[i].dma_length,
+				       dir, attrs);
+}
+
+static int xen_swiotlb_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
+			      int nents, enum dmk_data_direction dir,
+			      unsigned long attrs)
+{
+	for (int i = 0; i < nents; i++) {
+		sg[i].dma_address = xen_swiotlb_map_page(
+			dev, sg[i].phys, sg[i].length, dir, attrs);
+		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
+			/* Undo what was mapped; no copy back of nothing. */
+			xen_swiotlb_unmap_sg(dev, sg, i, dir,
+					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
+			sg[0].dma_length = 0;
+			return 0;
+		}
+		sg[i].dma_length = sg[i].length;
+	}
+	return nents;
+}
+
+static void xen_swiotlb_sync_sg_for_cpu(struct dmk_device *dev,
+					struct dmk_sg *sg, int nents,
+					enum dmk_data_direction dir)
+{
+	for (int i = 0; i < nents; i++)
+		xen_swiotlb_sync_single_for_cpu(dev, sg[i].dma_address,
+						sg[i].dma_length, dir);
+}
+
+static void xen_swiotlb_sync_sg_for_device(struct dmk_device *dev,
+					   struct dmk_sg *sg, int nents,
+					   enum dmk_data_direction dir)
+{
+	for (int i = 0; i < nents; i++)
+		xen_swiotlb_sync_single_for_device(dev, sg[i].dma_address,
+						   sg[i].dma_length, dir);
+}
+
+/* ---- coherent ---- */
+
+static bool coherent_reachable(struct dmk_device *dev, dmk_addr_t addr,
+			       size_t size)
+{
+	dmk_addr_t last = addr + size - 1;
+
+	if (addr == DMK_MAPPING_ERROR || last > dev->coherent_dma_mask)
+		return false;
+	return !dev->bus_dma_limit || last <= dev->bus_dma_limit;
+}
+
+/*
+ * Make the buffer at phys machine-contiguous within the coherent mask
+ * and remember that it was (Linux's PageXenRemapped) so that free
+ * reverses it.  Returns the bus address or DMK_MAPPING_ERROR.
+ */
+static dmk_addr_t remap_coherent(struct dmk_device *dev, dmk_phys_t phys,
+				 size_t size, unsigned int order)
+{
+	struct dmk_xen *xen = dev_xen(dev);
+	unsigned int bits = dmk_xen_fls64(dev->coherent_dma_mask);
+	dmk_addr_t ma, addr;
+
+	if (dmk_xen_create_contiguous_region(dev->sys, phys, order, bits, &ma))
+		return DMK_MAPPING_ERROR;
+	addr = dmk_phys_to_dma(dev, ma);
+	if (!coherent_reachable(dev, addr, size) ||
+	    dmk_xen_rangemap_insert(&xen->remapped, phys >> DMK_PAGE_SHIFT,
+				    1ULL << order, order,
+				    DMK_XEN_FRAME_PINNED)) {
+		dmk_xen_destroy_contiguous_region(dev->sys, phys, order);
+		return DMK_MAPPING_ERROR;
+	}
+	return addr;
+}
+
+static void unremap_coherent(struct dmk_device *dev, dmk_phys_t phys)
+{
+	struct dmk_xen *xen = dev_xen(dev);
+	uint64_t pfn = phys >> DMK_PAGE_SHIFT;
+	uint64_t order;
+
+	if (!dmk_xen_rangemap_lookup(&xen->remapped, pfn, &order, NULL) ||
+	    dmk_xen_rangemap_remove(&xen->remapped, pfn, order))
+		return;
+	dmk_xen_destroy_contiguous_region(dev->sys, phys, (unsigned int)order);
+}
+
+static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
+			       dmk_addr_t *dma_handle, unsigned long attrs)
+{
+	unsigned int order;
+	dmk_addr_t native, addr;
+	dmk_phys_t phys;
+	void *cpu;
+
+	if (!dev_xen(dev) || !size)
+		return NULL;
+	size = (size + DMK_PAGE_SIZE - 1) & XEN_PAGE_MASK;
+	order = dmk_xen_get_order(size);
+	cpu = dmk_xen_alloc_coherent_pages(dev, size, &native, attrs);
+	if (!cpu)
+		return NULL;
+	/* The native allocators speak phys + bus_offset (IPA for PA). */
+	phys = dmk_dma_to_phys(dev, native);
+	addr = dmk_xen_phys_to_dma(dev, phys);
+	if (!coherent_reachable(dev, addr, size) ||
+	    dmk_xen_range_straddles(dev_xen(dev), phys, size)) {
+		void *alias;
+
+		addr = remap_coherent(dev, phys, size, order);
+		if (addr == DMK_MAPPING_ERROR)
+			goto fail;
+		alias = dmk_xen_arm_refresh_alias(dev, cpu, phys, size);
+		if (!alias) {
+			unremap_coherent(dev, phys);
+			goto fail;
+		}
+		cpu = alias;
+	}
+	if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+		memset(cpu, 0, size);
+	*dma_handle = addr;
+	return cpu;
+fail:
+	dmk_xen_free_coherent_pages(dev, size, cpu, native, attrs);
+	return NULL;
+}
+
+static void xen_swiotlb_free(struct dmk_device *dev, size_t size,
+			     void *cpu_addr, dmk_addr_t dma_handle,
+			     unsigned long attrs)
+{
+	dmk_phys_t phys;
+
+	if (!dev_xen(dev))
+		return;
+	size = (size + DMK_PAGE_SIZE - 1) & XEN_PAGE_MASK;
+	phys = dmk_xen_dma_to_phys(dev, dma_handle);
+	if (phys == DMK_PHYS_ERROR) {
+		dmk_log(dev_plat(dev), DMK_LOG_ERR,
+			"swiotlb-xen: %s: free of unknown buffer %#llx",
+			dev->name, (unsigned long long)dma_handle);
+		return;
+	}
+	unremap_coherent(dev, phys);
+	dmk_xen_free_coherent_pages(dev, size, cpu_addr,
+				    dmk_phys_to_dma(dev, phys), attrs);
+}
+
+/* ---- limits ---- */
+
+static int xen_swiotlb_dma_supported(struct dmk_device *dev, uint64_t mask)
+{
+	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	dmk_phys_t start, end;
+	dmk_addr_t last;
+	void *va;
+
+	if (!dev_xen(dev))
+		return 0;
+	if (!pool)
+		return 1;
+	dmk_swiotlb_span(pool, &start, &end, &va);
+	last = dmk_xen_phys_to_dma(dev, end - 1);
+	return last != DMK_MAPPING_ERROR && last <= mask;
+}
+
+static size_t xen_swiotlb_max_mapping_size(struct dmk_device *dev)
+{
+	return dmk_swiotlb_max_mapping_size(dev);
+}
+
+const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops = {
+	.name = "xen-swiotlb",
+	.alloc = xen_swiotlb_alloc,
+	.free = xen_swiotlb_free,
+	.map_page = xen_swiotlb_map_page,
+	.unmap_page = xen_swiotlb_unmap_page,
+	.map_sg = xen_swiotlb_map_sg,
+	.unmap_sg = xen_swiotlb_unmap_sg,
+	.sync_single_for_cpu = xen_swiotlb_sync_single_for_cpu,
+	.sync_single_for_device = xen_swiotlb_sync_single_for_device,
+	.sync_sg_for_cpu = xen_swiotlb_sync_sg_for_cpu,
+	.sync_sg_for_device = xen_swiotlb_sync_sg_for_device,
+	.dma_supported = xen_swiotlb_dma_supported,
+	.max_mapping_size = xen_swiotlb_max_mapping_size,
+};
