@@ -1,1 +1,1191 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * swiotlb: the software IO TLB, a pool of bounce buffers for devices
+ * that cannot reach a buffer (or must not see it, with a restricted
+ * pool).  The semantics are Linux's kernel/dma/swiotlb.c; the allocator
+ * is not (docs/swiotlb.md says why and how much faster it is).
+ *
+ * Geometry.  2 KiB slots in segments of 128; no mapping crosses a
+ * segment, so the largest mapping is 256 KiB.  Segments are split into
+ * nareas areas (a power of two), each with its own spinlock, counters
+ * and hints, on its own cache line.  A search starts in the area of the
+ * current CPU and tries the others; it fails only when all fail.
+ *
+ * Free space.  One bit per slot (1 = free), 128 bits per segment.  A
+ * fit of n slots is found with word operations: the run-start mask
+ * m = w & w>>1 & ... (log2 n steps) has bit i set iff slots i..i+n-1 are
+ * free; AND it with the alignment pattern, take the lowest bit.  Per
+ * segment a free count, per area a bitmap of partly used and of empty
+ * segments, so the search skips what cannot fit without looking at it.
+ * Policy: the segment of the last free first (LIFO: the slots just
+ * released are warm in the cache), then partly used segments from a
+ * next-fit cursor, then empty ones; keeping empty segments whole is
+ * what lets a 256 KiB request succeed late under churn.  Nothing is
+ * renumbered on map or unmap: only the mapping's own bits change.
+ *
+ * Records.  One 64-bit word per slot (Linux keeps 24 bytes).  The head
+ * slot of a mapping holds the original address; every other slot holds
+ * its distance back to the head, and the second slot also holds the
+ * bounce offset and size.  A one-slot mapping packs all three into its
+ * head word (original below 2^48; above, the mapping takes two slots).
+ * So any address inside a mapping finds its record in O(1), which is
+ * what partial syncs and bounds checks need.
+ */
+#include "internal.h"
+#include "lock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SEG_SLOTS DMK_IO_TLB_SEGSIZE
+#define SEG_BYTES (SEG_SLOTS * DMK_IO_TLB_SIZE)
+#define SLOT_MASK (DMK_IO_TLB_SIZE - 1)
+#define MAX_MAPPING ((size_t)SEG_BYTES)
+
+/* At most one "buffer is full" line per this many ns (Linux: ratelimit). */
+#define FULL_WARN_INTERVAL_NS 5000000000ULL
+
+/* ---- 128-bit segment bitmaps ---- */
+
+struct bits128 {
+	uint64_t lo, hi;
+};
+
+static inline struct bits128 b128_shr(struct bits128 x, unsigned int s)
+{
+	struct bits128 r;
+
+	if (s == 0)
+		return x;
+	if (s >= 64) {
+		r.lo = s >= 128 ? 0 : x.hi >> (s - 64);
+		r.hi = 0;
+	} else {
+		r.lo = (x.lo >> s) | (x.hi << (64 - s));
+		r.hi = x.hi >> s;
+	}
+	return r;
+}
+
+static inline struct bits128 b128_shl(struct bits128 x, unsigned int s)
+{
+	struct bits128 r;
+
+	if (s == 0)
+		return x;
+	if (s >= 64) {
+		r.hi = s >= 128 ? 0 : x.lo << (s - 64);
+		r.lo = 0;
+	} else {
+		r.hi = (x.hi << s) | (x.lo >> (64 - s));
+		r.lo = x.lo << s;
+	}
+	return r;
+}
+
+static inline struct bits128 b128_and(struct bits128 a, struct bits128 b)
+{
+	return (struct bits128){a.lo & b.lo, a.hi & b.hi};
+}
+
+static inline bool b128_empty(struct bits128 x)
+{
+	return !(x.lo | x.hi);
+}
+
+static inline unsigned int b128_ctz(struct bits128 x)
+{
+	return x.lo ? (unsigned int)__builtin_ctzll(x.lo)
+		    : 64 + (unsigned int)__builtin_ctzll(x.hi);
+}
+
+/* n consecutive ones starting at bit pos (n <= 128, pos + n <= 128). */
+static inline struct bits128 b128_run(unsigned int pos, unsigned int n)
+{
+	struct bits128 ones = {~0ULL, ~0ULL};
+
+	return b128_shl(b128_shr(ones, 128 - n), pos);
+}
+
+/* Bit i set iff bits i..i+n-1 of w are all set (1 <= n <= 128). */
+static inline struct bits128 b128_run_starts(struct bits128 w, unsigned int n)
+{
+	unsigned int len = 1;
+
+	while (len < n && !b128_empty(w)) {
+		unsigned int s = len < n - len ? len : n - len;
+
+		w = b128_and(w, b128_shr(w, s));
+		len += s;
+	}
+	return w;
+}
+
+/* Bits phase, phase + stride, ... below 128 (stride a power of two). */
+static struct bits128 b128_pattern(uint64_t stride, uint64_t phase)
+{
+	static const uint64_t pat[] = {
+		~0ULL,
+		0x5555555555555555ULL,
+		0x1111111111111111ULL,
+		0x0101010101010101ULL,
+		0x0001000100010001ULL,
+		0x0000000100000001ULL,
+		0x0000000000000001ULL,
+	};
+	struct bits128 r = {0, 0};
+	unsigned int order;
+
+	if (phase >= SEG_SLOTS)
+		return r;
+	if (stride >= SEG_SLOTS)
+		return b128_shl((struct bits128){1, 0}, (unsigned int)phase);
+	order = (unsigned int)__builtin_ctzll(stride);
+	r.lo = r.hi = pat[order];
+	return b128_shl(r, (unsigned int)phase);
+}
+
+/* ---- pool structures ---- */
+
+struct swiotlb_area {
+	dmk_spinlock_t lock;
+	unsigned int seg_first; /* first segment (pool index) */
+	unsigned int nsegs;
+	unsigned int hint;   /* area-relative segment of the last free */
+	unsigned int cursor; /* next-fit cursor over partly used segments */
+	size_t nslots;
+	size_t free;
+	/* Per area, counted under the lock: no global atomics on the
+	 * hot path; the pool's numbers are sums read under each lock. */
+	uint64_t hiwater;
+	uint64_t bounced_maps;
+	uint64_t bounced_bytes;
+	uint64_t *partial; /* bit per segment: 0 < free < 128 */
+	uint64_t *empty;   /* bit per segment: wholly free */
+} __attribute__((aligned(64)));
+
+struct dmk_swiotlb {
+	const struct dmk_platform *plat;
+	uint8_t *va;
+	dmk_phys_t start, end;
+	size_t nslabs;
+	unsigned int nsegs;
+	unsigned int nareas;
+	bool owns_pages;
+	unsigned int order; /* of the platform block, when owned */
+
+	struct swiotlb_area *areas;
+	/* Free bits, two words per segment; written under the area's
+	 * lock, read lock-free by the record lookup (atomics keep that
+	 * well defined, and cost nothing on x86 or arm64). */
+	_Atomic uint64_t *freemap;
+	uint8_t *seg_free; /* free slots per segment */
+	uint64_t *rec;	   /* one record word per slot */
+
+	atomic_uint_fast64_t full;
+	_Atomic uint64_t warn_next_ns; /* with a clock: next allowed line */
+	atomic_bool warned; /* without one: quiet until a map succeeds */
+};
+
+/* ---- records ---- */
+
+/*
+ * Word layout:
+ *   single head  [63]=1  [62:59] j  [58:48] size-1  [47:0] orig
+ *                (bounce offset = orig & (2^j - 1))
+ *   multi head   [63:62]=00  [61] coherent alloc  [60:0] orig
+ *   tail         [63:62]=01  [6:0] distance back to the head;
+ *                in the second slot also [17:7] offset, [36:18] size
+ */
+#define REC_SINGLE (1ULL << 63)
+#define REC_TAIL (1ULL << 62)
+#define REC_ALLOC (1ULL << 61)
+#define REC_SINGLE_ORIG_BITS 48
+#define REC_MULTI_ORIG_MASK ((1ULL << 61) - 1)
+
+struct swiotlb_mapping {
+	size_t head; /* pool slot index */
+	unsigned int nslots;
+	unsigned int offset; /* of the first byte in the head slot */
+	size_t size;
+	dmk_phys_t orig;
+	bool alloc; /* a coherent allocation, no original */
+};
+
+static inline dmk_phys_t slot_phys(const struct dmk_swiotlb *pool, size_t i)
+{
+	return pool->start + ((dmk_phys_t)i << DMK_IO_TLB_SHIFT);
+}
+
+static inline struct bits128 seg_bits(const struct dmk_swiotlb *pool,
+				      unsigned int seg)
+{
+	struct bits128 r;
+
+	r.lo = atomic_load_explicit(&pool->freemap[2 * seg],
+				    memory_order_relaxed);
+	r.hi = atomic_load_explicit(&pool->freemap[2 * seg + 1],
+				    memory_order_relaxed);
+	return r;
+}
+
+static inline void seg_set_bits(struct dmk_swiotlb *pool, unsigned int seg,
+				struct bits128 v)
+{
+	atomic_store_explicit(&pool->freemap[2 * seg], v.lo,
+			      memory_order_relaxed);
+	atomic_store_explicit(&pool->freemap[2 * seg + 1], v.hi,
+			      memory_order_relaxed);
+}
+
+static inline bool slot_is_free(const struct dmk_swiotlb *pool, size_t i)
+{
+	uint64_t w = atomic_load_explicit(&pool->freemap[i / 64],
+					  memory_order_relaxed);
+
+	return (w >> (i % 64)) & 1;
+}
+
+static void write_records(struct dmk_swiotlb *pool, size_t head,
+			  unsigned int nslots, dmk_phys_t orig,
+			  unsigned int offset, size_t size, unsigned int j,
+			  bool alloc)
+{
+	uint64_t *rec = &pool->rec[head];
+
+	if (nslots == 1) {
+		rec[0] = REC_SINGLE | (uint64_t)j << 59 |
+			 (uint64_t)(size - 1) << 48 | orig;
+		return;
+	}
+	rec[0] = (orig & REC_MULTI_ORIG_MASK) | (alloc ? REC_ALLOC : 0);
+	rec[1] = REC_TAIL | 1 | (uint64_t)offset << 7 | (uint64_t)size << 18;
+	for (unsigned int i = 2; i < nslots; i++)
+		rec[i] = REC_TAIL | i;
+}
+
+/* The mapping slot i belongs to; false when i is free or not a slot. */
+static bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
+			 struct swiotlb_mapping *m)
+{
+	uint64_t w, info;
+
+	if (i >= pool->nslabs || slot_is_free(pool, i))
+		return false;
+	w = pool->rec[i];
+	if (!(w & REC_SINGLE) && (w & REC_TAIL)) {
+		size_t back = w & 0x7f;
+
+		if (back > i || back > i % SEG_SLOTS)
+			return false;
+		i -= back;
+		w = pool->rec[i];
+	}
+	m->head = i;
+	if (w & REC_SINGLE) {
+		unsigned int j = (w >> 59) & 0xf;
+
+		m->orig = w & ((1ULL << REC_SINGLE_ORIG_BITS) - 1);
+		m->size = ((w >> 48) & 0x7ff) + 1;
+		m->offset = (unsigned int)(m->orig & ((1ULL << j) - 1));
+		m->nslots = 1;
+		m->alloc = false;
+		return true;
+	}
+	if (w & REC_TAIL || i + 1 >= pool->nslabs)
+		return false;
+	info = pool->rec[i + 1];
+	m->orig = w & REC_MULTI_ORIG_MASK;
+	m->alloc = w & REC_ALLOC;
+	m->offset = (info >> 7) & 0x7ff;
+	m->size = (info >> 18) & 0x7ffff;
+	m->nslots = (unsigned int)((m->offset + m->size + SLOT_MASK) >>
+				   DMK_IO_TLB_SHIFT);
+	return true;
+}
+
+/* ---- slot search ---- */
+
+/* What a mapping needs from the slots it gets. */
+struct swiotlb_req {
+	unsigned int nslots;
+	uint64_t stride;     /* in slots, a power of two */
+	uint64_t residue;    /* wanted (bus slot number) mod stride */
+	uint64_t bus_offset; /* bus = phys + bus_offset */
+	uint64_t boundary;   /* seg_boundary_mask; ~0 for none */
+	size_t bytes;	     /* counted as bounced when > 0 */
+};
+
+static bool crosses_boundary(uint64_t bus, size_t bytes, uint64_t mask)
+{
+	return ((bus ^ (bus + bytes - 1)) & ~mask) != 0;
+}
+
+/* First fit of req in segment seg, or -1. */
+static int seg_find(const struct dmk_swiotlb *pool, unsigned int seg,
+		    const struct swiotlb_req *req)
+{
+	dmk_phys_t seg_phys = slot_phys(pool, (size_t)seg * SEG_SLOTS);
+	uint64_t seg_bus = seg_phys + req->bus_offset;
+	struct bits128 m = b128_run_starts(seg_bits(pool, seg), req->nslots);
+
+	if (req->stride > 1) {
+		uint64_t first = seg_bus >> DMK_IO_TLB_SHIFT;
+		uint64_t phase = (req->residue - first) & (req->stride - 1);
+
+		m = b128_and(m, b128_pattern(req->stride, phase));
+	}
+	if (b128_empty(m))
+		return -1;
+	if (req->boundary == ~0ULL ||
+	    !crosses_boundary(seg_bus, SEG_BYTES, req->boundary))
+		return (int)b128_ctz(m);
+	while (!b128_empty(m)) {
+		unsigned int pos = b128_ctz(m);
+		uint64_t bus = seg_bus + ((uint64_t)pos << DMK_IO_TLB_SHIFT);
+
+		if (!crosses_boundary(bus,
+				      (size_t)req->nslots << DMK_IO_TLB_SHIFT,
+				      req->boundary))
+			return (int)pos;
+		m = b128_and(m,
+			     (struct bits128){pos < 64 ? ~(1ULL << pos) : ~0ULL,
+					      pos >= 64 ? ~(1ULL << (pos - 64))
+							: ~0ULL});
+	}
+	return -1;
+}
+
+static inline void bit_assign(uint64_t *map, unsigned int i, bool v)
+{
+	if (v)
+		map[i / 64] |= 1ULL << (i % 64);
+	else
+		map[i / 64] &= ~(1ULL << (i % 64));
+}
+
+/* Keep the area's partial/empty segment bitmaps in step with a count. */
+static void seg_classify(struct dmk_swiotlb *pool, struct swiotlb_area *a,
+			 unsigned int rel)
+{
+	unsigned int seg = a->seg_first + rel;
+	unsigned int cap =
+		(unsigned int)(pool->nslabs - (size_t)seg * SEG_SLOTS);
+	unsigned int f = pool->seg_free[seg];
+
+	if (cap > SEG_SLOTS)
+		cap = SEG_SLOTS;
+	bit_assign(a->empty, rel, f == cap);
+	bit_assign(a->partial, rel, f != 0 && f != cap);
+}
+
+/* Next set bit of map at or after from (wrapping), or -1. */
+static int next_bit_wrap(const uint64_t *map, unsigned int nbits,
+			 unsigned int from)
+{
+	unsigned int nwords = (nbits + 63) / 64;
+	unsigned int w = from / 64;
+	uint64_t word = map[w] & (~0ULL << (from % 64));
+
+	for (unsigned int k = 0; k <= nwords; k++) {
+		if (word) {
+			unsigned int bit =
+				w * 64 + (unsigned int)__builtin_ctzll(word);
+
+			if (bit < nbits)
+				return (int)bit;
+		}
+		w = (w + 1) % nwords;
+		word = map[w];
+	}
+	return -1;
+}
+
+/*
+ * Walk the segments whose bit is set in map, from segment from on and
+ * wrapping once, until one holds a fit.  Returns the pool slot index
+ * (and the segment in *found) or -1.
+ */
+static long scan_segments(struct dmk_swiotlb *pool, struct swiotlb_area *a,
+			  const uint64_t *map, unsigned int from,
+			  const struct swiotlb_req *req, unsigned int *found)
+{
+	int rel = next_bit_wrap(map, a->nsegs, from);
+	int first = rel;
+
+	while (rel >= 0) {
+		unsigned int seg = a->seg_first + (unsigned int)rel;
+		int pos;
+
+		if (pool->seg_free[seg] >= req->nslots) {
+			pos = seg_find(pool, seg, req);
+			if (pos >= 0) {
+				*found = (unsigned int)rel;
+				return (long)seg * SEG_SLOTS + pos;
+			}
+		}
+		rel = next_bit_wrap(map, a->nsegs,
+				    ((unsigned int)rel + 1) % a->nsegs);
+		if (rel == first)
+			break;
+	}
+	return -1;
+}
+
+/* Reserve req in area a; returns the pool slot index or -1. */
+static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
+		       const struct swiotlb_req *req)
+{
+	unsigned int rel = a->hint;
+	long slot = -1;
+	unsigned int seg;
+	struct bits128 bits;
+	uint64_t used;
+
+	dmk_spin_lock(&a->lock);
+	if (a->free < req->nslots)
+		goto out;
+
+	/* The segment of the last free, unless that left it empty: then
+	 * a partly used one is a better home (keep empties whole). */
+	seg = a->seg_first + rel;
+	if (!(a->empty[rel / 64] >> (rel % 64) & 1) &&
+	    pool->seg_free[seg] >= req->nslots) {
+		int pos = seg_find(pool, seg, req);
+
+		if (pos >= 0)
+			slot = (long)seg * SEG_SLOTS + pos;
+	}
+	if (slot < 0)
+		slot = scan_segments(pool, a, a->partial, a->cursor, req, &rel);
+	if (slot >= 0)
+		a->cursor = rel;
+	else
+		slot = scan_segments(pool, a, a->empty, a->hint, req, &rel);
+	if (slot < 0)
+		goto out;
+
+	seg = (unsigned int)(slot / SEG_SLOTS);
+	bits = seg_bits(pool, seg);
+	{
+		struct bits128 run =
+			b128_run((unsigned int)(slot % SEG_SLOTS), req->nslots);
+
+		bits.lo &= ~run.lo;
+		bits.hi &= ~run.hi;
+	}
+	seg_set_bits(pool, seg, bits);
+	pool->seg_free[seg] -= req->nslots;
+	a->hint = seg - a->seg_first;
+	seg_classify(pool, a, a->hint);
+	a->free -= req->nslots;
+	used = a->nslots - a->free;
+	if (used > a->hiwater)
+		a->hiwater = used;
+	if (req->bytes) {
+		a->bounced_maps++;
+		a->bounced_bytes += req->bytes;
+	}
+out:
+	dmk_spin_unlock(&a->lock);
+	return slot;
+}
+
+static struct swiotlb_area *area_of(struct dmk_swiotlb *pool, size_t slot)
+{
+	unsigned int seg = (unsigned int)(slot / SEG_SLOTS);
+	unsigned int lo = 0, hi = pool->nareas;
+
+	/* Areas are contiguous runs of segments in order. */
+	while (hi - lo > 1) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (pool->areas[mid].seg_first <= seg)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &pool->areas[lo];
+}
+
+/* Release a mapping's slots; false (nothing changed) if any is free. */
+static bool area_release(struct dmk_swiotlb *pool, size_t head,
+			 unsigned int nslots)
+{
+	struct swiotlb_area *a = area_of(pool, head);
+	unsigned int seg = (unsigned int)(head / SEG_SLOTS);
+	struct bits128 run = b128_run((unsigned int)(head % SEG_SLOTS), nslots);
+	struct bits128 bits;
+	bool ok;
+
+	dmk_spin_lock(&a->lock);
+	bits = seg_bits(pool, seg);
+	ok = b128_empty(b128_and(bits, run));
+	if (ok) {
+		bits.lo |= run.lo;
+		bits.hi |= run.hi;
+		seg_set_bits(pool, seg, bits);
+		pool->seg_free[seg] += nslots;
+		a->free += nslots;
+		a->hint = seg - a->seg_first;
+		seg_classify(pool, a, a->hint);
+	}
+	dmk_spin_unlock(&a->lock);
+	return ok;
+}
+
+static unsigned int this_area(const struct dmk_swiotlb *pool)
+{
+	const struct dmk_platform *plat = pool->plat;
+	unsigned int cpu = plat->ops->cpu_id ? plat->ops->cpu_id(plat->ctx) : 0;
+
+	return cpu & (pool->nareas - 1);
+}
+
+/* Start in this CPU's area, then the others in turn. */
+static long pool_alloc(struct dmk_swiotlb *pool, const struct swiotlb_req *req)
+{
+	unsigned int first = this_area(pool);
+
+	for (unsigned int k = 0; k < pool->nareas; k++) {
+		unsigned int ai = (first + k) & (pool->nareas - 1);
+		long slot = area_alloc(pool, &pool->areas[ai], req);
+
+		if (slot >= 0)
+			return slot;
+	}
+	return -1;
+}
+
+/* ---- warnings and stats ---- */
+
+static uint64_t pool_used(struct dmk_swiotlb *pool)
+{
+	uint64_t used = 0;
+
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		used += a->nslots - a->free;
+		dmk_spin_unlock(&a->lock);
+	}
+	return used;
+}
+
+static bool full_warning_allowed(struct dmk_swiotlb *pool)
+{
+	const struct dmk_platform *plat = pool->plat;
+
+	if (plat->ops->now_ns) {
+		uint64_t now = plat->ops->now_ns(plat->ctx);
+		uint64_t next = atomic_load(&pool->warn_next_ns);
+
+		return now >= next && atomic_compare_exchange_strong(
+					      &pool->warn_next_ns, &next,
+					      now + FULL_WARN_INTERVAL_NS);
+	}
+	return !atomic_exchange(&pool->warned, true);
+}
+
+static void report_full(struct dmk_swiotlb *pool, size_t size,
+			unsigned long attrs)
+{
+	atomic_fetch_add_explicit(&pool->full, 1, memory_order_relaxed);
+	if (attrs & DMK_ATTR_NO_WARN || !full_warning_allowed(pool))
+		return;
+	dmk_log(pool->plat, DMK_LOG_WARN,
+		"swiotlb buffer is full (sz: %zu bytes), total %zu (slots), used %llu (slots)",
+		size, pool->nslabs, (unsigned long long)pool_used(pool));
+}
+
+int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
+			   struct dmk_swiotlb_stats *st)
+{
+	if (!pool || !st)
+		return -DMK_EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->nslabs = pool->nslabs;
+	st->nareas = pool->nareas;
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		st->used += a->nslots - a->free;
+		st->used_hiwater += a->hiwater;
+		st->bounced_maps += a->bounced_maps;
+		st->bounced_bytes += a->bounced_bytes;
+		dmk_spin_unlock(&a->lock);
+	}
+	/* The sum of per-area peaks bounds the pool's peak from above and
+	 * equals it when the peak was reached in one area at a time (one
+	 * area, or one thread that fills areas in turn); never below the
+	 * current use. */
+	if (st->used_hiwater < st->used)
+		st->used_hiwater = st->used;
+	st->full = atomic_load_explicit(&pool->full, memory_order_relaxed);
+	return 0;
+}
+
+int dmk_swiotlb_stats(struct dmk_system *sys, struct dmk_swiotlb_stats *st)
+{
+	if (!sys || !st)
+		return -DMK_EINVAL;
+	if (!sys->swiotlb)
+		return -DMK_ENODEV;
+	return dmk_swiotlb_pool_stats(sys->swiotlb, st);
+}
+
+/* Like writing 0 to io_tlb_used_hiwater: the mark restarts from now. */
+static void pool_reset_hiwater(struct dmk_swiotlb *pool)
+{
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		a->hiwater = a->nslots - a->free;
+		dmk_spin_unlock(&a->lock);
+	}
+}
+
+void dmk_swiotlb_reset_hiwater(struct dmk_system *sys)
+{
+	if (sys && sys->swiotlb)
+		pool_reset_hiwater(sys->swiotlb);
+}
+
+/* ---- bounce copies ---- */
+
+enum bounce_dir { BOUNCE_TO_SLOT, BOUNCE_TO_ORIG };
+
+/*
+ * Copy [tlb, tlb + size) between the bounce buffer and the original,
+ * clipped to the mapping tlb lies in: a sync that runs past the end is
+ * cut there with a warning, one outside any mapping copies nothing.
+ */
+static void bounce(struct dmk_swiotlb *pool, dmk_phys_t tlb, size_t size,
+		   enum bounce_dir dir)
+{
+	struct swiotlb_mapping m;
+	dmk_phys_t first;
+	size_t delta;
+	uint8_t *slot, *orig;
+
+	if (!dmk_is_swiotlb_buffer(pool, tlb) ||
+	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
+	    m.alloc) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu outside any mapping, ignored",
+			(unsigned long long)tlb, size);
+		return;
+	}
+	first = slot_phys(pool, m.head) + m.offset;
+	if (tlb < first || tlb - first >= m.size) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu outside mapping 0x%llx+%zu, ignored",
+			(unsigned long long)tlb, size,
+			(unsigned long long)first, m.size);
+		return;
+	}
+	delta = tlb - first;
+	if (size > m.size - delta) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu runs past mapping 0x%llx+%zu, cut to %zu bytes",
+			(unsigned long long)tlb, size,
+			(unsigned long long)first, m.size, m.size - delta);
+		size = m.size - delta;
+	}
+	slot = pool->va + (tlb - pool->start);
+	orig = dmk_phys_to_virt(pool->plat, m.orig + delta);
+	if (dir == BOUNCE_TO_SLOT)
+		memcpy(slot, orig, size);
+	else
+		memcpy(orig, slot, size);
+}
+
+/* ---- map and unmap ---- */
+
+static inline unsigned int fls64_(uint64_t x)
+{
+	return x ? 64 - (unsigned int)__builtin_clzll(x) : 0;
+}
+
+/* The smallest 2^k - 1 covering x (masks are treated as contiguous). */
+static inline uint64_t round_mask(uint64_t x)
+{
+	unsigned int k = fls64_(x);
+
+	return k >= 64 ? ~0ULL : (1ULL << k) - 1;
+}
+
+/*
+ * Alignment of the slot run: bits 11.. of the bounce's bus address must
+ * be zero under the alloc alignment and equal the original's under the
+ * high part of min_align_mask.  Both are taken as contiguous low masks.
+ */
+static void req_align(struct swiotlb_req *req, uint64_t align_mask,
+		      uint64_t min_align_high, dmk_phys_t orig)
+{
+	uint64_t mask =
+		round_mask(align_mask | min_align_high) >> DMK_IO_TLB_SHIFT;
+
+	if (mask >= (1ULL << 52))
+		mask = (1ULL << 52) - 1;
+	req->stride = mask + 1;
+	req->residue =
+		((orig & min_align_high & ~align_mask) >> DMK_IO_TLB_SHIFT) &
+		mask;
+}
+
+dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
+				      struct dmk_device *dev, dmk_phys_t orig,
+				      size_t mapping_size,
+				      unsigned int alloc_align_mask,
+				      enum dmk_data_direction dir,
+				      unsigned long attrs)
+{
+	uint64_t min_align = dev ? dev->min_align_mask : 0;
+	uint64_t low = round_mask(min_align & SLOT_MASK);
+	unsigned int j = fls64_(low);
+	unsigned int offset = (unsigned int)(orig & low);
+	uint64_t align = alloc_align_mask;
+	struct swiotlb_req req;
+	unsigned int nslots;
+	long slot;
+	dmk_phys_t tlb;
+
+	if (!pool || !mapping_size || !dmk_dir_valid(dir))
+		return DMK_PHYS_ERROR;
+	if (mapping_size > MAX_MAPPING - offset) {
+		report_full(pool, mapping_size, attrs);
+		return DMK_PHYS_ERROR;
+	}
+	nslots = (unsigned int)((offset + mapping_size + SLOT_MASK) >>
+				DMK_IO_TLB_SHIFT);
+	/* The one-word record holds originals below 2^48 only. */
+	if (nslots == 1 && orig >> REC_SINGLE_ORIG_BITS)
+		nslots = 2;
+	if (orig > REC_MULTI_ORIG_MASK) {
+		dmk_log(pool->plat, DMK_LOG_ERR,
+			"swiotlb: original 0x%llx beyond 61 bits, not bounced",
+			(unsigned long long)orig);
+		return DMK_PHYS_ERROR;
+	}
+	/* Page alignment for a page or more when nothing else is asked
+	 * (Linux since 6.9: it must not fight the min_align_mask bits). */
+	if (!align && !(min_align & ~(uint64_t)SLOT_MASK) &&
+	    mapping_size >= DMK_PAGE_SIZE)
+		align = DMK_PAGE_SIZE - 1;
+
+	req.nslots = nslots;
+	req.bus_offset = dev ? dev->bus_offset : 0;
+	req.boundary = dev ? dev->seg_boundary_mask : ~0ULL;
+	req.bytes = mapping_size;
+	req_align(&req, align, min_align & ~(uint64_t)SLOT_MASK, orig);
+
+	slot = pool_alloc(pool, &req);
+	if (slot < 0) {
+		report_full(pool, mapping_size, attrs);
+		return DMK_PHYS_ERROR;
+	}
+	if (atomic_load_explicit(&pool->warned, memory_order_relaxed))
+		atomic_store_explicit(&pool->warned, false,
+				      memory_order_relaxed);
+
+	write_records(pool, (size_t)slot, nslots, orig, offset, mapping_size, j,
+		      false);
+	tlb = slot_phys(pool, (size_t)slot) + offset;
+	/* Every direction: a device that writes less than the whole
+	 * buffer must not expose what the slot held before (CVE-2022-0854
+	 * was the leak of stale bounce data). */
+	memcpy(pool->va + (tlb - pool->start),
+	       dmk_phys_to_virt(pool->plat, orig), mapping_size);
+	return tlb;
+}
+
+void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
+				  struct dmk_device *dev, dmk_phys_t tlb,
+				  size_t mapping_size,
+				  enum dmk_data_direction dir,
+				  unsigned long attrs)
+{
+	struct swiotlb_mapping m;
+	dmk_phys_t first;
+	size_t copy;
+
+	(void)dev;
+	if (!pool)
+		return;
+	if (!dmk_is_swiotlb_buffer(pool, tlb) ||
+	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
+	    m.alloc) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx+%zu which is not mapped, ignored",
+			(unsigned long long)tlb, mapping_size);
+		return;
+	}
+	first = slot_phys(pool, m.head) + m.offset;
+	if (tlb != first) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx is inside mapping 0x%llx+%zu, not its start; ignored",
+			(unsigned long long)tlb, (unsigned long long)first,
+			m.size);
+		return;
+	}
+	copy = mapping_size < m.size ? mapping_size : m.size;
+	if (mapping_size != m.size)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx with size %zu, mapped with %zu",
+			(unsigned long long)tlb, mapping_size, m.size);
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC) &&
+	    (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL))
+		memcpy(dmk_phys_to_virt(pool->plat, m.orig),
+		       pool->va + (tlb - pool->start), copy);
+	if (!area_release(pool, m.head, m.nslots))
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx raced with another unmap",
+			(unsigned long long)tlb);
+}
+
+void dmk_swiotlb_sync_single_for_device(struct dmk_swiotlb *pool,
+					dmk_phys_t tlb, size_t size,
+					enum dmk_data_direction dir)
+{
+	if (!pool)
+		return;
+	if (dir == DMK_DMA_TO_DEVICE || dir == DMK_DMA_BIDIRECTIONAL)
+		bounce(pool, tlb, size, BOUNCE_TO_SLOT);
+	else if (dir != DMK_DMA_FROM_DEVICE)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx with direction %d",
+			(unsigned long long)tlb, (int)dir);
+}
+
+void dmk_swiotlb_sync_single_for_cpu(struct dmk_swiotlb *pool, dmk_phys_t tlb,
+				     size_t size, enum dmk_data_direction dir)
+{
+	if (!pool)
+		return;
+	if (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL)
+		bounce(pool, tlb, size, BOUNCE_TO_ORIG);
+	else if (dir != DMK_DMA_TO_DEVICE)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx with direction %d",
+			(unsigned long long)tlb, (int)dir);
+}
+
+/* ---- coherent allocations from a (restricted) pool ---- */
+
+static unsigned int order_of_pages(size_t pages)
+{
+	unsigned int order = 0;
+
+	while (((size_t)1 << order) < pages)
+		order++;
+	return order;
+}
+
+/*
+ * Whole pages, aligned to the allocation's power-of-two size as Linux's
+ * swiotlb_alloc does, zeroed: a pool shared by devices must not hand one
+ * device's old bounce data to another.
+ */
+void *dmk_swiotlb_alloc(struct dmk_swiotlb *pool, size_t size, dmk_phys_t *phys)
+{
+	size_t bytes = (size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1);
+	struct swiotlb_req req = {0};
+	unsigned int order;
+	long slot;
+	uint8_t *va;
+
+	if (!pool || !size || !phys || bytes > MAX_MAPPING)
+		return NULL;
+	order = order_of_pages(bytes / DMK_PAGE_SIZE);
+	req.nslots = (unsigned int)(bytes >> DMK_IO_TLB_SHIFT);
+	req.stride = (uint64_t)DMK_PAGE_SIZE / DMK_IO_TLB_SIZE << order;
+	req.boundary = ~0ULL;
+	slot = pool_alloc(pool, &req);
+	if (slot < 0)
+		return NULL;
+	write_records(pool, (size_t)slot, req.nslots, 0, 0, bytes, 0, true);
+	*phys = slot_phys(pool, (size_t)slot);
+	va = pool->va + ((size_t)slot << DMK_IO_TLB_SHIFT);
+	memset(va, 0, bytes);
+	return va;
+}
+
+bool dmk_swiotlb_free_alloc(struct dmk_swiotlb *pool, dmk_phys_t phys,
+			    size_t size)
+{
+	size_t bytes = (size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1);
+	struct swiotlb_mapping m;
+
+	if (!pool || !dmk_is_swiotlb_buffer(pool, phys))
+		return false;
+	/* From here on it is the pool's memory: never let the caller free
+	 * it elsewhere, even when the call is wrong. */
+	if (!find_mapping(pool, (phys - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
+	    !m.alloc || slot_phys(pool, m.head) != phys) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: free of 0x%llx which is not an allocation of the pool, ignored",
+			(unsigned long long)phys);
+		return true;
+	}
+	if (bytes != m.size)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: free of 0x%llx with size %zu, allocated with %zu",
+			(unsigned long long)phys, size, m.size);
+	area_release(pool, m.head, m.nslots);
+	return true;
+}
+
+/* ---- limits and queries ---- */
+
+size_t dmk_swiotlb_max_mapping_size(struct dmk_device *dev)
+{
+	uint64_t mask = dev ? dev->min_align_mask : 0;
+	size_t min_align = 0;
+
+	/* As Linux: room for the worst offset min_align_mask can ask for. */
+	if (mask)
+		min_align = (size_t)((mask + DMK_IO_TLB_SIZE) & ~SLOT_MASK);
+	if (min_align >= MAX_MAPPING)
+		return 0;
+	return MAX_MAPPING - min_align;
+}
+
+bool dmk_is_swiotlb_buffer(const struct dmk_swiotlb *pool, dmk_phys_t phys)
+{
+	return pool && phys >= pool->start && phys < pool->end;
+}
+
+void dmk_swiotlb_span(const struct dmk_swiotlb *pool, dmk_phys_t *start,
+		      dmk_phys_t *end, void **va)
+{
+	if (start)
+		*start = pool ? pool->start : 0;
+	if (end)
+		*end = pool ? pool->end : 0;
+	if (va)
+		*va = pool ? pool->va : NULL;
+}
+
+/* ---- life cycle ---- */
+
+static unsigned int pick_nareas(const struct dmk_platform *plat,
+				unsigned int nareas, unsigned int nsegs)
+{
+	unsigned int n = 1;
+
+	if (!nareas)
+		nareas = plat->nr_cpus ? plat->nr_cpus : 1;
+	while (n < nareas && n < (1U << 16))
+		n <<= 1;
+	/* Each area at least one segment, as Linux's limit_nareas. */
+	while (n > nsegs)
+		n >>= 1;
+	return n;
+}
+
+static void pool_release_meta(struct dmk_swiotlb *pool)
+{
+	if (pool->areas)
+		free(pool->areas[0].partial);
+	free(pool->areas);
+	free(pool->freemap);
+	free(pool->seg_free);
+	free(pool->rec);
+	free(pool);
+}
+
+static int pool_init_areas(struct dmk_swiotlb *pool)
+{
+	unsigned int total_words = 0;
+	uint64_t *words;
+
+	for (unsigned int k = 0; k < pool->nareas; k++) {
+		struct swiotlb_area *a = &pool->areas[k];
+		unsigned int lo = (unsigned int)((uint64_t)k * pool->nsegs /
+						 pool->nareas);
+		unsigned int hi = (unsigned int)((uint64_t)(k + 1) *
+						 pool->nsegs / pool->nareas);
+
+		dmk_spin_init(&a->lock);
+		a->seg_first = lo;
+		a->nsegs = hi - lo;
+		total_words += 2 * ((a->nsegs + 63) / 64);
+	}
+	words = calloc(total_words, sizeof(*words));
+	if (!words)
+		return -DMK_ENOMEM;
+	for (unsigned int k = 0; k < pool->nareas; k++) {
+		struct swiotlb_area *a = &pool->areas[k];
+		unsigned int nw = (a->nsegs + 63) / 64;
+
+		a->partial = words;
+		a->empty = words + nw;
+		words += 2 * nw;
+		for (unsigned int rel = 0; rel < a->nsegs; rel++) {
+			unsigned int seg = a->seg_first + rel;
+
+			a->nslots += pool->seg_free[seg];
+			seg_classify(pool, a, rel);
+		}
+		a->free = a->nslots;
+	}
+	return 0;
+}
+
+static int pool_create(const struct dmk_platform *plat, void *va,
+		       dmk_phys_t phys, size_t nslabs, unsigned int nareas,
+		       struct dmk_swiotlb **out)
+{
+	struct dmk_swiotlb *pool;
+	size_t bytes = nslabs << DMK_IO_TLB_SHIFT;
+
+	if (!plat || !plat->ops || !va || !out || !nslabs ||
+	    nslabs > ((size_t)1 << 40) || (phys & SLOT_MASK) ||
+	    phys + bytes < phys)
+		return -DMK_EINVAL;
+	pool = calloc(1, sizeof(*pool));
+	if (!pool)
+		return -DMK_ENOMEM;
+	pool->plat = plat;
+	pool->va = va;
+	pool->start = phys;
+	pool->end = phys + bytes;
+	pool->nslabs = nslabs;
+	pool->nsegs = (unsigned int)((nslabs + SEG_SLOTS - 1) / SEG_SLOTS);
+	pool->nareas = pick_nareas(plat, nareas, pool->nsegs);
+	atomic_init(&pool->full, 0);
+	atomic_init(&pool->warn_next_ns, 0);
+	atomic_init(&pool->warned, false);
+
+	pool->areas = aligned_alloc(64, pool->nareas * sizeof(*pool->areas));
+	pool->freemap = calloc(2 * (size_t)pool->nsegs, sizeof(*pool->freemap));
+	pool->seg_free = calloc(pool->nsegs, 1);
+	pool->rec = calloc(nslabs, sizeof(*pool->rec));
+	if (pool->areas)
+		memset(pool->areas, 0, pool->nareas * sizeof(*pool->areas));
+	if (!pool->areas || !pool->freemap || !pool->seg_free || !pool->rec)
+		goto nomem;
+
+	for (unsigned int seg = 0; seg < pool->nsegs; seg++) {
+		size_t left = nslabs - (size_t)seg * SEG_SLOTS;
+		unsigned int cap =
+			left < SEG_SLOTS ? (unsigned int)left : SEG_SLOTS;
+
+		seg_set_bits(pool, seg, b128_run(0, cap));
+		pool->seg_free[seg] = (uint8_t)cap;
+	}
+	if (pool_init_areas(pool))
+		goto nomem;
+	memset(va, 0, bytes);
+	*out = pool;
+	return 0;
+nomem:
+	pool_release_meta(pool);
+	return -DMK_ENOMEM;
+}
+
+int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,
+				 dmk_phys_t phys, size_t nslabs,
+				 unsigned int nareas, struct dmk_swiotlb **out)
+{
+	return pool_create(plat, va, phys, nslabs, nareas, out);
+}
+
+#define SWIOTLB_MIN_ORDER 8 /* 1 MiB, Linux's floor when halving */
+
+int dmk_swiotlb_init_alloc(const struct dmk_platform *plat, size_t bytes,
+			   dmk_phys_t limit, unsigned int nareas,
+			   struct dmk_swiotlb **out)
+{
+	unsigned int order, want, floor;
+	dmk_phys_t phys = 0;
+	void *va = NULL;
+	int ret;
+
+	if (!plat || !plat->ops || !plat->ops->alloc_pages || !bytes || !out)
+		return -DMK_EINVAL;
+	if (!limit)
+		limit = 0xffffffffULL;
+	want = order_of_pages((bytes + DMK_PAGE_SIZE - 1) / DMK_PAGE_SIZE);
+	floor = want < SWIOTLB_MIN_ORDER ? want : SWIOTLB_MIN_ORDER;
+	for (order = want;; order--) {
+		va = plat->ops->alloc_pages(plat->ctx, order, limit, &phys);
+		if (va || order == floor)
+			break;
+	}
+	if (!va) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"swiotlb: cannot allocate a %zu-byte pool below 0x%llx",
+			(size_t)DMK_PAGE_SIZE << floor,
+			(unsigned long long)limit);
+		return -DMK_ENOMEM;
+	}
+	if (order != want)
+		dmk_log(plat, DMK_LOG_WARN,
+			"swiotlb: pool of %zu bytes instead of %zu",
+			(size_t)DMK_PAGE_SIZE << order,
+			(size_t)DMK_PAGE_SIZE << want);
+	ret = pool_create(plat, va, phys,
+			  (DMK_PAGE_SIZE << order) >> DMK_IO_TLB_SHIFT, nareas,
+			  out);
+	if (ret) {
+		if (plat->ops->free_pages)
+			plat->ops->free_pages(plat->ctx, phys, order);
+		return ret;
+	}
+	(*out)->owns_pages = true;
+	(*out)->order = order;
+	dmk_log(plat, DMK_LOG_INFO,
+		"software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%zuMB)",
+		(unsigned long long)phys,
+		(unsigned long long)(phys + (DMK_PAGE_SIZE << order) - 1),
+		(size_t)(DMK_PAGE_SIZE << order) >> 20);
+	return 0;
+}
+
+void dmk_swiotlb_free(struct dmk_swiotlb *pool)
+{
+	if (!pool)
+		return;
+	if (pool->owns_pages && pool->plat->ops->free_pages)
+		pool->plat->ops->free_pages(pool->plat->ctx, pool->start,
+					    pool->order);
+	pool_release_meta(pool);
+}
+
+/* ---- restricted pools (DT restricted-dma-pool) ---- */
+
+int dmk_swiotlb_create_restricted(struct dmk_system *sys, dmk_phys_t phys,
+				  size_t size, struct dmk_swiotlb **out)
+{
+	const struct dmk_platform *plat;
+	int ret;
+
+	if (!sys || !out || size < DMK_IO_TLB_SIZE)
+		return -DMK_EINVAL;
+	plat = sys->plat;
+	if (phys < plat->ram_start || phys + size < phys ||
+	    phys + size > plat->ram_end) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"swiotlb: restricted pool 0x%llx+%zu is not in RAM",
+			(unsigned long long)phys, size);
+		return -DMK_EINVAL;
+	}
+	ret = pool_create(plat, dmk_phys_to_virt(plat, phys), phys,
+			  size >> DMK_IO_TLB_SHIFT, sys->cfg.swiotlb_nareas,
+			  out);
+	if (!ret)
+		dmk_log(plat, DMK_LOG_INFO,
+			"Reserved memory: created restricted DMA pool at 0x%llx, size %zu KiB",
+			(unsigned long long)phys, size >> 10);
+	return ret;
+}
+
+void dmk_swiotlb_destroy_restricted(struct dmk_swiotlb *pool)
+{
+	dmk_swiotlb_free(pool);
+}
