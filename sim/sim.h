@@ -70,7 +70,8 @@ bool sim_ma_is_ram(const struct sim_machine *m, uint64_t ma, size_t len);
  * The hypervisor's frame allocator (thread-safe).  alloc_extent: 2^order
  * free frames, machine-contiguous, aligned to their size, every frame
  * below max_mfn (0: no limit), now owned by domid; returns the first mfn
- * or SIM_INVALID_MFN.
+ * or SIM_INVALID_MFN.  free_frame aborts on a free frame or a non-RAM
+ * mfn: that is a bug in the caller.
  */
 uint64_t sim_machine_alloc_extent(struct sim_machine *m, unsigned int order,
 				  uint64_t max_mfn, uint16_t domid);
