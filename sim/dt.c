@@ -1008,7 +1008,7 @@ static int dt_dma_regions(struct dt *dt, int x, struct dt_dma_region *rg)
 			       DT_PATH(dt, x), DT_MAX_RANGES);
 	for (int i = 0; i < n; i++, r += na + pna + ns) {
 		struct dt_addr child;
-		uint64_t cpu, size = dt_read(r + na + pna, ns);
+		uint64_t cpu = 0, size = dt_read(r + na + pna, ns);
 		struct dt_dma_region *last = k ? &rg[k - 1] : NULL;
 		uint32_t f = pci && na == 3 ? fdt32_ld(r) : 0;
 		int ret = dt_translate_dma(dt, x, r + na, &cpu);
