@@ -1,1 +1,629 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * The DMA-API debug checker, after Linux's kernel/dma/debug.c: every
+ * live streaming mapping and coherent buffer is kept in a hash by
+ * (device, bus address); each unmap, free and sync is checked against
+ * it, and every misuse becomes one warning line and one counted error.
+ *
+ * Checks (the wording follows Linux so that a reader can grep both):
+ *  - unmap or free of something never mapped, or of the error value;
+ *  - unmap or free with another size, direction or type (single, sg,
+ *    coherent), a coherent free with another CPU address;
+ *  - a single mapping unmapped without dmk_mapping_error() ever having
+ *    been asked about it ("failed to check map error");
+ *  - a sync outside any mapping, past its end, or in another direction
+ *    (Linux's check_sync(): anything goes for a BIDIRECTIONAL mapping;
+ *    otherwise the sync's direction must be the mapping's);
+ *  - two live mappings the device may write (not TO_DEVICE) sharing a
+ *    CPU cache line: an invalidate for one destroys the other's data.
+ *    Linux tracks only each mapping's first line; this tracks them all;
+ *  - mappings and buffers still live when the device goes away.
+ *
+ * Locking: one mutex per hash bucket, as Linux's hash_bucket locks, and
+ * one per bucket of the cache-line table.  Never two at once.
+ */
+#include "internal.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define HASH_SIZE 16384	 /* Linux's HASH_SIZE */
+#define HASH_FN_SHIFT 13 /* one bucket per 8 KiB of bus addresses */
+#define LINE_HASH_SIZE 4096
+
+enum map_type { TYPE_SINGLE, TYPE_SG, TYPE_COHERENT };
+
+static const char *const type_names[] = {
+	[TYPE_SINGLE] = "single",
+	[TYPE_SG] = "scatter-gather",
+	[TYPE_COHERENT] = "coherent",
+};
+
+static const char *const dir_names[] = {
+	[DMK_DMA_BIDIRECTIONAL] = "DMA_BIDIRECTIONAL",
+	[DMK_DMA_TO_DEVICE] = "DMA_TO_DEVICE",
+	[DMK_DMA_FROM_DEVICE] = "DMA_FROM_DEVICE",
+	[DMK_DMA_NONE] = "DMA_NONE",
+};
+
+enum map_err_state {
+	MAP_ERR_NOT_APPLICABLE,
+	MAP_ERR_NOT_CHECKED,
+	MAP_ERR_CHECKED
+};
+
+struct debug_entry {
+	struct debug_entry *next;
+	struct dmk_device *dev;
+	enum map_type type;
+	dmk_addr_t addr;
+	size_t size;
+	dmk_phys_t phys;
+	void *cpu; /* coherent buffers only */
+	enum dmk_data_direction dir;
+	enum map_err_state map_err;
+};
+
+/* A page of CPU memory some writable mapping covers, lines [first, last]. */
+struct line_node {
+	struct line_node *next;
+	uint64_t pfn;
+	unsigned int first, last;
+	const struct debug_entry *owner;
+};
+
+struct bucket {
+	pthread_mutex_t lock;
+	struct debug_entry *head;
+};
+
+struct line_bucket {
+	pthread_mutex_t lock;
+	struct line_node *head;
+};
+
+struct dmk_debug {
+	struct dmk_system *sys;
+	struct bucket buckets[HASH_SIZE];
+	struct line_bucket lines[LINE_HASH_SIZE];
+	size_t max_size; /* largest mapping seen: how far back a sync looks */
+	struct dmk_debug_stats stats; /* relaxed atomics */
+};
+
+#define DBG_ADD(dbg, field, n)                                                 \
+	__atomic_fetch_add(&(dbg)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
+
+/* ---- life cycle ---- */
+
+int dmk_debug_create(struct dmk_system *sys, struct dmk_debug **out)
+{
+	struct dmk_debug *dbg = calloc(1, sizeof(*dbg));
+
+	if (!dbg)
+		return -DMK_ENOMEM;
+	dbg->sys = sys;
+	for (size_t i = 0; i < HASH_SIZE; i++)
+		pthread_mutex_init(&dbg->buckets[i].lock, NULL);
+	for (size_t i = 0; i < LINE_HASH_SIZE; i++)
+		pthread_mutex_init(&dbg->lines[i].lock, NULL);
+	*out = dbg;
+	return 0;
+}
+
+void dmk_debug_destroy(struct dmk_debug *dbg)
+{
+	if (!dbg)
+		return;
+	for (size_t i = 0; i < HASH_SIZE; i++) {
+		struct debug_entry *e = dbg->buckets[i].head, *next;
+
+		for (; e; e = next) {
+			next = e->next;
+			free(e);
+		}
+		pthread_mutex_destroy(&dbg->buckets[i].lock);
+	}
+	for (size_t i = 0; i < LINE_HASH_SIZE; i++) {
+		struct line_node *n = dbg->lines[i].head, *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(n);
+		}
+		pthread_mutex_destroy(&dbg->lines[i].lock);
+	}
+	free(dbg);
+}
+
+int dmk_debug_stats(struct dmk_system *sys, struct dmk_debug_stats *st)
+{
+	struct dmk_debug *dbg = sys ? sys->debug : NULL;
+
+	if (!dbg || !st)
+		return -DMK_ENODEV;
+	st->errors = __atomic_load_n(&dbg->stats.errors, __ATOMIC_RELAXED);
+	st->live_mappings =
+		__atomic_load_n(&dbg->stats.live_mappings, __ATOMIC_RELAXED);
+	st->live_allocs =
+		__atomic_load_n(&dbg->stats.live_allocs, __ATOMIC_RELAXED);
+	st->unchecked =
+		__atomic_load_n(&dbg->stats.unchecked, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ---- reports ---- */
+
+static void report(struct dmk_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One line, "DMA-API: <device>: <what>", and one counted error. */
+static void report(struct dmk_device *dev, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	DBG_ADD(dev->sys->debug, errors, 1);
+	dmk_log(dev_plat(dev), DMK_LOG_WARN, "DMA-API: %s: %s", dev->name, msg);
+}
+
+static const char *dir_name(enum dmk_data_direction dir)
+{
+	return (unsigned int)dir <= DMK_DMA_NONE ? dir_names[dir] : "invalid";
+}
+
+/* ---- the mapping hash ---- */
+
+static struct bucket *bucket_of(struct dmk_debug *dbg, dmk_addr_t addr)
+{
+	return &dbg->buckets[(addr >> HASH_FN_SHIFT) & (HASH_SIZE - 1)];
+}
+
+static void entry_insert(struct dmk_debug *dbg, struct debug_entry *e)
+{
+	struct bucket *b = bucket_of(dbg, e->addr);
+	size_t max = __atomic_load_n(&dbg->max_size, __ATOMIC_RELAXED);
+
+	while (e->size > max &&
+	       !__atomic_compare_exchange_n(&dbg->max_size, &max, e->size, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	pthread_mutex_lock(&b->lock);
+	e->next = b->head;
+	b->head = e;
+	pthread_mutex_unlock(&b->lock);
+}
+
+/* How well a live entry matches what the caller says it is releasing. */
+static int match_score(const struct debug_entry *e,
+		       const struct debug_entry *ref)
+{
+	return (e->size == ref->size) + (e->type == ref->type) +
+	       (e->dir == ref->dir);
+}
+
+/*
+ * bucket_find_exact(): the entry of this device at this bus address,
+ * unlinked.  The same buffer mapped twice for reading has two entries
+ * at one address: take the one that fits the request best.
+ */
+static struct debug_entry *entry_take(struct dmk_debug *dbg,
+				      const struct debug_entry *ref)
+{
+	struct bucket *b = bucket_of(dbg, ref->addr);
+	struct debug_entry **pp, **best = NULL;
+	struct debug_entry *e = NULL;
+
+	pthread_mutex_lock(&b->lock);
+	for (pp = &b->head; *pp; pp = &(*pp)->next) {
+		if ((*pp)->dev != ref->dev || (*pp)->addr != ref->addr)
+			continue;
+		if (!best || match_score(*pp, ref) > match_score(*best, ref))
+			best = pp;
+	}
+	if (best) {
+		e = *best;
+		*best = e->next;
+	}
+	pthread_mutex_unlock(&b->lock);
+	return e;
+}
+
+/* ---- cache-line tracking for writable streaming mappings ---- */
+
+#define LINES_PER_PAGE (DMK_PAGE_SIZE / DMK_CACHE_LINE)
+
+static struct line_bucket *line_bucket_of(struct dmk_debug *dbg, uint64_t pfn)
+{
+	return &dbg->lines[pfn & (LINE_HASH_SIZE - 1)];
+}
+
+static bool tracks_lines(const struct debug_entry *e)
+{
+	/* A device that only reads cannot make the CPU see stale data. */
+	return e->type != TYPE_COHERENT && e->dir != DMK_DMA_TO_DEVICE;
+}
+
+/* Calls fn for each page of e's CPU buffer with the lines it covers. */
+static void for_each_page_lines(const struct debug_entry *e,
+				void (*fn)(struct dmk_debug *,
+					   const struct debug_entry *, uint64_t,
+					   unsigned int, unsigned int, bool *),
+				struct dmk_debug *dbg, bool *flag)
+{
+	uint64_t first_line = e->phys / DMK_CACHE_LINE;
+	uint64_t last_line = (e->phys + e->size - 1) / DMK_CACHE_LINE;
+
+	for (uint64_t line = first_line; line <= last_line;) {
+		uint64_t pfn = line / LINES_PER_PAGE;
+		uint64_t page_last = (pfn + 1) * LINES_PER_PAGE - 1;
+		uint64_t end = last_line < page_last ? last_line : page_last;
+
+		fn(dbg, e, pfn, line % LINES_PER_PAGE, end % LINES_PER_PAGE,
+		   flag);
+		line = end + 1;
+	}
+}
+
+static void lines_add_page(struct dmk_debug *dbg, const struct debug_entry *e,
+			   uint64_t pfn, unsigned int first, unsigned int last,
+			   bool *overlap)
+{
+	struct line_bucket *b = line_bucket_of(dbg, pfn);
+	struct line_node *n = malloc(sizeof(*n));
+
+	pthread_mutex_lock(&b->lock);
+	for (struct line_node *o = b->head; o; o = o->next)
+		if (o->pfn == pfn && o->first <= last && first <= o->last)
+			*overlap = true;
+	if (n) {
+		*n = (struct line_node){.next = b->head,
+					.pfn = pfn,
+					.first = first,
+					.last = last,
+					.owner = e};
+		b->head = n;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void lines_del_page(struct dmk_debug *dbg, const struct debug_entry *e,
+			   uint64_t pfn, unsigned int first, unsigned int last,
+			   bool *unused)
+{
+	struct line_bucket *b = line_bucket_of(dbg, pfn);
+
+	(void)first;
+	(void)last;
+	(void)unused;
+	pthread_mutex_lock(&b->lock);
+	for (struct line_node **pp = &b->head; *pp; pp = &(*pp)->next) {
+		struct line_node *n = *pp;
+
+		if (n->owner == e && n->pfn == pfn) {
+			*pp = n->next;
+			free(n);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
+{
+	bool overlap = false;
+
+	if (!tracks_lines(e))
+		return;
+	for_each_page_lines(e, lines_add_page, dbg, &overlap);
+	if (overlap)
+		report(e->dev,
+		       "cacheline tracking EEXIST, overlapping mappings aren't supported [device address=0x%016llx] [phys=0x%llx] [size=%zu bytes] [%s]",
+		       (unsigned long long)e->addr, (unsigned long long)e->phys,
+		       e->size, dir_name(e->dir));
+}
+
+static void lines_untrack(struct dmk_debug *dbg, const struct debug_entry *e)
+{
+	if (tracks_lines(e))
+		for_each_page_lines(e, lines_del_page, dbg, NULL);
+}
+
+/* ---- removal: the checks of check_unmap() ---- */
+
+static void account_removed(struct dmk_debug *dbg, const struct debug_entry *e)
+{
+	if (e->type == TYPE_COHERENT)
+		DBG_ADD(dbg, live_allocs, -1);
+	else
+		DBG_ADD(dbg, live_mappings, -1);
+}
+
+static void check_release(struct dmk_device *dev, const struct debug_entry *e,
+			  const struct debug_entry *ref, const char *verb)
+{
+	if (e->size != ref->size)
+		report(dev,
+		       "device driver %s DMA memory with different size [device address=0x%016llx] [map size=%zu bytes] [unmap size=%zu bytes]",
+		       verb, (unsigned long long)ref->addr, e->size, ref->size);
+	if (e->type != ref->type)
+		report(dev,
+		       "device driver %s DMA memory with wrong function [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [unmapped as %s]",
+		       verb, (unsigned long long)ref->addr, ref->size,
+		       type_names[e->type], type_names[ref->type]);
+	if (ref->type == TYPE_COHERENT && e->type == TYPE_COHERENT &&
+	    e->cpu != ref->cpu)
+		report(dev,
+		       "device driver frees DMA memory with different CPU address [device address=0x%016llx] [size=%zu bytes] [cpu alloc address=%p] [cpu free address=%p]",
+		       (unsigned long long)ref->addr, ref->size, e->cpu,
+		       ref->cpu);
+	if (e->dir != ref->dir)
+		report(dev,
+		       "device driver %s DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [unmapped with %s]",
+		       verb, (unsigned long long)ref->addr, ref->size,
+		       dir_name(e->dir), dir_name(ref->dir));
+	if (e->map_err == MAP_ERR_NOT_CHECKED) {
+		DBG_ADD(dev->sys->debug, unchecked, 1);
+		report(dev,
+		       "device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]",
+		       (unsigned long long)e->addr, e->size,
+		       type_names[e->type]);
+	}
+}
+
+static void release(struct dmk_device *dev, const struct debug_entry *ref,
+		    const char *verb)
+{
+	struct dmk_debug *dbg = dev->sys->debug;
+	struct debug_entry *e;
+
+	if (ref->addr == DMK_MAPPING_ERROR) {
+		report(dev,
+		       "device driver tries to %s an invalid DMA memory address",
+		       verb[0] == 'u' ? "unmap" : "free");
+		return;
+	}
+	e = entry_take(dbg, ref);
+	if (!e) {
+		report(dev,
+		       "device driver tries to %s DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
+		       verb[0] == 'u' ? "unmap" : "free",
+		       (unsigned long long)ref->addr, ref->size);
+		return;
+	}
+	check_release(dev, e, ref, verb);
+	lines_untrack(dbg, e);
+	account_removed(dbg, e);
+	free(e);
+}
+
+/* ---- the hooks mapping.c calls ---- */
+
+static void add_entry(struct dmk_device *dev, struct debug_entry *e)
+{
+	struct dmk_debug *dbg = dev->sys->debug;
+
+	if (e->type == TYPE_COHERENT)
+		DBG_ADD(dbg, live_allocs, 1);
+	else
+		DBG_ADD(dbg, live_mappings, 1);
+	entry_insert(dbg, e);
+	lines_track(dbg, e);
+}
+
+static void out_of_memory(struct dmk_device *dev)
+{
+	dmk_log(dev_plat(dev), DMK_LOG_ERR,
+		"DMA-API: %s: out of memory for debug entries, checks incomplete",
+		dev->name);
+}
+
+void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+		   enum dmk_data_direction dir, dmk_addr_t addr, bool single)
+{
+	struct debug_entry *e;
+
+	if (addr == DMK_MAPPING_ERROR)
+		return;
+	e = malloc(sizeof(*e));
+	if (!e) {
+		out_of_memory(dev);
+		return;
+	}
+	/* A scatterlist's result is a count: there is no error to check. */
+	*e = (struct debug_entry){
+		.dev = dev,
+		.type = single ? TYPE_SINGLE : TYPE_SG,
+		.addr = addr,
+		.size = size,
+		.phys = phys,
+		.dir = dir,
+		.map_err =
+			single ? MAP_ERR_NOT_CHECKED : MAP_ERR_NOT_APPLICABLE,
+	};
+	add_entry(dev, e);
+}
+
+void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		     enum dmk_data_direction dir, bool single)
+{
+	struct debug_entry ref = {
+		.dev = dev,
+		.type = single ? TYPE_SINGLE : TYPE_SG,
+		.addr = addr,
+		.size = size,
+		.dir = dir,
+	};
+
+	release(dev, &ref, "unmaps");
+}
+
+void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
+{
+	struct bucket *b = bucket_of(dev->sys->debug, addr);
+
+	if (addr == DMK_MAPPING_ERROR)
+		return;
+	pthread_mutex_lock(&b->lock);
+	for (struct debug_entry *e = b->head; e; e = e->next) {
+		/* Of several identical mappings, the one not yet checked. */
+		if (e->dev == dev && e->addr == addr &&
+		    e->map_err == MAP_ERR_NOT_CHECKED) {
+			e->map_err = MAP_ERR_CHECKED;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+/*
+ * bucket_find_contain(): the live mapping of dev that contains addr.  A
+ * sync of a part may start buckets after the mapping's first byte, so
+ * look back as far as the largest mapping ever made.  Copies it out.
+ */
+static bool find_containing(struct dmk_debug *dbg, struct dmk_device *dev,
+			    dmk_addr_t addr, struct debug_entry *out)
+{
+	size_t max = __atomic_load_n(&dbg->max_size, __ATOMIC_RELAXED);
+	uint64_t back = (max >> HASH_FN_SHIFT) + 1;
+	bool found = false;
+
+	if (back > HASH_SIZE)
+		back = HASH_SIZE;
+	for (uint64_t i = 0; i <= back && !found; i++) {
+		dmk_addr_t probe = addr - (i << HASH_FN_SHIFT);
+		struct bucket *b;
+
+		if (i && probe > addr)
+			break; /* wrapped below zero */
+		b = bucket_of(dbg, probe);
+		pthread_mutex_lock(&b->lock);
+		for (struct debug_entry *e = b->head; e; e = e->next) {
+			if (e->dev == dev && e->type != TYPE_COHERENT &&
+			    addr >= e->addr && addr - e->addr < e->size) {
+				*out = *e;
+				found = true;
+				break;
+			}
+		}
+		pthread_mutex_unlock(&b->lock);
+	}
+	return found;
+}
+
+void dmk_debug_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		    enum dmk_data_direction dir, bool for_cpu)
+{
+	struct debug_entry e;
+
+	if (!find_containing(dev->sys->debug, dev, addr, &e)) {
+		report(dev,
+		       "device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
+		       (unsigned long long)addr, size);
+		return;
+	}
+	if (size > e.size - (addr - e.addr))
+		report(dev,
+		       "device driver syncs DMA memory outside allocated range [device address=0x%016llx] [allocation size=%zu bytes] [sync offset+size=%llu]",
+		       (unsigned long long)e.addr, e.size,
+		       (unsigned long long)(addr - e.addr + size));
+	if (e.dir == DMK_DMA_BIDIRECTIONAL)
+		return;
+	if (dir != e.dir)
+		report(dev,
+		       "device driver syncs DMA memory with different direction [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+		       (unsigned long long)addr, size, dir_name(e.dir),
+		       dir_name(dir));
+	if (for_cpu && e.dir != DMK_DMA_FROM_DEVICE && dir != DMK_DMA_TO_DEVICE)
+		report(dev,
+		       "device driver syncs device read-only DMA memory for cpu [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+		       (unsigned long long)addr, size, dir_name(e.dir),
+		       dir_name(dir));
+	if (!for_cpu && e.dir != DMK_DMA_TO_DEVICE &&
+	    dir != DMK_DMA_FROM_DEVICE)
+		report(dev,
+		       "device driver syncs device write-only DMA memory to device [device address=0x%016llx] [size=%zu bytes] [mapped with %s] [synced with %s]",
+		       (unsigned long long)addr, size, dir_name(e.dir),
+		       dir_name(dir));
+}
+
+void dmk_debug_alloc(struct dmk_device *dev, void *cpu, size_t size,
+		     dmk_addr_t addr)
+{
+	struct debug_entry *e;
+
+	if (!cpu)
+		return;
+	e = malloc(sizeof(*e));
+	if (!e) {
+		out_of_memory(dev);
+		return;
+	}
+	*e = (struct debug_entry){
+		.dev = dev,
+		.type = TYPE_COHERENT,
+		.addr = addr,
+		.size = size,
+		.phys = DMK_PHYS_ERROR,
+		.cpu = cpu,
+		.dir = DMK_DMA_BIDIRECTIONAL,
+		.map_err = MAP_ERR_NOT_APPLICABLE,
+	};
+	add_entry(dev, e);
+}
+
+void dmk_debug_free(struct dmk_device *dev, void *cpu, size_t size,
+		    dmk_addr_t addr)
+{
+	struct debug_entry ref = {
+		.dev = dev,
+		.type = TYPE_COHERENT,
+		.addr = addr,
+		.size = size,
+		.cpu = cpu,
+		.dir = DMK_DMA_BIDIRECTIONAL,
+	};
+
+	release(dev, &ref, "frees");
+}
+
+/* Unlinks every entry of dev from one bucket into *leaked. */
+static void take_device_entries(struct bucket *b, struct dmk_device *dev,
+				struct debug_entry **leaked)
+{
+	pthread_mutex_lock(&b->lock);
+	for (struct debug_entry **pp = &b->head; *pp;) {
+		struct debug_entry *e = *pp;
+
+		if (e->dev != dev) {
+			pp = &e->next;
+			continue;
+		}
+		*pp = e->next;
+		e->next = *leaked;
+		*leaked = e;
+	}
+	pthread_mutex_unlock(&b->lock);
+}
+
+void dmk_debug_device_gone(struct dmk_device *dev)
+{
+	struct dmk_debug *dbg = dev->sys->debug;
+	struct debug_entry *leaked = NULL, *next;
+
+	for (size_t i = 0; i < HASH_SIZE; i++)
+		take_device_entries(&dbg->buckets[i], dev, &leaked);
+	for (struct debug_entry *e = leaked; e; e = next) {
+		next = e->next;
+		report(dev,
+		       "device driver has pending DMA allocations while released from device [device address=0x%016llx] [size=%zu bytes] [mapped as %s] [%s]",
+		       (unsigned long long)e->addr, e->size,
+		       type_names[e->type], dir_name(e->dir));
+		lines_untrack(dbg, e);
+		account_removed(dbg, e);
+		free(e);
+	}
+}

@@ -1,1 +1,544 @@
 /* SPDX-License-Identifier: MIT */
+/*
+ * IOMMU DMA ops (Linux's drivers/iommu/dma-iommu.c, reduced to what a
+ * guest needs): every mapping gets IOVA pages of its own, the platform
+ * programs the IOMMU's page tables, and the device emits IOVAs.
+ *
+ * IOVA allocation is a bitmap of pages with a next-fit cursor.  Ranges
+ * are a power of two in pages and aligned to their size, as Linux's
+ * "size aligned" IOVA allocations are: it keeps large mappings from
+ * fragmenting the space and lets the IOMMU use large block entries.
+ * A shadow array remembers, per IOVA page, the guest-physical page it
+ * maps (iommu_iova_to_phys), so that unmap and sync need no search; it
+ * is calloc'd, so the untouched part of a large window costs nothing.
+ *
+ * Under Xen the SMMU shares dom0's stage-2 and a device behind it keeps
+ * dma-direct with guest-physical bus addresses (dev->stage2_iommu): that
+ * is not this file.
+ */
+#include "internal.h"
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The part of a window the domain manages: 2^24 pages, 64 GiB. */
+#define IOVA_MAX_PAGES (1UL << 24)
+#define IOVA_NO_PHYS DMK_PHYS_ERROR
+/* Shadow entries hold pfn + 1, so that calloc's zero means "unmapped". */
+#define SHADOW_NONE 0
+#define BITS_PER_WORD 64
+
+struct dmk_iommu_domain {
+	struct dmk_system *sys;
+	void *platform_iommu;
+	uint64_t base; /* first IOVA, page aligned */
+	size_t npages;
+
+	pthread_mutex_t lock; /* bitmap and cursor */
+	uint64_t *used;	      /* one bit per IOVA page */
+	size_t cursor;	      /* next-fit start, in pages */
+	uint64_t *shadow;     /* page -> guest pfn + 1, or SHADOW_NONE */
+};
+
+/* ---- the IOVA allocator ---- */
+
+static bool page_used(const struct dmk_iommu_domain *dom, size_t pg)
+{
+	return dom->used[pg / BITS_PER_WORD] >> (pg % BITS_PER_WORD) & 1;
+}
+
+static void mark_pages(struct dmk_iommu_domain *dom, size_t first, size_t n,
+		       bool used)
+{
+	for (size_t pg = first; pg < first + n; pg++) {
+		uint64_t bit = 1ULL << (pg % BITS_PER_WORD);
+
+		if (used)
+			dom->used[pg / BITS_PER_WORD] |= bit;
+		else
+			dom->used[pg / BITS_PER_WORD] &= ~bit;
+	}
+}
+
+/* First used page in [first, first + n), or first + n. */
+static size_t first_used(const struct dmk_iommu_domain *dom, size_t first,
+			 size_t n)
+{
+	for (size_t pg = first; pg < first + n; pg++) {
+		if (pg % BITS_PER_WORD == 0 &&
+		    pg + BITS_PER_WORD <= first + n &&
+		    dom->used[pg / BITS_PER_WORD] == 0) {
+			pg += BITS_PER_WORD - 1;
+			continue;
+		}
+		if (page_used(dom, pg))
+			return pg;
+	}
+	return first + n;
+}
+
+static size_t round_up_pow2(size_t n)
+{
+	size_t p = 1;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * Size-aligned run of 'span' pages (a power of two) ending at or below
+ * page 'limit' (exclusive), next-fit from the cursor and then wrapping.
+ * Returns the first page or SIZE_MAX.
+ */
+static size_t find_run(struct dmk_iommu_domain *dom, size_t span, size_t limit)
+{
+	size_t start = (dom->cursor + span - 1) & ~(span - 1);
+
+	for (int pass = 0; pass < 2; pass++) {
+		size_t pg = pass ? 0 : start;
+
+		while (pg + span <= limit) {
+			size_t busy = first_used(dom, pg, span);
+
+			if (busy == pg + span)
+				return pg;
+			/* Skip past the page in the way, keeping alignment. */
+			pg = (busy + span) & ~(span - 1);
+		}
+	}
+	return SIZE_MAX;
+}
+
+/* Pages below the device's reach (dma_mask and dma-ranges). */
+static size_t reachable_pages(struct dmk_iommu_domain *dom,
+			      struct dmk_device *dev)
+{
+	uint64_t mask = dev->dma_mask;
+
+	if (dev->bus_dma_limit && dev->bus_dma_limit < mask)
+		mask = dev->bus_dma_limit;
+	if (mask < dom->base)
+		return 0;
+	if ((mask - dom->base) >> DMK_PAGE_SHIFT >= dom->npages)
+		return dom->npages;
+	return ((mask - dom->base) + 1) >> DMK_PAGE_SHIFT;
+}
+
+static uint64_t iova_alloc(struct dmk_iommu_domain *dom, struct dmk_device *dev,
+			   size_t npages)
+{
+	size_t span = round_up_pow2(npages), pg;
+
+	pthread_mutex_lock(&dom->lock);
+	pg = find_run(dom, span, reachable_pages(dom, dev));
+	if (pg != SIZE_MAX) {
+		mark_pages(dom, pg, span, true);
+		dom->cursor = pg + span;
+	}
+	pthread_mutex_unlock(&dom->lock);
+	if (pg == SIZE_MAX)
+		return DMK_MAPPING_ERROR;
+	return dom->base + ((uint64_t)pg << DMK_PAGE_SHIFT);
+}
+
+static void iova_free(struct dmk_iommu_domain *dom, uint64_t iova,
+		      size_t npages)
+{
+	size_t pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
+
+	pthread_mutex_lock(&dom->lock);
+	mark_pages(dom, pg, round_up_pow2(npages), false);
+	pthread_mutex_unlock(&dom->lock);
+}
+
+/* ---- domains ---- */
+
+int dmk_iommu_domain_create(struct dmk_system *sys, void *platform_iommu,
+			    uint64_t iova_base, uint64_t iova_size,
+			    struct dmk_iommu_domain **out)
+{
+	const struct dmk_platform *plat;
+	struct dmk_iommu_domain *dom;
+	uint64_t npages;
+
+	if (!out)
+		return -DMK_EINVAL;
+	*out = NULL;
+	if (!sys || (iova_base & (DMK_PAGE_SIZE - 1)) ||
+	    iova_size < DMK_PAGE_SIZE || iova_base + iova_size - 1 < iova_base)
+		return -DMK_EINVAL;
+	plat = sys->plat;
+	if (!plat->ops->iommu_map || !plat->ops->iommu_unmap) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"iommu: platform cannot program an IOMMU");
+		return -DMK_ENOTSUP;
+	}
+
+	npages = iova_size >> DMK_PAGE_SHIFT;
+	if (npages > IOVA_MAX_PAGES) {
+		dmk_log(plat, DMK_LOG_INFO,
+			"iommu: using the first %lu MiB of a 0x%llx-byte IOVA window",
+			(IOVA_MAX_PAGES << DMK_PAGE_SHIFT) >> 20,
+			(unsigned long long)iova_size);
+		npages = IOVA_MAX_PAGES;
+	}
+
+	dom = calloc(1, sizeof(*dom));
+	if (!dom)
+		return -DMK_ENOMEM;
+	dom->sys = sys;
+	dom->platform_iommu = platform_iommu;
+	dom->base = iova_base;
+	dom->npages = npages;
+	dom->used = calloc((npages + BITS_PER_WORD - 1) / BITS_PER_WORD,
+			   sizeof(*dom->used));
+	dom->shadow = calloc(npages, sizeof(*dom->shadow));
+	if (!dom->used || !dom->shadow) {
+		free(dom->used);
+		free(dom->shadow);
+		free(dom);
+		return -DMK_ENOMEM;
+	}
+	pthread_mutex_init(&dom->lock, NULL);
+	/* IOVA 0 looks like a NULL handle to drivers: never hand it out. */
+	if (iova_base == 0)
+		mark_pages(dom, 0, 1, true);
+	*out = dom;
+	return 0;
+}
+
+void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom)
+{
+	if (!dom)
+		return;
+	pthread_mutex_destroy(&dom->lock);
+	free(dom->used);
+	free(dom->shadow);
+	free(dom);
+}
+
+/* ---- mapping ---- */
+
+/* dma_info_to_prot(): the device reads for TO_DEVICE, writes for FROM. */
+static int dir_to_prot(enum dmk_data_direction dir)
+{
+	switch (dir) {
+	case DMK_DMA_TO_DEVICE:
+		return DMK_IOMMU_READ;
+	case DMK_DMA_FROM_DEVICE:
+		return DMK_IOMMU_WRITE;
+	default:
+		return DMK_IOMMU_READ | DMK_IOMMU_WRITE;
+	}
+}
+
+static size_t pages_spanned(dmk_phys_t phys, size_t size)
+{
+	dmk_phys_t first = phys >> DMK_PAGE_SHIFT;
+	dmk_phys_t last = (phys + size - 1) >> DMK_PAGE_SHIFT;
+
+	return last - first + 1;
+}
+
+static bool iova_in_domain(struct dmk_iommu_domain *dom, dmk_addr_t iova)
+{
+	return iova >= dom->base &&
+	       (iova - dom->base) >> DMK_PAGE_SHIFT < dom->npages;
+}
+
+/* iommu_iova_to_phys() from the shadow of what we programmed. */
+static dmk_phys_t iova_to_phys(struct dmk_iommu_domain *dom, dmk_addr_t iova)
+{
+	size_t pg;
+
+	if (!iova_in_domain(dom, iova))
+		return IOVA_NO_PHYS;
+	pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
+	if (dom->shadow[pg] == SHADOW_NONE)
+		return IOVA_NO_PHYS;
+	return ((dom->shadow[pg] - 1) << DMK_PAGE_SHIFT) |
+	       (iova & (DMK_PAGE_SIZE - 1));
+}
+
+/*
+ * __iommu_dma_map(): IOVA pages for [phys, phys + size), page tables
+ * programmed, the in-page offset kept.
+ */
+static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
+				  size_t size, int prot)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->iommu;
+	dmk_phys_t page = phys & ~(dmk_phys_t)(DMK_PAGE_SIZE - 1);
+	size_t npages = pages_spanned(phys, size);
+	size_t len = npages << DMK_PAGE_SHIFT;
+	uint64_t iova;
+	size_t pg;
+
+	iova = iova_alloc(dom, dev, npages);
+	if (iova == DMK_MAPPING_ERROR) {
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: no IOVA space for %zu pages", dev->name,
+			npages);
+		return DMK_MAPPING_ERROR;
+	}
+	if (plat->ops->iommu_map(plat->ctx, dom->platform_iommu, iova, page,
+				 len, prot)) {
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: mapping 0x%llx+%zu at IOVA 0x%llx failed",
+			dev->name, (unsigned long long)page, len,
+			(unsigned long long)iova);
+		iova_free(dom, iova, npages);
+		return DMK_MAPPING_ERROR;
+	}
+	pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
+	for (size_t i = 0; i < npages; i++)
+		dom->shadow[pg + i] = (page >> DMK_PAGE_SHIFT) + i + 1;
+	return iova + (phys & (DMK_PAGE_SIZE - 1));
+}
+
+static void iommu_unmap_range(struct dmk_device *dev, dmk_addr_t addr,
+			      size_t size)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->iommu;
+	uint64_t iova = addr & ~(uint64_t)(DMK_PAGE_SIZE - 1);
+	size_t npages = pages_spanned(addr, size);
+	size_t pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
+
+	plat->ops->iommu_unmap(plat->ctx, dom->platform_iommu, iova,
+			       npages << DMK_PAGE_SHIFT);
+	for (size_t i = 0; i < npages; i++)
+		dom->shadow[pg + i] = SHADOW_NONE;
+	iova_free(dom, iova, npages);
+}
+
+/* An IOVA we did not hand out: report it rather than unmap at random. */
+static bool iova_known(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		       const char *what)
+{
+	struct dmk_iommu_domain *dom = dev->iommu;
+
+	if (dom && iova_to_phys(dom, addr) != IOVA_NO_PHYS &&
+	    iova_to_phys(dom, addr + size - 1) != IOVA_NO_PHYS)
+		return true;
+	dmk_log(dev_plat(dev), DMK_LOG_WARN,
+		"%s: iommu: %s of unmapped IOVA 0x%llx+%zu", dev->name, what,
+		(unsigned long long)addr, size);
+	return false;
+}
+
+static dmk_addr_t iommu_dma_map_page(struct dmk_device *dev, dmk_phys_t phys,
+				     size_t size, enum dmk_data_direction dir,
+				     unsigned long attrs)
+{
+	if (!dev->iommu) {
+		dmk_log(dev_plat(dev), DMK_LOG_ERR,
+			"%s: iommu ops on a device without an IOMMU domain",
+			dev->name);
+		return DMK_MAPPING_ERROR;
+	}
+	/* The IOMMU translates addresses, not caches. */
+	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
+	return iommu_map_range(dev, phys, size, dir_to_prot(dir));
+}
+
+static void iommu_dma_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
+				 size_t size, enum dmk_data_direction dir,
+				 unsigned long attrs)
+{
+	if (!iova_known(dev, addr, size, "unmap"))
+		return;
+	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		dmk_arch_sync_for_cpu(dev_plat(dev),
+				      iova_to_phys(dev->iommu, addr), size,
+				      dir);
+	iommu_unmap_range(dev, addr, size);
+}
+
+/*
+ * A mapping is contiguous in IOVA space but its pages may not be in
+ * guest-physical space (an alloc is; a map is too here, since each
+ * maps one physically contiguous range): walk page by page anyway so
+ * a sync never depends on that.
+ */
+static void iommu_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		       enum dmk_data_direction dir, bool for_cpu)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+
+	if (dev->coherent || size == 0 || !iova_known(dev, addr, size, "sync"))
+		return;
+	while (size) {
+		size_t in_page = DMK_PAGE_SIZE - (addr & (DMK_PAGE_SIZE - 1));
+		size_t chunk = size < in_page ? size : in_page;
+		dmk_phys_t phys = iova_to_phys(dev->iommu, addr);
+
+		if (for_cpu)
+			dmk_arch_sync_for_cpu(plat, phys, chunk, dir);
+		else
+			dmk_arch_sync_for_device(plat, phys, chunk, dir);
+		addr += chunk;
+		size -= chunk;
+	}
+}
+
+static void iommu_dma_sync_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
+				   size_t size, enum dmk_data_direction dir)
+{
+	iommu_sync(dev, addr, size, dir, true);
+}
+
+static void iommu_dma_sync_for_device(struct dmk_device *dev, dmk_addr_t addr,
+				      size_t size, enum dmk_data_direction dir)
+{
+	iommu_sync(dev, addr, size, dir, false);
+}
+
+static void iommu_dma_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
+			       int nents, enum dmk_data_direction dir,
+			       unsigned long attrs)
+{
+	for (int i = 0; i < nents; i++)
+		iommu_dma_unmap_page(dev, sg[i].dma_address, sg[i].dma_length,
+				     dir, attrs);
+}
+
+/* One IOVA range per entry: merging is an optimisation we do not need. */
+static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
+			    int nents, enum dmk_data_direction dir,
+			    unsigned long attrs)
+{
+	for (int i = 0; i < nents; i++) {
+		sg[i].dma_address = iommu_dma_map_page(
+			dev, sg[i].phys, sg[i].length, dir, attrs);
+		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
+			iommu_dma_unmap_sg(dev, sg, i, dir,
+					   attrs | DMK_ATTR_SKIP_CPU_SYNC);
+			return 0;
+		}
+		sg[i].dma_length = sg[i].length;
+	}
+	return nents;
+}
+
+static void iommu_dma_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg,
+				      int nents, enum dmk_data_direction dir)
+{
+	for (int i = 0; i < nents; i++)
+		iommu_sync(dev, sg[i].dma_address, sg[i].dma_length, dir, true);
+}
+
+static void iommu_dma_sync_sg_for_device(struct dmk_device *dev,
+					 struct dmk_sg *sg, int nents,
+					 enum dmk_data_direction dir)
+{
+	for (int i = 0; i < nents; i++)
+		iommu_sync(dev, sg[i].dma_address, sg[i].dma_length, dir,
+			   false);
+}
+
+/* ---- coherent allocations: any pages, made reachable by the IOMMU ---- */
+
+static size_t alloc_order(size_t size)
+{
+	size_t order = 0;
+
+	while ((DMK_PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
+			     dmk_addr_t *dma_handle, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t order = alloc_order(size), bytes = DMK_PAGE_SIZE << order;
+	dmk_phys_t phys;
+	void *cpu, *va;
+
+	if (!dev->iommu)
+		return NULL;
+	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
+	if (!cpu)
+		return NULL;
+	memset(cpu, 0, bytes);
+	va = cpu;
+	if (!dev->coherent) {
+		/* As dma-direct: no dirty alias line may outlive this. */
+		if (plat->ops->cache_maint)
+			plat->ops->cache_maint(plat->ctx, phys, bytes,
+					       DMK_CACHE_CLEAN_INVAL);
+		if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING)) {
+			va = plat->ops->map_uncached
+				     ? plat->ops->map_uncached(plat->ctx, phys,
+							       bytes)
+				     : NULL;
+			if (!va) {
+				dmk_log(plat, DMK_LOG_ERR,
+					"%s: iommu: no non-cacheable mapping for a non-coherent device",
+					dev->name);
+				goto err_free;
+			}
+		}
+	}
+	*dma_handle = iommu_map_range(dev, phys, bytes,
+				      DMK_IOMMU_READ | DMK_IOMMU_WRITE);
+	if (*dma_handle != DMK_MAPPING_ERROR)
+		return va;
+	if (va != cpu && plat->ops->unmap_uncached)
+		plat->ops->unmap_uncached(plat->ctx, va, bytes);
+err_free:
+	plat->ops->free_pages(plat->ctx, phys, order);
+	return NULL;
+}
+
+static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
+			   dmk_addr_t dma_handle, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t order = alloc_order(size), bytes = DMK_PAGE_SIZE << order;
+	dmk_phys_t phys;
+
+	if (!iova_known(dev, dma_handle, bytes, "free"))
+		return;
+	phys = iova_to_phys(dev->iommu, dma_handle);
+	iommu_unmap_range(dev, dma_handle, bytes);
+	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING) &&
+	    plat->ops->unmap_uncached)
+		plat->ops->unmap_uncached(plat->ctx, cpu_addr, bytes);
+	plat->ops->free_pages(plat->ctx, phys, order);
+}
+
+/* Any mask works: the IOVA allocator honours it (iommu-dma has no hook). */
+static int iommu_dma_supported(struct dmk_device *dev, uint64_t mask)
+{
+	(void)dev;
+	return mask >= DMK_PAGE_SIZE - 1;
+}
+
+static size_t iommu_dma_max_mapping_size(struct dmk_device *dev)
+{
+	(void)dev;
+	return SIZE_MAX;
+}
+
+const struct dmk_dma_map_ops dmk_iommu_dma_ops = {
+	.name = "iommu",
+	.alloc = iommu_dma_alloc,
+	.free = iommu_dma_free,
+	.map_page = iommu_dma_map_page,
+	.unmap_page = iommu_dma_unmap_page,
+	.map_sg = iommu_dma_map_sg,
+	.unmap_sg = iommu_dma_unmap_sg,
+	.sync_single_for_cpu = iommu_dma_sync_for_cpu,
+	.sync_single_for_device = iommu_dma_sync_for_device,
+	.sync_sg_for_cpu = iommu_dma_sync_sg_for_cpu,
+	.sync_sg_for_device = iommu_dma_sync_sg_for_device,
+	.dma_supported = iommu_dma_supported,
+	.max_mapping_size = iommu_dma_max_mapping_size,
+};

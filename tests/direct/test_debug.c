@@ -1,0 +1,307 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DMA-API debug checker: silent for correct use, one report for
+ * each misuse Linux's dma-debug catches.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fake_platform.h"
+
+static struct fake_platform *fp;
+static struct dmk_system *sys;
+static struct dmk_device dev, other;
+
+static int setup(void **state)
+{
+	(void)state;
+	fp = fake_platform_get();
+	sys = fake_system(fp, 0, true);
+	dmk_device_init(&dev, sys, "dev");
+	dmk_device_init(&other, sys, "other");
+	dmk_device_setup_dma(&dev);
+	dmk_device_setup_dma(&other);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dmk_system_destroy(sys);
+	return 0;
+}
+
+static struct dmk_debug_stats stats(void)
+{
+	struct dmk_debug_stats st;
+
+	assert_int_equal(dmk_debug_stats(sys, &st), 0);
+	return st;
+}
+
+static dmk_addr_t map_checked(struct dmk_device *d, dmk_phys_t phys,
+			      size_t size, enum dmk_data_direction dir)
+{
+	dmk_addr_t a = dmk_map_page(d, phys, size, dir);
+
+	assert_false(dmk_mapping_error(d, a));
+	return a;
+}
+
+static void assert_errors(uint64_t n, const char *needle)
+{
+	assert_int_equal(stats().errors, n);
+	assert_int_equal(fp->nwarn, n);
+	if (needle)
+		assert_true(fake_logged(fp, needle));
+}
+
+static void test_correct_use_is_silent(void **state)
+{
+	struct dmk_sg sg[2] = {{.phys = 0x600000, .length = 4096},
+			       {.phys = 0x700000, .length = 100}};
+	dmk_addr_t a, b, h;
+	void *cpu;
+
+	(void)state;
+	a = map_checked(&dev, 0x500000, 300, DMK_DMA_FROM_DEVICE);
+	/* The same buffer mapped twice for the device to read is fine. */
+	b = map_checked(&dev, 0x580000, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(map_checked(&other, 0x580000, 64, DMK_DMA_TO_DEVICE),
+			 b);
+	dmk_sync_single_for_cpu(&dev, a, 300, DMK_DMA_FROM_DEVICE);
+	dmk_sync_single_range_for_cpu(&dev, a, 100, 200, DMK_DMA_FROM_DEVICE);
+	/* Handing a FROM_DEVICE buffer back to the device is allowed. */
+	dmk_sync_single_for_device(&dev, a, 300, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(dmk_map_sg(&dev, sg, 2, DMK_DMA_BIDIRECTIONAL), 2);
+	/* A BIDIRECTIONAL mapping may be synced in any direction. */
+	dmk_sync_sg_for_cpu(&dev, sg, 2, DMK_DMA_TO_DEVICE);
+	dmk_sync_sg_for_device(&dev, sg, 2, DMK_DMA_FROM_DEVICE);
+	cpu = dmk_alloc_coherent(&dev, 5000, &h);
+	assert_non_null(cpu);
+	assert_int_equal(stats().live_mappings, 5);
+	assert_int_equal(stats().live_allocs, 1);
+
+	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_BIDIRECTIONAL);
+	dmk_unmap_page(&dev, a, 300, DMK_DMA_FROM_DEVICE);
+	dmk_unmap_page(&dev, b, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&other, b, 64, DMK_DMA_TO_DEVICE);
+	dmk_free_coherent(&dev, 5000, cpu, h);
+	dmk_debug_device_gone(&dev);
+	assert_errors(0, NULL);
+	assert_int_equal(stats().live_mappings, 0);
+	assert_int_equal(stats().live_allocs, 0);
+	assert_int_equal(stats().unchecked, 0);
+}
+
+static void test_unmap_never_mapped(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	dmk_unmap_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(1, "tries to unmap DMA memory it has not allocated");
+	/* Another device's mapping is not this device's. */
+	a = map_checked(&other, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(2, NULL);
+	dmk_unmap_page(&dev, DMK_MAPPING_ERROR, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(3, "invalid DMA memory address");
+	dmk_unmap_page(&other, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(3, NULL);
+}
+
+static void test_unmap_mismatches(void **state)
+{
+	struct dmk_sg sg = {.phys = 0x540000, .length = 64};
+	dmk_addr_t a;
+
+	(void)state;
+	a = map_checked(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 128, DMK_DMA_TO_DEVICE);
+	assert_errors(
+		1,
+		"with different size [device address=0x0000000000500000] [map size=64 bytes] [unmap size=128 bytes]");
+
+	a = map_checked(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_FROM_DEVICE);
+	assert_errors(
+		2,
+		"[mapped with DMA_TO_DEVICE] [unmapped with DMA_FROM_DEVICE]");
+
+	/* Mapped as a scatterlist, unmapped as a single: wrong function. */
+	assert_int_equal(dmk_map_sg(&dev, &sg, 1, DMK_DMA_TO_DEVICE), 1);
+	dmk_unmap_page(&dev, sg.dma_address, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(3, "[mapped as scatter-gather] [unmapped as single]");
+	assert_int_equal(stats().live_mappings, 0);
+}
+
+static void test_mapping_error_not_checked(void **state)
+{
+	dmk_addr_t a, b;
+
+	(void)state;
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(1, "failed to check map error");
+	assert_int_equal(stats().unchecked, 1);
+
+	/* Two identical mappings, one checked: exactly one report. */
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	b = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, b, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(2, NULL);
+	assert_int_equal(stats().unchecked, 2);
+}
+
+static void test_sync_misuse(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	dmk_sync_single_for_cpu(&dev, 0x500000, 64, DMK_DMA_FROM_DEVICE);
+	assert_errors(1, "tries to sync DMA memory it has not allocated");
+
+	a = map_checked(&dev, 0x500000, 8192, DMK_DMA_FROM_DEVICE);
+	/* From inside the mapping, several hash buckets past its start. */
+	dmk_sync_single_range_for_cpu(&dev, a, 8000, 192, DMK_DMA_FROM_DEVICE);
+	assert_errors(1, NULL);
+	dmk_sync_single_range_for_cpu(&dev, a, 8000, 193, DMK_DMA_FROM_DEVICE);
+	assert_errors(2, "syncs DMA memory outside allocated range");
+
+	/* A FROM_DEVICE mapping synced as TO_DEVICE for the device. */
+	dmk_sync_single_for_device(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(4, "syncs device write-only DMA memory to device");
+	assert_true(
+		fake_logged(fp, "syncs DMA memory with different direction"));
+	dmk_unmap_page(&dev, a, 8192, DMK_DMA_FROM_DEVICE);
+
+	/* A TO_DEVICE mapping: its own direction for the CPU is allowed... */
+	a = map_checked(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_sync_single_for_cpu(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(4, NULL);
+	/* ...reading it back as FROM_DEVICE is not. */
+	dmk_sync_single_for_cpu(&dev, a, 64, DMK_DMA_FROM_DEVICE);
+	assert_errors(6, "syncs device read-only DMA memory for cpu");
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	/* After unmap the range is gone. */
+	dmk_sync_single_for_cpu(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(7, NULL);
+}
+
+static void test_overlapping_cachelines(void **state)
+{
+	dmk_addr_t a, b, c;
+
+	(void)state;
+	/* Two writable mappings sharing the line 0x500000..0x50003f. */
+	a = map_checked(&dev, 0x500000, 32, DMK_DMA_FROM_DEVICE);
+	b = map_checked(&dev, 0x500020, 32, DMK_DMA_BIDIRECTIONAL);
+	assert_errors(
+		1,
+		"cacheline tracking EEXIST, overlapping mappings aren't supported");
+	dmk_unmap_page(&dev, b, 32, DMK_DMA_BIDIRECTIONAL);
+
+	/* Adjacent lines do not overlap; TO_DEVICE never counts. */
+	b = map_checked(&dev, 0x500040, 64, DMK_DMA_FROM_DEVICE);
+	c = map_checked(&dev, 0x500010, 16, DMK_DMA_TO_DEVICE);
+	assert_errors(1, NULL);
+	dmk_unmap_page(&dev, c, 16, DMK_DMA_TO_DEVICE);
+
+	/* A big mapping whose last line is another's first, pages later. */
+	c = map_checked(&dev, 0x4ff000, 0x1041, DMK_DMA_FROM_DEVICE);
+	assert_errors(2, NULL);
+	dmk_unmap_page(&dev, c, 0x1041, DMK_DMA_FROM_DEVICE);
+	dmk_unmap_page(&dev, a, 32, DMK_DMA_FROM_DEVICE);
+	dmk_unmap_page(&dev, b, 64, DMK_DMA_FROM_DEVICE);
+
+	/* Once unmapped the lines are free again. */
+	a = map_checked(&dev, 0x500000, 128, DMK_DMA_FROM_DEVICE);
+	assert_errors(2, NULL);
+	dmk_unmap_page(&dev, a, 128, DMK_DMA_FROM_DEVICE);
+}
+
+static void test_coherent_free_misuse(void **state)
+{
+	dmk_addr_t h;
+	uint8_t *cpu;
+
+	(void)state;
+	cpu = dmk_alloc_coherent(&dev, 4096, &h);
+	dmk_free_coherent(&dev, 8192, cpu, h);
+	assert_errors(1, "frees DMA memory with different size");
+
+	cpu = dmk_alloc_coherent(&dev, 4096, &h);
+	dmk_free_coherent(&dev, 4096, cpu + 64, h);
+	assert_errors(2, "frees DMA memory with different CPU address");
+
+	dmk_free_coherent(&dev, 4096, cpu, h); /* freed twice */
+	assert_errors(3, "tries to free DMA memory it has not allocated");
+
+	/* A streaming mapping given back as coherent memory. */
+	h = map_checked(&dev, 0x500000, 64, DMK_DMA_BIDIRECTIONAL);
+	dmk_debug_free(&dev, dmk_phys_to_virt(&fp->plat, 0x500000), 64, h);
+	assert_errors(4, "[mapped as single] [unmapped as coherent]");
+}
+
+static void test_leaks_at_device_gone(void **state)
+{
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	map_checked(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	map_checked(&other, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	cpu = dmk_alloc_coherent(&dev, 4096, &h);
+	assert_non_null(cpu);
+	dmk_device_teardown_dma(&dev);
+	assert_errors(2,
+		      "has pending DMA allocations while released from device");
+	assert_int_equal(stats().live_mappings, 1); /* other's */
+	assert_int_equal(stats().live_allocs, 0);
+	dmk_debug_device_gone(&other);
+	assert_errors(3, NULL);
+	assert_int_equal(stats().live_mappings, 0);
+}
+
+static void test_stats_without_debug(void **state)
+{
+	struct dmk_system *plain;
+	struct dmk_debug_stats st;
+
+	(void)state;
+	plain = fake_system(fp, 0, false);
+	assert_int_equal(dmk_debug_stats(plain, &st), -DMK_ENODEV);
+	dmk_system_destroy(plain);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_correct_use_is_silent,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_never_mapped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unmap_mismatches, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_mapping_error_not_checked,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_misuse, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_overlapping_cachelines,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_coherent_free_misuse,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_leaks_at_device_gone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_without_debug, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* IOMMU DMA ops against a recording iommu_map / iommu_unmap. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "fake_platform.h"
+
+#define IOVA_BASE 0x80000000ULL
+#define IOVA_SIZE (1ULL << 30)
+
+static struct fake_platform *fp;
+static struct dmk_system *sys;
+static struct dmk_device dev;
+static int handle_cookie; /* the platform's IOMMU handle */
+
+static void setup_dev(bool coherent, uint64_t base, uint64_t size)
+{
+	fp = fake_platform_get();
+	sys = fake_system(fp, 0, false);
+	dmk_device_init(&dev, sys, "smmu-dev");
+	dev.coherent = coherent;
+	dev.dma_mask = ~0ULL;
+	assert_int_equal(dmk_iommu_domain_create(sys, &handle_cookie, base,
+						 size, &dev.iommu),
+			 0);
+	dmk_device_setup_dma(&dev);
+	fake_events_clear(fp);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dmk_device_teardown_dma(&dev);
+	dmk_system_destroy(sys);
+	return 0;
+}
+
+static void expect(int i, enum fake_event_kind kind, uint64_t addr,
+		   uint64_t size)
+{
+	assert_true(i < fp->nev);
+	assert_int_equal(fp->ev[i].kind, kind);
+	assert_int_equal(fp->ev[i].addr, addr);
+	assert_int_equal(fp->ev[i].size, size);
+}
+
+static void test_map_unmap_coherent(void **state)
+{
+	dmk_addr_t a;
+	uint64_t iova;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	a = dmk_map_page(&dev, 0x500123, 100, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_int_equal(fp->nev, 1);
+	iova = fp->ev[0].addr;
+	expect(0, EV_IOMMU_MAP, iova, 4096);
+	assert_int_equal(fp->ev[0].arg, 0x500000);
+	assert_int_equal(fp->ev[0].prot, DMK_IOMMU_READ);
+	assert_true(iova >= IOVA_BASE && iova < IOVA_BASE + IOVA_SIZE);
+	assert_int_equal(a, iova + 0x123); /* the in-page offset survives */
+
+	dmk_unmap_page(&dev, a, 100, DMK_DMA_TO_DEVICE);
+	assert_int_equal(fp->nev, 2);
+	expect(1, EV_IOMMU_UNMAP, iova, 4096);
+}
+
+static void test_prot_from_direction(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(fp->ev[0].prot, DMK_IOMMU_WRITE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_FROM_DEVICE);
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(fp->ev[2].prot, DMK_IOMMU_READ | DMK_IOMMU_WRITE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_BIDIRECTIONAL);
+}
+
+/* Behind an IOMMU a non-coherent device still needs its caches kept. */
+static void test_noncoherent_maintenance(void **state)
+{
+	dmk_addr_t a;
+	uint64_t iova;
+
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	a = dmk_map_page(&dev, 0x500f00, 0x200, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(fp->nev, 2);
+	expect(0, EV_CLEAN, 0x500f00, 0x200);
+	iova = fp->ev[1].addr;
+	expect(1, EV_IOMMU_MAP, iova, 8192); /* crosses a page */
+	assert_int_equal(fp->ev[1].arg, 0x500000);
+
+	/* Syncs translate page by page through the IOMMU mapping. */
+	fake_events_clear(fp);
+	dmk_sync_single_for_cpu(&dev, a, 0x200, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(fp->nev, 2);
+	expect(0, EV_INVAL, 0x500f00, 0x100);
+	expect(1, EV_INVAL, 0x501000, 0x100);
+	fake_events_clear(fp);
+	dmk_sync_single_for_device(&dev, a + 0x10, 0x20, DMK_DMA_FROM_DEVICE);
+	expect(0, EV_CLEAN, 0x500f10, 0x20);
+
+	fake_events_clear(fp);
+	dmk_unmap_page(&dev, a, 0x200, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(fp->nev, 2);
+	expect(0, EV_INVAL, 0x500f00, 0x200);
+	expect(1, EV_IOMMU_UNMAP, iova, 8192);
+
+	/* SKIP_CPU_SYNC and TO_DEVICE: no invalidate. */
+	fake_events_clear(fp);
+	a = dmk_map_page_attrs(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE,
+			       DMK_ATTR_SKIP_CPU_SYNC);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(fp->nev, 2);
+	assert_int_equal(fp->ev[0].kind, EV_IOMMU_MAP);
+	assert_int_equal(fp->ev[1].kind, EV_IOMMU_UNMAP);
+}
+
+static void test_iova_size_aligned(void **state)
+{
+	dmk_addr_t a, b;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	a = dmk_map_page(&dev, 0x500000, 4096, DMK_DMA_TO_DEVICE);
+	b = dmk_map_page(&dev, 0x600000, 3 * 4096, DMK_DMA_TO_DEVICE);
+	/* Three pages take a 4-page range aligned to 16 KiB. */
+	assert_int_equal((b - IOVA_BASE) % (4 * 4096), 0);
+	assert_int_equal(fp->ev[1].size, 3 * 4096);
+	assert_true(b >= a + 4096);
+	dmk_unmap_page(&dev, a, 4096, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, b, 3 * 4096, DMK_DMA_TO_DEVICE);
+}
+
+static void test_iova_within_mask_and_exhaustion(void **state)
+{
+	dmk_addr_t a, b, c;
+
+	(void)state;
+	/* Window at 0: page 0 is never handed out (a NULL-looking IOVA). */
+	setup_dev(true, 0, IOVA_SIZE);
+	dev.dma_mask = 0x2fff; /* pages 1 and 2 only */
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	b = dmk_map_page(&dev, 0x510000, 64, DMK_DMA_TO_DEVICE);
+	c = dmk_map_page(&dev, 0x520000, 64, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_false(dmk_mapping_error(&dev, b));
+	assert_true(dmk_mapping_error(&dev, c));
+	assert_true(a >= 0x1000 && a <= 0x2fff);
+	assert_true(b >= 0x1000 && b <= 0x2fff);
+	assert_true(fake_logged(fp, "no IOVA space"));
+	/* Freed space is found again, wherever the cursor is. */
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	c = dmk_map_page(&dev, 0x520000, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(c, a);
+	dmk_unmap_page(&dev, b, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, c, 64, DMK_DMA_TO_DEVICE);
+}
+
+static void test_iommu_map_failure(void **state)
+{
+	dmk_addr_t a, b;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, 2 * 4096);
+	fp->iommu_fail_in = 1;
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	assert_true(dmk_mapping_error(&dev, a));
+	assert_int_equal(dev.stats.errors, 1);
+	/* The IOVA was given back: both pages are still usable. */
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	b = dmk_map_page(&dev, 0x510000, 64, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_false(dmk_mapping_error(&dev, b));
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, b, 64, DMK_DMA_TO_DEVICE);
+}
+
+static void test_sg_and_undo(void **state)
+{
+	struct dmk_sg sg[3] = {{.phys = 0x500000, .length = 100},
+			       {.phys = 0x600000, .length = 200},
+			       {.phys = 0x700000, .length = 300}};
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	assert_int_equal(dmk_map_sg(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL), 3);
+	assert_int_equal(fp->nev, 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(fp->ev[i].arg, sg[i].phys);
+		assert_int_equal(sg[i].dma_length, sg[i].length);
+	}
+	dmk_unmap_sg(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(fp->nev, 6);
+
+	fake_events_clear(fp);
+	fp->iommu_fail_in = 3;
+	assert_int_equal(dmk_map_sg(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL), 0);
+	assert_int_equal(fp->nev, 4);
+	assert_int_equal(fp->ev[2].kind, EV_IOMMU_UNMAP);
+	assert_int_equal(fp->ev[3].kind, EV_IOMMU_UNMAP);
+}
+
+static void test_alloc_free(void **state)
+{
+	dmk_addr_t h;
+	uint64_t phys;
+	void *cpu;
+
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	cpu = dmk_alloc_coherent(&dev, 6000, &h);
+	assert_non_null(cpu);
+	assert_int_equal(fp->nev, 4);
+	phys = fp->ev[0].addr;
+	expect(0, EV_ALLOC_PAGES, phys, 8192);
+	expect(1, EV_CLEAN_INVAL, phys, 8192);
+	expect(2, EV_MAP_UNCACHED, phys, 8192);
+	expect(3, EV_IOMMU_MAP, h, 8192);
+	assert_int_equal(fp->ev[3].prot, DMK_IOMMU_READ | DMK_IOMMU_WRITE);
+	assert_ptr_equal(cpu, fake_uncached_base() + phys);
+
+	fake_events_clear(fp);
+	dmk_free_coherent(&dev, 6000, cpu, h);
+	assert_int_equal(fp->nev, 3);
+	expect(0, EV_IOMMU_UNMAP, h, 8192);
+	expect(1, EV_UNMAP_UNCACHED, phys, 8192);
+	expect(2, EV_FREE_PAGES, phys, 8192);
+	assert_int_equal(fp->outstanding_pages, 0);
+
+	/* A failed IOMMU mapping gives everything back. */
+	fp->iommu_fail_in = 1;
+	assert_null(dmk_alloc_coherent(&dev, 4096, &h));
+	assert_int_equal(fp->outstanding_pages, 0);
+	assert_int_equal(fp->outstanding_uncached, 0);
+}
+
+static void test_unknown_iova(void **state)
+{
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	dmk_unmap_page(&dev, IOVA_BASE + 0x5000, 64, DMK_DMA_FROM_DEVICE);
+	dmk_sync_single_for_cpu(&dev, IOVA_BASE + 0x5000, 64,
+				DMK_DMA_FROM_DEVICE);
+	dmk_unmap_page(&dev, 0x1234, 64, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(fp->nev, 0);
+	assert_true(fake_logged(fp, "unmap of unmapped IOVA"));
+	assert_true(fake_logged(fp, "sync of unmapped IOVA"));
+}
+
+static void test_domain_create_errors(void **state)
+{
+	struct dmk_iommu_domain *dom = (void *)1;
+
+	(void)state;
+	fp = fake_platform_get();
+	sys = fake_system(fp, 0, false);
+	dmk_device_init(&dev, sys, "x");
+	assert_int_equal(
+		dmk_iommu_domain_create(sys, NULL, 0x800, 1 << 20, &dom),
+		-DMK_EINVAL);
+	assert_null(dom);
+	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0, 100, &dom),
+			 -DMK_EINVAL);
+	assert_int_equal(
+		dmk_iommu_domain_create(sys, NULL, ~0xfffULL, 1 << 20, &dom),
+		-DMK_EINVAL);
+	/* A huge window is clamped, and says so. */
+	assert_int_equal(
+		dmk_iommu_domain_create(sys, NULL, 0, 1ULL << 48, &dom), 0);
+	assert_true(fake_logged(fp, "using the first"));
+	dmk_iommu_domain_destroy(dom);
+	fp->ops.iommu_map = NULL;
+	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0, 1 << 20, &dom),
+			 -DMK_ENOTSUP);
+	/* Every mask is supported: the allocator honours it. */
+	assert_int_equal(dmk_iommu_dma_ops.dma_supported(&dev, 0xffff), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_map_unmap_coherent, teardown),
+		cmocka_unit_test_teardown(test_prot_from_direction, teardown),
+		cmocka_unit_test_teardown(test_noncoherent_maintenance,
+					  teardown),
+		cmocka_unit_test_teardown(test_iova_size_aligned, teardown),
+		cmocka_unit_test_teardown(test_iova_within_mask_and_exhaustion,
+					  teardown),
+		cmocka_unit_test_teardown(test_iommu_map_failure, teardown),
+		cmocka_unit_test_teardown(test_sg_and_undo, teardown),
+		cmocka_unit_test_teardown(test_alloc_free, teardown),
+		cmocka_unit_test_teardown(test_unknown_iova, teardown),
+		cmocka_unit_test_teardown(test_domain_create_errors, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

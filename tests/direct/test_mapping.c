@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dispatch: device defaults, ops selection, set_dma_ops under a
+ * wrapping layer, the chain string, counters.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "fake_platform.h"
+
+#include <dmakit/xen.h>
+
+static struct fake_platform *fp;
+static struct dmk_system *sys;
+static struct dmk_device dev;
+static char xen_state; /* stands for a live Xen layer: only non-NULL matters */
+
+static void setup_dev(bool coherent, bool xen, size_t pool)
+{
+	fp = fake_platform_get();
+	sys = fake_system(fp, pool, false);
+	if (xen)
+		sys->xen = (struct dmk_xen *)&xen_state;
+	dmk_device_init(&dev, sys, "dev");
+	dev.coherent = coherent;
+	assert_int_equal(dmk_device_setup_dma(&dev), 0);
+	fake_events_clear(fp);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	dmk_device_teardown_dma(&dev);
+	sys->xen = NULL;
+	dmk_system_destroy(sys);
+	return 0;
+}
+
+/* A driver's own ops: record that they were used, map 1:1. */
+static int custom_maps;
+
+static dmk_addr_t custom_map_page(struct dmk_device *d, dmk_phys_t phys,
+				  size_t size, enum dmk_data_direction dir,
+				  unsigned long attrs)
+{
+	(void)d;
+	(void)size;
+	(void)dir;
+	(void)attrs;
+	custom_maps++;
+	return phys;
+}
+
+static const struct dmk_dma_map_ops custom_ops = {
+	.name = "custom",
+	.map_page = custom_map_page,
+};
+
+static void assert_chain(const char *want)
+{
+	char buf[64];
+
+	assert_int_equal(dmk_dma_ops_chain(&dev, buf, sizeof(buf)), 0);
+	assert_string_equal(buf, want);
+}
+
+static void test_device_defaults(void **state)
+{
+	(void)state;
+	fp = fake_platform_get();
+	sys = fake_system(fp, 0, false);
+	memset(&dev, 0x5a, sizeof(dev));
+	dmk_device_init(&dev, sys, "eth0");
+	assert_string_equal(dev.name, "eth0");
+	assert_ptr_equal(dev.sys, sys);
+	assert_int_equal(dev.dma_mask, 0xffffffffULL);
+	assert_int_equal(dev.coherent_dma_mask, 0xffffffffULL);
+	assert_int_equal(dev.bus_dma_limit, 0);
+	assert_int_equal(dev.bus_offset, 0);
+	assert_int_equal(dev.min_align_mask, 0);
+	assert_int_equal(dev.seg_boundary_mask, ~0ULL);
+	assert_int_equal(dev.max_seg_size, 65536);
+	assert_false(dev.coherent);
+	assert_false(dev.stage2_iommu);
+	assert_null(dev.dma_ops);
+	assert_null(dev.native_ops);
+	assert_null(dev.restricted_pool);
+	assert_null(dev.iommu);
+	assert_int_equal(dev.stats.maps, 0);
+	/* No ops yet: dma-direct by coherency. */
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_noncoherent_ops);
+}
+
+static void test_setup_picks_native_ops(void **state)
+{
+	(void)state;
+	setup_dev(true, false, 0);
+	assert_ptr_equal(dev.dma_ops, &dmk_direct_coherent_ops);
+	assert_chain("direct-coherent");
+	dev.coherent = false;
+	dmk_device_setup_dma(&dev);
+	assert_chain("direct-noncoherent");
+	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0x100000, 1 << 20,
+						 &dev.iommu),
+			 0);
+	dmk_device_setup_dma(&dev);
+	assert_chain("iommu");
+}
+
+static void test_get_dma_ops_order(void **state)
+{
+	(void)state;
+	setup_dev(false, false, 0);
+	dev.dma_ops = NULL;
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_noncoherent_ops);
+	sys->default_ops = &custom_ops;
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &custom_ops);
+	dev.dma_ops = &dmk_direct_coherent_ops;
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_coherent_ops);
+	sys->default_ops = NULL;
+}
+
+static void test_set_dma_ops_native(void **state)
+{
+	(void)state;
+	setup_dev(false, false, 0);
+	dmk_set_dma_ops(&dev, &custom_ops);
+	assert_chain("custom");
+	custom_maps = 0;
+	assert_int_equal(dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE),
+			 0x500000);
+	assert_int_equal(custom_maps, 1);
+	assert_int_equal(fp->nev, 0); /* dma-direct was bypassed */
+}
+
+/* Under a wrapping layer set_dma_ops goes inside: it cannot bypass it. */
+static void test_set_dma_ops_wrapped(void **state)
+{
+	(void)state;
+	setup_dev(false, true, 0);
+	assert_chain("xen-swiotlb>direct-noncoherent");
+	dmk_set_dma_ops(&dev, &custom_ops);
+	assert_chain("xen-swiotlb>custom");
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_xen_swiotlb_dma_ops);
+	custom_maps = 0;
+	dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(custom_maps, 1);
+
+	/* A device the hypervisor's IOMMU translates stays native. */
+	dev.stage2_iommu = true;
+	dev.coherent = true;
+	dmk_device_setup_dma(&dev);
+	assert_chain("direct-coherent");
+	dmk_set_dma_ops(&dev, &custom_ops);
+	assert_chain("custom");
+}
+
+static void test_chain_buffer_too_small(void **state)
+{
+	char buf[8];
+
+	(void)state;
+	setup_dev(false, true, 0);
+	assert_int_equal(dmk_dma_ops_chain(&dev, buf, sizeof(buf)),
+			 -DMK_EINVAL);
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	assert_int_equal(dmk_dma_ops_chain(&dev, NULL, 8), -DMK_EINVAL);
+}
+
+static void test_stats_and_bounce_counting(void **state)
+{
+	struct dmk_sg sg[2] = {{.phys = 0x500000, .length = 64},
+			       {.phys = 0x1400000, .length = 128}};
+	dmk_addr_t a, h;
+	void *cpu;
+
+	(void)state;
+	setup_dev(true, false, FAKE_POOL_BYTES);
+	dev.dma_mask = DMK_BIT_MASK(24);
+	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(dmk_map_sg(&dev, sg, 2, DMK_DMA_FROM_DEVICE), 2);
+	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_FROM_DEVICE);
+	cpu = dmk_alloc_coherent(&dev, 4096, &h);
+	dmk_free_coherent(&dev, 4096, cpu, h);
+	assert_int_equal(dev.stats.maps, 3);
+	assert_int_equal(dev.stats.unmaps, 3);
+	assert_int_equal(dev.stats.bounced, 1); /* only the high sg entry */
+	assert_int_equal(dev.stats.bounced_bytes, 128);
+	assert_int_equal(dev.stats.allocs, 1);
+	assert_int_equal(dev.stats.frees, 1);
+	assert_int_equal(dev.stats.errors, 0);
+	teardown(NULL);
+
+	/* Through the Xen wrapper the bus frame is translated back. */
+	setup_dev(true, true, FAKE_POOL_BYTES);
+	dev.dma_mask = DMK_BIT_MASK(24);
+	a = dmk_map_page(&dev, 0x1400000, 64, DMK_DMA_TO_DEVICE);
+	assert_true(dmk_is_swiotlb_buffer(sys->swiotlb, a));
+	assert_int_equal(dev.stats.bounced, 1);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+}
+
+static void test_map_single_and_ranges(void **state)
+{
+	uint8_t *va;
+	dmk_addr_t a;
+
+	(void)state;
+	setup_dev(false, false, 0);
+	va = dmk_phys_to_virt(&fp->plat, 0x600000);
+	a = dmk_map_single(&dev, va + 10, 500, DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(a, 0x60000a);
+	fake_events_clear(fp);
+	dmk_sync_single_range_for_cpu(&dev, a, 100, 50, DMK_DMA_BIDIRECTIONAL);
+	dmk_sync_single_range_for_device(&dev, a, 200, 60,
+					 DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(fp->nev, 2);
+	assert_int_equal(fp->ev[0].kind, EV_INVAL);
+	assert_int_equal(fp->ev[0].addr, 0x60000a + 100);
+	assert_int_equal(fp->ev[0].size, 50);
+	assert_int_equal(fp->ev[1].kind, EV_CLEAN);
+	assert_int_equal(fp->ev[1].addr, 0x60000a + 200);
+	assert_int_equal(fp->ev[1].size, 60);
+	dmk_unmap_single(&dev, a, 500, DMK_DMA_BIDIRECTIONAL);
+
+	/* Not in the linear map: refused, not translated into nonsense. */
+	a = dmk_map_single(&dev, (void *)(fp->plat.linear_base - 4096), 64,
+			   DMK_DMA_TO_DEVICE);
+	assert_true(dmk_mapping_error(&dev, a));
+	assert_true(fake_logged(fp, "outside the linear map"));
+}
+
+static void test_ops_without_hooks(void **state)
+{
+	struct dmk_sg sg = {.phys = 0x500000, .length = 64};
+	dmk_addr_t h;
+
+	(void)state;
+	setup_dev(false, false, 0);
+	dmk_set_dma_ops(&dev, &custom_ops);
+	assert_int_equal(dmk_map_sg(&dev, &sg, 1, DMK_DMA_TO_DEVICE), 0);
+	assert_null(dmk_alloc_coherent(&dev, 4096, &h));
+	assert_int_equal(dev.stats.errors, 2);
+	/* No dma_supported hook: dma-direct's rule answers. */
+	assert_int_equal(dmk_set_mask(&dev, DMK_BIT_MASK(24)), -DMK_EIO);
+	assert_int_equal(dmk_max_mapping_size(&dev), SIZE_MAX);
+	/* Syncs and unmaps with no hook are simply nothing to do. */
+	dmk_sync_single_for_cpu(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_sg(&dev, &sg, 1, DMK_DMA_TO_DEVICE);
+}
+
+static void test_teardown_releases(void **state)
+{
+	(void)state;
+	setup_dev(false, false, 0);
+	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0x100000, 1 << 20,
+						 &dev.iommu),
+			 0);
+	dmk_device_setup_dma(&dev);
+	dmk_device_teardown_dma(&dev);
+	assert_null(dev.iommu);
+	assert_null(dev.dma_ops);
+	assert_null(dev.native_ops);
+	/* setup_dma rejects a device that belongs to no system */
+	dev.sys = NULL;
+	assert_int_equal(dmk_device_setup_dma(&dev), -DMK_EINVAL);
+	dev.sys = sys;
+}
+
+static void test_system_config(void **state)
+{
+	struct dmk_system_config cfg;
+	struct dmk_system *s;
+
+	(void)state;
+	dmk_system_config_default(&cfg);
+	assert_int_equal(cfg.swiotlb_bytes, 64UL << 20);
+	assert_int_equal(cfg.swiotlb_nareas, 0);
+	assert_int_equal(cfg.swiotlb_limit, 0);
+	assert_false(cfg.swiotlb_force);
+	assert_true(cfg.xen);
+	assert_int_equal(cfg.xen_ops_mode, DMK_XEN_OPS_PER_DEVICE);
+	assert_false(cfg.xen_exchange_and_pin);
+	assert_false(cfg.debug);
+
+	fp = fake_platform_get();
+	assert_int_equal(dmk_system_create(&s, NULL, &cfg), -DMK_EINVAL);
+	cfg.xen_ops_mode = (enum dmk_xen_ops_mode)9;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), -DMK_EINVAL);
+	dmk_system_config_default(&cfg);
+	cfg.swiotlb_bytes = 0;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	assert_null(s->swiotlb);
+	assert_ptr_equal(dmk_system_platform(s), &fp->plat);
+	dmk_system_destroy(s);
+
+	/* On Xen the Xen layer makes the pool; its failure is the result. */
+	fp->plat.xen = true;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), -DMK_ENOTSUP);
+	cfg.xen = false;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	dmk_system_destroy(s);
+	fp->plat.xen = false;
+	dmk_system_destroy(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_device_defaults, teardown),
+		cmocka_unit_test_teardown(test_setup_picks_native_ops,
+					  teardown),
+		cmocka_unit_test_teardown(test_get_dma_ops_order, teardown),
+		cmocka_unit_test_teardown(test_set_dma_ops_native, teardown),
+		cmocka_unit_test_teardown(test_set_dma_ops_wrapped, teardown),
+		cmocka_unit_test_teardown(test_chain_buffer_too_small,
+					  teardown),
+		cmocka_unit_test_teardown(test_stats_and_bounce_counting,
+					  teardown),
+		cmocka_unit_test_teardown(test_map_single_and_ranges, teardown),
+		cmocka_unit_test_teardown(test_ops_without_hooks, teardown),
+		cmocka_unit_test_teardown(test_teardown_releases, teardown),
+		cmocka_unit_test(test_system_config),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
