@@ -2,6 +2,8 @@
 /* The machine: banks, frame numbering and the hypervisor's allocator. */
 #include "simtest.h"
 
+#include <pthread.h>
+
 static void test_banks_and_indices(void **state)
 {
 	struct sim_machine *m = two_bank_machine(16 * MiB, 8 * MiB);
@@ -162,6 +164,42 @@ static void test_large_sparse_machine(void **state)
 	sim_machine_destroy(m);
 }
 
+static void *grab(void *p)
+{
+	struct sim_machine *m = p;
+	uint64_t n;
+
+	/* Pairs and single frames, until not even one frame is left. */
+	for (n = 0;; n++)
+		if (sim_machine_alloc_extent(m, n % 2, 0, 1) ==
+			    SIM_INVALID_MFN &&
+		    sim_machine_alloc_extent(m, 0, 0, 2) == SIM_INVALID_MFN)
+			break;
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	struct sim_bank bank = {0x80000000ULL, 8 * MiB};
+	struct sim_machine *m = NULL;
+	pthread_t t[2];
+	uint64_t owned, i;
+
+	(void)state;
+	assert_int_equal(sim_machine_create(&m, &bank, 1, 1), 0);
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, grab, m), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	/* Every frame went to exactly one owner, the count agrees. */
+	owned = 0;
+	for (i = 0; i < m->nr_frames; i++)
+		owned += m->owner[i] != SIM_DOMID_FREE;
+	assert_int_equal(owned + sim_machine_free_frames(m), m->nr_frames);
+	assert_int_equal(sim_machine_free_frames(m), 0);
+	sim_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +210,7 @@ int main(void)
 		cmocka_unit_test(test_extent_exhaustion_and_reuse),
 		cmocka_unit_test(test_double_free_aborts),
 		cmocka_unit_test(test_large_sparse_machine),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

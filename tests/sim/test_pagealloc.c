@@ -2,6 +2,8 @@
 /* The guest's buddy allocator. */
 #include "simtest.h"
 
+#include <pthread.h>
+
 #define BASE 0x40000ULL /* guest frame of 1 GiB */
 
 static struct sim_pagealloc *make(uint64_t nr)
@@ -139,6 +141,62 @@ static void test_reserve(void **state)
 	sim_pagealloc_destroy(pa);
 }
 
+struct racer {
+	struct sim_pagealloc *pa;
+	_Atomic uint8_t *owner; /* per frame: which racer holds it */
+	uint8_t id;
+	int clashes;
+};
+
+static void *race(void *p)
+{
+	struct racer *r = p;
+	uint64_t held[64];
+	int round, i;
+
+	for (round = 0; round < 200; round++) {
+		for (i = 0; i < 64; i++) {
+			uint8_t none = 0;
+
+			held[i] = sim_pagealloc_alloc(r->pa, i % 3, ~0ULL);
+			if (held[i] == ~0ULL)
+				continue;
+			if (!atomic_compare_exchange_strong(
+				    &r->owner[held[i] - BASE], &none, r->id))
+				r->clashes++;
+		}
+		for (i = 0; i < 64; i++) {
+			if (held[i] == ~0ULL)
+				continue;
+			atomic_store(&r->owner[held[i] - BASE], 0);
+			sim_pagealloc_free(r->pa, held[i], i % 3);
+		}
+	}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	static _Atomic uint8_t owner[1024];
+	struct racer r[2];
+	pthread_t t[2];
+	int i;
+
+	(void)state;
+	r[0] = (struct racer){make(1024), owner, 1, 0};
+	r[1] = r[0];
+	r[1].id = 2;
+	for (i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	/* No block was ever handed to both, and everything came back. */
+	assert_int_equal(r[0].clashes + r[1].clashes, 0);
+	assert_int_equal(sim_pagealloc_free_pages(r[0].pa), 1024);
+	assert_int_equal(sim_pagealloc_alloc(r[0].pa, 10, ~0ULL), BASE);
+	sim_pagealloc_destroy(r[0].pa);
+}
+
 struct bad_free {
 	struct sim_pagealloc *pa;
 	uint64_t gfn;
@@ -186,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_large_orders),
 		cmocka_unit_test(test_reserve),
 		cmocka_unit_test(test_caller_bugs_abort),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
