@@ -7,7 +7,7 @@
  * its DMA never meets the CPU's cache.
  *
  * Also here, for both ARM flavours (arch/arm/xen/mm.c): the reason ARM
- * has to bounce, and the non-cacheable alias after an exchange.
+ * has to bounce.
  */
 #include "xen-internal.h"
 
@@ -50,28 +50,4 @@ bool dmk_xen_arm_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
 		if (dmk_xen_pfn_is_foreign(xen, pfn))
 			return true;
 	return false;
-}
-
-/*
- * A non-cacheable alias names the frames that backed the buffer when it
- * was taken (the simulator maps DRAM frames; real hardware would go
- * through stage 2 and not care).  After exchange-and-pin moved the
- * buffer, take the alias again over the new frames, then drop the old.
- */
-void *dmk_xen_arm_refresh_alias(struct dmk_device *dev, void *cpu_addr,
-				dmk_phys_t phys, size_t size)
-{
-	const struct dmk_platform *plat = dev_plat(dev);
-	void *alias;
-
-	if (plat->arch == DMK_ARCH_X86_64 ||
-	    dev_xen(dev)->mode != DMK_XEN_MODE_PINNED ||
-	    cpu_addr == dmk_phys_to_virt(plat, phys) ||
-	    !plat->ops->map_uncached || !plat->ops->unmap_uncached)
-		return cpu_addr;
-	alias = plat->ops->map_uncached(plat->ctx, phys, size);
-	if (!alias)
-		return NULL;
-	plat->ops->unmap_uncached(plat->ctx, cpu_addr, size);
-	return alias;
 }

@@ -404,19 +404,15 @@ static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
 	/* The native allocators speak phys + bus_offset (IPA for PA). */
 	phys = dmk_dma_to_phys(dev, native);
 	addr = dmk_xen_phys_to_dma(dev, phys);
+	/*
+	 * A non-cacheable alias the native allocator made names guest
+	 * frames (platform.h), so it follows the exchange like stage 2.
+	 */
 	if (!coherent_reachable(dev, addr, size) ||
 	    dmk_xen_range_straddles(dev_xen(dev), phys, size)) {
-		void *alias;
-
 		addr = remap_coherent(dev, phys, size, order);
 		if (addr == DMK_MAPPING_ERROR)
 			goto fail;
-		alias = dmk_xen_arm_refresh_alias(dev, cpu, phys, size);
-		if (!alias) {
-			unremap_coherent(dev, phys);
-			goto fail;
-		}
-		cpu = alias;
 	}
 	if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
 		memset(cpu, 0, size);

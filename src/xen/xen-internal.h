@@ -264,12 +264,4 @@ bool dmk_xen_arm_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
 bool dmk_xen_arch_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
 			       size_t size);
 
-/*
- * After a coherent buffer's frames were exchanged under a non-cacheable
- * alias (ARM, not 1:1): the alias was taken over the old frames, so take
- * it again over the new ones.  Returns the CPU address to use.
- */
-void *dmk_xen_arm_refresh_alias(struct dmk_device *dev, void *cpu_addr,
-				dmk_phys_t phys, size_t size);
-
 #endif /* DMAKIT_XEN_INTERNAL_H */
