@@ -48,11 +48,11 @@ static struct sim_desc_device *add_dev(struct sim_world_desc *d,
 }
 
 /*
- * RAM below and above 4 GiB.  The block controller sits on a bus whose
- * dma-ranges map bus 0 to CPU 0x40000000 for 256 MiB (bus = cpu - 1 GiB,
- * the Raspberry Pi 4's kind of window): it reaches only the first 256 MiB
- * of RAM, so its buffers elsewhere bounce, and the swiotlb pool is placed
- * below that limit.  The 32-bit NIC bounces whatever lies above 4 GiB.
+ * RAM below and above 4 GiB.  The block controller sits on a bus like the
+ * Raspberry Pi 4's: dma-ranges put CPU address 0 at bus 0xc0000000 and
+ * cover only the first GiB, so its buffers above 1 GiB bounce, and the
+ * swiotlb pool must lie below 1 GiB.  The 32-bit NIC bounces whatever
+ * lies above 4 GiB.
  */
 static void fill_arm64_native(struct sim_world_desc *d)
 {
@@ -60,13 +60,13 @@ static void fill_arm64_native(struct sim_world_desc *d)
 
 	d->arch = DMK_ARCH_ARM64;
 	d->hyp = SIM_HYP_NONE;
-	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x0ULL, 1536 * MiB);
 	add_bank(d, 0x100000000ULL, 512 * MiB);
 	add_dev(d, "nic0", "dmakit,nic-64-coherent", true, 64);
 	add_dev(d, "nic1", "dmakit,nic-32-noncoherent", false, 32);
 	blk = add_dev(d, "blk0", "dmakit,blk-dma-ranges", false, 32);
-	blk->bus_offset = (uint64_t)-0x40000000LL;
-	blk->dma_limit = 0x4fffffffULL;
+	blk->bus_offset = 0xc0000000ULL;
+	blk->dma_limit = 0x3fffffffULL;
 	add_dev(d, "accel0", "dmakit,accel-64-coherent", true, 64);
 }
 

@@ -67,33 +67,25 @@ static unsigned int order_for(size_t bytes)
 	return order;
 }
 
-/*
- * Half of the buffers come from anywhere, half from below a random point
- * of RAM: a driver's buffers end up in every zone, including the memory
- * above a device's reach that has to bounce.
- */
-static dmk_phys_t random_limit(const struct dmk_platform *plat, uint64_t *rng,
-			       size_t bytes)
+static struct wl_arena *arena_of(struct wl_env *env, struct sim_world_guest *g)
 {
-	uint64_t lo = plat->ram_start + bytes, hi = plat->ram_end - 1;
+	long idx = g - env->w->guests;
 
-	if (wl_rand(rng) & 1 || lo >= hi)
-		return ~(dmk_phys_t)0;
-	return wl_rand_range(rng, lo, hi);
+	return idx >= 0 && idx < 2 ? env->arenas[idx] : NULL;
 }
 
 int wl_buf_alloc(struct wl_env *env, struct sim_world_guest *g, uint64_t *rng,
 		 size_t len, size_t offset, struct wl_buf *b)
 {
 	const struct dmk_platform *plat = &g->pd.plat;
-	size_t bytes = offset + len;
-	unsigned int order = order_for(bytes);
-	void *va;
+	struct wl_arena *arena = arena_of(env, g);
+	unsigned int order = order_for(offset + len);
+	void *va = NULL;
 
 	memset(b, 0, sizeof(*b));
-	va = plat->ops->alloc_pages(plat->ctx, order,
-				    random_limit(plat, rng, bytes),
-				    &b->page_phys);
+	if (arena)
+		va = wl_arena_alloc(arena, order, wl_rand(rng), &b->page_phys);
+	b->from_arena = va != NULL;
 	if (!va)
 		va = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0,
 					    &b->page_phys);
@@ -114,7 +106,10 @@ void wl_buf_free(struct wl_env *env, struct sim_world_guest *g,
 
 	if (!b->cpu)
 		return;
-	plat->ops->free_pages(plat->ctx, b->page_phys, b->order);
+	if (b->from_arena)
+		wl_arena_free(arena_of(env, g), b->page_phys, b->order);
+	else
+		plat->ops->free_pages(plat->ctx, b->page_phys, b->order);
 	env->oracle->pages_out -= 1ULL << b->order;
 	b->cpu = NULL;
 }

@@ -76,6 +76,9 @@ unsigned int wl_run(struct sim_world *w, const struct wl_run_config *cfg,
 		wl_oracle_map_error(o, "-", "out-of-memory", 0);
 		return 0;
 	}
+	for (unsigned int g = 0; g < w->nr_guests && g < 2; g++)
+		if (wl_arena_create(&w->guests[g], &env.arenas[g]))
+			env.arenas[g] = NULL; /* plain pages, then */
 	n = start_instances(&env, cfg, inst);
 	for (unsigned long op = 0; n && op < cfg->ops; op++) {
 		struct wl_instance *in = &inst[wl_rand(&rng) % n];
@@ -89,6 +92,8 @@ unsigned int wl_run(struct sim_world *w, const struct wl_run_config *cfg,
 	for (unsigned int i = n; i-- > 0;)
 		inst[i].wl->fini(inst[i].state);
 	free(inst);
+	for (unsigned int g = 0; g < 2; g++)
+		wl_arena_destroy(env.arenas[g]);
 	wl_oracle_finish(o, w);
 	return n;
 }

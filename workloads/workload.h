@@ -80,11 +80,14 @@ bool wl_oracle_ok(const struct wl_oracle *o);
 
 /* ---- what a workload runs in ---- */
 
+struct wl_arena;
+
 struct wl_env {
 	struct sim_world *w;
 	struct wl_oracle *oracle;
 	uint64_t seed;
 	enum wl_bug bug;
+	struct wl_arena *arenas[2]; /* the drivers' memory, per guest */
 };
 
 /* xorshift64*: small, fast, deterministic. */
@@ -110,10 +113,26 @@ uint64_t wl_seed_mix(uint64_t seed, uint64_t a, uint64_t b);
 void wl_fill_pattern(uint64_t *s, void *buf, size_t len);
 
 /*
+ * The drivers' memory: 2 MiB chunks of the guest's page allocator spread
+ * evenly over all of its RAM.  A freshly booted buddy allocator hands out
+ * its lowest blocks first, so drivers on a quiet simulated machine would
+ * never see memory above 4 GiB; on a loaded real machine a driver's
+ * buffers come from every zone.  The arena gives them that: pages from
+ * anywhere, including above a device's reach, where they must bounce.
+ */
+int wl_arena_create(struct sim_world_guest *g, struct wl_arena **out);
+/* Gives every chunk back; returns pages still handed out (leaks). */
+uint64_t wl_arena_destroy(struct wl_arena *a);
+/* 2^order pages, from chunk hint % chunks on (the caller's random
+ * choice); NULL when no chunk has room. */
+void *wl_arena_alloc(struct wl_arena *a, unsigned int order, uint64_t hint,
+		     dmk_phys_t *phys);
+void wl_arena_free(struct wl_arena *a, dmk_phys_t phys, unsigned int order);
+
+/*
  * A driver's kmalloc: a buffer of len bytes at byte offset 'offset' into
- * fresh pages of the guest's page allocator.  Drivers do not choose where
- * memory comes from, so neither do these: the pages are taken from a
- * random zone of RAM, as a loaded machine's allocator would give them.
+ * fresh pages of the drivers' arena (or, when it is full, of the guest's
+ * page allocator directly).
  */
 struct wl_buf {
 	void *cpu; /* start of the buffer (cpu of the pages + offset) */
@@ -122,6 +141,7 @@ struct wl_buf {
 	/* private */
 	dmk_phys_t page_phys;
 	unsigned int order;
+	bool from_arena;
 };
 
 int wl_buf_alloc(struct wl_env *env, struct sim_world_guest *g, uint64_t *rng,
