@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private state of the hypervisor model, shared by xen.c and grant.c.
+ * Nothing outside those two files includes this.
+ *
+ * struct sim_xen (sim.h) is what the world sees; the model keeps the
+ * rest in struct sim_xen_impl, which embeds it (container_of), so that
+ * sim.h need not grow fields nobody else should touch.
+ */
+#ifndef DMAKIT_SIM_XEN_INTERNAL_H
+#define DMAKIT_SIM_XEN_INTERNAL_H
+
+#include "sim.h"
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <xen/xen.h>
+#include <xen/errno.h>
+#include <xen/grant_table.h>
+#include <xen/memory.h>
+
+/* Xen 4.17, as XENVER_version reports it: major << 16 | minor. */
+#define SIM_XEN_VERSION ((4 << 16) | 17)
+
+/* One grant-table frame of grant_entry_v1_t per domain. */
+#define SIM_GNT_FRAMES 1
+#define SIM_GNT_ENTRIES (SIM_PAGE_SIZE / sizeof(grant_entry_v1_t))
+/* Maptrack handles per domain (Xen grows its maptrack; 1024 is plenty
+ * for the workloads and makes GNTST_no_device_space reachable). */
+#define SIM_GNT_MAPTRACK 1024
+
+/* x86 page-table entry bits a PV guest hands to update_va_mapping.
+ * They are the processor's, not Xen's, so no public header has them. */
+#define SIM_PTE_PRESENT 0x1ULL
+#define SIM_PTE_MFN_MASK 0x000ffffffffff000ULL
+
+/* Xen's active grant entry: who maps a ref and how often. */
+struct sim_grant_active {
+	uint32_t pin;	    /* live mappings (host and device parts counted) */
+	uint32_t pin_write; /* of which writable */
+	uint16_t domid;	    /* the mapping domain, valid while pin != 0 */
+	uint64_t mfn;	    /* the granted machine frame */
+};
+
+/* Xen's maptrack entry: one mapping made by this domain. */
+struct sim_grant_maptrack {
+	uint32_t flags; /* GNTMAP_* parts still held; 0 = free handle */
+	uint16_t domid; /* the granting domain */
+	grant_ref_t ref;
+	uint64_t gfn; /* where host_map put it in this domain */
+	uint64_t mfn;
+};
+
+struct sim_grant_table {
+	struct sim_domain *d;
+	uint64_t mfn; /* the shared frame, owned by SIM_DOMID_XEN */
+	uint64_t gfn; /* where the guest mapped it, SIM_INVALID_MFN if not */
+	struct sim_grant_active active[SIM_GNT_ENTRIES];
+	struct sim_grant_maptrack maptrack[SIM_GNT_MAPTRACK];
+	unsigned int maptrack_hw; /* handles below this were ever used */
+	unsigned int nr_maps;	  /* live maptrack entries */
+};
+
+struct sim_xen_impl {
+	struct sim_xen x;
+	pthread_mutex_t lock;
+	/* x86 PV's machine-to-phys table, by frame index (SIM_INVALID_MFN
+	 * where nothing is recorded). */
+	uint64_t *m2p;
+	uint64_t nr_frames;
+	uint64_t ticks; /* maybe_relocate calls, for relocation_rate */
+	/* The grant tables, by registration order: the domains may be
+	 * destroyed before the hypervisor, the tables are ours. */
+	struct sim_grant_table *tables[16];
+};
+
+static inline struct sim_xen_impl *sim_xen_impl(struct sim_xen *x)
+{
+	return (struct sim_xen_impl *)((char *)x -
+				       offsetof(struct sim_xen_impl, x));
+}
+
+/* ---- xen.c, for grant.c (the lock is held) ---- */
+
+/* The domain called domid; DOMID_SELF means the caller.  NULL if none. */
+struct sim_domain *sim_xen_find_domain(struct sim_xen *x,
+				       struct sim_domain *caller,
+				       domid_t domid);
+void sim_xen_count_locked(struct sim_xen *x, const char *name);
+/* The gfn behind a PV guest's linear-map virtual address, or
+ * SIM_INVALID_MFN when va is not inside its guest-physical span. */
+uint64_t sim_xen_pv_va_to_gfn(const struct sim_domain *d, uint64_t va);
+/* Is gfn inside d's guest-physical span? */
+bool sim_xen_gfn_in_span(const struct sim_domain *d, uint64_t gfn);
+
+/* ---- grant.c, for xen.c (the lock is held) ---- */
+
+int sim_grant_table_create(struct sim_xen *x, struct sim_domain *d);
+void sim_grant_table_destroy(struct sim_xen *x, struct sim_grant_table *gt);
+long sim_grant_table_op(struct sim_xen *x, struct sim_domain *caller,
+			unsigned int cmd, void *uop, unsigned int count);
+/* XENMEM_add_to_physmap with XENMAPSPACE_grant_table. */
+long sim_grant_add_to_physmap(struct sim_xen *x, struct sim_domain *d,
+			      xen_ulong_t idx, xen_pfn_t gpfn);
+/* Does some domain hold a grant mapping of d's frame mfn?  Such a frame
+ * is referenced: Xen can neither steal (exchange) nor move it. */
+bool sim_grant_frame_in_use(const struct sim_domain *d, uint64_t mfn);
+/* Is mfn d's own grant-table frame? */
+bool sim_grant_is_table_frame(const struct sim_domain *d, uint64_t mfn);
+/* Did d map mfn through a grant (with write access if write)? */
+bool sim_grant_mapped_by(const struct sim_domain *d, uint64_t mfn, bool write);
+
+#endif /* DMAKIT_SIM_XEN_INTERNAL_H */
