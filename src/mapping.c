@@ -74,10 +74,8 @@ void dmk_device_teardown_dma(struct dmk_device *dev)
 		return;
 	if (dev->sys->debug)
 		dmk_debug_device_gone(dev);
-	if (dev->iommu) {
-		dmk_iommu_domain_destroy(dev->iommu);
-		dev->iommu = NULL;
-	}
+	/* Detached, not destroyed: whoever created the domain owns it. */
+	dev->iommu = NULL;
 	dev->dma_ops = NULL;
 	dev->native_ops = NULL;
 }

@@ -170,6 +170,7 @@ void dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
 int dmk_device_setup_dma(struct dmk_device *dev);
 
 /* Releases what setup took (IOMMU domain); reports leaks to the checker. */
+/* (The domain is detached, not destroyed: its creator destroys it.) */
 void dmk_device_teardown_dma(struct dmk_device *dev);
 
 /* The device's own ops if set, else the system default (dma-direct). */

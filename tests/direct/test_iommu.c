@@ -32,8 +32,11 @@ static void setup_dev(bool coherent, uint64_t base, uint64_t size)
 
 static int teardown(void **state)
 {
+	struct dmk_iommu_domain *dom = dev.iommu;
+
 	(void)state;
 	dmk_device_teardown_dma(&dev);
+	dmk_iommu_domain_destroy(dom); /* the creator's job, not teardown's */
 	dmk_system_destroy(sys);
 	return 0;
 }
