@@ -14,6 +14,10 @@ static _Alignas(4096) uint8_t uncached[FAKE_RAM_BYTES];
 static bool page_used[FAKE_PAGES];
 static struct fake_platform fake;
 
+/* Knobs of fake_swiotlb.c, here so that a test may use the real one. */
+dmk_phys_t fake_pool_phys = FAKE_POOL_PHYS;
+int fake_swiotlb_fail_in;
+
 uint8_t *fake_uncached_base(void)
 {
 	return uncached;

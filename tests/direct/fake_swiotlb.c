@@ -10,10 +10,6 @@
 
 #include <stdlib.h>
 
-dmk_phys_t fake_pool_phys = FAKE_POOL_PHYS;
-/* Set by a test: the n-th next tbl_map_single fails as a full pool would. */
-int fake_swiotlb_fail_in;
-
 struct dmk_swiotlb {
 	const struct dmk_platform *plat;
 	dmk_phys_t start, end, next;
