@@ -436,13 +436,14 @@ static long scan_segments(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 		       const struct swiotlb_req *req)
 {
-	unsigned int rel = a->hint;
+	unsigned int rel;
 	long slot = -1;
 	unsigned int seg;
 	struct bits128 bits;
 	uint64_t used;
 
 	dmk_spin_lock(&a->lock);
+	rel = a->hint;
 	if (a->free < req->nslots)
 		goto out;
 
