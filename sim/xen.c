@@ -972,6 +972,46 @@ static long memop_add_to_physmap(struct sim_xen *x, struct sim_domain *caller,
 	return sim_grant_add_to_physmap(x, d, arg->idx, arg->gpfn);
 }
 
+/*
+ * XENMEM_remove_from_physmap: whatever is at gpfn leaves the physmap.
+ * Own RAM stays allocated to the domain (as in Xen: only
+ * decrease_reservation frees it); the grant-table frame becomes
+ * unmapped.  The model refuses grant mappings (they go with
+ * GNTTABOP_unmap_grant_ref) and pinned pages (the extension's promise).
+ */
+static long memop_remove_from_physmap(struct sim_xen *x,
+				      struct sim_domain *caller,
+				      struct xen_remove_from_physmap *arg)
+{
+	struct sim_domain *d;
+	enum sim_p2m_type type;
+	uint64_t mfn;
+
+	if (!arg)
+		return -XEN_EFAULT;
+	d = sim_xen_find_domain(x, caller, arg->domid);
+	if (!d)
+		return -XEN_ESRCH;
+	if (!translated(d))
+		return -XEN_EACCES;
+	if (!may_act_on(caller, d))
+		return -XEN_EPERM;
+	mfn = sim_domain_gfn_to_mfn(d, arg->gpfn, &type);
+	if (type == SIM_P2M_INVALID)
+		return -XEN_ENOENT;
+	if (sim_grant_is_table_frame(d, mfn)) {
+		d->grants->gfn = SIM_INVALID_MFN;
+	} else if (type != SIM_P2M_RAM) {
+		return -XEN_EINVAL;
+	} else if (sim_domain_is_pinned(d, arg->gpfn)) {
+		return -XEN_EBUSY;
+	}
+	return sim_domain_set_p2m(d, arg->gpfn, SIM_INVALID_MFN,
+				  SIM_P2M_INVALID)
+		       ? -XEN_EINVAL
+		       : 0;
+}
+
 static long do_memory_op(struct sim_xen *x, struct sim_domain *caller,
 			 unsigned long cmd, void *arg)
 {
@@ -1008,6 +1048,11 @@ static long do_memory_op(struct sim_xen *x, struct sim_domain *caller,
 	case XENMEM_add_to_physmap:
 		sim_xen_count_locked(x, "memory_op:add_to_physmap");
 		return memop_add_to_physmap(x, caller, arg);
+	case XENMEM_remove_from_physmap:
+		sim_xen_count_locked(x, "memory_op:remove_from_physmap");
+		if (start)
+			return -XEN_EINVAL;
+		return memop_remove_from_physmap(x, caller, arg);
 	default:
 		sim_xen_count_locked(x, "memory_op:unknown");
 		return -XEN_ENOSYS;

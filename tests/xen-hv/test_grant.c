@@ -127,6 +127,43 @@ static grant_entry_v1_t *arm_map_table(struct hv *h, struct sim_domain *d)
 	return mine;
 }
 
+/* ARM: the table leaves the physmap with remove_from_physmap, and the
+ * ballooned page can be populated again. */
+static void test_arm_table_remove(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *u = h->domu;
+	uint64_t gfn = u->gfn_base + u->nr_gfns - 1;
+	struct xen_remove_from_physmap xrfp = {.domid = DOMID_SELF,
+					       .gpfn = gfn};
+	struct xen_memory_reservation r = {.nr_extents = 1,
+					   .domid = DOMID_SELF};
+	xen_pfn_t frame = gfn;
+
+	arm_map_table(h, u);
+	xrfp.domid = 0;
+	assert_int_equal(hv_call(h, u, __HYPERVISOR_memory_op,
+				 XENMEM_remove_from_physmap, &xrfp, 0),
+			 -XEN_EPERM);
+	xrfp.domid = 4;
+	assert_int_equal(hv_call(h, u, __HYPERVISOR_memory_op,
+				 XENMEM_remove_from_physmap, &xrfp, 0),
+			 -XEN_ESRCH);
+	xrfp.domid = DOMID_SELF;
+	assert_int_equal(hv_call(h, u, __HYPERVISOR_memory_op,
+				 XENMEM_remove_from_physmap, &xrfp, 0),
+			 0);
+	assert_int_equal(hv_mfn(u, gfn), SIM_INVALID_MFN);
+	assert_int_equal(hv_call(h, u, __HYPERVISOR_memory_op,
+				 XENMEM_remove_from_physmap, &xrfp, 0),
+			 -XEN_ENOENT);
+	set_xen_guest_handle(r.extent_start, &frame);
+	assert_int_equal(hv_call(h, u, __HYPERVISOR_memory_op,
+				 XENMEM_populate_physmap, &r, 0),
+			 1);
+	assert_int_equal(hv_owner(h, hv_mfn(u, gfn)), 1);
+}
+
 static void test_arm_map_unmap(void **state)
 {
 	struct hv *h = *state;
@@ -409,6 +446,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_pv_setup_table_and_map,
 						setup_x86, teardown),
+		cmocka_unit_test_setup_teardown(test_arm_table_remove,
+						setup_arm, teardown),
 		cmocka_unit_test_setup_teardown(test_grant_op_misuse, setup_arm,
 						teardown),
 	};
