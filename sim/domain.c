@@ -169,18 +169,6 @@ static int map_gfns(const struct sim_domain *d, uint8_t *va, uint64_t gfn,
 	return 0;
 }
 
-/* Remap one page of a host range to follow the p2m entry of gfn. */
-static int remap_page(const struct sim_domain *d, uint8_t *va, uint64_t gfn,
-		      int fd)
-{
-	int64_t idx = gfn_index(d, gfn);
-
-	if (idx < 0)
-		return reserve_range(va, SIM_PAGE_SIZE) == MAP_FAILED ? -ENOMEM
-								      : 0;
-	return map_frames(va, 1, fd, idx, page_prot(d, gfn));
-}
-
 /* ---- building a domain ---- */
 
 /* Claim the first 'pages' free frames at or above mfn 'from'. */
@@ -430,59 +418,119 @@ void sim_domain_destroy(struct sim_domain *d)
 
 /* ---- changing the p2m ---- */
 
-static int remap_aliases(struct sim_domain_priv *dp, uint64_t gfn)
+/* Map [gfn, gfn + n) in a host range starting at va (the linear map or
+ * an alias) afresh: runs with one mmap each, holes PROT_NONE. */
+static int remap_range(const struct sim_domain *d, uint8_t *va, uint64_t gfn,
+		       uint64_t n, int fd)
+{
+	uint64_t i = 0;
+
+	while (i < n) {
+		uint64_t len = 1;
+
+		if (gfn_index(d, gfn + i) >= 0) {
+			/* map_gfns makes one mmap per machine-contiguous run. */
+			while (i + len < n && gfn_index(d, gfn + i + len) >= 0)
+				len++;
+			if (map_gfns(d, va + (i << SIM_PAGE_SHIFT), gfn + i,
+				     len, fd, false))
+				return -ENOMEM;
+		} else {
+			while (i + len < n && gfn_index(d, gfn + i + len) < 0)
+				len++;
+			if (reserve_range(va + (i << SIM_PAGE_SHIFT),
+					  len << SIM_PAGE_SHIFT) == MAP_FAILED)
+				return -ENOMEM;
+		}
+		i += len;
+	}
+	return 0;
+}
+
+static int remap_aliases(struct sim_domain_priv *dp, uint64_t gfn, uint64_t n)
 {
 	struct uc_alias *a;
 	int ret = 0;
 
-	for (a = dp->aliases; a; a = a->next)
-		if (gfn >= a->gfn && gfn - a->gfn < a->npages)
-			ret |= remap_page(
+	for (a = dp->aliases; a; a = a->next) {
+		uint64_t lo = gfn > a->gfn ? gfn : a->gfn;
+		uint64_t hi = gfn + n < a->gfn + a->npages ? gfn + n
+							   : a->gfn + a->npages;
+
+		if (lo < hi)
+			ret |= remap_range(
 				&dp->d,
-				a->va + ((gfn - a->gfn) << SIM_PAGE_SHIFT), gfn,
-				dp->d.m->fd_d);
+				a->va + ((lo - a->gfn) << SIM_PAGE_SHIFT), lo,
+				hi - lo, dp->d.m->fd_d);
+	}
 	return ret ? -ENOMEM : 0;
+}
+
+static uint64_t runs_in(const struct sim_domain *d, uint64_t gfn, uint64_t n)
+{
+	uint64_t i, runs = 0;
+
+	for (i = 0; i <= n; i++) /* the page after the range may join */
+		runs += run_starts(d, gfn + i);
+	return runs;
+}
+
+int sim_domain_set_p2m_range(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
+			     uint64_t n, enum sim_p2m_type type)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	uint64_t runs_before, i;
+	int ret;
+
+	if (n == 0 || !in_span(d, gfn) || !in_span(d, gfn + n - 1))
+		return -EINVAL;
+	if (mfn == SIM_INVALID_MFN) {
+		type = SIM_P2M_INVALID;
+	} else if (type == SIM_P2M_INVALID || type > SIM_P2M_FOREIGN_RO ||
+		   mfn + n < mfn ||
+		   !sim_ma_is_ram(d->m, mfn << SIM_PAGE_SHIFT,
+				  n << SIM_PAGE_SHIFT)) {
+		/* Frames must be RAM and in one bank: machine-contiguous. */
+		return -EINVAL;
+	}
+
+	pthread_mutex_lock(&dp->lock);
+	for (i = 0; i < n; i++) {
+		if (!p2m_entry_alloc(d, gfn + i)) {
+			pthread_mutex_unlock(&dp->lock);
+			return -ENOMEM;
+		}
+	}
+	runs_before = runs_in(d, gfn, n);
+	for (i = 0; i < n; i++) {
+		struct sim_p2m_entry *e = p2m_entry(d, gfn + i);
+		uint64_t new_mfn =
+			type == SIM_P2M_INVALID ? SIM_INVALID_MFN : mfn + i;
+
+		d->nr_pages -= e->type == SIM_P2M_RAM;
+		d->nr_pages += type == SIM_P2M_RAM;
+		/* Pinning is a promise about a frame: a new frame (or a
+		 * hole) starts unpinned. */
+		if (e->mfn != new_mfn || type == SIM_P2M_INVALID)
+			e->pinned = false;
+		e->mfn = new_mfn;
+		e->type = type;
+	}
+	d->host_mappings += runs_in(d, gfn, n);
+	d->host_mappings -= runs_before;
+
+	ret = remap_range(d, d->linear + (gfn << SIM_PAGE_SHIFT), gfn, n,
+			  d->m->fd_c);
+	if (!ret)
+		ret = remap_aliases(dp, gfn, n);
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
 }
 
 int sim_domain_set_p2m(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
 		       enum sim_p2m_type type)
 {
-	struct sim_domain_priv *dp = priv_of(d);
-	struct sim_p2m_entry *e;
-	uint64_t runs_before;
-	bool was_ram;
-	int ret;
-
-	if (!in_span(d, gfn))
-		return -EINVAL;
-	if (mfn == SIM_INVALID_MFN)
-		type = SIM_P2M_INVALID;
-	else if (sim_mfn_index(d->m, mfn) < 0 || type == SIM_P2M_INVALID ||
-		 type > SIM_P2M_FOREIGN_RO)
-		return -EINVAL;
-
-	pthread_mutex_lock(&dp->lock);
-	e = p2m_entry_alloc(d, gfn);
-	if (!e) {
-		pthread_mutex_unlock(&dp->lock);
-		return -ENOMEM;
-	}
-	runs_before = run_starts(d, gfn) + run_starts(d, gfn + 1);
-	was_ram = e->type == SIM_P2M_RAM;
-	if (e->mfn != mfn || type == SIM_P2M_INVALID)
-		e->pinned = false;
-	e->mfn = mfn;
-	e->type = type;
-	d->nr_pages += (type == SIM_P2M_RAM) - was_ram;
-	d->host_mappings += run_starts(d, gfn) + run_starts(d, gfn + 1);
-	d->host_mappings -= runs_before;
-
-	ret = remap_page(d, d->linear + (gfn << SIM_PAGE_SHIFT), gfn,
-			 d->m->fd_c);
-	if (!ret)
-		ret = remap_aliases(dp, gfn);
-	pthread_mutex_unlock(&dp->lock);
-	return ret;
+	return sim_domain_set_p2m_range(d, gfn, mfn, 1, type);
 }
 
 uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,

@@ -154,6 +154,10 @@ void sim_domain_destroy(struct sim_domain *d);
  * mfn SIM_INVALID_MFN makes a hole (PROT_NONE). */
 int sim_domain_set_p2m(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
 		       enum sim_p2m_type type);
+/* The same for n gfns onto the machine-contiguous frames [mfn, mfn + n)
+ * (or n holes): one host mmap instead of n, for exchanges of extents. */
+int sim_domain_set_p2m_range(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
+			     uint64_t n, enum sim_p2m_type type);
 /* gfn -> mfn through the p2m, SIM_INVALID_MFN for a hole. */
 uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
 			       enum sim_p2m_type *type);

@@ -248,6 +248,65 @@ static void test_uncached_alias(void **state)
 	sim_machine_destroy(m);
 }
 
+static void test_set_p2m_range_and_scrub(void **state)
+{
+	struct sim_machine *m = machine();
+	struct sim_domain *d = NULL;
+	uint64_t g = GFN_BASE + 16, ext, mappings, i;
+	uint8_t *va, *uc;
+
+	(void)state;
+	assert_int_equal(
+		sim_domain_create(&d, m, 1, GFN_BASE, 64, false, 1, 13), 0);
+	mappings = d->host_mappings;
+	va = d->linear + (g << 12);
+	uc = sim_domain_map_uncached(d, g << 12, 8 * 4096);
+	memset(va, 0x77, 8 * 4096);
+	/* An exchange: 8 guest frames onto one machine-contiguous extent. */
+	ext = sim_machine_alloc_extent(m, 3, 0, 1);
+	sim_mem_fill(m, ext << 12, 0x0f, 8 * 4096);
+	assert_int_equal(sim_domain_set_p2m_range(d, g, SIM_INVALID_MFN, 8, 0),
+			 0);
+	assert_int_equal(d->nr_pages, 56);
+	assert_int_equal(sim_domain_set_p2m_range(d, g, ext, 8, SIM_P2M_RAM),
+			 0);
+	for (i = 0; i < 8; i++)
+		assert_int_equal(sim_domain_gfn_to_mfn(d, g + i, NULL),
+				 ext + i);
+	assert_int_equal(d->nr_pages, 64);
+	assert_int_equal(va[8 * 4096 - 1], 0x0f);
+	assert_int_equal(uc[5 * 4096], 0x0f); /* the alias followed */
+	/* Eight single-frame runs became one. */
+	assert_int_equal(d->host_mappings, mappings - 7);
+
+	/* The hypervisor's scrub of whole frames: every view reads zero,
+	 * the linear map and the uncached alias included. */
+	va[10] = 0x55;
+	sim_cache_clean(m, (ext << 12) + 10, 1);
+	sim_mem_fill(m, ext << 12, 0, 2 * 4096);
+	assert_int_equal(va[10], 0);
+	assert_int_equal(uc[10], 0);
+	assert_int_equal(m->s[img(m, (ext << 12) + 10)], 0);
+	assert_int_equal(va[2 * 4096], 0x0f);
+	/* A partial zero fill writes zeros. */
+	sim_mem_fill(m, (ext << 12) + 2 * 4096 + 1, 0, 10);
+	assert_int_equal(va[2 * 4096], 0x0f);
+	assert_int_equal(va[2 * 4096 + 10], 0);
+	assert_int_equal(va[2 * 4096 + 11], 0x0f);
+
+	/* Ranges past the span or over non-RAM frames are refused. */
+	assert_int_equal(
+		sim_domain_set_p2m_range(d, GFN_BASE + 60, ext, 8, SIM_P2M_RAM),
+		-EINVAL);
+	assert_int_equal(sim_domain_set_p2m_range(d, g, 0x40000 + 8192 - 4, 8,
+						  SIM_P2M_RAM),
+			 -EINVAL);
+	assert_int_equal(sim_domain_gfn_to_mfn(d, g, NULL), ext);
+	sim_domain_unmap_uncached(d, uc, 8 * 4096);
+	sim_domain_destroy(d);
+	sim_machine_destroy(m);
+}
+
 static void bad_unmap(void *p)
 {
 	struct sim_domain *d = p;
@@ -296,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_direct_mapped_with_holes),
 		cmocka_unit_test(test_set_p2m_remaps),
 		cmocka_unit_test(test_uncached_alias),
+		cmocka_unit_test(test_set_p2m_range_and_scrub),
 		cmocka_unit_test(test_pv_and_errors),
 	};
 
