@@ -326,6 +326,26 @@ static void test_arm_cache_flush(void **state)
 	assert_int_equal(flush(h, d0, ma, 0, 64, GNTTAB_CACHE_CLEAN),
 			 -XEN_EINVAL);
 
+	/* A mapping of that page by someone else does not count: the domU
+	 * maps its own grant, dom0 still may not flush the page. */
+	{
+		struct gnttab_map_grant_ref self = {
+			.flags = GNTMAP_host_map,
+			.ref = 4,
+			.dom = 1,
+		};
+		uint64_t hole = u->gfn_base + 30;
+
+		grant(table, 4, 1, granted, false);
+		assert_int_equal(hv_balloon_out(h, u, hole), 1);
+		self.host_addr = hole << 12;
+		assert_int_equal(
+			grant_op(h, u, GNTTABOP_map_grant_ref, &self, 1), 0);
+		assert_int_equal(self.status, GNTST_okay);
+		assert_int_equal(flush(h, d0, ma, 0, 64, GNTTAB_CACHE_CLEAN),
+				 -XEN_EINVAL);
+		assert_int_equal(flush(h, u, ma, 0, 64, GNTTAB_CACHE_CLEAN), 0);
+	}
 	grant(table, 3, 0, granted, false);
 	assert_int_equal(hv_balloon_out(h, d0, at), 1);
 	assert_int_equal(map(h, &op, at << 12, GNTMAP_host_map, 3, 1),
@@ -349,7 +369,7 @@ static void test_arm_cache_flush(void **state)
 	assert_int_equal(dram[200], 0x42);
 	/* One's own page needs no grant. */
 	assert_int_equal(flush(h, d0, own, 0, 64, GNTTAB_CACHE_CLEAN), 0);
-	assert_int_equal(hv_counter(h->x, "grant_table_op:cache_flush"), 12);
+	assert_int_equal(hv_counter(h->x, "grant_table_op:cache_flush"), 14);
 }
 
 /* x86 PV: setup_table gives the table's machine frame; the guest maps
