@@ -1018,8 +1018,8 @@ static long do_memory_op(struct sim_xen *x, struct sim_domain *caller,
 	unsigned long op = cmd & MEMOP_CMD_MASK;
 	unsigned long start = cmd >> MEMOP_EXTENT_SHIFT;
 
-	/* The extension's numbers sit above Xen's command mask, so they
-	 * are matched whole, before Xen's decoding. */
+	/* The extension (xen-ext.h) uses command numbers no Xen release
+	 * has given out; it has no continuations, so match them whole. */
 	if (cmd == DMK_XENMEM_exchange_and_pin || cmd == DMK_XENMEM_unpin) {
 		if (!x->exchange_and_pin) {
 			sim_xen_count_locked(x, "memory_op:unknown");

@@ -12,7 +12,9 @@
  *
  * The series numbered them 26 and 27; Xen has since given those to
  * XENMEM_get_vnumainfo and XENMEM_reserved_device_memory_map, so dmakit
- * uses numbers no Xen release has used.
+ * uses numbers no Xen release has used.  They stay below 64: Xen keeps
+ * a continuation's start extent in the bits above MEMOP_CMD_MASK (0x3f),
+ * so 0x40 would read as "increase_reservation resumed at extent 1".
  *
  * Include <stdint.h> and <xen/memory.h> first.
  */
@@ -24,13 +26,13 @@
  * is pinned: never relocated, paged or shared until XENMEM_unpin.  For an
  * autotranslated guest out.extent_start returns the machine frames.
  */
-#define DMK_XENMEM_exchange_and_pin 0x40
+#define DMK_XENMEM_exchange_and_pin 40
 
 /*
  * Unpin the extents listed in 'in' (GPFNs, in.extent_order).  Returns 0,
  * or -EINVAL with nr_unpinned telling how many were unpinned first.
  */
-#define DMK_XENMEM_unpin 0x41
+#define DMK_XENMEM_unpin 41
 
 struct dmk_xen_unpin {
 	struct xen_memory_reservation in;
