@@ -592,6 +592,27 @@ static long check_output_gfns(struct exchange *e, uint64_t i)
 }
 
 /* Past the point of no return: the inputs go, the outputs come. */
+/* Punch holes where the inputs were mapped, one host mapping per run of
+ * consecutive gfns (an exchange of a 2 MiB region is one call, not 512). */
+static void unmap_inputs(struct exchange *e)
+{
+	uint64_t k = 0;
+
+	while (k < e->nr_in) {
+		uint64_t gfn = e->in_gfn[k], n = 1;
+
+		if (gfn == SIM_INVALID_MFN) {
+			k++;
+			continue;
+		}
+		while (k + n < e->nr_in && e->in_gfn[k + n] == gfn + n)
+			n++;
+		sim_domain_set_p2m_range(e->d, gfn, SIM_INVALID_MFN, n,
+					 SIM_P2M_INVALID);
+		k += n;
+	}
+}
+
 static void commit_chunk(struct exchange *e, uint64_t i)
 {
 	struct sim_xen *x = e->x;
@@ -599,12 +620,9 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 	struct xen_memory_reservation *out = &e->exch.out;
 	unsigned int order = out->extent_order;
 
-	for (uint64_t k = 0; k < e->nr_in; k++) {
-		if (e->in_gfn[k] != SIM_INVALID_MFN)
-			xen_set_p2m(x, d, e->in_gfn[k], SIM_INVALID_MFN,
-				    SIM_P2M_INVALID);
+	unmap_inputs(e);
+	for (uint64_t k = 0; k < e->nr_in; k++)
 		xen_free_frame(x, e->in_mfn[k]);
-	}
 	x->pages_exchanged += e->nr_in;
 	e->nr_in = 0;
 
@@ -614,16 +632,14 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 		uint64_t mfn = e->out_mfn[j];
 
 		xen_scrub_extent(x, mfn, order);
+		/* An extent is machine-contiguous: one remap for all of it. */
+		if (translated(d))
+			sim_domain_set_p2m_range(d, gpfn, mfn, 1ULL << order,
+						 SIM_P2M_RAM);
 		for (uint64_t k = 0; k < (1ULL << order); k++) {
-			if (translated(d)) {
-				xen_set_p2m(x, d, gpfn + k, mfn + k,
-					    SIM_P2M_RAM);
-				if (e->pin)
-					sim_domain_set_pinned(d, gpfn + k,
-							      true);
-			} else {
-				m2p_set(sim_xen_impl(x), mfn + k, gpfn + k);
-			}
+			m2p_set(sim_xen_impl(x), mfn + k, gpfn + k);
+			if (translated(d) && e->pin)
+				sim_domain_set_pinned(d, gpfn + k, true);
 		}
 		/* PV learns its new machine frames; so does a pinning
 		 * guest (the extension's promise); others do not. */
