@@ -19,6 +19,13 @@
 #define RUN_DEFAULT_PLATFORM "arm64-dom0"
 #define RUN_DEFAULT_OPS 2000
 #define RUN_MAX_OPS 100000000ULL
+/*
+ * Linux's default pool is 64 MiB.  Under Xen every one of its pages is
+ * exchanged for machine-contiguous memory at boot, which dominates a
+ * short run; a default run's high-water mark is under 1 MiB, so runs
+ * default to 16 MiB (--swiotlb 64M gives Linux's size).
+ */
+#define RUN_DEFAULT_SWIOTLB (16ULL << 20)
 
 static const char run_usage[] =
 	"usage: dmakit run [options]\n"
@@ -41,7 +48,7 @@ static const char run_usage[] =
 	"  --seed S                  seed of every random choice (default 1)\n"
 	"  --adversarial             caches evict dirty lines over device writes\n"
 	"  --relocation              the hypervisor moves unpinned pages\n"
-	"  --swiotlb SIZE            bounce pool size (default 64M)\n"
+	"  --swiotlb SIZE            bounce pool size (default 16M; Linux: 64M)\n"
 	"  --force-bounce            bounce every streaming mapping (swiotlb=force)\n"
 	"  --no-swiotlb              no bounce pool at all\n"
 	"  --xen-ops MODE            per-device (default), default-only (2013),\n"
@@ -436,8 +443,8 @@ static void set_options(const struct run_args *a,
 	o->cfg.debug = true;
 	o->cfg.xen_ops_mode = a->xen_ops;
 	o->cfg.swiotlb_force = a->force_bounce;
-	if (a->swiotlb_given)
-		o->cfg.swiotlb_bytes = a->swiotlb;
+	o->cfg.swiotlb_bytes =
+		a->swiotlb_given ? a->swiotlb : RUN_DEFAULT_SWIOTLB;
 	if (a->no_swiotlb || a->bug == WL_BUG_NO_SWIOTLB)
 		o->cfg.swiotlb_bytes = 0;
 	o->cfg.swiotlb_limit = swiotlb_limit(desc, o->cfg.swiotlb_bytes);
@@ -506,14 +513,13 @@ static void gather(struct sim_world *w, struct run_totals *t)
 		t->pages_exchanged = w->xen->pages_exchanged;
 }
 
-static const char *workload_list(const struct run_args *a, char *buf,
-				 size_t len)
+static const char *workload_list(unsigned int mask, char *buf, size_t len)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
 	for (unsigned int i = 0; wl_workloads[i]; i++) {
-		if (a->workload_mask && !(a->workload_mask & (1U << i)))
+		if (!(mask & (1U << i)))
 			continue;
 		used += snprintf(buf + used, len - used, "%s%s",
 				 used ? "," : "", wl_workloads[i]->name);
@@ -544,16 +550,20 @@ static void print_mismatches(const struct wl_oracle *o)
 
 static void print_devices(struct sim_world *w)
 {
+	int width = 8;
 	char chain[160];
 
-	printf("%-24s %-8s %5s  %-40s %8s %8s %7s\n", "device", "coherent",
-	       "reach", "ops", "maps", "bounced", "faults");
+	for (unsigned int i = 0; i < w->nr_devs; i++)
+		if ((int)strlen(w->devs[i].dev.name) > width)
+			width = (int)strlen(w->devs[i].dev.name);
+	printf("%-*s %-8s %5s  %-40s %8s %8s %7s\n", width, "device",
+	       "coherent", "reach", "ops", "maps", "bounced", "faults");
 	for (unsigned int i = 0; i < w->nr_devs; i++) {
 		struct sim_world_device *wd = &w->devs[i];
 
 		if (wl_ops_chain(&wd->dev, chain, sizeof(chain)) < 0)
 			snprintf(chain, sizeof(chain), "?");
-		printf("%-24s %-8s %5u  %-40s %8llu %8llu %7llu\n",
+		printf("%-*s %-8s %5u  %-40s %8llu %8llu %7llu\n", width,
 		       wd->dev.name, wd->desc->coherent ? "yes" : "no",
 		       wd->desc->reach_bits, chain,
 		       (unsigned long long)wd->dev.stats.maps,
@@ -582,11 +592,11 @@ static void print_human(const struct run_args *a, struct sim_world *w,
 	       arch_name(d->arch), hyp_name(d->hyp),
 	       (unsigned long long)(ram >> 20), d->nbanks,
 	       d->nbanks == 1 ? "" : "s");
-	for (unsigned int i = 0; i < w->nr_guests; i++)
+	for (unsigned int i = 0; i < w->nr_guests && w->xen; i++)
 		printf(", dom%u %llu MiB", w->guests[i].dom->domid,
 		       (unsigned long long)(w->guests[i].dom->nr_pages >> 8));
 	printf("\nrun: seed %llu, %llu ops, workloads %s%s%s%s%s\n", a->seed,
-	       a->ops, workload_list(a, wls, sizeof(wls)),
+	       a->ops, workload_list(o->workloads_ran, wls, sizeof(wls)),
 	       a->adversarial ? ", adversarial caches" : "",
 	       a->relocation ? ", relocation" : "",
 	       a->bug ? ", driver bug " : "",
@@ -697,8 +707,8 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 			 arch_name(w->desc.arch), "hypervisor",
 			 hyp_name(w->desc.hyp), "seed", (json_int_t)a->seed,
 			 "ops", (json_int_t)a->ops, "workloads",
-			 workload_list(a, wls, sizeof(wls)), "adversarial",
-			 a->adversarial, "driver_bug",
+			 workload_list(o->workloads_ran, wls, sizeof(wls)),
+			 "adversarial", a->adversarial, "driver_bug",
 			 a->bug ? wl_bug_name(a->bug) : NULL);
 	json_object_set_new(
 		root, "integrity",

@@ -51,6 +51,7 @@ static unsigned int start_instances(struct wl_env *env,
 						    wl->name, 0);
 				continue;
 			}
+			env->oracle->workloads_ran |= 1U << i;
 			inst[n].wl = wl;
 			inst[n].state = st;
 			n++;

@@ -61,7 +61,8 @@ struct wl_oracle {
 	uint64_t leaks;
 	uint64_t api_errors; /* DMA-API debug checker reports */
 	uint64_t pages_out;  /* pages the drivers took and did not give back */
-	uint64_t foreign_maps; /* grant mappings the back end made */
+	uint64_t foreign_maps;	    /* grant mappings the back end made */
+	unsigned int workloads_ran; /* bit i: wl_workloads[i] ran */
 	struct wl_mismatch mismatches[WL_MAX_MISMATCHES];
 	unsigned int nr_mismatches;
 	char leak_detail[160]; /* what leaked first, for the report */
