@@ -550,22 +550,26 @@ static void print_mismatches(const struct wl_oracle *o)
 
 static void print_devices(struct sim_world *w)
 {
-	int width = 8;
-	char chain[160];
+	char chains[SIM_DESC_MAX_DEVS][160];
+	int width = 8, cwidth = 3;
 
-	for (unsigned int i = 0; i < w->nr_devs; i++)
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		if (wl_ops_chain(&w->devs[i].dev, chains[i],
+				 sizeof(chains[i])) < 0)
+			snprintf(chains[i], sizeof(chains[i]), "?");
 		if ((int)strlen(w->devs[i].dev.name) > width)
 			width = (int)strlen(w->devs[i].dev.name);
-	printf("%-*s %-8s %5s  %-40s %8s %8s %7s\n", width, "device",
-	       "coherent", "reach", "ops", "maps", "bounced", "faults");
+		if ((int)strlen(chains[i]) > cwidth)
+			cwidth = (int)strlen(chains[i]);
+	}
+	printf("%-*s %-8s %5s  %-*s %8s %8s %7s\n", width, "device", "coherent",
+	       "reach", cwidth, "ops", "maps", "bounced", "faults");
 	for (unsigned int i = 0; i < w->nr_devs; i++) {
 		struct sim_world_device *wd = &w->devs[i];
 
-		if (wl_ops_chain(&wd->dev, chain, sizeof(chain)) < 0)
-			snprintf(chain, sizeof(chain), "?");
-		printf("%-*s %-8s %5u  %-40s %8llu %8llu %7llu\n", width,
+		printf("%-*s %-8s %5u  %-*s %8llu %8llu %7llu\n", width,
 		       wd->dev.name, wd->desc->coherent ? "yes" : "no",
-		       wd->desc->reach_bits, chain,
+		       wd->desc->reach_bits, cwidth, chains[i],
 		       (unsigned long long)wd->dev.stats.maps,
 		       (unsigned long long)wd->dev.stats.bounced,
 		       (unsigned long long)sim_device_faults(&wd->sd));
@@ -778,15 +782,17 @@ static int run_world(const struct run_args *a, struct sim_world *w)
 		return dmk_usage_error("%s: a driver failed to probe",
 				       w->desc.name);
 	n = wl_run(w, &rc, &o);
-	wl_drivers_remove(w);
-	if (!n)
+	if (!n) {
+		wl_drivers_remove(w);
 		return dmk_usage_error(
 			"%s: none of the workloads applies to this platform (netback needs a domU)",
 			w->desc.name);
+	}
 	if (a->json)
 		print_json(a, w, &o);
 	else
 		print_human(a, w, &o);
+	wl_drivers_remove(w);
 	return wl_oracle_ok(&o) ? DMK_EXIT_OK : DMK_EXIT_FAIL;
 }
 
