@@ -11,7 +11,8 @@ WERROR     ?= $(if $(filter true 1 yes,$(CI)),true,false)
 
 # Debian 12 packages the build needs (see README, .ci/run).
 DEB_PACKAGES := meson ninja-build pkg-config gcc libc6-dev libfdt-dev \
-                device-tree-compiler libxen-dev libcmocka-dev libjansson-dev
+                device-tree-compiler libxen-dev libcmocka-dev libjansson-dev \
+                python3
 SAN_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps run check check-fast check-asan check-tsan bench fuzz \
@@ -55,7 +56,18 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MESON) test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4
 
-check: check-fast check-asan
+# ThreadSanitizer over what runs threads: the swiotlb's areas under
+# concurrent map/unmap, and the library's locks.
+$(TSAN_BUILD)/build.ninja: | deps
+	$(MESON) setup $(TSAN_BUILD) -Dwerror=$(WERROR) -Db_sanitize=thread \
+	  -Db_lundef=false -Dbuildtype=debug -Doptimization=1
+
+check-tsan: $(TSAN_BUILD)/build.ninja
+	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb
+	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
+	  --print-errorlogs --timeout-multiplier 4 stress swiotlb
+
+check: check-fast check-asan check-tsan
 
 bench: all
 	./$(BUILD)/dmakit bench sweep
