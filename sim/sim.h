@@ -275,6 +275,13 @@ struct sim_xen {
 	struct sim_domain *domains[16];
 	unsigned int nr_domains;
 	bool exchange_and_pin; /* dmakit extension: the 2013 series' op */
+	/*
+	 * With exchange_and_pin: the series' hypervisor side also gave ARM
+	 * a steal_page, so a plain XENMEM_exchange from an autotranslated
+	 * guest succeeds and returns machine frames, unpinned.  For the
+	 * scenarios (DMK_NAIVE_XEN_NO_PIN) only; Xen 4.17 refuses.
+	 */
+	bool arm_steal_page;
 	bool relocation; /* fault injection: move unpinned pages */
 	unsigned int relocation_rate; /* one relocation per N hypercalls */
 	uint64_t rng;

@@ -476,6 +476,16 @@ struct exchange {
 };
 
 /*
+ * Xen on ARM has no steal_page(): a plain exchange ends at the first
+ * valid page.  The scenarios' hypervisor with the series' ARM side
+ * (exchange_and_pin and arm_steal_page) has one.
+ */
+static bool arm_can_steal(const struct sim_xen *x, const struct exchange *e)
+{
+	return e->pin || (x->exchange_and_pin && x->arm_steal_page);
+}
+
+/*
  * Take one input page from the domain, as Xen's steal_page() does, but
  * only provisionally: the frame is marked as Xen's and handed back by
  * give_back_inputs() if the chunk fails.
@@ -491,8 +501,7 @@ static long steal_input_page(struct exchange *e, xen_pfn_t gmfn)
 	mfn = translated(d) ? sim_domain_gfn_to_mfn(d, gmfn, &type) : gmfn;
 	if (mfn == SIM_INVALID_MFN || sim_mfn_index(x->m, mfn) < 0)
 		return -XEN_EINVAL;
-	/* Xen on ARM has no steal_page(): a valid page ends the call. */
-	if (x->arch == SIM_XEN_ARM && !e->pin)
+	if (x->arch == SIM_XEN_ARM && !arm_can_steal(x, e))
 		return -XEN_EOPNOTSUPP;
 	if (type != SIM_P2M_RAM || !owned_by(x->m, mfn, d->domid))
 		return -XEN_EINVAL;
@@ -641,9 +650,10 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 			if (translated(d) && e->pin)
 				sim_domain_set_pinned(d, gpfn + k, true);
 		}
-		/* PV learns its new machine frames; so does a pinning
-		 * guest (the extension's promise); others do not. */
-		if (!translated(d) || e->pin)
+		/* PV learns its new machine frames; so does a guest of
+		 * the series' ARM hypervisor (pinned or not); others do
+		 * not. */
+		if (!translated(d) || arm_can_steal(x, e))
 			out->extent_start.p[slot] = mfn;
 	}
 	e->nr_out = 0;

@@ -116,6 +116,19 @@ static void warn_overflow(struct dmk_device *dev, const char *what,
 		(unsigned long long)dev->bus_dma_limit);
 }
 
+/*
+ * Does this mapping need cache maintenance?  A non-coherent device's
+ * does, bounce slot or not; only the scenarios' naive design
+ * (DMK_NAIVE_BOUNCE_COHERENT, the bug series patch 13 fixed) assumes
+ * the pool is coherent and skips its slots.
+ */
+static bool needs_maint(struct dmk_device *dev, bool coherent, bool bounced)
+{
+	if (coherent)
+		return false;
+	return !bounced || !(dev->sys->cfg.naive & DMK_NAIVE_BOUNCE_COHERENT);
+}
+
 /* swiotlb_map(): bounce, then make sure the device can reach the slot. */
 static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 			     dmk_phys_t phys, size_t size,
@@ -136,7 +149,8 @@ static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 		warn_overflow(dev, "swiotlb", dma, size, attrs);
 		return DMK_MAPPING_ERROR;
 	}
-	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+	if (needs_maint(dev, coherent, true) &&
+	    !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), tlb, size, dir);
 	return dma;
 }
@@ -173,7 +187,7 @@ static void direct_sync_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
 	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
 	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
 
-	if (!coherent)
+	if (needs_maint(dev, coherent, pool))
 		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
 	if (pool)
 		dmk_swiotlb_sync_single_for_cpu(pool, phys, size, dir);
@@ -189,7 +203,7 @@ static void direct_sync_for_device(struct dmk_device *dev, dmk_addr_t addr,
 
 	if (pool)
 		dmk_swiotlb_sync_single_for_device(pool, phys, size, dir);
-	if (!coherent)
+	if (needs_maint(dev, coherent, pool))
 		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
 }
 
@@ -218,7 +232,8 @@ static void direct_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
 	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
 
-	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+	if (needs_maint(dev, coherent, pool) &&
+	    !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
 	/* The pool copies back unless SKIP_CPU_SYNC, after the invalidate. */
 	if (pool)

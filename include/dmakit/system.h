@@ -35,7 +35,23 @@ struct dmk_system_config {
 	enum dmk_xen_ops_mode xen_ops_mode;
 	bool xen_exchange_and_pin; /* use the 2013 series' extension */
 	bool debug; /* the DMA-API debug checker */
+	/*
+	 * Historical or naive designs (DMK_NAIVE_*), for the scenarios
+	 * only (dmakit scenarios); never set in production.  0 = dmakit.
+	 */
+	unsigned int naive;
 };
+
+/* xen_alloc_coherent_pages takes free (cacheable) pages on every arch,
+ * as x86 does ("On native x86 and ARMv8 is sufficient to call
+ * __get_free_pages"). */
+#define DMK_NAIVE_XEN_FREE_PAGES (1U << 0)
+/* The bounce pool is assumed coherent: no cache maintenance on bounce
+ * slots for a non-coherent device (what series patch 13 fixed). */
+#define DMK_NAIVE_BOUNCE_COHERENT (1U << 1)
+/* Contiguous regions of a non-1:1 ARM guest come from plain
+ * XENMEM_exchange, unpinned, instead of exchange-and-pin. */
+#define DMK_NAIVE_XEN_NO_PIN (1U << 2)
 
 void dmk_system_config_default(struct dmk_system_config *cfg);
 

@@ -206,9 +206,21 @@ static void unpin(struct dmk_xen *xen, uint64_t pfn, unsigned int n)
 			(unsigned long)up.nr_unpinned);
 }
 
+/*
+ * The scenarios' naive design (DMK_NAIVE_XEN_NO_PIN): a plain
+ * XENMEM_exchange, which a hypervisor with the series' ARM steal_page
+ * answers with machine frames it never promised to keep in place.
+ */
+static bool pins(const struct dmk_xen *xen)
+{
+	return !(xen->sys->cfg.naive & DMK_NAIVE_XEN_NO_PIN);
+}
+
 static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 		      unsigned int address_bits, uint64_t *bfn)
 {
+	unsigned int cmd =
+		pins(xen) ? DMK_XENMEM_exchange_and_pin : XENMEM_exchange;
 	unsigned int n = 1U << order;
 	xen_pfn_t out = pfn;
 	xen_ulong_t done;
@@ -218,18 +230,19 @@ static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 	/* An autotranslated guest names its frames by GPFN. */
 	for (unsigned int i = 0; i < n; i++)
 		xen->frames[i] = pfn + i;
-	done = exchange(xen, DMK_XENMEM_exchange_and_pin, xen->frames, n, 0,
-			&out, 1, order, address_bits, &rc);
+	done = exchange(xen, cmd, xen->frames, n, 0, &out, 1, order,
+			address_bits, &rc);
 	if (rc) {
 		/* Partial progress: give back the pins it did take. */
-		if (done)
+		if (done && pins(xen))
 			unpin(xen, pfn, done < n ? done : n);
 		return rc < 0 ? dmk_xen_error(rc) : -DMK_ENOMEM;
 	}
 	atomic_fetch_add(&xen->pages_exchanged, n);
 	err = dmk_xen_p2m_add(xen, pfn, out, n, DMK_XEN_FRAME_PINNED);
 	if (err) {
-		unpin(xen, pfn, n);
+		if (pins(xen))
+			unpin(xen, pfn, n);
 		return err;
 	}
 	*bfn = out;
@@ -245,7 +258,8 @@ static int pin_destroy(struct dmk_xen *xen, uint64_t pfn, unsigned int order)
 	    kind != DMK_XEN_FRAME_PINNED)
 		return -DMK_EINVAL;
 	dmk_xen_p2m_del(xen, pfn, bfn);
-	unpin(xen, pfn, 1U << order);
+	if (pins(xen))
+		unpin(xen, pfn, 1U << order);
 	return 0;
 }
 

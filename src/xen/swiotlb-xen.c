@@ -146,6 +146,20 @@ static void maint_foreign(struct maint *m, dmk_phys_t ma, size_t len)
 			 (unsigned int)len, op);
 }
 
+/*
+ * The scenarios' naive design (DMK_NAIVE_BOUNCE_COHERENT) takes the
+ * bounce pool for coherent memory and leaves its slots alone: the bug
+ * "swiotlb-xen: don't assume that io_tlb_start-io_tlb_end is coherent"
+ * (series patch 13) fixed.
+ */
+static bool naive_skips_slot(struct dmk_device *dev, dmk_phys_t phys)
+{
+	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+
+	return (dev->sys->cfg.naive & DMK_NAIVE_BOUNCE_COHERENT) && pool &&
+	       dmk_is_swiotlb_buffer(pool, phys);
+}
+
 static void xen_maint(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		      enum dmk_data_direction dir, bool for_device)
 {
@@ -164,15 +178,16 @@ static void xen_maint(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		size_t len = DMK_PAGE_SIZE - (ma & ~XEN_PAGE_MASK);
 		uint64_t pfn =
 			dmk_xen_bfn_to_pfn(dev->sys, ma >> DMK_PAGE_SHIFT);
+		dmk_phys_t phys =
+			(pfn << DMK_PAGE_SHIFT) | (ma & ~XEN_PAGE_MASK);
 
 		if (len > size)
 			len = size;
-		if (pfn != DMK_INVALID_BFN &&
-		    !dmk_xen_pfn_is_foreign(m.xen, pfn))
-			maint_local(&m,
-				    (pfn << DMK_PAGE_SHIFT) |
-					    (ma & ~XEN_PAGE_MASK),
-				    len);
+		if (pfn != DMK_INVALID_BFN && naive_skips_slot(dev, phys))
+			maint_flush_run(&m);
+		else if (pfn != DMK_INVALID_BFN &&
+			 !dmk_xen_pfn_is_foreign(m.xen, pfn))
+			maint_local(&m, phys, len);
 		else
 			maint_foreign(&m, ma, len);
 		addr += len;

@@ -487,10 +487,21 @@ const struct dmk_dma_map_ops *dmk_xen_native_ops(struct dmk_device *dev)
 
 /* ---- the per-architecture hooks of the thread ---- */
 
+/*
+ * The scenarios' naive design (DMK_NAIVE_XEN_FREE_PAGES): the x86 hook
+ * everywhere, cacheable free pages whatever the device's coherency.
+ */
+static enum dmk_arch coherent_pages_arch(struct dmk_device *dev)
+{
+	if (dev->sys->cfg.naive & DMK_NAIVE_XEN_FREE_PAGES)
+		return DMK_ARCH_X86_64;
+	return dev_plat(dev)->arch;
+}
+
 void *dmk_xen_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 				   dmk_addr_t *dma_handle, unsigned long attrs)
 {
-	switch (dev_plat(dev)->arch) {
+	switch (coherent_pages_arch(dev)) {
 	case DMK_ARCH_X86_64:
 		return dmk_xen_x86_alloc_coherent_pages(dev, size, dma_handle,
 							attrs);
@@ -509,7 +520,7 @@ void dmk_xen_free_coherent_pages(struct dmk_device *dev, size_t size,
 				 void *cpu_addr, dmk_addr_t dma_handle,
 				 unsigned long attrs)
 {
-	switch (dev_plat(dev)->arch) {
+	switch (coherent_pages_arch(dev)) {
 	case DMK_ARCH_X86_64:
 		dmk_xen_x86_free_coherent_pages(dev, size, cpu_addr, dma_handle,
 						attrs);
