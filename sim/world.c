@@ -141,12 +141,53 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	return 0;
 }
 
+/* Highest CPU address a device reaches without an IOMMU (0: none). */
+static uint64_t device_cpu_top(const struct sim_desc_device *d)
+{
+	uint64_t mask = DMK_BIT_MASK(d->reach_bits), top;
+	int64_t off = (int64_t)d->bus_offset;
+
+	if (off >= 0)
+		top = mask >= (uint64_t)off ? mask - (uint64_t)off : 0;
+	else
+		top = mask + (uint64_t)-off < mask ? ~0ULL
+						   : mask + (uint64_t)-off;
+	if (d->dma_limit && d->dma_limit < top)
+		top = d->dma_limit;
+	return top;
+}
+
+/*
+ * Natively the bounce pool must lie below the most limited device's
+ * reach: Linux puts it below 4 GiB, and a Raspberry Pi 4 style bus that
+ * reaches only the first GiB needs it lower still.  A device that reaches
+ * no room for a pool at all is left to fail its mappings.
+ */
+static uint64_t native_pool_limit(const struct sim_world_desc *desc,
+				  uint64_t pool_bytes)
+{
+	uint64_t limit = 0xffffffffULL;
+
+	for (unsigned int i = 0; i < desc->nr_devs; i++) {
+		uint64_t top = device_cpu_top(&desc->devs[i]);
+
+		if (desc->devs[i].smmu < 0 && top < limit &&
+		    top >= desc->banks[0].base + pool_bytes)
+			limit = top;
+	}
+	return limit;
+}
+
 static int build_native(struct sim_world *w, char *err, size_t errlen)
 {
 	const struct sim_world_desc *desc = &w->desc;
 	struct sim_world_guest *g = &w->guests[0];
 	uint64_t base = desc->banks[0].base >> SIM_PAGE_SHIFT;
+	struct dmk_system_config cfg = w->opts.cfg;
 	int ret;
+
+	if (!cfg.swiotlb_limit)
+		cfg.swiotlb_limit = native_pool_limit(desc, cfg.swiotlb_bytes);
 
 	/* The OS owns the machine: one domain, 1:1 over every bank. */
 	ret = sim_domain_create(&g->dom, w->m, 0, base, ram_frames(desc), true,
@@ -156,7 +197,7 @@ static int build_native(struct sim_world *w, char *err, size_t errlen)
 				 desc->name, ret);
 	g->dom->privileged = true;
 	w->nr_guests = 1;
-	return guest_start_os(w, g, &w->opts.cfg, err, errlen);
+	return guest_start_os(w, g, &cfg, err, errlen);
 }
 
 static int create_xen_guest(struct sim_world *w, unsigned int idx,

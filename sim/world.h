@@ -77,7 +77,9 @@ struct sim_world_options {
 	uint64_t seed;
 	bool adversarial; /* adversarial cache mode */
 	bool relocation; /* the hypervisor relocates unpinned pages */
-	struct dmk_system_config cfg; /* for every guest's dmk_system */
+	/* For every guest's dmk_system.  Natively, swiotlb_limit 0 places
+	 * the pool below the most limited device's reach. */
+	struct dmk_system_config cfg;
 	FILE *log; /* guests' kernel log lines (NULL: discarded) */
 };
 

@@ -393,47 +393,7 @@ static int load_desc(const struct run_args *a, struct sim_world_desc *desc)
 	return 0;
 }
 
-/* Highest CPU address a device reaches without an IOMMU (0: none). */
-static uint64_t device_cpu_top(const struct sim_desc_device *d)
-{
-	uint64_t mask = DMK_BIT_MASK(d->reach_bits), top;
-	int64_t off = (int64_t)d->bus_offset;
-
-	if (off >= 0)
-		top = mask >= (uint64_t)off ? mask - (uint64_t)off : 0;
-	else
-		top = mask + (uint64_t)-off < mask ? ~0ULL
-						   : mask + (uint64_t)-off;
-	if (d->dma_limit && d->dma_limit < top)
-		top = d->dma_limit;
-	return top;
-}
-
-/*
- * Natively the bounce pool must sit below the most limited device's
- * reach (Linux places it below 4 GiB; dmakit also honours dma-ranges).
- * Under Xen swiotlb-xen makes it machine-contiguous below 32 bits.
- */
-static uint64_t swiotlb_limit(const struct sim_world_desc *desc,
-			      uint64_t pool_bytes)
-{
-	uint64_t limit = 0xffffffffULL;
-
-	if (desc->hyp != SIM_HYP_NONE)
-		return 0;
-	for (unsigned int i = 0; i < desc->nr_devs; i++) {
-		uint64_t top = device_cpu_top(&desc->devs[i]);
-
-		if (desc->devs[i].smmu < 0 && top < limit &&
-		    top >= desc->banks[0].base + pool_bytes)
-			limit = top;
-	}
-	return limit;
-}
-
-static void set_options(const struct run_args *a,
-			const struct sim_world_desc *desc,
-			struct sim_world_options *o)
+static void set_options(const struct run_args *a, struct sim_world_options *o)
 {
 	sim_world_options_default(o);
 	o->seed = a->seed;
@@ -447,7 +407,6 @@ static void set_options(const struct run_args *a,
 		a->swiotlb_given ? a->swiotlb : RUN_DEFAULT_SWIOTLB;
 	if (a->no_swiotlb || a->bug == WL_BUG_NO_SWIOTLB)
 		o->cfg.swiotlb_bytes = 0;
-	o->cfg.swiotlb_limit = swiotlb_limit(desc, o->cfg.swiotlb_bytes);
 }
 
 /* ---- the report ---- */
@@ -820,7 +779,7 @@ int dmk_cmd_run(int argc, char **argv)
 		free(desc);
 		return ret;
 	}
-	set_options(&a, desc, &opts);
+	set_options(&a, &opts);
 	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
 		free(desc);
 		return dmk_usage_error("%s", err);
