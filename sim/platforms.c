@@ -56,7 +56,7 @@ static struct sim_desc_device *add_dev(struct sim_world_desc *d,
  */
 static void fill_arm64_native(struct sim_world_desc *d)
 {
-	struct sim_desc_device *blk;
+	struct sim_desc_device *blk, *wifi;
 
 	d->arch = DMK_ARCH_ARM64;
 	d->hyp = SIM_HYP_NONE;
@@ -68,6 +68,15 @@ static void fill_arm64_native(struct sim_world_desc *d)
 	blk->bus_offset = 0xc0000000ULL;
 	blk->dma_limit = 0x3fffffffULL;
 	add_dev(d, "accel0", "dmakit,accel-64-coherent", true, 64);
+	/* A device confined to its own bounce pool (restricted-dma-pool),
+	 * as Chromebooks confine their Wi-Fi: it can reach nothing else. */
+	snprintf(d->pools[0].name, sizeof(d->pools[0].name), "wifi-pool");
+	d->pools[0].base = 0x3e000000ULL;
+	d->pools[0].size = 16 * MiB;
+	d->pools[0].restricted = true;
+	d->nr_pools = 1;
+	wifi = add_dev(d, "wifi0", "dmakit,wifi-restricted-pool", false, 32);
+	wifi->pool = 0;
 }
 
 /* The devices of the Xen dom0 platforms: coherent and not, one whose

@@ -54,16 +54,25 @@ static void *coh_init(struct wl_env *env, struct sim_world_device *wd,
 	return c;
 }
 
-/* Log-uniform sizes: as many small buffers as large ones. */
-static size_t coh_size(uint64_t *rng)
+/*
+ * Log-uniform sizes: as many small buffers as large ones.  A device
+ * confined to a restricted pool gets its coherent memory in bounce slots,
+ * never more than one segment (256 KiB) at a time, as in Linux; its
+ * driver asks for no more.
+ */
+static size_t coh_size(struct coh *c)
 {
-	unsigned int shift =
-		(unsigned int)wl_rand_range(rng, COH_MIN_SHIFT, COH_MAX_SHIFT);
+	unsigned int shift = (unsigned int)wl_rand_range(&c->rng, COH_MIN_SHIFT,
+							 COH_MAX_SHIFT);
 	size_t size = (size_t)1 << shift;
+	size_t max = (size_t)1 << COH_MAX_SHIFT;
 
 	if (shift < COH_MAX_SHIFT)
-		size += wl_rand(rng) % size;
-	return size;
+		size += wl_rand(&c->rng) % size;
+	if (c->wd->dev.restricted_pool &&
+	    dmk_max_mapping_size(&c->wd->dev) < max)
+		max = dmk_max_mapping_size(&c->wd->dev);
+	return size < max ? size : max;
 }
 
 static void coh_exchange(struct coh *c, struct wl_coherent *b)
@@ -98,8 +107,7 @@ static void coh_step(void *state)
 	unsigned int action = (unsigned int)(wl_rand(&c->rng) % 4);
 
 	if (!b->cpu) {
-		if (wl_coherent_alloc(c->env, c->wd, &c->rng, coh_size(&c->rng),
-				      b))
+		if (wl_coherent_alloc(c->env, c->wd, &c->rng, coh_size(c), b))
 			return;
 		coh_exchange(c, b);
 		return;
