@@ -17,6 +17,7 @@ static const char usage[] =
 	"  run        run workloads on a simulated platform, every byte checked\n"
 	"  inspect    show what dmakit decides for each DMA master of a device tree\n"
 	"  bench      measure map/unmap latency (Linux dma_map_benchmark's shape)\n"
+	"  scenarios  the 2013 thread's claims: naive design vs dmakit's, checked\n"
 	"\n"
 	"  dmakit <command> --help    options of a command\n"
 	"  dmakit --version\n"
@@ -81,6 +82,7 @@ static const struct {
 	{ "run", dmk_cmd_run },
 	{ "inspect", dmk_cmd_inspect },
 	{ "bench", dmk_cmd_bench },
+	{ "scenarios", dmk_cmd_scenarios },
 };
 
 int main(int argc, char **argv)

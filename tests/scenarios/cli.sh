@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# dmakit scenarios as a user meets it: the list, one scenario run as a
+# table and as JSON, and bad usage (exit 2 and one line on stderr).
+set -u
+dmakit="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+
+fail() {
+	echo "FAIL: $*"
+	failed=1
+}
+
+# expect CODE ARGS...: the exit code, with stdout and stderr kept.
+expect() {
+	want=$1
+	shift
+	"$dmakit" "$@" >"$tmp/out" 2>"$tmp/err"
+	got=$?
+	[ "$got" = "$want" ] || fail "dmakit $* exited $got, not $want"
+}
+
+expect 0 scenarios
+[ "$(grep -c '^ *[0-9][0-9]*  ' "$tmp/out")" = 10 ] ||
+	fail "the list does not have ten scenarios"
+grep -q 'stage2-contiguity' "$tmp/out" || fail "slug missing from the list"
+grep -q "Don't bet on this for ARMv8" "$tmp/out" ||
+	fail "the list does not quote the thread"
+
+expect 0 scenarios list
+expect 0 scenarios --help
+expect 0 scenarios run --help
+
+expect 0 scenarios run 3 --ops 100 --seed 5
+grep -q '^ 3  armv8-dont-bet .* pass' "$tmp/out" || fail "no pass row for 3"
+grep -q '^1 passed, 0 failed$' "$tmp/out" || fail "no closing count"
+
+expect 0 scenarios run --json --ops 100 smmu
+python3 - "$tmp/out" <<'PY' || fail "bad JSON for scenario 6"
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert len(a) == 1
+s = a[0]
+assert s["id"] == 6 and s["slug"] == "smmu" and s["pass"] is True
+for k in ("claim", "platform", "naive", "naive_variants", "dmakit"):
+    assert k in s, k
+assert s["naive"]["wrong_bytes"] + s["naive"]["faults"] > 0
+assert s["dmakit"]["wrong_bytes"] == 0 and s["dmakit"]["faults"] == 0
+assert s["dmakit"]["exchanges"] == 0 and s["dmakit"]["bounces"] == 0
+assert s["naive"]["design"] and s["dmakit"]["design"]
+PY
+
+for bad in "run 11" "run 0" "run nonsense" "frobnicate" "run --seed 0" \
+	"run --ops x" "run --bogus" "list extra" "--seed 3 run"; do
+	# shellcheck disable=SC2086
+	expect 2 scenarios $bad
+	[ "$(wc -l <"$tmp/err")" = 1 ] ||
+		fail "dmakit scenarios $bad: not one line on stderr"
+	[ -s "$tmp/out" ] && fail "dmakit scenarios $bad: printed on stdout"
+done
+
+[ $failed = 0 ] && echo "scenarios-cli: ok"
+exit $failed

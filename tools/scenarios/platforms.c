@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The platforms of the scenarios.  Most start from a built-in platform
+ * (sim/platforms.c) and change one thing the claim is about: an SMMU
+ * added, the devices of one guest kept, one device only, a small dom0.
+ * Native x86 is not a built-in platform: it is described here.
+ */
+#include "scenario.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define MiB (1ULL << 20)
+
+static struct sim_desc_device *add_dev(struct sim_world_desc *d,
+				       const char *name, const char *compatible,
+				       bool coherent, unsigned int reach_bits)
+{
+	struct sim_desc_device *dev = &d->devs[d->nr_devs++];
+
+	memset(dev, 0, sizeof(*dev));
+	snprintf(dev->path, sizeof(dev->path), "%s", name);
+	snprintf(dev->compatible, sizeof(dev->compatible), "%s", compatible);
+	dev->coherent = coherent;
+	dev->reach_bits = reach_bits;
+	dev->dma_limit = ~0ULL;
+	dev->smmu = -1;
+	dev->pool = -1;
+	return dev;
+}
+
+/* Keep only the devices for which keep() says so. */
+static void filter_devs(struct sim_world_desc *d,
+			bool (*keep)(const struct sim_desc_device *dev))
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < d->nr_devs; i++)
+		if (keep(&d->devs[i]))
+			d->devs[n++] = d->devs[i];
+	d->nr_devs = n;
+}
+
+/*
+ * A PC without a hypervisor: every device snoops the caches, and all
+ * RAM lies below 4 GiB, so __get_free_pages is all a coherent buffer
+ * needs, even for the 32-bit controller (no GFP_DMA32 question).
+ */
+int scen_desc_x86_native(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "x86-native");
+	d->arch = DMK_ARCH_X86_64;
+	d->hyp = SIM_HYP_NONE;
+	d->banks[0].base = 0;
+	d->banks[0].size = 1024 * MiB;
+	d->nbanks = 1;
+	add_dev(d, "eth0", "dmakit,nic-64", true, 64);
+	add_dev(d, "ahci0", "dmakit,blk-32", true, 32);
+	add_dev(d, "gpu0", "dmakit,gpu-40", true, 40);
+	return 0;
+}
+
+int scen_desc_x86_pv_dom0(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	return sim_platform_desc("x86-pv-dom0", d, err, errlen);
+}
+
+int scen_desc_arm64_native(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	return sim_platform_desc("arm64-native", d, err, errlen);
+}
+
+int scen_desc_arm32_dom0(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	return sim_platform_desc("arm32-dom0", d, err, errlen);
+}
+
+int scen_desc_arm64_dom0(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	return sim_platform_desc("arm64-dom0", d, err, errlen);
+}
+
+int scen_desc_arm64_dom0_1to1(struct sim_world_desc *d, char *err,
+			      size_t errlen)
+{
+	return sim_platform_desc("arm64-dom0-1to1", d, err, errlen);
+}
+
+/*
+ * arm64-dom0 (not 1:1) with every device behind an SMMU that Xen
+ * programs with dom0's stage-2: bus addresses are IPAs, as the
+ * devices' own dma-direct believes.
+ */
+int scen_desc_arm64_dom0_smmu(struct sim_world_desc *d, char *err,
+			      size_t errlen)
+{
+	if (sim_platform_desc("arm64-dom0", d, err, errlen))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "arm64-dom0+smmu");
+	snprintf(d->smmus[0].name, sizeof(d->smmus[0].name), "/iommu@2b400000");
+	d->smmus[0].coherent = true;
+	d->nr_smmus = 1;
+	for (unsigned int i = 0; i < d->nr_devs; i++) {
+		d->devs[i].smmu = 0;
+		d->devs[i].stream_id = 0x100 + i;
+	}
+	return 0;
+}
+
+static bool in_domu(const struct sim_desc_device *dev)
+{
+	return dev->guest == 1;
+}
+
+/* The domU with two assigned devices and no SMMU; dom0's own devices
+ * are left out (the claim is about the domU). */
+int scen_desc_arm64_domu(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	if (sim_platform_desc("arm64-domU-passthrough", d, err, errlen))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "arm64-domU-passthrough");
+	filter_devs(d, in_domu);
+	return 0;
+}
+
+static bool is_blk0(const struct sim_desc_device *dev)
+{
+	return !strcmp(dev->path, "blk0");
+}
+
+/* arm64-dom0 with only its 32-bit non-coherent block controller: one
+ * device, one driver, one pool. */
+int scen_desc_arm64_dom0_one_dev(struct sim_world_desc *d, char *err,
+				 size_t errlen)
+{
+	if (sim_platform_desc("arm64-dom0", d, err, errlen))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "arm64-dom0 (blk0 only)");
+	filter_devs(d, is_blk0);
+	return 0;
+}
+
+static bool is_eth0(const struct sim_desc_device *dev)
+{
+	return !strcmp(dev->path, "eth0");
+}
+
+/*
+ * arm64-dom0 with 32 MiB of RAM and one coherent 64-bit NIC: relocation
+ * moves one page per hypercall, so in a small dom0 it soon reaches the
+ * pages of a contiguous region.
+ */
+int scen_desc_arm64_dom0_small(struct sim_world_desc *d, char *err,
+			       size_t errlen)
+{
+	if (sim_platform_desc("arm64-dom0", d, err, errlen))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "arm64-dom0 (32 MiB)");
+	d->dom0_pages = (32 * MiB) >> SIM_PAGE_SHIFT;
+	filter_devs(d, is_eth0);
+	return 0;
+}
