@@ -319,6 +319,16 @@ static void iova_window(const struct dmk_device *dev, uint64_t *base,
 		*size = top < IOVA_BASE ? 0 : IOVA_MAX_SIZE;
 }
 
+/* The IOMMU domain of an earlier master with the same SMMU stream. */
+static struct dmk_iommu_domain *group_domain(struct sim_world *w,
+					     const struct sim_world_device *wd)
+{
+	for (struct sim_world_device *o = w->devs; o < wd; o++)
+		if (o->sd.smmu == wd->sd.smmu && o->dev.iommu)
+			return o->dev.iommu;
+	return NULL;
+}
+
 static int attach_iommu(struct sim_world *w, struct sim_world_device *wd,
 			char *err, size_t errlen)
 {
@@ -351,6 +361,11 @@ static int attach_iommu(struct sim_world *w, struct sim_world_device *wd,
 				 "%s: stream %u refused by the SMMU", dd->path,
 				 dd->stream_id);
 	wd->sd.smmu = st;
+	/* Masters behind one stream ID are one IOMMU group: they share a
+	 * page table, so they share the DMA domain that owns its IOVAs. */
+	wd->dev.iommu = group_domain(w, wd);
+	if (wd->dev.iommu)
+		return 0;
 	iova_window(&wd->dev, &base, &size);
 	if (!size)
 		return world_err(err, errlen,
@@ -535,8 +550,10 @@ void sim_world_destroy(struct sim_world *w)
 		struct dmk_iommu_domain *iommu = w->devs[i].dev.iommu;
 
 		dmk_device_teardown_dma(&w->devs[i].dev);
-		/* Teardown detaches the domain; the world created it. */
-		if (iommu)
+		/* Teardown detaches the domain; the world created it, once
+		 * per group, for the group's first master (earlier masters
+		 * are torn down later). */
+		if (iommu && !group_domain(w, &w->devs[i]))
 			dmk_iommu_domain_destroy(iommu);
 	}
 	free(w->devs);
