@@ -191,9 +191,8 @@ static void print_row(const struct scen_outcome *o)
 {
 	const struct scenario *s = o->s;
 
-	printf("%2u  %-20s %-35s %12llu %7llu %12llu %7llu  %-7s", s->id,
-	       s->slug, s->short_claim,
-	       (unsigned long long)o->naive[0].wrong_bytes,
+	printf("%2u  %-20s %-35s %12llu %7llu %12llu %7llu  %s", s->id, s->slug,
+	       s->short_claim, (unsigned long long)o->naive[0].wrong_bytes,
 	       (unsigned long long)o->naive[0].faults,
 	       (unsigned long long)o->dmakit.wrong_bytes,
 	       (unsigned long long)o->dmakit.faults, o->pass ? "pass" : "FAIL");
@@ -214,8 +213,8 @@ static void print_header(const struct scen_args *a)
 {
 	printf("dmakit scenarios: seed %llu, %llu ops per world\n\n", a->seed,
 	       a->ops);
-	printf("%2s  %-20s %-35s %20s %20s  %s\n", "", "", "",
-	       "---- naive ----", "---- dmakit ----", "");
+	printf("%2s  %-20s %-35s %20s %20s\n", "", "", "", "---- naive ----",
+	       "---- dmakit ----");
 	printf("%2s  %-20s %-35s %12s %7s %12s %7s  %s\n", "id", "scenario",
 	       "claim", "wrong bytes", "faults", "wrong bytes", "faults",
 	       "verdict");

@@ -44,30 +44,6 @@ static void set_options(const struct scen_world *sw, uint64_t seed, FILE *log,
 		o->cfg.swiotlb_bytes = 0;
 }
 
-/* Natively the pool must lie below the most limited device's reach (the
- * rule of dmakit run); under Xen swiotlb-xen places it. */
-static uint64_t native_pool_limit(const struct sim_world_desc *desc,
-				  uint64_t pool_bytes)
-{
-	uint64_t limit = 0xffffffffULL;
-
-	if (desc->hyp != SIM_HYP_NONE)
-		return 0;
-	for (unsigned int i = 0; i < desc->nr_devs; i++) {
-		const struct sim_desc_device *d = &desc->devs[i];
-		uint64_t top = DMK_BIT_MASK(d->reach_bits);
-
-		if (d->smmu >= 0)
-			continue;
-		top = top >= d->bus_offset ? top - d->bus_offset : 0;
-		if (d->dma_limit && d->dma_limit < top)
-			top = d->dma_limit;
-		if (top < limit && top >= desc->banks[0].base + pool_bytes)
-			limit = top;
-	}
-	return limit;
-}
-
 /* Names to wl_run's mask; 0 (all) for NULL, -1 for an unknown name. */
 static int workload_mask(const char *list, unsigned int *mask)
 {
@@ -222,9 +198,8 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 		fail(r, sw->platform, err);
 		goto out;
 	}
+	/* swiotlb_limit stays 0: the world places a native pool. */
 	set_options(sw, seed, log, &opts);
-	opts.cfg.swiotlb_limit =
-		native_pool_limit(desc, opts.cfg.swiotlb_bytes);
 	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
 		fail(r, sw->platform, err);
 		goto out;
