@@ -703,6 +703,9 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 			    json_integer((json_int_t)t.pages_exchanged));
 	json_object_set_new(root, "foreign_maps",
 			    json_integer((json_int_t)o->foreign_maps));
+	json_object_set_new(
+		root, "pages_relocated",
+		json_integer(w->xen ? (json_int_t)w->xen->pages_relocated : 0));
 	json_object_set_new(root, "devices", json_devices(w));
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);

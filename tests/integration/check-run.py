@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 """Run `dmakit run ...` and check its verdict.
 
-usage: check-run.py DMAKIT EXPECT [--nonzero-checked] -- ARGS...
+usage: check-run.py DMAKIT EXPECT [--positive KEY.PATH]... -- ARGS...
 
 EXPECT is the exit code the run must give:
   0  integrity holds; with --json in ARGS the object must have every key
@@ -12,6 +12,9 @@ EXPECT is the exit code the run must give:
   1  the oracle must report the run wrong: the last line of the report
      says "integrity: FAILED", or with --json integrity.ok is false;
   2  bad usage or input: exactly one line on stderr, nothing on stdout.
+
+--positive KEY.PATH (with --json): that number of the object must be
+above zero, e.g. swiotlb.bounced_maps for a run that must bounce.
 """
 import json
 import subprocess
@@ -70,6 +73,8 @@ def main():
     argv = sys.argv[1:]
     sep = argv.index("--")
     dmakit, expect = argv[0], int(argv[1])
+    opts = argv[2:sep]
+    positive = [opts[i + 1] for i, o in enumerate(opts) if o == "--positive"]
     args = argv[sep + 1:]
     proc = subprocess.run([dmakit, "run"] + args, capture_output=True,
                           text=True, timeout=600)
@@ -89,6 +94,12 @@ def main():
         except ValueError as e:
             fail("output is not JSON: %s" % e, proc)
         check_schema(obj, proc)
+        for path in positive:
+            val = obj
+            for k in path.split("."):
+                val = val.get(k, {}) if isinstance(val, dict) else {}
+            if not isinstance(val, int) or val <= 0:
+                fail("%s is %r, must be above zero" % (path, val), proc)
         if expect == 0:
             check_clean(obj, proc)
         elif obj["integrity"]["ok"]:
