@@ -162,6 +162,10 @@ static void print_list(void)
 
 		printf("%2u  %-20s %s\n", s->id, s->slug, s->claim);
 		printf("    %-20s platform: %s\n", "", s->platform);
+		for (unsigned int j = 0; j < s->nr_naive; j++)
+			printf("    %-20s naive:    %s\n", "",
+			       s->naive[j].name);
+		printf("    %-20s dmakit:   %s\n", "", s->dmakit.name);
 	}
 }
 
