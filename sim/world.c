@@ -120,27 +120,6 @@ static int reserve_pools(struct sim_world *w, struct sim_world_guest *g,
 	return 0;
 }
 
-static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
-			  struct dmk_system_config *cfg, char *err,
-			  size_t errlen)
-{
-	int ret;
-
-	sim_platform_dom_init(&g->pd, g->dom, w->desc.arch, 2);
-	g->pd.log = w->opts.log;
-	ret = reserve_pools(w, g, err, errlen);
-	if (ret)
-		return ret;
-	ret = dmk_system_create(&g->sys, &g->pd.plat, cfg);
-	if (ret)
-		return world_err(
-			err, errlen,
-			"%s: the DMA layer of domain %u did not start (error %d%s%s)",
-			w->desc.name, g->dom->domid, ret,
-			g->pd.last_log[0] ? ": " : "", g->pd.last_log);
-	return 0;
-}
-
 /* Highest CPU address a device reaches without an IOMMU (0: none). */
 static uint64_t device_cpu_top(const struct sim_desc_device *d)
 {
@@ -158,24 +137,54 @@ static uint64_t device_cpu_top(const struct sim_desc_device *d)
 }
 
 /*
- * Natively the bounce pool must lie below the most limited device's
- * reach: Linux puts it below 4 GiB, and a Raspberry Pi 4 style bus that
- * reaches only the first GiB needs it lower still.  A device that reaches
- * no room for a pool at all is left to fail its mappings.
+ * The bounce pool must lie below the most limited reach of the guest's
+ * devices that bounce (not those behind an IOMMU): Linux puts it below
+ * 4 GiB, in ZONE_DMA, whose size arm64 takes from the device tree's
+ * dma-ranges, so a Raspberry Pi 4 style bus that reaches only the first
+ * GiB gets it lower still; swiotlb-xen also asks the hypervisor for
+ * machine frames below that limit.  A device that leaves no room for a
+ * pool at all is left to fail its mappings.
  */
-static uint64_t native_pool_limit(const struct sim_world_desc *desc,
-				  uint64_t pool_bytes)
+static uint64_t guest_pool_limit(const struct sim_world *w,
+				 const struct sim_world_guest *g,
+				 uint64_t pool_bytes)
 {
+	const struct sim_world_desc *desc = &w->desc;
+	uint64_t low = (g->dom->gfn_base << SIM_PAGE_SHIFT) + pool_bytes;
+	unsigned int idx = (unsigned int)(g - w->guests);
 	uint64_t limit = 0xffffffffULL;
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
 		uint64_t top = device_cpu_top(&desc->devs[i]);
 
-		if (desc->devs[i].smmu < 0 && top < limit &&
-		    top >= desc->banks[0].base + pool_bytes)
+		if (desc->devs[i].guest == idx && desc->devs[i].smmu < 0 &&
+		    top < limit && top >= low)
 			limit = top;
 	}
 	return limit;
+}
+
+static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
+			  struct dmk_system_config *cfg, char *err,
+			  size_t errlen)
+{
+	int ret;
+
+	sim_platform_dom_init(&g->pd, g->dom, w->desc.arch, 2);
+	g->pd.log = w->opts.log;
+	if (!cfg->swiotlb_limit)
+		cfg->swiotlb_limit = guest_pool_limit(w, g, cfg->swiotlb_bytes);
+	ret = reserve_pools(w, g, err, errlen);
+	if (ret)
+		return ret;
+	ret = dmk_system_create(&g->sys, &g->pd.plat, cfg);
+	if (ret)
+		return world_err(
+			err, errlen,
+			"%s: the DMA layer of domain %u did not start (error %d%s%s)",
+			w->desc.name, g->dom->domid, ret,
+			g->pd.last_log[0] ? ": " : "", g->pd.last_log);
+	return 0;
 }
 
 static int build_native(struct sim_world *w, char *err, size_t errlen)
@@ -185,9 +194,6 @@ static int build_native(struct sim_world *w, char *err, size_t errlen)
 	uint64_t base = desc->banks[0].base >> SIM_PAGE_SHIFT;
 	struct dmk_system_config cfg = w->opts.cfg;
 	int ret;
-
-	if (!cfg.swiotlb_limit)
-		cfg.swiotlb_limit = native_pool_limit(desc, cfg.swiotlb_bytes);
 
 	/* The OS owns the machine: one domain, 1:1 over every bank. */
 	ret = sim_domain_create(&g->dom, w->m, 0, base, ram_frames(desc), true,

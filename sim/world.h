@@ -77,8 +77,8 @@ struct sim_world_options {
 	uint64_t seed;
 	bool adversarial; /* adversarial cache mode */
 	bool relocation; /* the hypervisor relocates unpinned pages */
-	/* For every guest's dmk_system.  Natively, swiotlb_limit 0 places
-	 * the pool below the most limited device's reach. */
+	/* For every guest's dmk_system.  swiotlb_limit 0 places each
+	 * guest's pool below the most limited reach of its devices. */
 	struct dmk_system_config cfg;
 	FILE *log; /* guests' kernel log lines (NULL: discarded) */
 };
