@@ -17,10 +17,16 @@
 
 #include <dmakit/xen.h>
 
+#include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #define STAT_ADD(dev, field, n)                                                \
-	__atomic_fetch_add(&(dev)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
+	do {                                                                   \
+		bool shared_;                                                  \
+		struct dmk_dma_stats *st_ = my_stats(dev, &shared_);           \
+		stat_add(&st_->field, (n), shared_);                           \
+	} while (0)
 
 static const char *const dir_names[] = {
 	[DMK_DMA_BIDIRECTIONAL] = "DMA_BIDIRECTIONAL",
@@ -28,6 +34,140 @@ static const char *const dir_names[] = {
 	[DMK_DMA_FROM_DEVICE] = "DMA_FROM_DEVICE",
 	[DMK_DMA_NONE] = "DMA_NONE",
 };
+
+/* ---- per-device counters ---- */
+
+/*
+ * Counting must not cost lock-prefixed read-modify-writes on every map
+ * and unmap (a profile of the bounce benchmark showed three or four per
+ * map+unmap as one of its largest costs).  So each counter is written
+ * by one thread only, with a relaxed load and store:
+ *
+ *   - every live thread gets a small slot number, taken lazily from a
+ *     bitmap and given back when the thread exits, so a slot has one
+ *     thread at a time (the bitmap's acquire/release orders a slot's
+ *     old owner before its new one);
+ *   - the first thread to count on a device (its "owner") counts into
+ *     dev->stats, which is therefore exact for a single-threaded
+ *     program that reads it directly, as the tools and tests do;
+ *   - other threads count into stat_shards[slot];
+ *   - threads beyond the slots share the last shard with atomic adds.
+ *
+ * dmk_device_stats() sums them.  The owner is recorded by slot number,
+ * so a slot given back and taken again inherits its devices, which is
+ * sound because the previous thread has exited.
+ */
+#define PRIVATE_SLOTS (DMK_STAT_SHARDS - 1)
+#define SLOT_SHARED UINT_MAX
+
+static _Atomic unsigned int free_slots = (1u << PRIVATE_SLOTS) - 1;
+static pthread_key_t slot_key;
+static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
+static bool slot_key_ok;
+/* 0 = not asked yet, else slot + 1 or SLOT_SHARED. */
+static __thread unsigned int my_slot __attribute__((tls_model("initial-exec")));
+
+static void slot_give_back(void *v)
+{
+	unsigned int slot = (unsigned int)(uintptr_t)v - 1;
+
+	atomic_fetch_or_explicit(&free_slots, 1u << slot, memory_order_release);
+}
+
+static void slot_key_create(void)
+{
+	slot_key_ok = pthread_key_create(&slot_key, slot_give_back) == 0;
+}
+
+static unsigned int slot_take(void)
+{
+	unsigned int free;
+
+	pthread_once(&slot_key_once, slot_key_create);
+	if (!slot_key_ok)
+		return SLOT_SHARED;
+	free = atomic_load_explicit(&free_slots, memory_order_relaxed);
+	while (free) {
+		unsigned int slot = (unsigned int)__builtin_ctz(free);
+
+		if (atomic_compare_exchange_weak_explicit(
+			    &free_slots, &free, free & ~(1u << slot),
+			    memory_order_acquire, memory_order_relaxed)) {
+			/* The destructor runs only for a non-NULL value. */
+			if (pthread_setspecific(
+				    slot_key, (void *)(uintptr_t)(slot + 1))) {
+				slot_give_back((void *)(uintptr_t)(slot + 1));
+				return SLOT_SHARED;
+			}
+			return slot + 1;
+		}
+	}
+	return SLOT_SHARED;
+}
+
+static __attribute__((noinline)) struct dmk_dma_stats *
+my_stats_slow(struct dmk_device *dev, bool *shared)
+{
+	uintptr_t owner = 0;
+
+	if (!my_slot)
+		my_slot = slot_take();
+	if (my_slot == SLOT_SHARED) {
+		*shared = true;
+		return &dev->stat_shards[PRIVATE_SLOTS].s;
+	}
+	if (__atomic_compare_exchange_n(&dev->stats_owner, &owner, my_slot,
+					false, __ATOMIC_RELAXED,
+					__ATOMIC_RELAXED) ||
+	    owner == my_slot)
+		return &dev->stats;
+	return &dev->stat_shards[my_slot - 1].s;
+}
+
+/* The counters this thread may write to, and whether others write too. */
+static inline struct dmk_dma_stats *my_stats(struct dmk_device *dev,
+					     bool *shared)
+{
+	uintptr_t owner = __atomic_load_n(&dev->stats_owner, __ATOMIC_RELAXED);
+
+	*shared = false;
+	if (__builtin_expect(owner == my_slot && owner != 0, 1))
+		return &dev->stats;
+	if (owner != 0 && my_slot != 0 && my_slot != SLOT_SHARED)
+		return &dev->stat_shards[my_slot - 1].s;
+	return my_stats_slow(dev, shared);
+}
+
+static inline void stat_add(uint64_t *ctr, uint64_t n, bool shared)
+{
+	if (shared)
+		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+	else
+		__atomic_store_n(ctr,
+				 __atomic_load_n(ctr, __ATOMIC_RELAXED) + n,
+				 __ATOMIC_RELAXED);
+}
+
+static void stats_accumulate(struct dmk_dma_stats *sum,
+			     const struct dmk_dma_stats *s)
+{
+	sum->maps += __atomic_load_n(&s->maps, __ATOMIC_RELAXED);
+	sum->unmaps += __atomic_load_n(&s->unmaps, __ATOMIC_RELAXED);
+	sum->bounced += __atomic_load_n(&s->bounced, __ATOMIC_RELAXED);
+	sum->bounced_bytes +=
+		__atomic_load_n(&s->bounced_bytes, __ATOMIC_RELAXED);
+	sum->allocs += __atomic_load_n(&s->allocs, __ATOMIC_RELAXED);
+	sum->frees += __atomic_load_n(&s->frees, __ATOMIC_RELAXED);
+	sum->errors += __atomic_load_n(&s->errors, __ATOMIC_RELAXED);
+}
+
+void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out)
+{
+	*out = (struct dmk_dma_stats){0};
+	stats_accumulate(out, &dev->stats);
+	for (unsigned int i = 0; i < DMK_STAT_SHARDS; i++)
+		stats_accumulate(out, &dev->stat_shards[i].s);
+}
 
 /* ---- devices and their ops ---- */
 
@@ -233,10 +373,13 @@ static bool map_was_bounced(struct dmk_device *dev,
 static void count_map(struct dmk_device *dev, const struct dmk_dma_map_ops *ops,
 		      dmk_addr_t addr, size_t size)
 {
-	STAT_ADD(dev, maps, 1);
+	bool shared;
+	struct dmk_dma_stats *st = my_stats(dev, &shared);
+
+	stat_add(&st->maps, 1, shared);
 	if (map_was_bounced(dev, ops, addr)) {
-		STAT_ADD(dev, bounced, 1);
-		STAT_ADD(dev, bounced_bytes, size);
+		stat_add(&st->bounced, 1, shared);
+		stat_add(&st->bounced_bytes, size, shared);
 	}
 }
 

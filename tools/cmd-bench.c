@@ -933,9 +933,12 @@ static void measure_sim_speed(unsigned long ops, struct sim_speed *s)
 	t = now_ns();
 	wl_run(w, &rc, &orc);
 	s->seconds = (double)(now_ns() - t) / 1e9;
-	for (unsigned int i = 0; i < w->nr_devs; i++)
-		s->dma_ops +=
-			w->devs[i].dev.stats.maps + w->devs[i].dev.stats.unmaps;
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		struct dmk_dma_stats st;
+
+		dmk_device_stats(&w->devs[i].dev, &st);
+		s->dma_ops += st.maps + st.unmaps;
+	}
 	s->ops_per_s = s->seconds > 0 ? (double)s->dma_ops / s->seconds : 0;
 	s->integrity_ok = wl_oracle_ok(&orc);
 	s->ran = true;

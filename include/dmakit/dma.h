@@ -117,6 +117,20 @@ struct dmk_dma_stats {
 };
 
 /*
+ * Where threads other than a device's first user count (mapping.c): one
+ * 64-byte shard per thread slot, written only by its thread, so no
+ * counter update is a lock-prefixed read-modify-write; the last shard is
+ * shared (atomic adds) by threads beyond the slots.  dev->stats holds
+ * the first user's counts, so a single-threaded program can read it
+ * directly; dmk_device_stats() returns the sum over every thread.
+ */
+#define DMK_STAT_SHARDS 8
+struct dmk_dma_stat_shard {
+	struct dmk_dma_stats s;
+	uint64_t pad; /* 64 bytes: one cache line when the device is aligned */
+};
+
+/*
  * A device that does DMA.  Fill it with dmk_device_init() and
  * dmk_device_setup_dma(); a driver may then change the masks and call
  * dmk_set_dma_ops(), exactly as in Linux.
@@ -154,7 +168,12 @@ struct dmk_device {
 	void *platform_data; /* the platform's handle for this device */
 
 	struct dmk_dma_stats stats;
+	uintptr_t stats_owner; /* token of the thread counting into stats */
+	struct dmk_dma_stat_shard stat_shards[DMK_STAT_SHARDS];
 };
+
+/* Every thread's counts of dev summed (relaxed reads: a snapshot). */
+void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out);
 
 /* ---- Devices ---- */
 

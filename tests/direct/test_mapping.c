@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "fake_platform.h"
@@ -208,6 +209,84 @@ static void test_stats_and_bounce_counting(void **state)
 	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
 }
 
+/* Threads that map and unmap on dev, counted without atomic adds. */
+#define STAT_ITERS 2000
+
+/* When set, every thread counts once and then waits for all the others,
+ * so that they all hold a slot at the same time. */
+static pthread_barrier_t *all_counting;
+
+static void *map_unmap_loop(void *arg)
+{
+	dmk_phys_t phys = (dmk_phys_t)(uintptr_t)arg;
+
+	for (int i = 0; i < STAT_ITERS; i++) {
+		dmk_addr_t a = dmk_map_page(&dev, phys, 64, DMK_DMA_TO_DEVICE);
+
+		dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+		if (i == 0 && all_counting)
+			pthread_barrier_wait(all_counting);
+	}
+	return NULL;
+}
+
+static void run_threads(unsigned int n)
+{
+	pthread_t t[16];
+
+	assert_true(n <= 16);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(
+			pthread_create(&t[i], NULL, map_unmap_loop,
+				       (void *)(uintptr_t)(0x100000 * (i + 1))),
+			0);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+}
+
+static void test_stats_many_threads(void **state)
+{
+	struct dmk_dma_stats st;
+	const struct dmk_dma_stats *shared =
+		&dev.stat_shards[DMK_STAT_SHARDS - 1].s;
+
+	(void)state;
+	setup_dev(true, false, 0);
+	dev.dma_mask = DMK_BIT_MASK(64);
+	/* This thread counts first: its counts are dev.stats, exactly. */
+	map_unmap_loop((void *)(uintptr_t)0x100000);
+	assert_int_equal(dev.stats.maps, STAT_ITERS);
+
+	/* Rounds of as many helpers as there are private shards left: the
+	 * slots of exited threads are reused, nobody needs the shared one. */
+	for (int round = 0; round < 4; round++)
+		run_threads(DMK_STAT_SHARDS - 2);
+	assert_int_equal(shared->maps, 0);
+	assert_int_equal(dev.stats.maps, STAT_ITERS);
+
+	/* More threads at once than shards: the extra ones share. */
+	{
+		pthread_barrier_t b;
+
+		pthread_barrier_init(&b, NULL, DMK_STAT_SHARDS + 4);
+		all_counting = &b;
+		run_threads(DMK_STAT_SHARDS + 4);
+		all_counting = NULL;
+		pthread_barrier_destroy(&b);
+	}
+	/* Six private slots were free: six threads shared the last. */
+	assert_int_equal(shared->maps, STAT_ITERS * 6);
+
+	dmk_device_stats(&dev, &st);
+	assert_int_equal(st.maps, STAT_ITERS * (1 + 4 * (DMK_STAT_SHARDS - 2) +
+						DMK_STAT_SHARDS + 4));
+	assert_int_equal(st.unmaps, st.maps);
+	assert_int_equal(st.bounced, 0);
+	assert_int_equal(st.errors, 0);
+	/* The owner's own counters never saw another thread's maps. */
+	assert_int_equal(dev.stats.maps, STAT_ITERS);
+}
+
 static void test_map_single_and_ranges(void **state)
 {
 	uint8_t *va;
@@ -330,6 +409,7 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_stats_and_bounce_counting,
 					  teardown),
+		cmocka_unit_test_teardown(test_stats_many_threads, teardown),
 		cmocka_unit_test_teardown(test_map_single_and_ranges, teardown),
 		cmocka_unit_test_teardown(test_ops_without_hooks, teardown),
 		cmocka_unit_test_teardown(test_teardown_releases, teardown),
