@@ -233,7 +233,7 @@ struct sim_device {
 	char name[96];
 	bool coherent;
 	unsigned int reach_bits; /* highest bus address 2^reach_bits - 1 */
-	uint64_t bus_offset; /* bus = machine address + bus_offset */
+	uint64_t bus_offset; /* bus = machine address + bus_offset (mod 2^64) */
 	uint64_t bus_limit; /* highest bus address (dma-ranges); 0 = reach */
 	struct sim_machine *m;
 	struct sim_domain *dom; /* whose memory it may touch; NULL natively */

@@ -91,6 +91,40 @@ static void test_bus_offset(void **state)
 	assert_int_equal(atomic_load(&f->sd.faults[SIM_FAULT_REACH]), 1);
 }
 
+/*
+ * A negative offset (mod 2^64, as dma.h says): a bus that sees RAM below
+ * its CPU address.  Bus 0x10000000 is RAM at LO, and the high bank lies
+ * within a 32-bit reach; what translates to no bank is still not RAM.
+ */
+static void test_negative_bus_offset(void **state)
+{
+	struct fx *f = *state;
+	uint64_t below = 0x30000000ULL;
+	uint64_t off = (uint64_t)0 - below; /* bus = machine - 0x30000000 */
+	uint8_t b = 0x5e, got = 0;
+
+	sim_device_init(&f->sd, f->m, "pcie", false, 32, off);
+	assert_int_equal(sim_dev_dma_write(&f->sd, LO - below + 8, &b, 1), 0);
+	assert_int_equal(f->m->d[img(f->m, LO + 8)], 0x5e);
+	assert_int_equal(sim_dev_dma_write(&f->sd, HI - below, &b, 1), 0);
+	assert_int_equal(f->m->d[img(f->m, HI)], 0x5e);
+	assert_int_equal(sim_dev_dma_read(&f->sd, HI - below, &got, 1), 0);
+	assert_int_equal(got, 0x5e);
+	assert_int_equal(sim_device_faults(&f->sd), 0);
+	/* Below LO's bus address: machine 0x3fff0000 is in the hole. */
+	assert_int_equal(sim_dev_dma_write(&f->sd, LO - below - 0x10000, &b, 1),
+			 -1);
+	assert_int_equal(atomic_load(&f->sd.faults[SIM_FAULT_NOT_RAM]), 1);
+	/* A wide device whose translation wraps past 2^64 reaches address
+	 * 0x10000000, which no bank holds. */
+	sim_device_init(&f->sd, f->m, "wide", false, 64, off);
+	assert_int_equal(
+		sim_dev_dma_read(&f->sd, (uint64_t)0 - 0x20000000ULL, &got, 1),
+		-1);
+	assert_int_equal(atomic_load(&f->sd.faults[SIM_FAULT_NOT_RAM]), 1);
+	assert_int_equal(atomic_load(&f->sd.bytes_read), 0);
+}
+
 static void test_coherent_vs_noncoherent(void **state)
 {
 	struct fx *f = *state;
@@ -225,9 +259,13 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_reach_fault), T(test_not_ram_and_partial_progress),
-		T(test_bus_offset),  T(test_coherent_vs_noncoherent),
-		T(test_may_access),  T(test_smmu_native),
+		T(test_reach_fault),
+		T(test_not_ram_and_partial_progress),
+		T(test_bus_offset),
+		T(test_negative_bus_offset),
+		T(test_coherent_vs_noncoherent),
+		T(test_may_access),
+		T(test_smmu_native),
 		T(test_smmu_stage2),
 	};
 
