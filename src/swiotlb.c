@@ -34,6 +34,7 @@
 #include "internal.h"
 #include "lock.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,6 +154,20 @@ struct swiotlb_area {
 	unsigned int nsegs;
 	unsigned int hint;   /* area-relative segment of the last free */
 	unsigned int cursor; /* next-fit cursor over partly used segments */
+	/* No partly used segment has a free run longer than this (an
+	 * upper bound, exact after a scan of them all failed): a request
+	 * longer than it skips that scan, which at high occupancy would
+	 * otherwise visit every segment on every large map. */
+	unsigned int partial_run_max;
+	/* The last request shape that no partly used segment could hold,
+	 * still true until free space appears in them: in one segment
+	 * (miss_dirty, checked alone) or in more (the record is dropped).
+	 * It stops the 64 KiB-at-90 % loop (map into an empty segment,
+	 * unmap empties it again) from rescanning every segment. */
+	bool miss_valid;
+	unsigned int miss_dirty;
+	unsigned int miss_nslots;
+	uint64_t miss_stride, miss_residue, miss_bus_offset, miss_boundary;
 	size_t nslots;
 	size_t free;
 	/* Per area, counted under the lock: no global atomics on the
@@ -377,6 +392,9 @@ static void seg_classify(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 		cap = SEG_SLOTS;
 	bit_assign(a->empty, rel, f == cap);
 	bit_assign(a->partial, rel, f != 0 && f != cap);
+	/* A run is never longer than the segment's free count. */
+	if (f != 0 && f != cap && f > a->partial_run_max)
+		a->partial_run_max = f;
 }
 
 /* Next set bit of map at or after from (wrapping), or -1. */
@@ -402,19 +420,40 @@ static int next_bit_wrap(const uint64_t *map, unsigned int nbits,
 }
 
 /*
+ * An upper bound of the longest free run of a segment in which req did
+ * not fit: its free count, or less than req when no run is that long.
+ */
+static unsigned int run_bound_after_miss(const struct dmk_swiotlb *pool,
+					 unsigned int seg,
+					 const struct swiotlb_req *req)
+{
+	unsigned int f = pool->seg_free[seg];
+
+	if (f < req->nslots)
+		return f;
+	if (b128_empty(b128_run_starts(seg_bits(pool, seg), req->nslots)))
+		return req->nslots - 1;
+	return f;
+}
+
+/*
  * Walk the segments whose bit is set in map, from segment from on and
  * wrapping once, until one holds a fit.  Returns the pool slot index
- * (and the segment in *found) or -1.
+ * (and the segment in *found) or -1; then, if run_max is given, it is
+ * set to a bound of the longest free run of the segments visited.
  */
 static long scan_segments(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 			  const uint64_t *map, unsigned int from,
-			  const struct swiotlb_req *req, unsigned int *found)
+			  const struct swiotlb_req *req, unsigned int *found,
+			  unsigned int *run_max)
 {
 	int rel = next_bit_wrap(map, a->nsegs, from);
 	int first = rel;
+	unsigned int bound = 0;
 
 	while (rel >= 0) {
 		unsigned int seg = a->seg_first + (unsigned int)rel;
+		unsigned int miss;
 		int pos;
 
 		if (pool->seg_free[seg] >= req->nslots) {
@@ -424,12 +463,89 @@ static long scan_segments(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 				return (long)seg * SEG_SLOTS + pos;
 			}
 		}
+		if (run_max) {
+			miss = run_bound_after_miss(pool, seg, req);
+			if (miss > bound)
+				bound = miss;
+		}
 		rel = next_bit_wrap(map, a->nsegs,
 				    ((unsigned int)rel + 1) % a->nsegs);
 		if (rel == first)
 			break;
 	}
+	if (run_max)
+		*run_max = bound;
 	return -1;
+}
+
+#define MISS_NONE UINT_MAX
+
+/* Does the recorded miss prove req cannot fit a partly used segment
+ * (apart from the dirty one)?  A longer run of the same shape cannot
+ * fit where a shorter one did not. */
+static bool miss_covers(const struct swiotlb_area *a,
+			const struct swiotlb_req *req)
+{
+	return a->miss_valid && req->nslots >= a->miss_nslots &&
+	       req->stride == a->miss_stride &&
+	       req->residue == a->miss_residue &&
+	       req->bus_offset == a->miss_bus_offset &&
+	       req->boundary == a->miss_boundary;
+}
+
+static void miss_record(struct swiotlb_area *a, const struct swiotlb_req *req)
+{
+	a->miss_valid = true;
+	a->miss_dirty = MISS_NONE;
+	a->miss_nslots = req->nslots;
+	a->miss_stride = req->stride;
+	a->miss_residue = req->residue;
+	a->miss_bus_offset = req->bus_offset;
+	a->miss_boundary = req->boundary;
+}
+
+/* Segment rel is partly used and has more free slots than before. */
+static void partial_grew(struct swiotlb_area *a, unsigned int rel)
+{
+	if (!a->miss_valid || a->miss_dirty == rel)
+		return;
+	if (a->miss_dirty == MISS_NONE)
+		a->miss_dirty = rel;
+	else
+		a->miss_valid = false;
+}
+
+static inline bool seg_is(const uint64_t *map, unsigned int rel)
+{
+	return map[rel / 64] >> (rel % 64) & 1;
+}
+
+/* The partly used segments for req: all of them, or only the one that
+ * changed since the same shape missed them all. */
+static long search_partial(struct dmk_swiotlb *pool, struct swiotlb_area *a,
+			   const struct swiotlb_req *req, unsigned int *found)
+{
+	unsigned int d = a->miss_dirty;
+	long slot;
+	int pos;
+
+	if (req->nslots > a->partial_run_max)
+		return -1;
+	if (!miss_covers(a, req)) {
+		slot = scan_segments(pool, a, a->partial, a->cursor, req, found,
+				     &a->partial_run_max);
+		if (slot < 0)
+			miss_record(a, req);
+		return slot;
+	}
+	if (d == MISS_NONE || !seg_is(a->partial, d) ||
+	    pool->seg_free[a->seg_first + d] < req->nslots)
+		return -1;
+	pos = seg_find(pool, a->seg_first + d, req);
+	if (pos < 0)
+		return -1;
+	*found = d;
+	return (long)(a->seg_first + d) * SEG_SLOTS + pos;
 }
 
 /* Reserve req in area a; returns the pool slot index or -1. */
@@ -441,6 +557,7 @@ static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 	unsigned int seg;
 	struct bits128 bits;
 	uint64_t used;
+	bool was_empty;
 
 	dmk_spin_lock(&a->lock);
 	rel = a->hint;
@@ -450,19 +567,19 @@ static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 	/* The segment of the last free, unless that left it empty: then
 	 * a partly used one is a better home (keep empties whole). */
 	seg = a->seg_first + rel;
-	if (!(a->empty[rel / 64] >> (rel % 64) & 1) &&
-	    pool->seg_free[seg] >= req->nslots) {
+	if (!seg_is(a->empty, rel) && pool->seg_free[seg] >= req->nslots) {
 		int pos = seg_find(pool, seg, req);
 
 		if (pos >= 0)
 			slot = (long)seg * SEG_SLOTS + pos;
 	}
 	if (slot < 0)
-		slot = scan_segments(pool, a, a->partial, a->cursor, req, &rel);
+		slot = search_partial(pool, a, req, &rel);
 	if (slot >= 0)
 		a->cursor = rel;
 	else
-		slot = scan_segments(pool, a, a->empty, a->hint, req, &rel);
+		slot = scan_segments(pool, a, a->empty, a->hint, req, &rel,
+				     NULL);
 	if (slot < 0)
 		goto out;
 
@@ -478,7 +595,10 @@ static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 	seg_set_bits(pool, seg, bits);
 	pool->seg_free[seg] -= req->nslots;
 	a->hint = seg - a->seg_first;
+	was_empty = seg_is(a->empty, a->hint);
 	seg_classify(pool, a, a->hint);
+	if (was_empty && seg_is(a->partial, a->hint))
+		partial_grew(a, a->hint);
 	a->free -= req->nslots;
 	used = a->nslots - a->free;
 	if (used > a->hiwater)
@@ -530,6 +650,8 @@ static bool area_release(struct dmk_swiotlb *pool, size_t head,
 		a->free += nslots;
 		a->hint = seg - a->seg_first;
 		seg_classify(pool, a, a->hint);
+		if (seg_is(a->partial, a->hint))
+			partial_grew(a, a->hint);
 	}
 	dmk_spin_unlock(&a->lock);
 	return ok;

@@ -273,6 +273,61 @@ static void test_seg_boundary_mask(void **state)
 
 /* ---- full pool ---- */
 
+/*
+ * The search remembers a request shape that no partly used segment
+ * could hold; free space appearing afterwards, in one segment or in
+ * several, must still be found (never a false "full").
+ */
+static void test_partial_miss_record(void **state)
+{
+	struct fix *f = fix_new(1 << 20, 1, false);
+	dmk_phys_t one[2 * DMK_IO_TLB_SEGSIZE], whole[2], t;
+
+	(void)state;
+	/* Segments 0 and 1 in single slots, 2 and 3 whole: full. */
+	for (unsigned int i = 0; i < 2 * DMK_IO_TLB_SEGSIZE; i++) {
+		one[i] = map(f, f->buf, SLOT, DMK_DMA_TO_DEVICE);
+		assert_int_equal((one[i] - f->start) / SLOT, i);
+	}
+	for (int i = 0; i < 2; i++) {
+		whole[i] = map(f, f->buf, SEG_BYTES, DMK_DMA_TO_DEVICE);
+		assert_true(whole[i] != DMK_PHYS_ERROR);
+	}
+	/* Every other slot of 0 and 1 free: half free, no two in a row. */
+	for (unsigned int i = 0; i < 2 * DMK_IO_TLB_SEGSIZE; i += 2)
+		unmap(f, one[i], SLOT, DMK_DMA_TO_DEVICE);
+	assert_true(map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE) ==
+		    DMK_PHYS_ERROR);
+
+	/* A run appears in segment 1 alone: found. */
+	for (unsigned int i = 129; i < 144; i += 2)
+		unmap(f, one[i], SLOT, DMK_DMA_TO_DEVICE);
+	t = map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE);
+	assert_true(t != DMK_PHYS_ERROR);
+	assert_int_equal((t - f->start) / SEG_BYTES, 1);
+
+	/* Then one in segment 0 too (two segments changed): found. */
+	for (unsigned int i = 17; i < 32; i += 2)
+		unmap(f, one[i], SLOT, DMK_DMA_TO_DEVICE);
+	t = map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE);
+	assert_true(t != DMK_PHYS_ERROR);
+	assert_int_equal((t - f->start) / SLOT, 16);
+
+	/* The other halves of both runs, then nothing. */
+	assert_true(map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE) !=
+		    DMK_PHYS_ERROR);
+	assert_true(map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE) !=
+		    DMK_PHYS_ERROR);
+	assert_true(map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE) ==
+		    DMK_PHYS_ERROR);
+
+	/* And a whole segment freed while the record says "miss". */
+	unmap(f, whole[1], SEG_BYTES, DMK_DMA_TO_DEVICE);
+	t = map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE);
+	assert_int_equal(t, whole[1]);
+	fix_free(f);
+}
+
 static void test_full_pool(void **state)
 {
 	struct fix *f = fix_new(1 << 20, 1, false);
@@ -773,6 +828,7 @@ int main(void)
 		cmocka_unit_test(test_areas),
 		cmocka_unit_test(test_nareas_limited),
 		cmocka_unit_test(test_restricted),
+		cmocka_unit_test(test_partial_miss_record),
 		cmocka_unit_test(test_churn),
 	};
 
