@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 """Run `dmakit run ...` and check its verdict.
 
-usage: check-run.py DMAKIT EXPECT [--positive KEY.PATH]... -- ARGS...
+usage: check-run.py DMAKIT EXPECT [--positive KEY.PATH]...
+                    [--command CMD] -- ARGS...
 
 EXPECT is the exit code the run must give:
   0  integrity holds; with --json in ARGS the object must have every key
@@ -15,6 +16,11 @@ EXPECT is the exit code the run must give:
 
 --positive KEY.PATH (with --json): that number of the object must be
 above zero, e.g. swiotlb.bounced_maps for a run that must bounce.
+
+--command CMD runs `dmakit CMD ARGS...` instead of `dmakit run`, for the
+usage tests of the other subcommands: their exit code is checked, and
+with EXPECT 2 their one line on stderr; the output checks above are
+run's own.
 """
 import json
 import subprocess
@@ -75,8 +81,10 @@ def main():
     dmakit, expect = argv[0], int(argv[1])
     opts = argv[2:sep]
     positive = [opts[i + 1] for i, o in enumerate(opts) if o == "--positive"]
+    commands = [opts[i + 1] for i, o in enumerate(opts) if o == "--command"]
+    command = commands[-1] if commands else "run"
     args = argv[sep + 1:]
-    proc = subprocess.run([dmakit, "run"] + args, capture_output=True,
+    proc = subprocess.run([dmakit, command] + args, capture_output=True,
                           text=True, timeout=600)
     if proc.returncode != expect:
         fail("exit %d, expected %d" % (proc.returncode, expect), proc)
@@ -87,6 +95,8 @@ def main():
             fail("usage error must be one 'dmakit: ' line on stderr", proc)
         if proc.stdout:
             fail("usage error must print nothing on stdout", proc)
+        return
+    if command != "run":
         return
     if as_json:
         try:
