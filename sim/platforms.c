@@ -30,9 +30,11 @@ static void add_bank(struct sim_world_desc *d, uint64_t base, uint64_t size)
 	d->nbanks++;
 }
 
-static struct sim_desc_device *add_dev(struct sim_world_desc *d,
-				       const char *name, const char *compatible,
-				       bool coherent, unsigned int reach_bits)
+struct sim_desc_device *sim_desc_add_device(struct sim_world_desc *d,
+					    const char *name,
+					    const char *compatible,
+					    bool coherent,
+					    unsigned int reach_bits)
 {
 	struct sim_desc_device *dev = &d->devs[d->nr_devs++];
 
@@ -62,12 +64,13 @@ static void fill_arm64_native(struct sim_world_desc *d)
 	d->hyp = SIM_HYP_NONE;
 	add_bank(d, 0x0ULL, 1536 * MiB);
 	add_bank(d, 0x100000000ULL, 512 * MiB);
-	add_dev(d, "nic0", "dmakit,nic-64-coherent", true, 64);
-	add_dev(d, "nic1", "dmakit,nic-32-noncoherent", false, 32);
-	blk = add_dev(d, "blk0", "dmakit,blk-dma-ranges", false, 32);
+	sim_desc_add_device(d, "nic0", "dmakit,nic-64-coherent", true, 64);
+	sim_desc_add_device(d, "nic1", "dmakit,nic-32-noncoherent", false, 32);
+	blk = sim_desc_add_device(d, "blk0", "dmakit,blk-dma-ranges", false,
+				  32);
 	blk->bus_offset = 0xc0000000ULL;
 	blk->dma_limit = 0x3fffffffULL;
-	add_dev(d, "accel0", "dmakit,accel-64-coherent", true, 64);
+	sim_desc_add_device(d, "accel0", "dmakit,accel-64-coherent", true, 64);
 	/* A device confined to its own bounce pool (restricted-dma-pool),
 	 * as Chromebooks confine their Wi-Fi: it can reach nothing else. */
 	snprintf(d->pools[0].name, sizeof(d->pools[0].name), "wifi-pool");
@@ -75,7 +78,8 @@ static void fill_arm64_native(struct sim_world_desc *d)
 	d->pools[0].size = 16 * MiB;
 	d->pools[0].restricted = true;
 	d->nr_pools = 1;
-	wifi = add_dev(d, "wifi0", "dmakit,wifi-restricted-pool", false, 32);
+	wifi = sim_desc_add_device(d, "wifi0", "dmakit,wifi-restricted-pool",
+				   false, 32);
 	wifi->pool = 0;
 }
 
@@ -85,34 +89,36 @@ static void add_dom0_devices(struct sim_world_desc *d)
 {
 	struct sim_desc_device *own;
 
-	add_dev(d, "eth0", "dmakit,nic-64-coherent", true, 64);
-	own = add_dev(d, "eth1", "dmakit,nic-own-ops", false, 64);
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64-coherent", true, 64);
+	own = sim_desc_add_device(d, "eth1", "dmakit,nic-own-ops", false, 64);
 	own->own_ops = true;
-	add_dev(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
-	add_dev(d, "gpu0", "dmakit,gpu-40-coherent", true, 40);
+	sim_desc_add_device(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
+	sim_desc_add_device(d, "gpu0", "dmakit,gpu-40-coherent", true, 40);
+}
+
+/* The ARM64 Xen board: RAM below and above 4 GiB, the dom0 devices. */
+static void fill_arm64_xen(struct sim_world_desc *d, enum sim_hyp hyp,
+			   uint64_t dom0_bytes)
+{
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = hyp;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(dom0_bytes);
+	add_dom0_devices(d);
 }
 
 /* Xen on ARM64 with dom0 NOT mapped 1:1: the situation of the thread.
  * Guest-contiguous is not machine-contiguous; exchange-and-pin on. */
 static void fill_arm64_dom0(struct sim_world_desc *d)
 {
-	d->arch = DMK_ARCH_ARM64;
-	d->hyp = SIM_HYP_XEN_ARM;
-	add_bank(d, 0x40000000ULL, 512 * MiB);
-	add_bank(d, 0x100000000ULL, 512 * MiB);
-	d->dom0_pages = PAGES(256 * MiB);
-	add_dom0_devices(d);
+	fill_arm64_xen(d, SIM_HYP_XEN_ARM, 256 * MiB);
 }
 
 /* Xen on ARM64 as Xen has done it since 4.4: dom0 mapped 1:1. */
 static void fill_arm64_dom0_1to1(struct sim_world_desc *d)
 {
-	d->arch = DMK_ARCH_ARM64;
-	d->hyp = SIM_HYP_XEN_ARM_1TO1;
-	add_bank(d, 0x40000000ULL, 512 * MiB);
-	add_bank(d, 0x100000000ULL, 512 * MiB);
-	d->dom0_pages = PAGES(384 * MiB);
-	add_dom0_devices(d);
+	fill_arm64_xen(d, SIM_HYP_XEN_ARM_1TO1, 384 * MiB);
 }
 
 /* 32-bit ARM (LPAE) dom0, not 1:1, with RAM above 4 GiB: the native
@@ -124,9 +130,9 @@ static void fill_arm32_dom0(struct sim_world_desc *d)
 	add_bank(d, 0x80000000ULL, 512 * MiB);
 	add_bank(d, 0x100000000ULL, 512 * MiB);
 	d->dom0_pages = PAGES(256 * MiB);
-	add_dev(d, "eth0", "dmakit,nic-32-coherent", true, 32);
-	add_dev(d, "eth1", "dmakit,nic-32-noncoherent", false, 32);
-	add_dev(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
+	sim_desc_add_device(d, "eth0", "dmakit,nic-32-coherent", true, 32);
+	sim_desc_add_device(d, "eth1", "dmakit,nic-32-noncoherent", false, 32);
+	sim_desc_add_device(d, "blk0", "dmakit,blk-32-noncoherent", false, 32);
 }
 
 /* x86 PV dom0: every device snoops; free pages are coherent, but a
@@ -138,9 +144,9 @@ static void fill_x86_pv_dom0(struct sim_world_desc *d)
 	add_bank(d, 0x0ULL, 512 * MiB);
 	add_bank(d, 0x100000000ULL, 512 * MiB);
 	d->dom0_pages = PAGES(256 * MiB);
-	add_dev(d, "eth0", "dmakit,nic-64", true, 64);
-	add_dev(d, "ahci0", "dmakit,blk-32", true, 32);
-	add_dev(d, "gpu0", "dmakit,gpu-40", true, 40);
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64", true, 64);
+	sim_desc_add_device(d, "ahci0", "dmakit,blk-32", true, 32);
+	sim_desc_add_device(d, "gpu0", "dmakit,gpu-40", true, 40);
 }
 
 /*
@@ -160,11 +166,13 @@ static void fill_arm64_domu_passthrough(struct sim_world_desc *d)
 	d->dom0_pages = PAGES(256 * MiB);
 	d->domu_pages = PAGES(192 * MiB);
 	d->domu_passthrough = true;
-	add_dev(d, "eth0", "dmakit,nic-64-noncoherent", false, 64);
-	add_dev(d, "eth1", "dmakit,nic-32-coherent", true, 32);
-	pt = add_dev(d, "pt-nic0", "dmakit,nic-32-noncoherent", false, 32);
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64-noncoherent", false, 64);
+	sim_desc_add_device(d, "eth1", "dmakit,nic-32-coherent", true, 32);
+	pt = sim_desc_add_device(d, "pt-nic0", "dmakit,nic-32-noncoherent",
+				 false, 32);
 	pt->guest = 1;
-	pt = add_dev(d, "pt-blk0", "dmakit,blk-64-coherent", true, 64);
+	pt = sim_desc_add_device(d, "pt-blk0", "dmakit,blk-64-coherent", true,
+				 64);
 	pt->guest = 1;
 }
 

@@ -123,6 +123,13 @@ int sim_platform_desc(const char *name, struct sim_world_desc *desc,
 /* NULL-terminated list of names, and a one-line summary of each. */
 const char *const *sim_platform_names(void);
 const char *sim_platform_summary(const char *name);
+/* Append a device to d, as a board file would describe it: no dma-ranges
+ * limit, no bus offset, no SMMU, no restricted pool, in dom0. */
+struct sim_desc_device *sim_desc_add_device(struct sim_world_desc *d,
+					    const char *name,
+					    const char *compatible,
+					    bool coherent,
+					    unsigned int reach_bits);
 
 /* dt.c: a description from a flattened device tree.  mem_override
  * (size, base) replaces /memory when size != 0.  Returns 0, or -1 with

@@ -12,23 +12,6 @@
 
 #define MiB (1ULL << 20)
 
-static struct sim_desc_device *add_dev(struct sim_world_desc *d,
-				       const char *name, const char *compatible,
-				       bool coherent, unsigned int reach_bits)
-{
-	struct sim_desc_device *dev = &d->devs[d->nr_devs++];
-
-	memset(dev, 0, sizeof(*dev));
-	snprintf(dev->path, sizeof(dev->path), "%s", name);
-	snprintf(dev->compatible, sizeof(dev->compatible), "%s", compatible);
-	dev->coherent = coherent;
-	dev->reach_bits = reach_bits;
-	dev->dma_limit = ~0ULL;
-	dev->smmu = -1;
-	dev->pool = -1;
-	return dev;
-}
-
 /* Keep only the devices for which keep() says so. */
 static void filter_devs(struct sim_world_desc *d,
 			bool (*keep)(const struct sim_desc_device *dev))
@@ -57,9 +40,9 @@ int scen_desc_x86_native(struct sim_world_desc *d, char *err, size_t errlen)
 	d->banks[0].base = 0;
 	d->banks[0].size = 1024 * MiB;
 	d->nbanks = 1;
-	add_dev(d, "eth0", "dmakit,nic-64", true, 64);
-	add_dev(d, "ahci0", "dmakit,blk-32", true, 32);
-	add_dev(d, "gpu0", "dmakit,gpu-40", true, 40);
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64", true, 64);
+	sim_desc_add_device(d, "ahci0", "dmakit,blk-32", true, 32);
+	sim_desc_add_device(d, "gpu0", "dmakit,gpu-40", true, 40);
 	return 0;
 }
 
