@@ -185,4 +185,55 @@ void dmk_xen_setup_dma_ops(struct dmk_device *dev);
 /* dmk_set_dma_ops on a wrapped device: the new ops go inside. */
 bool dmk_xen_wraps(struct dmk_device *dev);
 
+/* ---- scatterlists one entry at a time (iommu.c, xen/swiotlb-xen.c) ---- */
+
+typedef dmk_addr_t (*dmk_map_page_fn)(struct dmk_device *dev, dmk_phys_t phys,
+				      size_t size, enum dmk_data_direction dir,
+				      unsigned long attrs);
+typedef void (*dmk_unmap_page_fn)(struct dmk_device *dev, dmk_addr_t addr,
+				  size_t size, enum dmk_data_direction dir,
+				  unsigned long attrs);
+typedef void (*dmk_sync_single_fn)(struct dmk_device *dev, dmk_addr_t addr,
+				   size_t size, enum dmk_data_direction dir);
+
+static inline void dmk_sg_unmap_each(struct dmk_device *dev, struct dmk_sg *sg,
+				     int nents, enum dmk_data_direction dir,
+				     unsigned long attrs,
+				     dmk_unmap_page_fn unmap_page)
+{
+	for (int i = 0; i < nents; i++)
+		unmap_page(dev, sg[i].dma_address, sg[i].dma_length, dir,
+			   attrs);
+}
+
+/* Map every entry on its own (no merging); when one fails, undo the
+ * entries before it without CPU syncs (no transfer happened) and
+ * return 0, else nents. */
+static inline int dmk_sg_map_each(struct dmk_device *dev, struct dmk_sg *sg,
+				  int nents, enum dmk_data_direction dir,
+				  unsigned long attrs, dmk_map_page_fn map_page,
+				  dmk_unmap_page_fn unmap_page)
+{
+	for (int i = 0; i < nents; i++) {
+		sg[i].dma_address =
+			map_page(dev, sg[i].phys, sg[i].length, dir, attrs);
+		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
+			dmk_sg_unmap_each(dev, sg, i, dir,
+					  attrs | DMK_ATTR_SKIP_CPU_SYNC,
+					  unmap_page);
+			return 0;
+		}
+		sg[i].dma_length = sg[i].length;
+	}
+	return nents;
+}
+
+static inline void dmk_sg_sync_each(struct dmk_device *dev, struct dmk_sg *sg,
+				    int nents, enum dmk_data_direction dir,
+				    dmk_sync_single_fn sync)
+{
+	for (int i = 0; i < nents; i++)
+		sync(dev, sg[i].dma_address, sg[i].dma_length, dir);
+}
+
 #endif /* DMAKIT_INTERNAL_H */

@@ -403,9 +403,7 @@ static void iommu_dma_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			       int nents, enum dmk_data_direction dir,
 			       unsigned long attrs)
 {
-	for (int i = 0; i < nents; i++)
-		iommu_dma_unmap_page(dev, sg[i].dma_address, sg[i].dma_length,
-				     dir, attrs);
+	dmk_sg_unmap_each(dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
 }
 
 /* One IOVA range per entry: merging is an optimisation we do not need. */
@@ -413,33 +411,21 @@ static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir,
 			    unsigned long attrs)
 {
-	for (int i = 0; i < nents; i++) {
-		sg[i].dma_address = iommu_dma_map_page(
-			dev, sg[i].phys, sg[i].length, dir, attrs);
-		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
-			iommu_dma_unmap_sg(dev, sg, i, dir,
-					   attrs | DMK_ATTR_SKIP_CPU_SYNC);
-			return 0;
-		}
-		sg[i].dma_length = sg[i].length;
-	}
-	return nents;
+	return dmk_sg_map_each(dev, sg, nents, dir, attrs, iommu_dma_map_page,
+			       iommu_dma_unmap_page);
 }
 
 static void iommu_dma_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg,
 				      int nents, enum dmk_data_direction dir)
 {
-	for (int i = 0; i < nents; i++)
-		iommu_sync(dev, sg[i].dma_address, sg[i].dma_length, dir, true);
+	dmk_sg_sync_each(dev, sg, nents, dir, iommu_dma_sync_for_cpu);
 }
 
 static void iommu_dma_sync_sg_for_device(struct dmk_device *dev,
 					 struct dmk_sg *sg, int nents,
 					 enum dmk_data_direction dir)
 {
-	for (int i = 0; i < nents; i++)
-		iommu_sync(dev, sg[i].dma_address, sg[i].dma_length, dir,
-			   false);
+	dmk_sg_sync_each(dev, sg, nents, dir, iommu_dma_sync_for_device);
 }
 
 /* ---- coherent allocations: any pages, made reachable by the IOMMU ---- */

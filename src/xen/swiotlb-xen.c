@@ -310,46 +310,36 @@ static void xen_swiotlb_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
 				 int nents, enum dmk_data_direction dir,
 				 unsigned long attrs)
 {
-	for (int i = 0; i < nents; i++)
-		xen_swiotlb_unmap_page(dev, sg[i].dma_address, sg[i].dma_length,
-				       dir, attrs);
+	dmk_sg_unmap_each(dev, sg, nents, dir, attrs, xen_swiotlb_unmap_page);
 }
 
 static int xen_swiotlb_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			      int nents, enum dmk_data_direction dir,
 			      unsigned long attrs)
 {
-	for (int i = 0; i < nents; i++) {
-		sg[i].dma_address = xen_swiotlb_map_page(
-			dev, sg[i].phys, sg[i].length, dir, attrs);
-		if (sg[i].dma_address == DMK_MAPPING_ERROR) {
-			/* Undo what was mapped; no copy back of nothing. */
-			xen_swiotlb_unmap_sg(dev, sg, i, dir,
-					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
-			sg[0].dma_length = 0;
-			return 0;
-		}
-		sg[i].dma_length = sg[i].length;
-	}
-	return nents;
+	int mapped =
+		dmk_sg_map_each(dev, sg, nents, dir, attrs,
+				xen_swiotlb_map_page, xen_swiotlb_unmap_page);
+
+	/* As Linux's xen_swiotlb_map_sg: a failed list has no DMA length. */
+	if (mapped != nents)
+		sg[0].dma_length = 0;
+	return mapped;
 }
 
 static void xen_swiotlb_sync_sg_for_cpu(struct dmk_device *dev,
 					struct dmk_sg *sg, int nents,
 					enum dmk_data_direction dir)
 {
-	for (int i = 0; i < nents; i++)
-		xen_swiotlb_sync_single_for_cpu(dev, sg[i].dma_address,
-						sg[i].dma_length, dir);
+	dmk_sg_sync_each(dev, sg, nents, dir, xen_swiotlb_sync_single_for_cpu);
 }
 
 static void xen_swiotlb_sync_sg_for_device(struct dmk_device *dev,
 					   struct dmk_sg *sg, int nents,
 					   enum dmk_data_direction dir)
 {
-	for (int i = 0; i < nents; i++)
-		xen_swiotlb_sync_single_for_device(dev, sg[i].dma_address,
-						   sg[i].dma_length, dir);
+	dmk_sg_sync_each(dev, sg, nents, dir,
+			 xen_swiotlb_sync_single_for_device);
 }
 
 /* ---- coherent ---- */
