@@ -45,6 +45,40 @@ void hv_teardown(struct hv *h)
 	sim_machine_destroy(h->m);
 }
 
+static int fx_setup(void **state, enum sim_xen_arch arch, bool dom0_direct)
+{
+	struct hv *h = calloc(1, sizeof(*h));
+
+	if (!h || hv_setup(h, arch, dom0_direct)) {
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+int hv_fx_setup_arm(void **state)
+{
+	return fx_setup(state, SIM_XEN_ARM, false);
+}
+
+int hv_fx_setup_arm_1to1(void **state)
+{
+	return fx_setup(state, SIM_XEN_ARM, true);
+}
+
+int hv_fx_setup_x86(void **state)
+{
+	return fx_setup(state, SIM_XEN_X86, false);
+}
+
+int hv_fx_teardown(void **state)
+{
+	hv_teardown(*state);
+	free(*state);
+	return 0;
+}
+
 long hv_call(struct hv *h, struct sim_domain *caller, unsigned int op,
 	     unsigned long a1, const void *a2, unsigned long a3)
 {

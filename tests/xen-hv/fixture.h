@@ -35,6 +35,11 @@ struct hv {
 /* Returns 0 or a negative errno; dom0_direct only matters on ARM. */
 int hv_setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct);
 void hv_teardown(struct hv *h);
+/* cmocka setups and teardown: a struct hv of that flavour in *state. */
+int hv_fx_setup_arm(void **state);
+int hv_fx_setup_arm_1to1(void **state);
+int hv_fx_setup_x86(void **state);
+int hv_fx_teardown(void **state);
 
 long hv_call(struct hv *h, struct sim_domain *caller, unsigned int op,
 	     unsigned long a1, const void *a2, unsigned long a3);

@@ -15,43 +15,6 @@
 
 #include "fixture.h"
 
-static int setup_x86(void **state)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, SIM_XEN_X86, false))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int setup_arm(void **state)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, SIM_XEN_ARM, false))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int setup_arm_1to1(void **state)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, SIM_XEN_ARM, true))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hv_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 static void set_exch(struct xen_memory_exchange *e, xen_pfn_t *in,
 		     unsigned long nin, unsigned int in_order, xen_pfn_t *out,
 		     unsigned long nout, unsigned int out_order,
@@ -550,22 +513,28 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pv_exchange_success,
-						setup_x86, teardown),
+						hv_fx_setup_x86,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pv_exchange_refused,
-						setup_x86, teardown),
+						hv_fx_setup_x86,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pv_exchange_resumes,
-						setup_x86, teardown),
+						hv_fx_setup_x86,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(
-			test_pv_partial_progress_and_recovery, setup_x86,
-			teardown),
+			test_pv_partial_progress_and_recovery, hv_fx_setup_x86,
+			hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_exchange_refused,
-						setup_arm, teardown),
+						hv_fx_setup_arm,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_pin_and_relocation,
-						setup_arm, teardown),
-		cmocka_unit_test_setup_teardown(test_arm_pin_refusals,
-						setup_arm, teardown),
+						hv_fx_setup_arm,
+						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_pin_refusals, hv_fx_setup_arm, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_1to1_never_relocated,
-						setup_arm_1to1, teardown),
+						hv_fx_setup_arm_1to1,
+						hv_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

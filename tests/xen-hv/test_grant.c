@@ -18,33 +18,6 @@
 #define GRANTED 10
 #define MAP_AT 20
 
-static int setup_arm(void **state)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, SIM_XEN_ARM, false))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int setup_x86(void **state)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, SIM_XEN_X86, false))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	hv_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 /* The front end writes an entry, flags last (as Linux does). */
 static void grant(grant_entry_v1_t *table, unsigned int ref, domid_t to,
 		  uint32_t frame, bool readonly)
@@ -458,18 +431,20 @@ static void test_grant_op_misuse(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_arm_map_unmap, setup_arm,
-						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_map_unmap, hv_fx_setup_arm, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_readonly_grant,
-						setup_arm, teardown),
-		cmocka_unit_test_setup_teardown(test_arm_cache_flush, setup_arm,
-						teardown),
+						hv_fx_setup_arm,
+						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_cache_flush, hv_fx_setup_arm, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pv_setup_table_and_map,
-						setup_x86, teardown),
-		cmocka_unit_test_setup_teardown(test_arm_table_remove,
-						setup_arm, teardown),
-		cmocka_unit_test_setup_teardown(test_grant_op_misuse, setup_arm,
-						teardown),
+						hv_fx_setup_x86,
+						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_table_remove, hv_fx_setup_arm, hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_grant_op_misuse, hv_fx_setup_arm, hv_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,38 +14,6 @@
 
 #include "fixture.h"
 
-static int setup(void **state, enum sim_xen_arch arch, bool direct)
-{
-	struct hv *h = calloc(1, sizeof(*h));
-
-	if (!h || hv_setup(h, arch, direct))
-		return -1;
-	*state = h;
-	return 0;
-}
-
-static int setup_arm(void **state)
-{
-	return setup(state, SIM_XEN_ARM, false);
-}
-
-static int setup_arm_1to1(void **state)
-{
-	return setup(state, SIM_XEN_ARM, true);
-}
-
-static int setup_x86(void **state)
-{
-	return setup(state, SIM_XEN_X86, false);
-}
-
-static int teardown(void **state)
-{
-	hv_teardown(*state);
-	free(*state);
-	return 0;
-}
-
 static long reservation(struct hv *h, struct sim_domain *caller,
 			unsigned long cmd, xen_pfn_t *list, unsigned long n,
 			unsigned int order, domid_t domid)
@@ -332,20 +300,24 @@ static void test_unregistered_caller(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_arm_balloon, setup_arm,
-						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_balloon, hv_fx_setup_arm, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_1to1_balloon,
-						setup_arm_1to1, teardown),
-		cmocka_unit_test_setup_teardown(test_pv_balloon, setup_x86,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_arm_features, setup_arm,
-						teardown),
+						hv_fx_setup_arm_1to1,
+						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pv_balloon, hv_fx_setup_x86, hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_arm_features, hv_fx_setup_arm, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_1to1_features,
-						setup_arm_1to1, teardown),
+						hv_fx_setup_arm_1to1,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pv_features_and_mmu,
-						setup_x86, teardown),
+						hv_fx_setup_x86,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unregistered_caller,
-						setup_arm, teardown),
+						hv_fx_setup_arm,
+						hv_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
