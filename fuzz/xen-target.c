@@ -785,6 +785,7 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 	struct xen_memory_reservation r = {0};
 	struct sim_domain *d;
 	unsigned long start, cmd;
+	unsigned int order;
 	int64_t pages, delta[2] = {0, 0};
 	long rc;
 
@@ -839,7 +840,10 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 	}
 	if (!d)
 		broken(f, "progress for a domain that does not exist");
-	pages = (int64_t)((rc - start) << r.extent_order);
+	/* An order past any domain's limit makes no progress; 2^40 is as
+	 * good as unbounded for the range below and cannot overflow. */
+	order = r.extent_order < 40 ? r.extent_order : 40;
+	pages = (int64_t)((rc - start) << order);
 	if (d->direct_mapped && !d->pv) {
 		snap_owned_delta(f, 0, 0);
 	} else if (populate) {
@@ -847,8 +851,7 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 		snap_owned_delta(f, delta[0], delta[1]);
 	} else {
 		owned_delta_between(f, d == f->dom[1],
-				    -pages - (1LL << r.extent_order) + 1,
-				    -pages);
+				    -pages - (1LL << order) + 1, -pages);
 	}
 	if (populate && d->pv)
 		for (long i = (long)start; i < rc; i++)
