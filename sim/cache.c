@@ -182,13 +182,26 @@ void sim_mem_dev_write(struct sim_machine *m, uint64_t ma, const void *buf,
  * every mapping of them included, and a frame nobody touched again costs
  * no memory and no page fault.  Returns false if the host refused.
  */
-static bool zero_frame(struct sim_machine *m, uint64_t off)
+static bool zero_frames(struct sim_machine *m, uint64_t off, size_t len)
 {
 	const int mode = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
 
-	return fallocate(m->fd_c, mode, (off_t)off, SIM_PAGE_SIZE) == 0 &&
-	       fallocate(m->fd_d, mode, (off_t)off, SIM_PAGE_SIZE) == 0 &&
-	       madvise(m->s + off, SIM_PAGE_SIZE, MADV_DONTNEED) == 0;
+	return fallocate(m->fd_c, mode, (off_t)off, (off_t)len) == 0 &&
+	       fallocate(m->fd_d, mode, (off_t)off, (off_t)len) == 0 &&
+	       madvise(m->s + off, len, MADV_DONTNEED) == 0;
+}
+
+/* Whole pages from ma that are consecutive in the images (one bank),
+ * at most len bytes: what one zero_frames call can cover. */
+static size_t image_run(struct sim_machine *m, uint64_t ma, int64_t off,
+			size_t len)
+{
+	size_t run = SIM_PAGE_SIZE;
+
+	while (run + SIM_PAGE_SIZE <= len &&
+	       image_offset(m, ma + run) == off + (int64_t)run)
+		run += SIM_PAGE_SIZE;
+	return run;
 }
 
 void sim_mem_fill(struct sim_machine *m, uint64_t ma, int byte, size_t len)
@@ -199,14 +212,17 @@ void sim_mem_fill(struct sim_machine *m, uint64_t ma, int byte, size_t len)
 
 		if (chunk > len)
 			chunk = len;
-		if (off >= 0 && byte == 0 && chunk == SIM_PAGE_SIZE &&
-		    zero_frame(m, (uint64_t)off)) {
-			/* done without touching the pages */
-		} else if (off >= 0) {
+		if (off >= 0 && byte == 0 && chunk == SIM_PAGE_SIZE) {
+			chunk = image_run(m, ma, off, len);
+			if (zero_frames(m, (uint64_t)off, chunk))
+				goto next; /* done without touching the pages */
+		}
+		if (off >= 0) {
 			memset(m->c + off, byte, chunk);
 			memset(m->d + off, byte, chunk);
 			memset(m->s + off, byte, chunk);
 		}
+	next:
 		ma += chunk;
 		len -= chunk;
 	}

@@ -143,9 +143,7 @@ static void xen_free_extent(struct sim_xen *x, uint64_t mfn, unsigned int order)
 static void xen_scrub_extent(struct sim_xen *x, uint64_t mfn,
 			     unsigned int order)
 {
-	for (uint64_t k = 0; k < (1ULL << order); k++)
-		sim_mem_fill(x->m, (mfn + k) << SIM_PAGE_SHIFT, 0,
-			     SIM_PAGE_SIZE);
+	sim_mem_fill(x->m, mfn << SIM_PAGE_SHIFT, 0, SIM_PAGE_SIZE << order);
 }
 
 /*
@@ -1164,6 +1162,138 @@ static long pv_mmu_update(struct sim_xen *x, struct sim_domain *caller,
 	return rc;
 }
 
+/* ---- multicall ---- */
+
+/*
+ * A run of update_va_mapping entries that remap consecutive pages of
+ * own RAM onto consecutive frames (or unmap them): what a PV guest
+ * sends after an exchange.  Xen applies them one by one; the model
+ * applies the run with one host mapping, which gives the same p2m.
+ */
+struct uva_run {
+	uint64_t gfn, mfn; /* first page; mfn SIM_INVALID_MFN to unmap */
+	unsigned long n;
+};
+
+static bool uva_simple(struct sim_xen *x, struct sim_domain *caller,
+		       const struct multicall_entry *e, uint64_t *gfn,
+		       uint64_t *mfn)
+{
+	enum sim_p2m_type type;
+
+	if (e->op != __HYPERVISOR_update_va_mapping || !caller->pv)
+		return false;
+	*gfn = sim_xen_pv_va_to_gfn(caller, e->args[0]);
+	if (*gfn == SIM_INVALID_MFN)
+		return false;
+	sim_domain_gfn_to_mfn(caller, *gfn, &type);
+	if (type != SIM_P2M_RAM && type != SIM_P2M_INVALID)
+		return false;
+	if (!(e->args[1] & SIM_PTE_PRESENT)) {
+		*mfn = SIM_INVALID_MFN;
+		return true;
+	}
+	*mfn = (e->args[1] & SIM_PTE_MFN_MASK) >> SIM_PAGE_SHIFT;
+	return owned_by(x->m, *mfn, caller->domid);
+}
+
+/* How many entries from e[0] form one run (0 when e[0] is not simple). */
+static unsigned long uva_run(struct sim_xen *x, struct sim_domain *caller,
+			     const struct multicall_entry *e,
+			     unsigned long count, struct uva_run *run)
+{
+	uint64_t gfn, mfn;
+
+	if (!uva_simple(x, caller, &e[0], &run->gfn, &run->mfn))
+		return 0;
+	for (run->n = 1; run->n < count; run->n++) {
+		if (!uva_simple(x, caller, &e[run->n], &gfn, &mfn) ||
+		    gfn != run->gfn + run->n)
+			break;
+		if (run->mfn == SIM_INVALID_MFN ? mfn != SIM_INVALID_MFN
+						: mfn != run->mfn + run->n)
+			break;
+	}
+	return run->n;
+}
+
+static void apply_uva_run(struct sim_xen *x, struct sim_domain *caller,
+			  const struct uva_run *run, struct multicall_entry *e)
+{
+	bool unmap = run->mfn == SIM_INVALID_MFN;
+	long rc = sim_domain_set_p2m_range(caller, run->gfn, run->mfn, run->n,
+					   unmap ? SIM_P2M_INVALID
+						 : SIM_P2M_RAM)
+			  ? -XEN_EINVAL
+			  : 0;
+
+	for (unsigned long k = 0; k < run->n; k++) {
+		sim_xen_count_locked(x, "update_va_mapping");
+		if (!rc && !unmap)
+			m2p_set(sim_xen_impl(x), run->mfn + k, run->gfn + k);
+		e[k].result = (xen_ulong_t)rc;
+	}
+}
+
+static long dispatch_locked(struct sim_xen *x, struct sim_domain *caller,
+			    unsigned int op, unsigned long a1, unsigned long a2,
+			    unsigned long a3);
+
+/* __HYPERVISOR_multicall(entries, count): each entry's result in place;
+ * the call itself returns 0, as Xen's does.  No nesting. */
+static long do_multicall(struct sim_xen *x, struct sim_domain *caller,
+			 struct multicall_entry *e, unsigned long count)
+{
+	unsigned long i = 0;
+
+	sim_xen_count_locked(x, "multicall");
+	if (count && !e)
+		return -XEN_EFAULT;
+	while (i < count) {
+		struct uva_run run;
+
+		if (uva_run(x, caller, &e[i], count - i, &run) > 1) {
+			apply_uva_run(x, caller, &run, &e[i]);
+			i += run.n;
+			continue;
+		}
+		if (e[i].op == __HYPERVISOR_multicall)
+			e[i].result = (xen_ulong_t)-XEN_EINVAL;
+		else
+			e[i].result = (xen_ulong_t)dispatch_locked(
+				x, caller, (unsigned int)e[i].op, e[i].args[0],
+				e[i].args[1], e[i].args[2]);
+		i++;
+	}
+	return 0;
+}
+
+static long dispatch_locked(struct sim_xen *x, struct sim_domain *caller,
+			    unsigned int op, unsigned long a1, unsigned long a2,
+			    unsigned long a3)
+{
+	switch (op) {
+	case __HYPERVISOR_xen_version:
+		return do_xen_version(x, caller, a1, (void *)a2);
+	case __HYPERVISOR_memory_op:
+		return do_memory_op(x, caller, a1, (void *)a2);
+	case __HYPERVISOR_grant_table_op:
+		return sim_grant_table_op(x, caller, (unsigned int)a1,
+					  (void *)a2, (unsigned int)a3);
+	case __HYPERVISOR_update_va_mapping:
+		return pv_update_va_mapping(x, caller, a1, a2);
+	case __HYPERVISOR_mmu_update:
+		return pv_mmu_update(x, caller, (const struct mmu_update *)a1,
+				     a2, (unsigned int *)a3);
+	case __HYPERVISOR_multicall:
+		return do_multicall(x, caller, (struct multicall_entry *)a1,
+				    a2);
+	default:
+		sim_xen_count_locked(x, "unknown");
+		return -XEN_ENOSYS;
+	}
+}
+
 /* ---- the entry ---- */
 
 static bool registered(struct sim_xen *x, const struct sim_domain *d)
@@ -1187,29 +1317,7 @@ long sim_xen_hypercall(struct sim_xen *x, struct sim_domain *caller,
 		goto out;
 	}
 	maybe_relocate_locked(x);
-	switch (op) {
-	case __HYPERVISOR_xen_version:
-		rc = do_xen_version(x, caller, a1, (void *)a2);
-		break;
-	case __HYPERVISOR_memory_op:
-		rc = do_memory_op(x, caller, a1, (void *)a2);
-		break;
-	case __HYPERVISOR_grant_table_op:
-		rc = sim_grant_table_op(x, caller, (unsigned int)a1, (void *)a2,
-					(unsigned int)a3);
-		break;
-	case __HYPERVISOR_update_va_mapping:
-		rc = pv_update_va_mapping(x, caller, a1, a2);
-		break;
-	case __HYPERVISOR_mmu_update:
-		rc = pv_mmu_update(x, caller, (const struct mmu_update *)a1, a2,
-				   (unsigned int *)a3);
-		break;
-	default:
-		sim_xen_count_locked(x, "unknown");
-		rc = -XEN_ENOSYS;
-		break;
-	}
+	rc = dispatch_locked(x, caller, op, a1, a2, a3);
 out:
 	pthread_mutex_unlock(&xi->lock);
 	return rc;

@@ -68,29 +68,52 @@ int dmk_xen_pv_set_m2p(struct dmk_xen *xen, const uint64_t *mfns, uint64_t pfn,
 	return dmk_xen_error(rc);
 }
 
+/*
+ * Point the linear map of [pfn, pfn + n) at mfns[] (NULL: unmap), one
+ * update_va_mapping per page batched in a multicall, as Linux's
+ * xen_remap_exchanged_ptes does.  Returns the first error.
+ */
+static int pv_update_range(struct dmk_xen *xen, uint64_t pfn,
+			   const uint64_t *mfns, unsigned int n)
+{
+	long rc;
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct multicall_entry *mc = &xen->mc[i];
+
+		memset(mc, 0, sizeof(*mc));
+		mc->op = __HYPERVISOR_update_va_mapping;
+		mc->args[0] = linear_va(xen, pfn + i);
+		mc->args[1] =
+			mfns ? (mfns[i] << DMK_PAGE_SHIFT) | DMK_XEN_PTE_KERNEL
+			     : 0;
+		mc->args[2] = UVMF_INVLPG;
+	}
+	rc = dmk_xen_hypercall(xen, __HYPERVISOR_multicall,
+			       (unsigned long)xen->mc, n, 0);
+	for (unsigned int i = 0; !rc && i < n; i++)
+		rc = (long)xen->mc[i].result;
+	return dmk_xen_error(rc);
+}
+
 /* Unmap [pfn, pfn + n), remembering the frames in xen->old_mfns. */
 static void pv_zap(struct dmk_xen *xen, uint64_t pfn, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		xen->old_mfns[i] = dmk_xen_pv_get(xen, pfn + i);
-		dmk_xen_pv_unmap_frame(xen, pfn + i);
 		dmk_xen_pv_set(xen, pfn + i, DMK_INVALID_BFN);
 	}
+	pv_update_range(xen, pfn, NULL, n);
 }
 
 /* Map mfns[i] at pfn + i and record them in both directions. */
 static int pv_remap(struct dmk_xen *xen, uint64_t pfn, const uint64_t *mfns,
 		    unsigned int n)
 {
-	int rc = 0;
+	int rc = pv_update_range(xen, pfn, mfns, n);
 
-	for (unsigned int i = 0; i < n; i++) {
-		int err = dmk_xen_pv_map_frame(xen, pfn + i, mfns[i]);
-
-		if (err && !rc)
-			rc = err;
+	for (unsigned int i = 0; i < n; i++)
 		dmk_xen_pv_set(xen, pfn + i, mfns[i]);
-	}
 	if (!rc)
 		rc = dmk_xen_pv_set_m2p(xen, mfns, pfn, n);
 	if (rc)

@@ -137,6 +137,7 @@ struct dmk_xen {
 	xen_pfn_t frames[DMK_XEN_MAX_CONTIG_PAGES];
 	uint64_t old_mfns[DMK_XEN_MAX_CONTIG_PAGES];
 	struct mmu_update mmu[DMK_XEN_MAX_CONTIG_PAGES];
+	struct multicall_entry mc[DMK_XEN_MAX_CONTIG_PAGES];
 
 	/* Coherent buffers that were made contiguous (PageXenRemapped). */
 	struct dmk_xen_rangemap remapped;
