@@ -279,6 +279,55 @@ static void test_pv_features_and_mmu(void **state)
 	}
 }
 
+/*
+ * A multicall of update_va_mapping entries (how a PV guest remaps after
+ * an exchange): each entry's own result, the same p2m as one call per
+ * page, the page really reachable again, and no nesting.
+ */
+static void test_pv_multicall(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *d = h->dom0;
+	const uint64_t gfn = 10, n = 4;
+	uint64_t mfn[4], theirs = hv_mfn(h->domu, h->domu->gfn_base);
+	struct multicall_entry mc[10];
+	uint64_t before = hv_counter(h->x, "update_va_mapping");
+	uint64_t untouched = hv_mfn(d, gfn + n);
+
+	memset(mc, 0, sizeof(mc));
+	for (uint64_t i = 0; i < n; i++) {
+		unsigned long va = (unsigned long)hv_page(d, gfn + i);
+
+		mfn[i] = hv_mfn(d, gfn + i);
+		mc[i].op = __HYPERVISOR_update_va_mapping;
+		mc[i].args[0] = va;
+		mc[n + i].op = __HYPERVISOR_update_va_mapping;
+		mc[n + i].args[0] = va;
+		mc[n + i].args[1] = (mfn[i] << 12) | 0x63;
+	}
+	/* A frame the caller does not own, and a nested multicall. */
+	mc[8].op = __HYPERVISOR_update_va_mapping;
+	mc[8].args[0] = (unsigned long)hv_page(d, gfn + n);
+	mc[8].args[1] = (theirs << 12) | 0x63;
+	mc[9].op = __HYPERVISOR_multicall;
+
+	assert_int_equal(hv_call(h, d, __HYPERVISOR_multicall,
+				 (unsigned long)mc, (void *)10, 0),
+			 0);
+	for (unsigned int i = 0; i < 8; i++)
+		assert_int_equal((long)mc[i].result, 0);
+	assert_int_equal((long)mc[8].result, -XEN_EINVAL);
+	assert_int_equal((long)mc[9].result, -XEN_EINVAL);
+	for (uint64_t i = 0; i < n; i++) {
+		assert_int_equal(hv_mfn(d, gfn + i), mfn[i]);
+		hv_page(d, gfn + i)[7] = 0x5a;
+		assert_int_equal(hv_frame(h, mfn[i])[7], 0x5a);
+	}
+	assert_int_equal(hv_mfn(d, gfn + n), untouched);
+	assert_int_equal(hv_counter(h->x, "update_va_mapping") - before, 9);
+	assert_int_equal(hv_counter(h->x, "multicall"), 1);
+}
+
 /* A domain the hypervisor does not know cannot call it. */
 static void test_unregistered_caller(void **state)
 {
@@ -315,6 +364,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pv_features_and_mmu,
 						hv_fx_setup_x86,
 						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_pv_multicall, hv_fx_setup_x86, hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unregistered_caller,
 						hv_fx_setup_arm,
 						hv_fx_teardown),
