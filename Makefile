@@ -67,7 +67,47 @@ check-tsan: $(TSAN_BUILD)/build.ninja
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
 	  --print-errorlogs --timeout-multiplier 4 stress swiotlb
 
-check: check-fast check-asan check-tsan
+check: check-fast check-asan check-tsan fuzz-short
+
+# libFuzzer over each target (fuzz/, docs/fuzzing.md): a clang build
+# with ASan and UBSan, each target's corpus seeded from its replayer's
+# built-in seeds (dt: the fixture blobs), new inputs kept in
+# $(FUZZ_BUILD)/corpus/<target>, crashes in $(FUZZ_BUILD)/crashes/.
+FUZZ_TARGETS := dt xen swiotlb
+FUZZ_BINS    := $(foreach t,$(FUZZ_TARGETS),fuzz/$(t)-fuzz) fuzz/xen-replay \
+                fuzz/swiotlb-replay
+
+$(FUZZ_BUILD)/build.ninja: | deps
+	CC=clang $(MESON) setup $(FUZZ_BUILD) -Dwerror=$(WERROR) -Dfuzzers=true \
+	  -Dtests=false
+
+# $(call fuzz_each,SECONDS): every target in turn; the first crash stops.
+define fuzz_each
+	ninja -C $(FUZZ_BUILD) $(FUZZ_BINS)
+	@mkdir -p $(FUZZ_BUILD)/crashes
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  corpus=$(FUZZ_BUILD)/corpus/$$t; mkdir -p $$corpus; \
+	  if [ $$t = dt ]; then seeds=tests/data/dtb; \
+	  else seeds=; ./$(FUZZ_BUILD)/fuzz/$$t-replay -w $$corpus; fi; \
+	  echo "fuzz: $$t for $(1) s"; \
+	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	    ./$(FUZZ_BUILD)/fuzz/$$t-fuzz -max_total_time=$(1) -timeout=20 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
+	    $$corpus $$seeds 2>$(FUZZ_BUILD)/fuzz-$$t.log || \
+	    { tail -n 40 $(FUZZ_BUILD)/fuzz-$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^Done' $(FUZZ_BUILD)/fuzz-$$t.log || true; \
+	done
+endef
+
+fuzz: $(FUZZ_BUILD)/build.ninja
+	$(call fuzz_each,$(or $(FUZZ_SECONDS),60))
+
+fuzz-long: $(FUZZ_BUILD)/build.ninja
+	$(call fuzz_each,$(or $(FUZZ_SECONDS),600))
+
+.PHONY: fuzz-short
+fuzz-short: $(FUZZ_BUILD)/build.ninja
+	$(call fuzz_each,15)
 
 bench: all
 	./$(BUILD)/dmakit bench sweep
