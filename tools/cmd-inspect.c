@@ -7,9 +7,8 @@
  * master with its coherence, bus offset, reach, IOMMU, pool and the
  * chain of dma_map_ops it would get.
  *
- * The chain is derived from the description by the same rules the
- * library applies in dmk_device_setup_dma() (inspect_ops_chain below),
- * so inspecting a tree never has to back gigabytes of simulated RAM.
+ * The chain is the library's own answer on the platform built from the
+ * tree (dmk_dma_ops_chain), not a second copy of its rules.
  */
 #include "commands.h"
 
@@ -90,24 +89,32 @@ static int parse_args(int argc, char **argv, struct inspect_args *a)
 }
 
 /*
- * The ops chain dmakit installs, from the description: an IOMMU of our
- * own gives the IOMMU ops; under Xen the SMMU is the hypervisor's and
- * translates with dom0's stage-2, so such a device stays on dma-direct,
- * while every other one is wrapped by swiotlb-xen.
+ * The ops chain each master really gets: the platform is built (RAM is
+ * backed lazily, so even Juno's 8 GiB cost nothing untouched) and the
+ * library is asked, so inspect can never disagree with run.  The bounce
+ * pool's size does not change any chain; keep it small.
  */
-static void inspect_ops_chain(const struct sim_world_desc *desc,
-			      const struct sim_desc_device *d, char *buf,
-			      size_t len)
-{
-	const char *direct =
-		d->coherent ? "direct-coherent" : "direct-noncoherent";
+typedef char inspect_chain[64];
 
-	if (desc->hyp == SIM_HYP_NONE)
-		snprintf(buf, len, "%s", d->smmu >= 0 ? "iommu" : direct);
-	else if (d->smmu >= 0)
-		snprintf(buf, len, "%s", direct);
-	else
-		snprintf(buf, len, "xen-swiotlb>%s", direct);
+static int inspect_chains(const struct sim_world_desc *desc,
+			  inspect_chain *chains, char *err, size_t errlen)
+{
+	struct sim_world_options opts;
+	struct sim_world *w;
+
+	sim_world_options_default(&opts);
+	opts.cfg.swiotlb_bytes = 1UL << 20;
+	if (sim_world_build(desc, &opts, &w, err, errlen))
+		return -1;
+	for (unsigned int i = 0; i < desc->nr_devs; i++) {
+		snprintf(chains[i], sizeof(chains[i]), "-");
+		for (unsigned int j = 0; j < w->nr_devs; j++)
+			if (!strcmp(w->devs[j].desc->path, desc->devs[i].path))
+				dmk_dma_ops_chain(&w->devs[j].dev, chains[i],
+						  sizeof(chains[i]));
+	}
+	sim_world_destroy(w);
+	return 0;
 }
 
 /* The highest CPU address the device reaches without help: its
@@ -188,9 +195,10 @@ static void print_platform(const struct sim_world_desc *desc)
 		printf("notes     %s\n", desc->notes);
 }
 
-static void print_devices(const struct sim_world_desc *desc)
+static void print_devices(const struct sim_world_desc *desc,
+			  const inspect_chain *chains)
 {
-	char ops[64], iommu[32];
+	char iommu[32];
 
 	printf("\n%-44s %-26s %-3s %-10s %-18s %-10s %-8s %s\n", "DMA MASTER",
 	       "COMPATIBLE", "COH", "BUS-OFFSET", "REACH", "IOMMU", "POOL",
@@ -198,7 +206,6 @@ static void print_devices(const struct sim_world_desc *desc)
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
 		const struct sim_desc_device *d = &desc->devs[i];
 
-		inspect_ops_chain(desc, d, ops, sizeof(ops));
 		if (d->smmu >= 0)
 			snprintf(iommu, sizeof(iommu), "%d:0x%x", d->smmu,
 				 d->stream_id);
@@ -211,7 +218,7 @@ static void print_devices(const struct sim_world_desc *desc)
 		       d->pool < 0			 ? "-"
 		       : desc->pools[d->pool].restricted ? "restrict"
 							 : "shared",
-		       ops);
+		       chains[i]);
 	}
 }
 
@@ -267,12 +274,10 @@ static json_t *json_platform(const char *file,
 }
 
 static json_t *json_device(const struct sim_world_desc *desc,
-			   const struct sim_desc_device *d)
+			   const struct sim_desc_device *d, const char *ops)
 {
-	char ops[64];
 	json_t *o;
 
-	inspect_ops_chain(desc, d, ops, sizeof(ops));
 	o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:i,s:s}", "path", d->path,
 		      "compatible", d->compatible, "coherent", d->coherent,
 		      "bus_offset", hex(d->bus_offset), "dma_limit",
@@ -296,13 +301,15 @@ static json_t *json_device(const struct sim_world_desc *desc,
 	return o;
 }
 
-static int print_json(const char *file, const struct sim_world_desc *desc)
+static int print_json(const char *file, const struct sim_world_desc *desc,
+		      const inspect_chain *chains)
 {
 	json_t *o = json_platform(file, desc), *devs = json_array();
 	int ret = DMK_EXIT_OK;
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++)
-		json_array_append_new(devs, json_device(desc, &desc->devs[i]));
+		json_array_append_new(
+			devs, json_device(desc, &desc->devs[i], chains[i]));
 	json_object_set_new(o, "devices", devs);
 	if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 		ret = dmk_usage_error("inspect: cannot write JSON");
@@ -316,6 +323,7 @@ int dmk_cmd_inspect(int argc, char **argv)
 {
 	struct inspect_args a = {0};
 	struct sim_world_desc *desc;
+	inspect_chain *chains;
 	char err[256];
 	int ret = parse_args(argc, argv, &a);
 
@@ -328,12 +336,19 @@ int dmk_cmd_inspect(int argc, char **argv)
 		free(desc);
 		return dmk_usage_error("%s: %s", a.file, err);
 	}
-	if (a.json) {
-		ret = print_json(a.file, desc);
+	chains = calloc(SIM_DESC_MAX_DEVS, sizeof(*chains));
+	if (!chains) {
+		ret = dmk_usage_error("inspect: out of memory");
+	} else if (inspect_chains(desc, chains, err, sizeof(err))) {
+		ret = dmk_usage_error("%s: cannot build the platform: %s",
+				      a.file, err);
+	} else if (a.json) {
+		ret = print_json(a.file, desc, chains);
 	} else {
 		print_platform(desc);
-		print_devices(desc);
+		print_devices(desc, chains);
 	}
+	free(chains);
 	free(desc);
 	return ret;
 }
