@@ -80,9 +80,6 @@ struct xf {
 	uint64_t gfn_unmap[XF_LIST_CAP]; /* an exchange's input gfns */
 	uint64_t pinned[8]; /* gfns exchange_and_pin returned lately */
 	unsigned int last_granter, last_ref; /* the last entry written */
-	/* Known finding (docs/fuzzing.md): the model lets exchange_and_pin
-	 * remap a 1:1 domain's pages; after that, 1:1 is not checked. */
-	bool pinned_1to1;
 	struct xf_snap snap;
 	const char *op;
 };
@@ -268,10 +265,7 @@ static void check_p2m(const struct xf *f, struct sim_domain *d, uint8_t *seen)
 			if (!d->pv && seen[idx]++)
 				broken(f, "dom%u maps %#llx at two gfns",
 				       d->domid, (unsigned long long)mfn);
-			/* The naive steal hypervisor breaks 1:1 on
-			 * purpose (the scenarios show what that costs). */
-			if (d->direct_mapped && !f->steal && !f->pinned_1to1 &&
-			    mfn != g)
+			if (d->direct_mapped && mfn != g)
 				broken(f, "dom%u is 1:1 but gfn %#llx -> %#llx",
 				       d->domid, (unsigned long long)g,
 				       (unsigned long long)mfn);
@@ -726,8 +720,6 @@ static long op_exchange(struct xf *f, struct sim_domain *caller, bool pin)
 	if (rc && (e.nr_exchanged == first || e.nr_exchanged == first_chunk))
 		snap_same(f, true, "failed with nothing exchanged");
 	snap_owned_delta(f, 0, 0);
-	if (pin && d && d->direct_mapped && e.nr_exchanged > first_chunk)
-		f->pinned_1to1 = true;
 	if (rc == 0 && d && first == 0) {
 		check_exchanged(f, d, &e, pin);
 		if (d->pv)

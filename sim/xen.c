@@ -480,6 +480,10 @@ struct exchange {
  */
 static bool arm_can_steal(const struct sim_xen *x, const struct exchange *e)
 {
+	/* A direct-mapped domain promises gfn == mfn: no exchange, pinned
+	 * or not, may break that promise. */
+	if (e->d->direct_mapped)
+		return false;
 	return e->pin || (x->exchange_and_pin && x->arm_steal_page);
 }
 
@@ -1221,11 +1225,11 @@ static void apply_uva_run(struct sim_xen *x, struct sim_domain *caller,
 			  const struct uva_run *run, struct multicall_entry *e)
 {
 	bool unmap = run->mfn == SIM_INVALID_MFN;
-	long rc = sim_domain_set_p2m_range(caller, run->gfn, run->mfn, run->n,
-					   unmap ? SIM_P2M_INVALID
-						 : SIM_P2M_RAM)
-			  ? -XEN_EINVAL
-			  : 0;
+	long rc =
+		sim_domain_set_p2m_range(caller, run->gfn, run->mfn, run->n,
+					 unmap ? SIM_P2M_INVALID : SIM_P2M_RAM)
+			? -XEN_EINVAL
+			: 0;
 
 	for (unsigned long k = 0; k < run->n; k++) {
 		sim_xen_count_locked(x, "update_va_mapping");

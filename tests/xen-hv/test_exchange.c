@@ -484,6 +484,37 @@ static void test_arm_pin_refusals(void **state)
 	assert_true(sim_domain_is_pinned(h->domu, h->domu->gfn_base));
 }
 
+/*
+ * A direct-mapped dom0 promises gfn == mfn: with the extension on it
+ * still cannot exchange (pinned or not), and nothing changes; its domU,
+ * not direct-mapped, can.
+ */
+static void test_arm_1to1_refuses_exchange(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *d = h->dom0;
+	uint64_t g = d->gfn_base + 64;
+	xen_pfn_t in[4] = {g, g + 1, g + 2, g + 3}, out[1] = {g};
+	struct xen_memory_exchange e;
+	struct hv_snapshot s;
+
+	h->x->exchange_and_pin = true;
+	h->x->arm_steal_page = true;
+	hv_snapshot_take(h, d, &s);
+	set_exch(&e, in, 4, 0, out, 1, 2, 32);
+	assert_int_equal(exchange_and_pin(h, d, &e), -XEN_EOPNOTSUPP);
+	assert_int_equal(e.nr_exchanged, 0);
+	set_exch(&e, in, 4, 0, out, 1, 2, 32);
+	assert_int_equal(exchange(h, d, &e), -XEN_EOPNOTSUPP);
+	assert_int_equal(e.nr_exchanged, 0);
+	assert_int_equal(out[0], g);
+	assert_true(hv_snapshot_same(h, d, &s));
+	in[0] = h->domu->gfn_base;
+	out[0] = h->domu->gfn_base;
+	set_exch(&e, in, 1, 0, out, 1, 0, 32);
+	assert_int_equal(exchange_and_pin(h, h->domu, &e), 0);
+}
+
 /* Relocation never touches a direct-mapped dom0. */
 static void test_arm_1to1_never_relocated(void **state)
 {
@@ -512,6 +543,9 @@ static void test_arm_1to1_never_relocated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_arm_1to1_refuses_exchange,
+						hv_fx_setup_arm_1to1,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_pv_exchange_success,
 						hv_fx_setup_x86,
 						hv_fx_teardown),
