@@ -424,176 +424,88 @@ static size_t direct_max_mapping_size(struct dmk_device *dev)
 }
 
 /*
- * The two tables: each hook only says which flavour it is, the shared
- * code above does the work.
+ * The two tables.  Each hook only says which flavour it is and the
+ * shared code above does the work, so one macro writes both sets: the
+ * flavour is part of the table, not read from the device.
  */
-/* ---- coherent ---- */
+#define DEFINE_DIRECT_OPS(flavour, is_coherent)                                \
+	static dmk_addr_t flavour##_map_page(                                  \
+		struct dmk_device *dev, dmk_phys_t phys, size_t size,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		return direct_map(dev, phys, size, dir, attrs, is_coherent);   \
+	}                                                                      \
+	static void flavour##_unmap_page(                                      \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		direct_unmap(dev, addr, size, dir, attrs, is_coherent);        \
+	}                                                                      \
+	static int flavour##_map_sg(struct dmk_device *dev, struct dmk_sg *sg, \
+				    int nents, enum dmk_data_direction dir,    \
+				    unsigned long attrs)                       \
+	{                                                                      \
+		return direct_map_sg(dev, sg, nents, dir, attrs, is_coherent); \
+	}                                                                      \
+	static void flavour##_unmap_sg(                                        \
+		struct dmk_device *dev, struct dmk_sg *sg, int nents,          \
+		enum dmk_data_direction dir, unsigned long attrs)              \
+	{                                                                      \
+		direct_unmap_sg(dev, sg, nents, dir, attrs, is_coherent);      \
+	}                                                                      \
+	static void flavour##_sync_single_for_cpu(                             \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir)                                   \
+	{                                                                      \
+		direct_sync_for_cpu(dev, addr, size, dir, is_coherent);        \
+	}                                                                      \
+	static void flavour##_sync_single_for_device(                          \
+		struct dmk_device *dev, dmk_addr_t addr, size_t size,          \
+		enum dmk_data_direction dir)                                   \
+	{                                                                      \
+		direct_sync_for_device(dev, addr, size, dir, is_coherent);     \
+	}                                                                      \
+	static void flavour##_sync_sg_for_cpu(struct dmk_device *dev,          \
+					      struct dmk_sg *sg, int nents,    \
+					      enum dmk_data_direction dir)     \
+	{                                                                      \
+		direct_sync_sg_for_cpu(dev, sg, nents, dir, is_coherent);      \
+	}                                                                      \
+	static void flavour##_sync_sg_for_device(struct dmk_device *dev,       \
+						 struct dmk_sg *sg, int nents, \
+						 enum dmk_data_direction dir)  \
+	{                                                                      \
+		direct_sync_sg_for_device(dev, sg, nents, dir, is_coherent);   \
+	}                                                                      \
+	static void *flavour##_alloc(struct dmk_device *dev, size_t size,      \
+				     dmk_addr_t *dma_handle,                   \
+				     unsigned long attrs)                      \
+	{                                                                      \
+		return direct_alloc(dev, size, dma_handle, attrs,              \
+				    is_coherent);                              \
+	}                                                                      \
+	static void flavour##_free(struct dmk_device *dev, size_t size,        \
+				   void *cpu_addr, dmk_addr_t dma_handle,      \
+				   unsigned long attrs)                        \
+	{                                                                      \
+		direct_free(dev, size, cpu_addr, dma_handle, attrs,            \
+			    is_coherent);                                      \
+	}                                                                      \
+	const struct dmk_dma_map_ops dmk_direct_##flavour##_ops = {            \
+		.name = "direct-" #flavour,                                    \
+		.map_page = flavour##_map_page,                                \
+		.unmap_page = flavour##_unmap_page,                            \
+		.map_sg = flavour##_map_sg,                                    \
+		.unmap_sg = flavour##_unmap_sg,                                \
+		.sync_single_for_cpu = flavour##_sync_single_for_cpu,          \
+		.sync_single_for_device = flavour##_sync_single_for_device,    \
+		.sync_sg_for_cpu = flavour##_sync_sg_for_cpu,                  \
+		.sync_sg_for_device = flavour##_sync_sg_for_device,            \
+		.alloc = flavour##_alloc,                                      \
+		.free = flavour##_free,                                        \
+		.dma_supported = direct_supported,                             \
+		.max_mapping_size = direct_max_mapping_size,                   \
+	}
 
-static dmk_addr_t coherent_map_page(struct dmk_device *dev, dmk_phys_t phys,
-				    size_t size, enum dmk_data_direction dir,
-				    unsigned long attrs)
-{
-	return direct_map(dev, phys, size, dir, attrs, true);
-}
-
-static void coherent_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
-				size_t size, enum dmk_data_direction dir,
-				unsigned long attrs)
-{
-	direct_unmap(dev, addr, size, dir, attrs, true);
-}
-
-static int coherent_map_sg(struct dmk_device *dev, struct dmk_sg *sg, int nents,
-			   enum dmk_data_direction dir, unsigned long attrs)
-{
-	return direct_map_sg(dev, sg, nents, dir, attrs, true);
-}
-
-static void coherent_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
-			      int nents, enum dmk_data_direction dir,
-			      unsigned long attrs)
-{
-	direct_unmap_sg(dev, sg, nents, dir, attrs, true);
-}
-
-static void coherent_sync_single_for_cpu(struct dmk_device *dev,
-					 dmk_addr_t addr, size_t size,
-					 enum dmk_data_direction dir)
-{
-	direct_sync_for_cpu(dev, addr, size, dir, true);
-}
-
-static void coherent_sync_single_for_device(struct dmk_device *dev,
-					    dmk_addr_t addr, size_t size,
-					    enum dmk_data_direction dir)
-{
-	direct_sync_for_device(dev, addr, size, dir, true);
-}
-
-static void coherent_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg,
-				     int nents, enum dmk_data_direction dir)
-{
-	direct_sync_sg_for_cpu(dev, sg, nents, dir, true);
-}
-
-static void coherent_sync_sg_for_device(struct dmk_device *dev,
-					struct dmk_sg *sg, int nents,
-					enum dmk_data_direction dir)
-{
-	direct_sync_sg_for_device(dev, sg, nents, dir, true);
-}
-
-static void *coherent_alloc(struct dmk_device *dev, size_t size,
-			    dmk_addr_t *dma_handle, unsigned long attrs)
-{
-	return direct_alloc(dev, size, dma_handle, attrs, true);
-}
-
-static void coherent_free(struct dmk_device *dev, size_t size, void *cpu_addr,
-			  dmk_addr_t dma_handle, unsigned long attrs)
-{
-	direct_free(dev, size, cpu_addr, dma_handle, attrs, true);
-}
-
-/* ---- noncoherent ---- */
-
-static dmk_addr_t noncoherent_map_page(struct dmk_device *dev, dmk_phys_t phys,
-				       size_t size, enum dmk_data_direction dir,
-				       unsigned long attrs)
-{
-	return direct_map(dev, phys, size, dir, attrs, false);
-}
-
-static void noncoherent_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
-				   size_t size, enum dmk_data_direction dir,
-				   unsigned long attrs)
-{
-	direct_unmap(dev, addr, size, dir, attrs, false);
-}
-
-static int noncoherent_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
-			      int nents, enum dmk_data_direction dir,
-			      unsigned long attrs)
-{
-	return direct_map_sg(dev, sg, nents, dir, attrs, false);
-}
-
-static void noncoherent_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
-				 int nents, enum dmk_data_direction dir,
-				 unsigned long attrs)
-{
-	direct_unmap_sg(dev, sg, nents, dir, attrs, false);
-}
-
-static void noncoherent_sync_single_for_cpu(struct dmk_device *dev,
-					    dmk_addr_t addr, size_t size,
-					    enum dmk_data_direction dir)
-{
-	direct_sync_for_cpu(dev, addr, size, dir, false);
-}
-
-static void noncoherent_sync_single_for_device(struct dmk_device *dev,
-					       dmk_addr_t addr, size_t size,
-					       enum dmk_data_direction dir)
-{
-	direct_sync_for_device(dev, addr, size, dir, false);
-}
-
-static void noncoherent_sync_sg_for_cpu(struct dmk_device *dev,
-					struct dmk_sg *sg, int nents,
-					enum dmk_data_direction dir)
-{
-	direct_sync_sg_for_cpu(dev, sg, nents, dir, false);
-}
-
-static void noncoherent_sync_sg_for_device(struct dmk_device *dev,
-					   struct dmk_sg *sg, int nents,
-					   enum dmk_data_direction dir)
-{
-	direct_sync_sg_for_device(dev, sg, nents, dir, false);
-}
-
-static void *noncoherent_alloc(struct dmk_device *dev, size_t size,
-			       dmk_addr_t *dma_handle, unsigned long attrs)
-{
-	return direct_alloc(dev, size, dma_handle, attrs, false);
-}
-
-static void noncoherent_free(struct dmk_device *dev, size_t size,
-			     void *cpu_addr, dmk_addr_t dma_handle,
-			     unsigned long attrs)
-{
-	direct_free(dev, size, cpu_addr, dma_handle, attrs, false);
-}
-
-const struct dmk_dma_map_ops dmk_direct_coherent_ops = {
-	.name = "direct-coherent",
-	.map_page = coherent_map_page,
-	.unmap_page = coherent_unmap_page,
-	.map_sg = coherent_map_sg,
-	.unmap_sg = coherent_unmap_sg,
-	.sync_single_for_cpu = coherent_sync_single_for_cpu,
-	.sync_single_for_device = coherent_sync_single_for_device,
-	.sync_sg_for_cpu = coherent_sync_sg_for_cpu,
-	.sync_sg_for_device = coherent_sync_sg_for_device,
-	.alloc = coherent_alloc,
-	.free = coherent_free,
-	.dma_supported = direct_supported,
-	.max_mapping_size = direct_max_mapping_size,
-};
-
-const struct dmk_dma_map_ops dmk_direct_noncoherent_ops = {
-	.name = "direct-noncoherent",
-	.map_page = noncoherent_map_page,
-	.unmap_page = noncoherent_unmap_page,
-	.map_sg = noncoherent_map_sg,
-	.unmap_sg = noncoherent_unmap_sg,
-	.sync_single_for_cpu = noncoherent_sync_single_for_cpu,
-	.sync_single_for_device = noncoherent_sync_single_for_device,
-	.sync_sg_for_cpu = noncoherent_sync_sg_for_cpu,
-	.sync_sg_for_device = noncoherent_sync_sg_for_device,
-	.alloc = noncoherent_alloc,
-	.free = noncoherent_free,
-	.dma_supported = direct_supported,
-	.max_mapping_size = direct_max_mapping_size,
-};
+DEFINE_DIRECT_OPS(coherent, true);
+DEFINE_DIRECT_OPS(noncoherent, false);
