@@ -23,11 +23,13 @@
  * what lets a 256 KiB request succeed late under churn.  Nothing is
  * renumbered on map or unmap: only the mapping's own bits change.
  *
- * Records.  One 64-bit word per slot (Linux keeps 24 bytes).  The head
- * slot of a mapping holds the original address; every other slot holds
- * its distance back to the head, and the second slot also holds the
- * bounce offset and size.  A one-slot mapping packs all three into its
- * head word (original below 2^48; above, the mapping takes two slots).
+ * Records.  One 56-bit (7-byte) record per slot (Linux keeps 24 bytes),
+ * so that record and free bit together stay under 8 bytes per slot.  The
+ * head slot of a mapping holds the original address; every other slot
+ * holds its distance back to the head, and the second slot also holds
+ * the bounce offset and size.  A one-slot mapping packs all three into
+ * its head record (original below 2^40; above, the mapping takes two
+ * slots).
  * So any address inside a mapping finds its record in O(1), which is
  * what partial syncs and bounds checks need.
  */
@@ -195,7 +197,7 @@ struct dmk_swiotlb {
 	 * well defined, and cost nothing on x86 or arm64). */
 	_Atomic uint64_t *freemap;
 	uint8_t *seg_free; /* free slots per segment */
-	uint64_t *rec;	   /* one record word per slot */
+	uint8_t *rec;	   /* one REC_BYTES record per slot */
 
 	atomic_uint_fast64_t full;
 	_Atomic uint64_t warn_next_ns; /* with a clock: next allowed line */
@@ -205,18 +207,58 @@ struct dmk_swiotlb {
 /* ---- records ---- */
 
 /*
- * Word layout:
- *   single head  [63]=1  [62:59] j  [58:48] size-1  [47:0] orig
+ * Record layout (56 bits, stored as 7 little-endian bytes):
+ *   single head  [55]=1  [54:51] j  [50:40] size-1  [39:0] orig
  *                (bounce offset = orig & (2^j - 1))
- *   multi head   [63:62]=00  [61] coherent alloc  [60:0] orig
- *   tail         [63:62]=01  [6:0] distance back to the head;
+ *   multi head   [55:54]=00  [53] coherent alloc  [52:0] orig
+ *   tail         [55:54]=01  [6:0] distance back to the head;
  *                in the second slot also [17:7] offset, [36:18] size
+ * Records are read and written with exact 7-byte copies, never a wider
+ * access: a neighbour's record may be written at the same time by the
+ * owner of another mapping.
  */
-#define REC_SINGLE (1ULL << 63)
-#define REC_TAIL (1ULL << 62)
-#define REC_ALLOC (1ULL << 61)
-#define REC_SINGLE_ORIG_BITS 48
-#define REC_MULTI_ORIG_MASK ((1ULL << 61) - 1)
+#define REC_BYTES 7
+#define REC_SINGLE (1ULL << 55)
+#define REC_TAIL (1ULL << 54)
+#define REC_ALLOC (1ULL << 53)
+#define REC_SINGLE_ORIG_BITS 40
+#define REC_MULTI_ORIG_MASK ((1ULL << 53) - 1)
+
+static inline uint64_t rec_get(const struct dmk_swiotlb *pool, size_t i)
+{
+	const uint8_t *p = pool->rec + i * REC_BYTES;
+	uint64_t w = 0;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* Two overlapping 32-bit loads (bytes 0-3 and 3-6): a 7-byte
+	 * memcpy into a word goes through the stack and stalls store
+	 * forwarding. */
+	uint32_t lo, hi;
+
+	memcpy(&lo, p, 4);
+	memcpy(&hi, p + 3, 4);
+	w = lo | (uint64_t)hi << 24;
+#else
+	for (unsigned int b = 0; b < REC_BYTES; b++)
+		w |= (uint64_t)p[b] << (8 * b);
+#endif
+	return w;
+}
+
+static inline void rec_set(struct dmk_swiotlb *pool, size_t i, uint64_t w)
+{
+	uint8_t *p = pool->rec + i * REC_BYTES;
+
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 24);
+
+	memcpy(p, &lo, 4);
+	memcpy(p + 3, &hi, 4);
+#else
+	for (unsigned int b = 0; b < REC_BYTES; b++)
+		p[b] = (uint8_t)(w >> (8 * b));
+#endif
+}
 
 struct swiotlb_mapping {
 	size_t head; /* pool slot index */
@@ -266,17 +308,18 @@ static void write_records(struct dmk_swiotlb *pool, size_t head,
 			  unsigned int offset, size_t size, unsigned int j,
 			  bool alloc)
 {
-	uint64_t *rec = &pool->rec[head];
-
 	if (nslots == 1) {
-		rec[0] = REC_SINGLE | (uint64_t)j << 59 |
-			 (uint64_t)(size - 1) << 48 | orig;
+		rec_set(pool, head,
+			REC_SINGLE | (uint64_t)j << 51 |
+				(uint64_t)(size - 1) << 40 | orig);
 		return;
 	}
-	rec[0] = (orig & REC_MULTI_ORIG_MASK) | (alloc ? REC_ALLOC : 0);
-	rec[1] = REC_TAIL | 1 | (uint64_t)offset << 7 | (uint64_t)size << 18;
+	rec_set(pool, head,
+		(orig & REC_MULTI_ORIG_MASK) | (alloc ? REC_ALLOC : 0));
+	rec_set(pool, head + 1,
+		REC_TAIL | 1 | (uint64_t)offset << 7 | (uint64_t)size << 18);
 	for (unsigned int i = 2; i < nslots; i++)
-		rec[i] = REC_TAIL | i;
+		rec_set(pool, head + i, REC_TAIL | i);
 }
 
 /* The mapping slot i belongs to; false when i is free or not a slot. */
@@ -287,21 +330,21 @@ static bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
 
 	if (i >= pool->nslabs || slot_is_free(pool, i))
 		return false;
-	w = pool->rec[i];
+	w = rec_get(pool, i);
 	if (!(w & REC_SINGLE) && (w & REC_TAIL)) {
 		size_t back = w & 0x7f;
 
 		if (back > i || back > i % SEG_SLOTS)
 			return false;
 		i -= back;
-		w = pool->rec[i];
+		w = rec_get(pool, i);
 	}
 	m->head = i;
 	if (w & REC_SINGLE) {
-		unsigned int j = (w >> 59) & 0xf;
+		unsigned int j = (w >> 51) & 0xf;
 
 		m->orig = w & ((1ULL << REC_SINGLE_ORIG_BITS) - 1);
-		m->size = ((w >> 48) & 0x7ff) + 1;
+		m->size = ((w >> 40) & 0x7ff) + 1;
 		m->offset = (unsigned int)(m->orig & ((1ULL << j) - 1));
 		m->nslots = 1;
 		m->alloc = false;
@@ -309,13 +352,17 @@ static bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
 	}
 	if (w & REC_TAIL || i + 1 >= pool->nslabs)
 		return false;
-	info = pool->rec[i + 1];
+	info = rec_get(pool, i + 1);
 	m->orig = w & REC_MULTI_ORIG_MASK;
 	m->alloc = w & REC_ALLOC;
 	m->offset = (info >> 7) & 0x7ff;
 	m->size = (info >> 18) & 0x7ffff;
 	m->nslots = (unsigned int)((m->offset + m->size + SLOT_MASK) >>
 				   DMK_IO_TLB_SHIFT);
+	/* The two-record form is never shorter than two slots, even for
+	 * the bytes of one (an original the one-slot record cannot hold). */
+	if (m->nslots < 2)
+		m->nslots = 2;
 	return true;
 }
 
@@ -885,12 +932,12 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 	}
 	nslots = (unsigned int)((offset + mapping_size + SLOT_MASK) >>
 				DMK_IO_TLB_SHIFT);
-	/* The one-word record holds originals below 2^48 only. */
+	/* The one-record form holds originals below 2^40 only. */
 	if (nslots == 1 && orig >> REC_SINGLE_ORIG_BITS)
 		nslots = 2;
 	if (orig > REC_MULTI_ORIG_MASK) {
 		dmk_log(pool->plat, DMK_LOG_ERR,
-			"swiotlb: original 0x%llx beyond 61 bits, not bounced",
+			"swiotlb: original 0x%llx beyond 53 bits, not bounced",
 			(unsigned long long)orig);
 		return DMK_PHYS_ERROR;
 	}
@@ -1187,7 +1234,7 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	pool->areas = aligned_alloc(64, pool->nareas * sizeof(*pool->areas));
 	pool->freemap = calloc(2 * (size_t)pool->nsegs, sizeof(*pool->freemap));
 	pool->seg_free = calloc(pool->nsegs, 1);
-	pool->rec = calloc(nslabs, sizeof(*pool->rec));
+	pool->rec = calloc(nslabs, REC_BYTES);
 	if (pool->areas)
 		memset(pool->areas, 0, pool->nareas * sizeof(*pool->areas));
 	if (!pool->areas || !pool->freemap || !pool->seg_free || !pool->rec)

@@ -491,6 +491,58 @@ static void test_partial_sync(void **state)
 	fix_free(f);
 }
 
+/*
+ * Originals the one-slot record cannot hold (at or above 2^40) take the
+ * two-slot form: still exact bytes, offsets and partial syncs, both
+ * slots in use until the unmap; beyond 53 bits the map is refused.
+ */
+static void test_high_original(void **state)
+{
+	struct fix *f = fix_new(1 << 20, 1, false);
+	const uint64_t high = 1ULL << 41;
+	uint8_t *base = f->tp.plat.linear_base;
+	dmk_phys_t orig, t;
+	uint8_t *o;
+
+	(void)state;
+	f->dev.min_align_mask = 0x3f;
+	/* Shift the linear map: phys high + x is host RAM x. */
+	f->tp.plat.linear_base = base - high;
+	orig = f->buf + high + 0x125;
+	o = dmk_phys_to_virt(&f->tp.plat, orig);
+	memset(o, 0x5a, 100);
+	t = map(f, orig, 100, DMK_DMA_BIDIRECTIONAL);
+	assert_true(t != DMK_PHYS_ERROR);
+	assert_int_equal(t & 0x3f, orig & 0x3f);
+	assert_int_equal(stats(f).used, 2);
+	assert_int_equal(slotp(f, t)[99], 0x5a);
+	memset(slotp(f, t), 0xc3, 100);
+	dmk_swiotlb_sync_single_for_cpu(f->pool, t + 40, 10,
+					DMK_DMA_FROM_DEVICE);
+	assert_int_equal(o[39], 0x5a);
+	assert_int_equal(o[40], 0xc3);
+	assert_int_equal(o[50], 0x5a);
+	assert_int_equal(test_warnings, 0);
+	unmap(f, t, 100, DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(o[99], 0xc3);
+	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_warnings, 0);
+
+	/* Just below 2^40: one slot. */
+	orig = (1ULL << 40) - 4096;
+	f->tp.plat.linear_base = base + f->buf - orig;
+	t = map(f, orig, 64, DMK_DMA_TO_DEVICE);
+	assert_true(t != DMK_PHYS_ERROR);
+	assert_int_equal(stats(f).used, 1);
+	unmap(f, t, 64, DMK_DMA_TO_DEVICE);
+
+	f->tp.plat.linear_base = base;
+	assert_true(map(f, 1ULL << 53, 64, DMK_DMA_TO_DEVICE) ==
+		    DMK_PHYS_ERROR);
+	assert_int_equal(stats(f).used, 0);
+	fix_free(f);
+}
+
 /* Before the first byte of a mapping, inside its head slot. */
 static void test_sync_before_start(void **state)
 {
@@ -823,6 +875,7 @@ int main(void)
 		cmocka_unit_test(test_no_info_leak),
 		cmocka_unit_test(test_partial_sync),
 		cmocka_unit_test(test_sync_before_start),
+		cmocka_unit_test(test_high_original),
 		cmocka_unit_test(test_unmap_misuse),
 		cmocka_unit_test(test_stats_hiwater),
 		cmocka_unit_test(test_areas),
