@@ -161,6 +161,7 @@ struct swiotlb_area {
 	 * longer than it skips that scan, which at high occupancy would
 	 * otherwise visit every segment on every large map. */
 	unsigned int partial_run_max;
+	unsigned int npartial; /* segments set in partial */
 	/* The last request shape that no partly used segment could hold,
 	 * still true until free space appears in them: in one segment
 	 * (miss_dirty, checked alone) or in more (the record is dropped).
@@ -230,14 +231,15 @@ static inline uint64_t rec_get(const struct dmk_swiotlb *pool, size_t i)
 	uint64_t w = 0;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* Two overlapping 32-bit loads (bytes 0-3 and 3-6): a 7-byte
-	 * memcpy into a word goes through the stack and stalls store
-	 * forwarding. */
-	uint32_t lo, hi;
+	/* Pieces of 4, 2 and 1 bytes, the same as rec_set writes: a
+	 * record written just before (map, then unmap) is forwarded from
+	 * the store buffer only if each load matches one store. */
+	uint32_t lo;
+	uint16_t mid;
 
 	memcpy(&lo, p, 4);
-	memcpy(&hi, p + 3, 4);
-	w = lo | (uint64_t)hi << 24;
+	memcpy(&mid, p + 4, 2);
+	w = lo | (uint64_t)mid << 32 | (uint64_t)p[6] << 48;
 #else
 	for (unsigned int b = 0; b < REC_BYTES; b++)
 		w |= (uint64_t)p[b] << (8 * b);
@@ -250,10 +252,12 @@ static inline void rec_set(struct dmk_swiotlb *pool, size_t i, uint64_t w)
 	uint8_t *p = pool->rec + i * REC_BYTES;
 
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	uint32_t lo = (uint32_t)w, hi = (uint32_t)(w >> 24);
+	uint32_t lo = (uint32_t)w;
+	uint16_t mid = (uint16_t)(w >> 32);
 
 	memcpy(p, &lo, 4);
-	memcpy(p + 3, &hi, 4);
+	memcpy(p + 4, &mid, 2);
+	p[6] = (uint8_t)(w >> 48);
 #else
 	for (unsigned int b = 0; b < REC_BYTES; b++)
 		p[b] = (uint8_t)(w >> (8 * b));
@@ -303,10 +307,10 @@ static inline bool slot_is_free(const struct dmk_swiotlb *pool, size_t i)
 	return (w >> (i % 64)) & 1;
 }
 
-static void write_records(struct dmk_swiotlb *pool, size_t head,
-			  unsigned int nslots, dmk_phys_t orig,
-			  unsigned int offset, size_t size, unsigned int j,
-			  bool alloc)
+static inline __attribute__((always_inline)) void
+write_records(struct dmk_swiotlb *pool, size_t head, unsigned int nslots,
+	      dmk_phys_t orig, unsigned int offset, size_t size, unsigned int j,
+	      bool alloc)
 {
 	if (nslots == 1) {
 		rec_set(pool, head,
@@ -426,6 +430,11 @@ static inline void bit_assign(uint64_t *map, unsigned int i, bool v)
 		map[i / 64] &= ~(1ULL << (i % 64));
 }
 
+static inline bool seg_is(const uint64_t *map, unsigned int rel)
+{
+	return map[rel / 64] >> (rel % 64) & 1;
+}
+
 /* Keep the area's partial/empty segment bitmaps in step with a count. */
 static void seg_classify(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 			 unsigned int rel)
@@ -435,13 +444,21 @@ static void seg_classify(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 		(unsigned int)(pool->nslabs - (size_t)seg * SEG_SLOTS);
 	unsigned int f = pool->seg_free[seg];
 
+	bool was_partial = seg_is(a->partial, rel);
+	bool partial;
+
 	if (cap > SEG_SLOTS)
 		cap = SEG_SLOTS;
+	partial = f != 0 && f != cap;
 	bit_assign(a->empty, rel, f == cap);
-	bit_assign(a->partial, rel, f != 0 && f != cap);
-	/* A run is never longer than the segment's free count. */
-	if (f != 0 && f != cap && f > a->partial_run_max)
+	bit_assign(a->partial, rel, partial);
+	a->npartial += (unsigned int)partial - (unsigned int)was_partial;
+	/* A run is never longer than the segment's free count; with no
+	 * partly used segment left, no request needs to look at them. */
+	if (partial && f > a->partial_run_max)
 		a->partial_run_max = f;
+	else if (!a->npartial)
+		a->partial_run_max = 0;
 }
 
 /* Next set bit of map at or after from (wrapping), or -1. */
@@ -562,11 +579,6 @@ static void partial_grew(struct swiotlb_area *a, unsigned int rel)
 		a->miss_valid = false;
 }
 
-static inline bool seg_is(const uint64_t *map, unsigned int rel)
-{
-	return map[rel / 64] >> (rel % 64) & 1;
-}
-
 /* The partly used segments for req: all of them, or only the one that
  * changed since the same shape missed them all. */
 static long search_partial(struct dmk_swiotlb *pool, struct swiotlb_area *a,
@@ -622,9 +634,17 @@ static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 	}
 	if (slot < 0)
 		slot = search_partial(pool, a, req, &rel);
-	if (slot >= 0)
+	if (slot >= 0) {
 		a->cursor = rel;
-	else
+	} else if (seg_is(a->empty, rel)) {
+		/* The segment of the last free emptied: the first empty
+		 * one the scan below would visit, so try it directly. */
+		int pos = seg_find(pool, seg, req);
+
+		if (pos >= 0)
+			slot = (long)seg * SEG_SLOTS + pos;
+	}
+	if (slot < 0)
 		slot = scan_segments(pool, a, a->empty, a->hint, req, &rel,
 				     NULL);
 	if (slot < 0)
