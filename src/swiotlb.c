@@ -681,19 +681,16 @@ out:
 
 static struct swiotlb_area *area_of(struct dmk_swiotlb *pool, size_t slot)
 {
-	unsigned int seg = (unsigned int)(slot / SEG_SLOTS);
-	unsigned int lo = 0, hi = pool->nareas;
+	uint64_t seg = slot / SEG_SLOTS;
 
-	/* Areas are contiguous runs of segments in order. */
-	while (hi - lo > 1) {
-		unsigned int mid = (lo + hi) / 2;
-
-		if (pool->areas[mid].seg_first <= seg)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return &pool->areas[lo];
+	/*
+	 * Area k holds segments [k * nsegs / nareas, (k + 1) * nsegs /
+	 * nareas) (pool_init_areas), so k is the largest with k * nsegs <
+	 * (seg + 1) * nareas.  Computed, not searched: a search reads
+	 * other areas' first lines, where their locks are, and would
+	 * bounce them between CPUs on every unmap.
+	 */
+	return &pool->areas[((seg + 1) * pool->nareas - 1) / pool->nsegs];
 }
 
 /* Release a mapping's slots; false (nothing changed) if any is free. */
@@ -1188,6 +1185,18 @@ static void pool_release_meta(struct dmk_swiotlb *pool)
 	free(pool);
 }
 
+/*
+ * Words of an area's partial and empty bitmaps, rounded up to whole
+ * cache lines: every map and unmap writes them, and two CPUs' areas
+ * sharing a line would bounce it between them on every operation.
+ */
+static unsigned int area_map_words(unsigned int nsegs)
+{
+	unsigned int words = 2 * ((nsegs + 63) / 64);
+
+	return (words + 7) & ~7u;
+}
+
 static int pool_init_areas(struct dmk_swiotlb *pool)
 {
 	unsigned int total_words = 0;
@@ -1203,18 +1212,19 @@ static int pool_init_areas(struct dmk_swiotlb *pool)
 		dmk_spin_init(&a->lock);
 		a->seg_first = lo;
 		a->nsegs = hi - lo;
-		total_words += 2 * ((a->nsegs + 63) / 64);
+		total_words += area_map_words(a->nsegs);
 	}
-	words = calloc(total_words, sizeof(*words));
+	words = aligned_alloc(64, total_words * sizeof(*words));
 	if (!words)
 		return -DMK_ENOMEM;
+	memset(words, 0, total_words * sizeof(*words));
 	for (unsigned int k = 0; k < pool->nareas; k++) {
 		struct swiotlb_area *a = &pool->areas[k];
 		unsigned int nw = (a->nsegs + 63) / 64;
 
 		a->partial = words;
 		a->empty = words + nw;
-		words += 2 * nw;
+		words += area_map_words(a->nsegs);
 		for (unsigned int rel = 0; rel < a->nsegs; rel++) {
 			unsigned int seg = a->seg_first + rel;
 
