@@ -326,9 +326,15 @@ write_records(struct dmk_swiotlb *pool, size_t head, unsigned int nslots,
 		rec_set(pool, head + i, REC_TAIL | i);
 }
 
+/* dmk_is_swiotlb_buffer for a pool known to exist, inline on hot paths. */
+static inline bool in_pool(const struct dmk_swiotlb *pool, dmk_phys_t phys)
+{
+	return phys >= pool->start && phys < pool->end;
+}
+
 /* The mapping slot i belongs to; false when i is free or not a slot. */
-static bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
-			 struct swiotlb_mapping *m)
+static inline bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
+				struct swiotlb_mapping *m)
 {
 	uint64_t w, info;
 
@@ -436,8 +442,8 @@ static inline bool seg_is(const uint64_t *map, unsigned int rel)
 }
 
 /* Keep the area's partial/empty segment bitmaps in step with a count. */
-static void seg_classify(struct dmk_swiotlb *pool, struct swiotlb_area *a,
-			 unsigned int rel)
+static inline void seg_classify(struct dmk_swiotlb *pool,
+				struct swiotlb_area *a, unsigned int rel)
 {
 	unsigned int seg = a->seg_first + rel;
 	unsigned int cap =
@@ -858,7 +864,7 @@ static void bounce(struct dmk_swiotlb *pool, dmk_phys_t tlb, size_t size,
 	size_t delta;
 	uint8_t *slot, *orig;
 
-	if (!dmk_is_swiotlb_buffer(pool, tlb) ||
+	if (!in_pool(pool, tlb) ||
 	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
 	    m.alloc) {
 		dmk_log(pool->plat, DMK_LOG_WARN,
@@ -1003,7 +1009,7 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 	(void)dev;
 	if (!pool)
 		return;
-	if (!dmk_is_swiotlb_buffer(pool, tlb) ||
+	if (!in_pool(pool, tlb) ||
 	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
 	    m.alloc) {
 		dmk_log(pool->plat, DMK_LOG_WARN,
