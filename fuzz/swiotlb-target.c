@@ -655,12 +655,7 @@ size_t fuzz_target_seed(unsigned int i, uint8_t *buf, size_t cap)
 	len = 48 + (i * 53) % 900;
 	if (len > cap)
 		len = cap;
-	for (size_t k = 0; k < len; k++) {
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		buf[k] = (uint8_t)(rng >> 29);
-	}
+	fuzz_fill_stream(buf, len, rng, 29);
 	buf[0] = (uint8_t)i; /* geometry: segments and areas */
 	return len;
 }

@@ -62,4 +62,17 @@ static inline uint64_t fuzz_u64(struct fuzz_in *in)
 	return lo | (uint64_t)fuzz_u32(in) << 32;
 }
 
+/* Fill a seed with a xorshift stream started at rng: each target's
+ * seeds are such streams, with a first byte that picks its set-up. */
+static inline void fuzz_fill_stream(uint8_t *buf, size_t len, uint64_t rng,
+				    unsigned int shift)
+{
+	for (size_t k = 0; k < len; k++) {
+		rng ^= rng << 13;
+		rng ^= rng >> 7;
+		rng ^= rng << 17;
+		buf[k] = (uint8_t)(rng >> shift);
+	}
+}
+
 #endif /* DMAKIT_FUZZ_TARGET_H */

@@ -1249,12 +1249,7 @@ size_t fuzz_target_seed(unsigned int i, uint8_t *buf, size_t cap)
 	len = 64 + (i * 37) % 448;
 	if (len > cap)
 		len = cap;
-	for (size_t k = 0; k < len; k++) {
-		rng ^= rng << 13;
-		rng ^= rng >> 7;
-		rng ^= rng << 17;
-		buf[k] = (uint8_t)(rng >> 24);
-	}
+	fuzz_fill_stream(buf, len, rng, 24);
 	buf[0] = (uint8_t)(i % 16); /* arch, extension, 1:1, steal */
 	return len;
 }
