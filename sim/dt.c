@@ -151,6 +151,18 @@ static int dt_check_blob(struct dt *dt, const void *blob, size_t len)
 			       "truncated: header says %u bytes, only %zu "
 			       "present",
 			       fdt_totalsize(blob), len);
+	/*
+	 * Versions before 16 keep full paths as node names and pad
+	 * properties differently; libfdt 1.6.1's fdt_check_full() reads
+	 * through a NULL name on some such blobs (found by the fuzzer:
+	 * tests/data/dtb/hostile/old-version.dtb).  dtc has written version
+	 * 17 since 2008, so refuse the old ones before libfdt looks.
+	 */
+	if (fdt_version(blob) < 16)
+		return dt_fail(dt,
+			       "device-tree version %u is too old (dmakit "
+			       "reads version 16 and later)",
+			       fdt_version(blob));
 	ret = fdt_check_full(blob, len);
 	if (ret < 0)
 		return dt_fail(dt, "malformed device tree: %s",
