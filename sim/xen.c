@@ -661,6 +661,28 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 	e->nr_out = 0;
 }
 
+static uintptr_t list_start(const struct xen_memory_reservation *r)
+{
+	return (uintptr_t)r->extent_start.p;
+}
+
+/* Only once list_okay() said the list does not wrap. */
+static uintptr_t list_end(const struct xen_memory_reservation *r)
+{
+	return list_start(r) + r->nr_extents * sizeof(xen_pfn_t);
+}
+
+/* A guest list is usable: NULL only when nothing is left to do from
+ * entry first on, and never running past the top of the address space. */
+static bool list_okay(const xen_pfn_t *list, uint64_t first, uint64_t nr)
+{
+	uintptr_t room = UINTPTR_MAX - (uintptr_t)list;
+
+	if (!list)
+		return first >= nr;
+	return nr <= room / sizeof(*list);
+}
+
 /* The checks memory_exchange() makes before touching any page, in
  * Xen's order.  Returns 0 and fills e, or the error. */
 static long exchange_check_args(struct exchange *e, struct sim_domain *caller)
@@ -688,18 +710,20 @@ static long exchange_check_args(struct exchange *e, struct sim_domain *caller)
 		e->out_chunk_order = in->extent_order - out->extent_order;
 		out_first = e->exch.nr_exchanged << e->out_chunk_order;
 	}
-	/* Guest handles that point nowhere, for what is left to do. */
+	/* Guest handles that point nowhere, for what is left to do, or
+	 * run off the end of the address space (Xen's guest_handle_okay). */
 	in_first = e->exch.nr_exchanged;
-	if ((in_first < in->nr_extents && !in->extent_start.p) ||
-	    (out_first < out->nr_extents && !out->extent_start.p))
+	if (!list_okay(in->extent_start.p, in_first, in->nr_extents) ||
+	    !list_okay(out->extent_start.p, out_first, out->nr_extents))
 		return -XEN_EFAULT;
 	/*
 	 * Model check, not in Xen (the ABI says the lists "must not
 	 * overlap"; Xen trusts it and would read back frames it wrote).
+	 * Addresses, not pointers: the lists are known not to wrap.
 	 */
-	if (in->nr_extents && out->nr_extents &&
-	    in->extent_start.p < out->extent_start.p + out->nr_extents &&
-	    out->extent_start.p < in->extent_start.p + in->nr_extents)
+	if (list_start(in) && list_start(out) && in->nr_extents &&
+	    out->nr_extents && list_start(in) < list_end(out) &&
+	    list_start(out) < list_end(in))
 		return -XEN_EINVAL;
 	return 0;
 }

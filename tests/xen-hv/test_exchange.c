@@ -166,6 +166,13 @@ static void test_pv_exchange_refused(void **state)
 	/* Overlapping lists. */
 	set_exch(&e, in, 8, 0, &in[7], 1, 3, 32);
 	expect_refused(h, d, &e, -XEN_EINVAL);
+	/* Lists that would run past the top of the address space (found by
+	 * the fuzzer: the overlap check once did that pointer arithmetic). */
+	set_exch(&e, in, 1UL << 62, 0, in, 1UL << 62, 0, 32);
+	expect_refused(h, d, &e, -XEN_EFAULT);
+	set_exch(&e, in, 8, 0, out, ~0UL >> 3, 0, 32);
+	e.in.nr_extents = ~0UL >> 3;
+	expect_refused(h, d, &e, -XEN_EFAULT);
 	/* An unknown domain, and someone else's without privilege. */
 	set_exch(&e, in, 8, 0, out, 1, 3, 32);
 	e.in.domid = e.out.domid = 7;
