@@ -567,6 +567,22 @@ static void exchange_lists(struct xf *f, struct sim_domain *d,
 	}
 }
 
+/* Does an extent after j of a translated guest's output list name gfn
+ * too?  Xen maps the extents in order, so the last one wins the gfn
+ * and the earlier frames stay the guest's, unmapped (as a guest that
+ * names a gfn twice deserves). */
+static bool remapped_later(const struct xf *f,
+			   const struct xen_memory_exchange *e, uint64_t j,
+			   uint64_t gfn)
+{
+	uint64_t pages = 1ULL << e->out.extent_order;
+
+	for (uint64_t l = j + 1; l < e->out.nr_extents; l++)
+		if (gfn - f->saved_out[l] < pages)
+			return true;
+	return false;
+}
+
 /*
  * After a successful exchange every output page is d's own RAM: for PV
  * the list now holds its machine frames; for a translated guest the
@@ -587,7 +603,11 @@ static void check_exchanged(struct xf *f, struct sim_domain *d,
 			uint64_t gfn = f->saved_out[j] + k;
 			enum sim_p2m_type type = SIM_P2M_RAM;
 
-			if (!d->pv) {
+			if (!d->pv && remapped_later(f, e, j, gfn)) {
+				/* Unmapped now; still d's when told. */
+				if (!told)
+					continue;
+			} else if (!d->pv) {
 				uint64_t at =
 					sim_domain_gfn_to_mfn(d, gfn, &type);
 
