@@ -152,6 +152,7 @@ static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 	if (needs_maint(dev, coherent, true) &&
 	    !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), tlb, size, dir);
+	dmk_count_bounce(dev, size);
 	return dma;
 }
 

@@ -28,8 +28,8 @@ struct dmk_system {
 	const struct dmk_platform *plat;
 	struct dmk_system_config cfg;
 	struct dmk_swiotlb *swiotlb; /* default pool, NULL when disabled */
-	struct dmk_xen *xen; /* NULL unless on Xen with cfg.xen */
-	struct dmk_debug *debug; /* NULL unless cfg.debug */
+	struct dmk_xen *xen;	     /* NULL unless on Xen with cfg.xen */
+	struct dmk_debug *debug;     /* NULL unless cfg.debug */
 	/* Installed as the default ops (only DMK_XEN_OPS_DEFAULT_ONLY). */
 	const struct dmk_dma_map_ops *default_ops;
 };
@@ -50,6 +50,15 @@ static inline const struct dmk_platform *dev_plat(struct dmk_device *dev)
 /* Logging through the platform, printf style, one line. */
 void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- mapping.c ---- */
+
+/*
+ * The ops that bounce count it when they hand out the slot (dma-direct,
+ * swiotlb-xen): they know, where mapping.c would have to work it back
+ * out of the bus address on every map.
+ */
+void dmk_count_bounce(struct dmk_device *dev, size_t size);
 
 /* ---- direct.c ---- */
 
@@ -84,9 +93,8 @@ bool dmk_dma_capable(struct dmk_device *dev, dmk_addr_t addr, size_t size,
  * for the device, clean in every direction; for the CPU, invalidate
  * unless TO_DEVICE.  No-ops when the platform has no cache_maint.
  */
-void dmk_arch_sync_for_device(const struct dmk_platform *plat,
-			      dmk_phys_t phys, size_t size,
-			      enum dmk_data_direction dir);
+void dmk_arch_sync_for_device(const struct dmk_platform *plat, dmk_phys_t phys,
+			      size_t size, enum dmk_data_direction dir);
 void dmk_arch_sync_for_cpu(const struct dmk_platform *plat, dmk_phys_t phys,
 			   size_t size, enum dmk_data_direction dir);
 
@@ -112,7 +120,6 @@ void dmk_swiotlb_free(struct dmk_swiotlb *pool);
 void dmk_swiotlb_span(const struct dmk_swiotlb *pool, dmk_phys_t *start,
 		      dmk_phys_t *end, void **va);
 
-
 /*
  * Bounce orig: reserve slots (honouring dev's min_align_mask, segment
  * boundary and alloc_align_mask), copy orig -> bounce in every
@@ -135,9 +142,8 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 void dmk_swiotlb_sync_single_for_device(struct dmk_swiotlb *pool,
 					dmk_phys_t tlb, size_t size,
 					enum dmk_data_direction dir);
-void dmk_swiotlb_sync_single_for_cpu(struct dmk_swiotlb *pool,
-				     dmk_phys_t tlb, size_t size,
-				     enum dmk_data_direction dir);
+void dmk_swiotlb_sync_single_for_cpu(struct dmk_swiotlb *pool, dmk_phys_t tlb,
+				     size_t size, enum dmk_data_direction dir);
 /* Coherent allocation from a (restricted) pool: whole pages, no bounce. */
 void *dmk_swiotlb_alloc(struct dmk_swiotlb *pool, size_t size,
 			dmk_phys_t *phys);

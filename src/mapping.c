@@ -343,44 +343,21 @@ static bool ops_can(struct dmk_device *dev, const struct dmk_dma_map_ops *ops,
 	return false;
 }
 
-/*
- * Did this mapping land in a bounce slot?  The bus address is turned
- * back into a guest-physical one the way the ops that made it would:
- * dma-direct subtracts the bus offset, swiotlb-xen also translates the
- * bus frame (xen_dma_to_phys); IOVAs never point into the pool.  Asking
- * the pool keeps every ops table free of bookkeeping it does not need.
- */
-static bool map_was_bounced(struct dmk_device *dev,
-			    const struct dmk_dma_map_ops *ops, dmk_addr_t addr)
-{
-	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
-	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
-
-	if (ops == &dmk_iommu_dma_ops)
-		return false;
-	if (ops == &dmk_xen_swiotlb_dma_ops) {
-		uint64_t pfn =
-			dmk_xen_bfn_to_pfn(dev->sys, phys >> DMK_PAGE_SHIFT);
-
-		if (pfn == DMK_INVALID_BFN)
-			return false;
-		pool = dev->sys->swiotlb;
-		phys = (pfn << DMK_PAGE_SHIFT) | (phys & (DMK_PAGE_SIZE - 1));
-	}
-	return pool && dmk_is_swiotlb_buffer(pool, phys);
-}
-
-static void count_map(struct dmk_device *dev, const struct dmk_dma_map_ops *ops,
-		      dmk_addr_t addr, size_t size)
+static void count_map(struct dmk_device *dev)
 {
 	bool shared;
 	struct dmk_dma_stats *st = my_stats(dev, &shared);
 
 	stat_add(&st->maps, 1, shared);
-	if (map_was_bounced(dev, ops, addr)) {
-		stat_add(&st->bounced, 1, shared);
-		stat_add(&st->bounced_bytes, size, shared);
-	}
+}
+
+void dmk_count_bounce(struct dmk_device *dev, size_t size)
+{
+	bool shared;
+	struct dmk_dma_stats *st = my_stats(dev, &shared);
+
+	stat_add(&st->bounced, 1, shared);
+	stat_add(&st->bounced_bytes, size, shared);
 }
 
 /* ---- coherent allocations ---- */
@@ -447,7 +424,7 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 		STAT_ADD(dev, errors, 1);
 		return addr;
 	}
-	count_map(dev, ops, addr, size);
+	count_map(dev);
 	if (dev->sys->debug)
 		dmk_debug_map(dev, phys, size, dir, addr, true);
 	return addr;
@@ -509,7 +486,7 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 		return 0;
 	}
 	for (int i = 0; i < mapped; i++) {
-		count_map(dev, ops, sg[i].dma_address, sg[i].dma_length);
+		count_map(dev);
 		if (dev->sys->debug)
 			dmk_debug_map(dev, sg[i].phys, sg[i].dma_length, dir,
 				      sg[i].dma_address, false);

@@ -35,12 +35,12 @@ typedef uint64_t dmk_phys_t;
 #define DMK_BIT_MASK(n) ((n) >= 64 ? ~0ULL : ((1ULL << (n)) - 1))
 
 /* Error codes: negative returns, stable, named after their errno twins. */
-#define DMK_EINVAL 1 /* bad argument */
-#define DMK_ENOMEM 2 /* out of pages, slots or IOVA space */
-#define DMK_EIO 3 /* the device or the hypervisor refused */
-#define DMK_ENODEV 4 /* the device cannot do DMA at all */
+#define DMK_EINVAL 1  /* bad argument */
+#define DMK_ENOMEM 2  /* out of pages, slots or IOVA space */
+#define DMK_EIO 3     /* the device or the hypervisor refused */
+#define DMK_ENODEV 4  /* the device cannot do DMA at all */
 #define DMK_ENOTSUP 5 /* not possible on this platform */
-#define DMK_ERANGE 6 /* address beyond the device's reach */
+#define DMK_ERANGE 6  /* address beyond the device's reach */
 
 /* Same values as Linux's enum dma_data_direction. */
 enum dmk_data_direction {
@@ -109,7 +109,9 @@ struct dmk_dma_map_ops {
 struct dmk_dma_stats {
 	uint64_t maps; /* map_page + mapped sg entries */
 	uint64_t unmaps;
-	uint64_t bounced; /* maps that went through a bounce buffer */
+	/* Bounce slots handed out, counted by the ops as they bounce (an
+	 * sg map that fails part way gives its slots back, still counted). */
+	uint64_t bounced;
 	uint64_t bounced_bytes;
 	uint64_t allocs;
 	uint64_t frees;
@@ -141,9 +143,10 @@ struct dmk_device {
 
 	uint64_t dma_mask; /* streaming reach, as a mask of bus addresses */
 	uint64_t coherent_dma_mask; /* reach of coherent allocations */
-	uint64_t bus_dma_limit; /* highest bus address from dma-ranges, 0 = none */
+	uint64_t
+		bus_dma_limit; /* highest bus address from dma-ranges, 0 = none */
 	uint64_t bus_offset; /* bus = machine address + bus_offset (mod 2^64) */
-	uint64_t min_align_mask; /* low bits a bounce must preserve */
+	uint64_t min_align_mask;    /* low bits a bounce must preserve */
 	uint64_t seg_boundary_mask; /* a mapping never crosses such a line */
 	uint32_t max_seg_size;
 	bool coherent; /* snoops CPU caches (dma-coherent) */
@@ -164,7 +167,7 @@ struct dmk_device {
 	const struct dmk_dma_map_ops *native_ops;
 
 	struct dmk_swiotlb *restricted_pool; /* restricted-dma-pool, or NULL */
-	struct dmk_iommu_domain *iommu; /* behind an IOMMU, or NULL */
+	struct dmk_iommu_domain *iommu;	     /* behind an IOMMU, or NULL */
 	void *platform_data; /* the platform's handle for this device */
 
 	struct dmk_dma_stats stats;
@@ -200,8 +203,7 @@ const struct dmk_dma_map_ops *dmk_get_dma_ops(struct dmk_device *dev);
  * the new ops become the inner native ops and the wrapper stays on top:
  * a later set_dma_ops can never bypass it (the 2013 thread's question).
  */
-void dmk_set_dma_ops(struct dmk_device *dev,
-		     const struct dmk_dma_map_ops *ops);
+void dmk_set_dma_ops(struct dmk_device *dev, const struct dmk_dma_map_ops *ops);
 
 /* "xen-swiotlb>direct-noncoherent": the chain a call really takes. */
 int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len);
@@ -234,9 +236,8 @@ static inline void dmk_free_coherent(struct dmk_device *dev, size_t size,
 dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 			      size_t size, enum dmk_data_direction dir,
 			      unsigned long attrs);
-void dmk_unmap_page_attrs(struct dmk_device *dev, dmk_addr_t addr,
-			  size_t size, enum dmk_data_direction dir,
-			  unsigned long attrs);
+void dmk_unmap_page_attrs(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+			  enum dmk_data_direction dir, unsigned long attrs);
 /* cpu_addr must be in the platform's linear map (dmk_virt_to_phys). */
 dmk_addr_t dmk_map_single_attrs(struct dmk_device *dev, void *cpu_addr,
 				size_t size, enum dmk_data_direction dir,
@@ -260,9 +261,8 @@ static inline void dmk_unmap_single(struct dmk_device *dev, dmk_addr_t addr,
 {
 	dmk_unmap_single_attrs(dev, addr, size, dir, 0);
 }
-static inline dmk_addr_t dmk_map_page(struct dmk_device *dev,
-				      dmk_phys_t phys, size_t size,
-				      enum dmk_data_direction dir)
+static inline dmk_addr_t dmk_map_page(struct dmk_device *dev, dmk_phys_t phys,
+				      size_t size, enum dmk_data_direction dir)
 {
 	return dmk_map_page_attrs(dev, phys, size, dir, 0);
 }
@@ -294,12 +294,11 @@ void dmk_sync_single_for_device(struct dmk_device *dev, dmk_addr_t addr,
 void dmk_sync_single_range_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
 				   size_t offset, size_t size,
 				   enum dmk_data_direction dir);
-void dmk_sync_single_range_for_device(struct dmk_device *dev,
-				      dmk_addr_t addr, size_t offset,
-				      size_t size,
+void dmk_sync_single_range_for_device(struct dmk_device *dev, dmk_addr_t addr,
+				      size_t offset, size_t size,
 				      enum dmk_data_direction dir);
-void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg,
-			 int nents, enum dmk_data_direction dir);
+void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
+			 enum dmk_data_direction dir);
 void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir);
 

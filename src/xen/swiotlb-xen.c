@@ -233,6 +233,7 @@ static dmk_addr_t bounce(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		return DMK_MAPPING_ERROR;
 	}
 	atomic_fetch_add(&xen->bounced, 1);
+	dmk_count_bounce(dev, size);
 	return addr;
 }
 
