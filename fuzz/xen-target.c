@@ -567,18 +567,30 @@ static void exchange_lists(struct xf *f, struct sim_domain *d,
 	}
 }
 
-/* Does an extent after j of a translated guest's output list name gfn
- * too?  Xen maps the extents in order, so the last one wins the gfn
- * and the earlier frames stay the guest's, unmapped (as a guest that
- * names a gfn twice deserves). */
-static bool remapped_later(const struct xf *f,
-			   const struct xen_memory_exchange *e, uint64_t j,
-			   uint64_t gfn)
+/*
+ * Is gfn, which output extent j of a translated guest mapped, named
+ * again by the rest of the exchange?  Xen works chunk by chunk in list
+ * order: a later output extent naming gfn maps it over (the earlier
+ * frames stay the guest's, unmapped), and a later chunk naming it as an
+ * input exchanges the new frames away.  Either way there is nothing of
+ * extent j left to check there.
+ */
+static bool renamed_later(const struct xf *f,
+			  const struct xen_memory_exchange *e, uint64_t j,
+			  uint64_t gfn)
 {
-	uint64_t pages = 1ULL << e->out.extent_order;
+	unsigned int in_o = e->in.extent_order, out_o = e->out.extent_order;
+	/* Both lists in chunks of the larger extent (memory_exchange). */
+	unsigned int in_chunk = out_o > in_o ? out_o - in_o : 0;
+	unsigned int out_chunk = in_o > out_o ? in_o - out_o : 0;
+	uint64_t chunk = j >> out_chunk;
 
 	for (uint64_t l = j + 1; l < e->out.nr_extents; l++)
-		if (gfn - f->saved_out[l] < pages)
+		if (gfn - f->saved_out[l] < (1ULL << out_o))
+			return true;
+	for (uint64_t i = (chunk + 1) << in_chunk;
+	     i < e->in.nr_extents && i < XF_LIST_CAP; i++)
+		if (gfn - f->list_in[i] < (1ULL << in_o))
 			return true;
 	return false;
 }
@@ -603,11 +615,9 @@ static void check_exchanged(struct xf *f, struct sim_domain *d,
 			uint64_t gfn = f->saved_out[j] + k;
 			enum sim_p2m_type type = SIM_P2M_RAM;
 
-			if (!d->pv && remapped_later(f, e, j, gfn)) {
-				/* Unmapped now; still d's when told. */
-				if (!told)
-					continue;
-			} else if (!d->pv) {
+			if (!d->pv && renamed_later(f, e, j, gfn))
+				continue;
+			if (!d->pv) {
 				uint64_t at =
 					sim_domain_gfn_to_mfn(d, gfn, &type);
 
