@@ -18,6 +18,7 @@
 #include <dmakit/platform.h>
 #include <dmakit/system.h>
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 
@@ -50,6 +51,29 @@ static inline const struct dmk_platform *dev_plat(struct dmk_device *dev)
 /* Logging through the platform, printf style, one line. */
 void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- thread.c ---- */
+
+/* Tokens 1..DMK_THREAD_TOKENS, one per live thread; then SHARED. */
+#define DMK_THREAD_TOKENS 7
+#define DMK_THREAD_SHARED UINT_MAX
+
+/* 0 until the thread asks (dmk_thread_token), then its token. */
+extern __thread unsigned int dmk_thread_token_tls
+	__attribute__((tls_model("initial-exec")));
+unsigned int dmk_thread_token_slow(void);
+
+static inline unsigned int dmk_thread_token(void)
+{
+	unsigned int t = dmk_thread_token_tls;
+
+	return __builtin_expect(t != 0, 1) ? t : dmk_thread_token_slow();
+}
+
+/* Take a token no thread holds (to tidy up after one that exited), and
+ * give a token back. */
+bool dmk_thread_token_claim(unsigned int token);
+void dmk_thread_token_put(unsigned int token);
 
 /* ---- mapping.c ---- */
 

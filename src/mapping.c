@@ -18,7 +18,6 @@
 #include <dmakit/xen.h>
 
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 
 #define STAT_ADD(dev, field, n)                                                \
@@ -43,76 +42,28 @@ static const char *const dir_names[] = {
  * map+unmap as one of its largest costs).  So each counter is written
  * by one thread only, with a relaxed load and store:
  *
- *   - every live thread gets a small slot number, taken lazily from a
- *     bitmap and given back when the thread exits, so a slot has one
- *     thread at a time (the bitmap's acquire/release orders a slot's
- *     old owner before its new one);
+ *   - every live thread has a token (thread.c), one thread at a time;
  *   - the first thread to count on a device (its "owner") counts into
  *     dev->stats, which is therefore exact for a single-threaded
  *     program that reads it directly, as the tools and tests do;
- *   - other threads count into stat_shards[slot];
- *   - threads beyond the slots share the last shard with atomic adds.
+ *   - other threads count into stat_shards[token - 1];
+ *   - threads beyond the tokens share the last shard with atomic adds.
  *
- * dmk_device_stats() sums them.  The owner is recorded by slot number,
- * so a slot given back and taken again inherits its devices, which is
+ * dmk_device_stats() sums them.  The owner is recorded by token, so a
+ * token given back and taken again inherits its devices, which is
  * sound because the previous thread has exited.
  */
 #define PRIVATE_SLOTS (DMK_STAT_SHARDS - 1)
-#define SLOT_SHARED UINT_MAX
-
-static _Atomic unsigned int free_slots = (1u << PRIVATE_SLOTS) - 1;
-static pthread_key_t slot_key;
-static pthread_once_t slot_key_once = PTHREAD_ONCE_INIT;
-static bool slot_key_ok;
-/* 0 = not asked yet, else slot + 1 or SLOT_SHARED. */
-static __thread unsigned int my_slot __attribute__((tls_model("initial-exec")));
-
-static void slot_give_back(void *v)
-{
-	unsigned int slot = (unsigned int)(uintptr_t)v - 1;
-
-	atomic_fetch_or_explicit(&free_slots, 1u << slot, memory_order_release);
-}
-
-static void slot_key_create(void)
-{
-	slot_key_ok = pthread_key_create(&slot_key, slot_give_back) == 0;
-}
-
-static unsigned int slot_take(void)
-{
-	unsigned int free;
-
-	pthread_once(&slot_key_once, slot_key_create);
-	if (!slot_key_ok)
-		return SLOT_SHARED;
-	free = atomic_load_explicit(&free_slots, memory_order_relaxed);
-	while (free) {
-		unsigned int slot = (unsigned int)__builtin_ctz(free);
-
-		if (atomic_compare_exchange_weak_explicit(
-			    &free_slots, &free, free & ~(1u << slot),
-			    memory_order_acquire, memory_order_relaxed)) {
-			/* The destructor runs only for a non-NULL value. */
-			if (pthread_setspecific(
-				    slot_key, (void *)(uintptr_t)(slot + 1))) {
-				slot_give_back((void *)(uintptr_t)(slot + 1));
-				return SLOT_SHARED;
-			}
-			return slot + 1;
-		}
-	}
-	return SLOT_SHARED;
-}
+_Static_assert(PRIVATE_SLOTS == DMK_THREAD_TOKENS,
+	       "one private stat shard per thread token");
 
 static __attribute__((noinline)) struct dmk_dma_stats *
 my_stats_slow(struct dmk_device *dev, bool *shared)
 {
 	uintptr_t owner = 0;
+	unsigned int my_slot = dmk_thread_token();
 
-	if (!my_slot)
-		my_slot = slot_take();
-	if (my_slot == SLOT_SHARED) {
+	if (my_slot == DMK_THREAD_SHARED) {
 		*shared = true;
 		return &dev->stat_shards[PRIVATE_SLOTS].s;
 	}
@@ -129,11 +80,12 @@ static inline struct dmk_dma_stats *my_stats(struct dmk_device *dev,
 					     bool *shared)
 {
 	uintptr_t owner = __atomic_load_n(&dev->stats_owner, __ATOMIC_RELAXED);
+	unsigned int my_slot = dmk_thread_token_tls;
 
 	*shared = false;
 	if (__builtin_expect(owner == my_slot && owner != 0, 1))
 		return &dev->stats;
-	if (owner != 0 && my_slot != 0 && my_slot != SLOT_SHARED)
+	if (owner != 0 && my_slot != 0 && my_slot != DMK_THREAD_SHARED)
 		return &dev->stat_shards[my_slot - 1].s;
 	return my_stats_slow(dev, shared);
 }
