@@ -56,6 +56,9 @@ static const char *const dir_names[] = {
 #define PRIVATE_SLOTS (DMK_STAT_SHARDS - 1)
 _Static_assert(PRIVATE_SLOTS == DMK_THREAD_TOKENS,
 	       "one private stat shard per thread token");
+_Static_assert(sizeof(struct dmk_dma_stat_shard) == 128 &&
+		       sizeof(struct dmk_dma_stats) <= 64,
+	       "counter blocks at least 64 bytes apart");
 
 static __attribute__((noinline)) struct dmk_dma_stats *
 my_stats_slow(struct dmk_device *dev, bool *shared)

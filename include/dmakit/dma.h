@@ -120,16 +120,22 @@ struct dmk_dma_stats {
 
 /*
  * Where threads other than a device's first user count (mapping.c): one
- * 64-byte shard per thread slot, written only by its thread, so no
- * counter update is a lock-prefixed read-modify-write; the last shard is
- * shared (atomic adds) by threads beyond the slots.  dev->stats holds
- * the first user's counts, so a single-threaded program can read it
+ * shard per thread token, written only by its thread, so no counter
+ * update is a lock-prefixed read-modify-write; the last shard is shared
+ * (atomic adds) by threads beyond the tokens.  dev->stats holds the
+ * first user's counts, so a single-threaded program can read it
  * directly; dmk_device_stats() returns the sum over every thread.
+ *
+ * Every block of counters is 56 bytes followed by 72 of padding: a
+ * device is not cache-line aligned (it may sit in a malloc'ed driver
+ * structure), and at least 64 bytes between two blocks is what keeps
+ * them off each other's lines wherever it sits.  Without it two
+ * threads mapping for one device ran slower than one.
  */
 #define DMK_STAT_SHARDS 8
 struct dmk_dma_stat_shard {
 	struct dmk_dma_stats s;
-	uint64_t pad; /* 64 bytes: one cache line when the device is aligned */
+	uint64_t pad[9];
 };
 
 /*
@@ -170,8 +176,12 @@ struct dmk_device {
 	struct dmk_iommu_domain *iommu;	     /* behind an IOMMU, or NULL */
 	void *platform_data; /* the platform's handle for this device */
 
-	struct dmk_dma_stats stats;
 	uintptr_t stats_owner; /* token of the thread counting into stats */
+
+	/* Counters, each block on lines of its own (see above). */
+	uint64_t pad_before_stats[8];
+	struct dmk_dma_stats stats;
+	uint64_t pad_after_stats[9];
 	struct dmk_dma_stat_shard stat_shards[DMK_STAT_SHARDS];
 };
 
