@@ -63,9 +63,10 @@ $(TSAN_BUILD)/build.ninja: | deps
 	  -Db_lundef=false -Dbuildtype=debug -Doptimization=1
 
 check-tsan: $(TSAN_BUILD)/build.ninja
-	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb
+	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
+	  tests/swiotlb/test-park
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
-	  --print-errorlogs --timeout-multiplier 4 stress swiotlb
+	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park
 
 check: check-fast check-asan check-tsan fuzz-short
 

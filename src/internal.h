@@ -62,6 +62,10 @@ void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 extern __thread unsigned int dmk_thread_token_tls
 	__attribute__((tls_model("initial-exec")));
 unsigned int dmk_thread_token_slow(void);
+/* Which holder this is: a token outlives its thread, state kept under
+ * it may want to know it changed hands (never 0 once asked). */
+extern __thread unsigned int dmk_thread_gen_tls
+	__attribute__((tls_model("initial-exec")));
 
 static inline unsigned int dmk_thread_token(void)
 {

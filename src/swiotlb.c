@@ -182,6 +182,31 @@ struct swiotlb_area {
 	uint64_t *empty;   /* bit per segment: wholly free */
 } __attribute__((aligned(64)));
 
+/*
+ * A thread's parked run (one line per thread token, written by that
+ * thread only): the slots of the last small mapping it unmapped, kept
+ * for its next map of the same number of slots.  A map+unmap loop then
+ * takes no lock at all, as Linux's per-CPU page lists spare the buddy
+ * allocator's zone lock.  The slots stay taken in the free bitmap and
+ * the head's record says "no mapping", so a stale unmap or sync is
+ * refused as before; the pool's used count leaves them out.  The
+ * thread gives them back before it allocates anything else, and a map
+ * that finds the pool full takes back the runs of exited threads and
+ * asks live ones to give theirs back (drain_epoch) at their next call.
+ * Runs are at most PARK_MAX_SLOTS (16 KiB: a jumbo frame), so what
+ * threads hold back is bounded by 7 x 16 KiB even before a drain.
+ */
+#define PARK_NONE (-1L)
+#define PARK_MAX_SLOTS 8
+#define PARK_SLOT_BITS 40 /* slot index | nslots << PARK_SLOT_BITS */
+struct swiotlb_park {
+	_Atomic long run;    /* parked run, or PARK_NONE */
+	unsigned int epoch;  /* the pool's drain_epoch last honoured */
+	unsigned int holder; /* dmk_thread_gen_tls of who parked it */
+	_Atomic uint64_t bounced_maps; /* maps served from the park */
+	_Atomic uint64_t bounced_bytes;
+} __attribute__((aligned(64)));
+
 struct dmk_swiotlb {
 	const struct dmk_platform *plat;
 	uint8_t *va;
@@ -199,6 +224,9 @@ struct dmk_swiotlb {
 	_Atomic uint64_t *freemap;
 	uint8_t *seg_free; /* free slots per segment */
 	uint8_t *rec;	   /* one REC_BYTES record per slot */
+
+	struct swiotlb_park *park;	  /* [DMK_THREAD_TOKENS] */
+	_Atomic unsigned int drain_epoch; /* bumped when a map finds it full */
 
 	atomic_uint_fast64_t full;
 	_Atomic uint64_t warn_next_ns; /* with a clock: next allowed line */
@@ -222,6 +250,8 @@ struct dmk_swiotlb {
 #define REC_SINGLE (1ULL << 55)
 #define REC_TAIL (1ULL << 54)
 #define REC_ALLOC (1ULL << 53)
+/* A parked slot: a tail pointing at itself, which no lookup accepts. */
+#define REC_NONE REC_TAIL
 #define REC_SINGLE_ORIG_BITS 40
 #define REC_MULTI_ORIG_MASK ((1ULL << 53) - 1)
 
@@ -735,17 +765,207 @@ static unsigned int this_area(const struct dmk_swiotlb *pool)
 	return cpu & (pool->nareas - 1);
 }
 
-/* Start in this CPU's area, then the others in turn. */
+/* ---- parked slots ---- */
+
+/* This thread's park line, or NULL when it has no token (yet). */
+static inline struct swiotlb_park *my_park(struct dmk_swiotlb *pool)
+{
+	unsigned int t = dmk_thread_token_tls;
+
+	return t - 1 < DMK_THREAD_TOKENS ? &pool->park[t - 1] : NULL;
+}
+
+static inline long park_get(const struct swiotlb_park *p)
+{
+	return atomic_load_explicit(&p->run, memory_order_relaxed);
+}
+
+static inline void park_set(struct swiotlb_park *p, long run)
+{
+	atomic_store_explicit(&p->run, run, memory_order_relaxed);
+}
+
+static inline long run_make(size_t slot, unsigned int nslots)
+{
+	return (long)slot | (long)nslots << PARK_SLOT_BITS;
+}
+
+static inline size_t run_slot(long run)
+{
+	return (size_t)run & ((1UL << PARK_SLOT_BITS) - 1);
+}
+
+static inline unsigned int run_nslots(long run)
+{
+	return (unsigned int)(run >> PARK_SLOT_BITS);
+}
+
+/* Could seg_find() have chosen this run for req?  Same length, and
+ * the alignment and boundary rules hold at its place. */
+static inline bool park_fits(const struct dmk_swiotlb *pool, long run,
+			     const struct swiotlb_req *req)
+{
+	uint64_t bus = slot_phys(pool, run_slot(run)) + req->bus_offset;
+
+	if (run_nslots(run) != req->nslots ||
+	    (((bus >> DMK_IO_TLB_SHIFT) - req->residue) & (req->stride - 1)))
+		return false;
+	return req->boundary == ~0ULL ||
+	       !crosses_boundary(bus, (size_t)req->nslots << DMK_IO_TLB_SHIFT,
+				 req->boundary);
+}
+
+static inline void add_relaxed(_Atomic uint64_t *ctr, uint64_t n)
+{
+	atomic_store_explicit(
+		ctr, atomic_load_explicit(ctr, memory_order_relaxed) + n,
+		memory_order_relaxed);
+}
+
+/*
+ * May this thread use what its park holds?  Not after the pool asked
+ * for parks back, and not when the run was parked by an earlier holder
+ * of the token: that thread's CPU chose its area, and two threads
+ * reusing neighbouring slots would share the records' cache lines.
+ * Either way the run goes back through park_flush().
+ */
+static inline bool park_current(struct dmk_swiotlb *pool,
+				const struct swiotlb_park *p)
+{
+	return p->holder == dmk_thread_gen_tls &&
+	       p->epoch == atomic_load_explicit(&pool->drain_epoch,
+						memory_order_relaxed);
+}
+
+/* The parked run for req, taken (its first slot), or -1. */
+static inline long park_take(struct dmk_swiotlb *pool,
+			     const struct swiotlb_req *req)
+{
+	struct swiotlb_park *p = my_park(pool);
+	long run;
+
+	if (!p)
+		return -1;
+	run = park_get(p);
+	if (run == PARK_NONE || !park_fits(pool, run, req) ||
+	    !park_current(pool, p))
+		return -1;
+	park_set(p, PARK_NONE);
+	add_relaxed(&p->bounced_maps, 1);
+	add_relaxed(&p->bounced_bytes, req->bytes);
+	return (long)run_slot(run);
+}
+
+/* Give this thread's parked run back to its area, honour any drain
+ * request and make the park this thread's. */
+static void park_flush(struct dmk_swiotlb *pool, struct swiotlb_park *p)
+{
+	long run = park_get(p);
+
+	p->holder = dmk_thread_gen_tls;
+	p->epoch =
+		atomic_load_explicit(&pool->drain_epoch, memory_order_relaxed);
+	if (run == PARK_NONE)
+		return;
+	park_set(p, PARK_NONE);
+	area_release(pool, run_slot(run), run_nslots(run));
+}
+
+/* Park the slots of a mapping being unmapped, if this thread may; the
+ * head's record must already say "no mapping". */
+static inline bool park_put(struct dmk_swiotlb *pool, size_t slot,
+			    unsigned int nslots)
+{
+	struct swiotlb_park *p;
+
+	if (!dmk_thread_token_tls)
+		(void)dmk_thread_token_slow();
+	p = my_park(pool);
+	if (!p)
+		return false;
+	if (!park_current(pool, p)) {
+		/* Give back what it holds; after a full pool, park
+		 * nothing this time either. */
+		bool drained =
+			p->epoch != atomic_load_explicit(&pool->drain_epoch,
+							 memory_order_relaxed);
+
+		park_flush(pool, p);
+		if (drained)
+			return false;
+	}
+	if (park_get(p) != PARK_NONE)
+		return false;
+	park_set(p, run_make(slot, nslots));
+	return true;
+}
+
+/*
+ * The pool is full: take back what threads that exited left parked
+ * (borrowing their token, so no new thread can take it meanwhile) and
+ * ask live threads to give theirs back.  Returns the slots freed.
+ */
+static unsigned int park_drain(struct dmk_swiotlb *pool)
+{
+	unsigned int freed = 0;
+
+	for (unsigned int t = 1; t <= DMK_THREAD_TOKENS; t++) {
+		struct swiotlb_park *p = &pool->park[t - 1];
+		long run;
+
+		if (park_get(p) == PARK_NONE || !dmk_thread_token_claim(t))
+			continue;
+		run = park_get(p);
+		if (run != PARK_NONE) {
+			park_set(p, PARK_NONE);
+			area_release(pool, run_slot(run), run_nslots(run));
+			freed += run_nslots(run);
+		}
+		dmk_thread_token_put(t);
+	}
+	atomic_fetch_add_explicit(&pool->drain_epoch, 1, memory_order_relaxed);
+	return freed;
+}
+
+/* Parked slots in area a (all areas when a is NULL): a snapshot. */
+static uint64_t parked_in(struct dmk_swiotlb *pool,
+			  const struct swiotlb_area *a)
+{
+	uint64_t n = 0;
+
+	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++) {
+		long run = park_get(&pool->park[t]);
+
+		if (run != PARK_NONE &&
+		    (!a || area_of(pool, run_slot(run)) == a))
+			n += run_nslots(run);
+	}
+	return n;
+}
+
+/*
+ * Start in this CPU's area, then the others in turn.  This thread's
+ * parked slot goes back first, so that what the search sees is exactly
+ * what is free; a search that fails everywhere drains the other parks
+ * and tries once more.
+ */
 static long pool_alloc(struct dmk_swiotlb *pool, const struct swiotlb_req *req)
 {
 	unsigned int first = this_area(pool);
+	struct swiotlb_park *p = my_park(pool);
 
-	for (unsigned int k = 0; k < pool->nareas; k++) {
-		unsigned int ai = (first + k) & (pool->nareas - 1);
-		long slot = area_alloc(pool, &pool->areas[ai], req);
+	if (p)
+		park_flush(pool, p);
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned int k = 0; k < pool->nareas; k++) {
+			unsigned int ai = (first + k) & (pool->nareas - 1);
+			long slot = area_alloc(pool, &pool->areas[ai], req);
 
-		if (slot >= 0)
-			return slot;
+			if (slot >= 0)
+				return slot;
+		}
+		if (pass || !park_drain(pool))
+			break;
 	}
 	return -1;
 }
@@ -763,7 +983,7 @@ static uint64_t pool_used(struct dmk_swiotlb *pool)
 		used += a->nslots - a->free;
 		dmk_spin_unlock(&a->lock);
 	}
-	return used;
+	return used - parked_in(pool, NULL);
 }
 
 static bool full_warning_allowed(struct dmk_swiotlb *pool)
@@ -810,6 +1030,15 @@ int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 		st->bounced_bytes += a->bounced_bytes;
 		dmk_spin_unlock(&a->lock);
 	}
+	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++) {
+		struct swiotlb_park *p = &pool->park[t];
+
+		st->bounced_maps += atomic_load_explicit(&p->bounced_maps,
+							 memory_order_relaxed);
+		st->bounced_bytes += atomic_load_explicit(&p->bounced_bytes,
+							  memory_order_relaxed);
+	}
+	st->used -= parked_in(pool, NULL);
 	/* The sum of per-area peaks bounds the pool's peak from above and
 	 * equals it when the peak was reached in one area at a time (one
 	 * area, or one thread that fills areas in turn); never below the
@@ -836,7 +1065,7 @@ static void pool_reset_hiwater(struct dmk_swiotlb *pool)
 		struct swiotlb_area *a = &pool->areas[i];
 
 		dmk_spin_lock(&a->lock);
-		a->hiwater = a->nslots - a->free;
+		a->hiwater = a->nslots - a->free - parked_in(pool, a);
 		dmk_spin_unlock(&a->lock);
 	}
 }
@@ -976,7 +1205,9 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 	req.bytes = mapping_size;
 	req_align(&req, align, min_align & ~(uint64_t)SLOT_MASK, orig);
 
-	slot = pool_alloc(pool, &req);
+	slot = park_take(pool, &req);
+	if (slot < 0)
+		slot = pool_alloc(pool, &req);
 	if (slot < 0) {
 		report_full(pool, mapping_size, attrs);
 		return DMK_PHYS_ERROR;
@@ -1034,6 +1265,13 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 	    (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL))
 		memcpy(dmk_phys_to_virt(pool->plat, m.orig),
 		       pool->va + (tlb - pool->start), copy);
+	if (m.nslots <= PARK_MAX_SLOTS) {
+		/* No mapping from here on, parked or freed (the tails
+		 * lead to the head, and the head now says so). */
+		rec_set(pool, m.head, REC_NONE);
+		if (park_put(pool, m.head, m.nslots))
+			return;
+	}
 	if (!area_release(pool, m.head, m.nslots))
 		dmk_log(pool->plat, DMK_LOG_WARN,
 			"swiotlb: unmap of 0x%llx raced with another unmap",
@@ -1185,6 +1423,7 @@ static void pool_release_meta(struct dmk_swiotlb *pool)
 	if (pool->areas)
 		free(pool->areas[0].partial);
 	free(pool->areas);
+	free(pool->park);
 	free(pool->freemap);
 	free(pool->seg_free);
 	free(pool->rec);
@@ -1271,10 +1510,16 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	pool->freemap = calloc(2 * (size_t)pool->nsegs, sizeof(*pool->freemap));
 	pool->seg_free = calloc(pool->nsegs, 1);
 	pool->rec = calloc(nslabs, REC_BYTES);
+	pool->park = aligned_alloc(64, DMK_THREAD_TOKENS * sizeof(*pool->park));
 	if (pool->areas)
 		memset(pool->areas, 0, pool->nareas * sizeof(*pool->areas));
-	if (!pool->areas || !pool->freemap || !pool->seg_free || !pool->rec)
+	if (!pool->areas || !pool->freemap || !pool->seg_free || !pool->rec ||
+	    !pool->park)
 		goto nomem;
+	memset(pool->park, 0, DMK_THREAD_TOKENS * sizeof(*pool->park));
+	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++)
+		atomic_init(&pool->park[t].run, PARK_NONE);
+	atomic_init(&pool->drain_epoch, 0);
 
 	for (unsigned int seg = 0; seg < pool->nsegs; seg++) {
 		size_t left = nslabs - (size_t)seg * SEG_SLOTS;

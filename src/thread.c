@@ -19,6 +19,11 @@
 
 __thread unsigned int dmk_thread_token_tls
 	__attribute__((tls_model("initial-exec")));
+__thread unsigned int dmk_thread_gen_tls
+	__attribute__((tls_model("initial-exec")));
+
+/* Tokens handed out so far: a new holder's generation. */
+static _Atomic unsigned int token_takes;
 
 static _Atomic unsigned int free_tokens = (1u << DMK_THREAD_TOKENS) - 1;
 static pthread_key_t token_key;
@@ -83,7 +88,12 @@ static unsigned int token_take(void)
 
 unsigned int dmk_thread_token_slow(void)
 {
-	if (!dmk_thread_token_tls)
+	if (!dmk_thread_token_tls) {
+		dmk_thread_gen_tls =
+			atomic_fetch_add_explicit(&token_takes, 1,
+						  memory_order_relaxed) +
+			1;
 		dmk_thread_token_tls = token_take();
+	}
 	return dmk_thread_token_tls;
 }
