@@ -63,6 +63,7 @@ struct debug_entry {
 	void *cpu; /* coherent buffers only */
 	enum dmk_data_direction dir;
 	enum map_err_state map_err;
+	unsigned long attrs; /* of the map call */
 };
 
 /* A page of CPU memory some writable mapping covers, lines [first, last]. */
@@ -319,7 +320,10 @@ static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
 	if (!tracks_lines(e))
 		return;
 	for_each_page_lines(e, lines_add_page, dbg, &overlap);
-	if (overlap)
+	/* A mapping that promises to do its own syncs (SKIP_CPU_SYNC, as
+	 * page pools map one page for many buffers) may share lines:
+	 * Linux's add_dma_entry() excuses it too. */
+	if (overlap && !(e->attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		report(e->dev,
 		       "cacheline tracking EEXIST, overlapping mappings aren't supported [device address=0x%016llx] [phys=0x%llx] [size=%zu bytes] [%s]",
 		       (unsigned long long)e->addr, (unsigned long long)e->phys,
@@ -422,7 +426,8 @@ static void out_of_memory(struct dmk_device *dev)
 }
 
 void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
-		   enum dmk_data_direction dir, dmk_addr_t addr, bool single)
+		   enum dmk_data_direction dir, dmk_addr_t addr, bool single,
+		   unsigned long attrs)
 {
 	struct debug_entry *e;
 
@@ -443,6 +448,7 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		.dir = dir,
 		.map_err =
 			single ? MAP_ERR_NOT_CHECKED : MAP_ERR_NOT_APPLICABLE,
+		.attrs = attrs,
 	};
 	add_entry(dev, e);
 }

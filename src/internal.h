@@ -197,7 +197,8 @@ extern const struct dmk_dma_map_ops dmk_iommu_dma_ops;
 int dmk_debug_create(struct dmk_system *sys, struct dmk_debug **out);
 void dmk_debug_destroy(struct dmk_debug *dbg);
 void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
-		   enum dmk_data_direction dir, dmk_addr_t addr, bool single);
+		   enum dmk_data_direction dir, dmk_addr_t addr, bool single,
+		   unsigned long attrs);
 void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		     enum dmk_data_direction dir, bool single);
 void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr);

@@ -381,7 +381,7 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 	}
 	count_map(dev);
 	if (dev->sys->debug)
-		dmk_debug_map(dev, phys, size, dir, addr, true);
+		dmk_debug_map(dev, phys, size, dir, addr, true, attrs);
 	return addr;
 }
 
@@ -444,7 +444,7 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 		count_map(dev);
 		if (dev->sys->debug)
 			dmk_debug_map(dev, sg[i].phys, sg[i].dma_length, dir,
-				      sg[i].dma_address, false);
+				      sg[i].dma_address, false, attrs);
 	}
 	return mapped;
 }

@@ -207,6 +207,15 @@ static void test_overlapping_cachelines(void **state)
 		"cacheline tracking EEXIST, overlapping mappings aren't supported");
 	dmk_unmap_page(&dev, b, 32, DMK_DMA_BIDIRECTIONAL);
 
+	/* With SKIP_CPU_SYNC the new mapping takes the syncs on itself:
+	 * sharing lines is allowed (Linux's add_dma_entry). */
+	b = dmk_map_page_attrs(&dev, 0x500020, 32, DMK_DMA_BIDIRECTIONAL,
+			       DMK_ATTR_SKIP_CPU_SYNC);
+	assert_false(dmk_mapping_error(&dev, b));
+	assert_errors(1, NULL);
+	dmk_unmap_page_attrs(&dev, b, 32, DMK_DMA_BIDIRECTIONAL,
+			     DMK_ATTR_SKIP_CPU_SYNC);
+
 	/* Adjacent lines do not overlap; TO_DEVICE never counts. */
 	b = map_checked(&dev, 0x500040, 64, DMK_DMA_FROM_DEVICE);
 	c = map_checked(&dev, 0x500010, 16, DMK_DMA_TO_DEVICE);
