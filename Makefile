@@ -56,17 +56,20 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(MESON) test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4
 
-# ThreadSanitizer over what runs threads: the swiotlb's areas under
-# concurrent map/unmap, and the library's locks.
+# ThreadSanitizer over what runs threads: the swiotlb's areas and parked
+# runs under concurrent map/unmap, the library's locks, and two threads
+# mapping for one device through the public API (thread tokens, counter
+# shards).
 $(TSAN_BUILD)/build.ninja: | deps
 	$(MESON) setup $(TSAN_BUILD) -Dwerror=$(WERROR) -Db_sanitize=thread \
 	  -Db_lundef=false -Dbuildtype=debug -Doptimization=1
 
 check-tsan: $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
-	  tests/swiotlb/test-park
+	  tests/swiotlb/test-park tools/dmakit
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
-	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park
+	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park \
+	  bench-map-threads
 
 check: check-fast check-asan check-tsan fuzz-short
 
