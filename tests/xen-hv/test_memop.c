@@ -73,7 +73,7 @@ static void test_arm_balloon(void **state)
 				 XENMEM_decrease_reservation, NULL, 0),
 			 0);
 	/* A continuation's progress in the command is honoured (start 2:
-	 * start 1 would be 0x41, the extension's DMK_XENMEM_unpin). */
+	 * above MEMOP_CMD_MASK, clear of the extension's numbers 40/41). */
 	list[0] = g + 1;
 	list[1] = g + 1;
 	list[2] = g + 20;
