@@ -854,7 +854,7 @@ static long memory_unpin(struct sim_xen *x, struct sim_domain *caller,
 	return rc;
 }
 
-/* ---- ballooning: populate_physmap / decrease_reservation ---- */
+/* ---- ballooning: increase/decrease_reservation, populate_physmap ---- */
 
 struct reservation {
 	struct sim_xen *x;
@@ -926,6 +926,31 @@ static bool populate_one(struct reservation *rv, xen_pfn_t *slot)
 }
 
 /*
+ * increase_reservation(): an extent for d, mapped nowhere.  A PV guest
+ * is told its machine frame when it passed a list (it maps the frame
+ * itself and records it in the m2p with MMU_MACHPHYS_UPDATE); a
+ * translated guest is told nothing, so the frames are its own but
+ * unreachable until it gives up the domain (populate_physmap is what
+ * such a guest uses, as Linux's balloon driver does for every guest).
+ */
+static bool increase_one(struct reservation *rv, xen_pfn_t *slot)
+{
+	unsigned int order = rv->r.extent_order;
+	uint64_t mfn;
+
+	if (rv->no_frame_fits)
+		return false;
+	mfn = sim_machine_alloc_extent(rv->x->m, order, rv->max_mfn,
+				       rv->d->domid);
+	if (mfn == SIM_INVALID_MFN)
+		return false;
+	xen_scrub_extent(rv->x, mfn, order);
+	if (!translated(rv->d) && slot)
+		*slot = mfn;
+	return true;
+}
+
+/*
  * guest_remove_page(): the page must be d's own RAM.  The model also
  * stops at pages Xen would keep referenced (pinned, mapped by a grant,
  * a PV page still in the guest's page tables) rather than free them
@@ -981,14 +1006,19 @@ static long memop_reservation(struct sim_xen *x, struct sim_domain *caller,
 	rv.max_mfn = address_bits_limit(bits, &rv.no_frame_fits);
 	if (!may_act_on(caller, rv.d))
 		return start;
-	if (rv.r.extent_order > max_order(caller) || !rv.r.extent_start.p)
+	/* Only increase_reservation may go without a list (no output). */
+	if (rv.r.extent_order > max_order(caller) ||
+	    (!rv.r.extent_start.p && op != XENMEM_increase_reservation))
 		return start;
 
 	for (i = start; i < rv.r.nr_extents; i++) {
-		xen_pfn_t *slot = &rv.r.extent_start.p[i];
+		xen_pfn_t *slot =
+			rv.r.extent_start.p ? &rv.r.extent_start.p[i] : NULL;
 		bool ok = true;
 
-		if (op == XENMEM_populate_physmap) {
+		if (op == XENMEM_increase_reservation) {
+			ok = increase_one(&rv, slot);
+		} else if (op == XENMEM_populate_physmap) {
 			ok = populate_one(&rv, slot);
 		} else {
 			for (uint64_t k = 0;
@@ -1086,6 +1116,9 @@ static long do_memory_op(struct sim_xen *x, struct sim_domain *caller,
 	}
 
 	switch (op) {
+	case XENMEM_increase_reservation:
+		sim_xen_count_locked(x, "memory_op:increase_reservation");
+		return memop_reservation(x, caller, op, start, arg);
 	case XENMEM_populate_physmap:
 		sim_xen_count_locked(x, "memory_op:populate_physmap");
 		return memop_reservation(x, caller, op, start, arg);

@@ -171,6 +171,92 @@ static void test_pv_balloon(void **state)
 			 0);
 }
 
+/*
+ * increase_reservation: extents for the domain, mapped nowhere.  PV is
+ * told the machine frames (below address_bits); without a list, or for
+ * a translated guest, nothing is told and nothing is mapped.
+ */
+static void test_pv_increase_reservation(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *d = h->dom0;
+	xen_pfn_t list[3] = {0, 0, 0};
+	uint64_t free0 = sim_machine_free_frames(h->m);
+	struct xen_memory_reservation r = {
+		.nr_extents = 3,
+		.extent_order = 1,
+		.domid = DOMID_SELF,
+		.mem_flags = XENMEMF_address_bits(24),
+	};
+
+	set_xen_guest_handle(r.extent_start, list);
+	assert_int_equal(hv_call(h, d, __HYPERVISOR_memory_op,
+				 XENMEM_increase_reservation, &r, 0),
+			 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(list[i] % 2, 0);
+		assert_true(list[i] + 1 < (1ULL << (24 - 12)));
+		assert_int_equal(hv_owner(h, list[i]), 0);
+		assert_int_equal(hv_owner(h, list[i] + 1), 0);
+	}
+	assert_int_equal(sim_machine_free_frames(h->m), free0 - 6);
+	/* The guest maps one and writes through it. */
+	assert_int_equal(hv_balloon_out(h, d, 70), 1);
+	assert_int_equal(hv_pv_map(h, d, 70, list[0]), 0);
+	hv_page(d, 70)[5] = 7;
+	assert_int_equal(hv_frame(h, list[0])[5], 7);
+	/* No list: allocated all the same, nothing told. */
+	assert_int_equal(reservation(h, d, XENMEM_increase_reservation, NULL, 2,
+				     0, DOMID_SELF),
+			 2);
+	assert_int_equal(sim_machine_free_frames(h->m), free0 - 6 - 2 + 1);
+	/* Failures report progress: order too large, no such domain,
+	 * address_bits no frame fits, someone else's domain. */
+	assert_int_equal(reservation(h, d, XENMEM_increase_reservation, list, 1,
+				     30, DOMID_SELF),
+			 0);
+	assert_int_equal(
+		reservation(h, d, XENMEM_increase_reservation, list, 1, 0, 42),
+		0);
+	r.nr_extents = 1;
+	r.extent_order = 0;
+	r.mem_flags = XENMEMF_address_bits(12);
+	assert_int_equal(hv_call(h, d, __HYPERVISOR_memory_op,
+				 XENMEM_increase_reservation, &r, 0),
+			 0);
+	assert_int_equal(reservation(h, h->domu, XENMEM_increase_reservation,
+				     list, 1, 0, 0),
+			 0);
+	assert_int_equal(hv_counter(h->x, "memory_op:increase_reservation"), 6);
+}
+
+static void test_arm_increase_reservation(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *u = h->domu;
+	uint64_t g = u->gfn_base + 40;
+	xen_pfn_t list[2] = {g, g + 1};
+	struct hv_snapshot s;
+	uint64_t free0 = sim_machine_free_frames(h->m);
+	uint64_t mfn0 = hv_mfn(u, g);
+
+	/* A translated guest's list is not read or written, its p2m not
+	 * touched: the frames are its own, reachable from nowhere. */
+	assert_int_equal(reservation(h, u, XENMEM_increase_reservation, list, 2,
+				     0, DOMID_SELF),
+			 2);
+	assert_int_equal(list[0], g);
+	assert_int_equal(list[1], g + 1);
+	assert_int_equal(hv_mfn(u, g), mfn0);
+	assert_int_equal(sim_machine_free_frames(h->m), free0 - 2);
+	/* And a call that can do nothing changes nothing. */
+	hv_snapshot_take(h, u, &s);
+	assert_int_equal(reservation(h, u, XENMEM_increase_reservation, list, 2,
+				     12, DOMID_SELF),
+			 0);
+	assert_true(hv_snapshot_same(h, u, &s));
+}
+
 static uint32_t features(struct hv *h, struct sim_domain *d)
 {
 	struct xen_feature_info fi = {.submap_idx = 0};
@@ -213,9 +299,9 @@ static void test_arm_features(void **state)
 		-XEN_ENOSYS);
 	assert_int_equal(hv_call(h, h->dom0, __HYPERVISOR_sched_op, 0, NULL, 0),
 			 -XEN_ENOSYS);
-	assert_int_equal(hv_call(h, h->dom0, __HYPERVISOR_memory_op,
-				 XENMEM_increase_reservation, NULL, 0),
-			 -XEN_ENOSYS);
+	assert_int_equal(
+		hv_call(h, h->dom0, __HYPERVISOR_memory_op, 63, NULL, 0),
+		-XEN_ENOSYS);
 	assert_int_equal(hv_counter(h->x, "xen_version:get_features"), 4);
 	assert_int_equal(hv_counter(h->x, "xen_version:version"), 1);
 	assert_int_equal(hv_counter(h->x, "unknown"), 1);
@@ -366,6 +452,12 @@ int main(void)
 						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(
 			test_pv_multicall, hv_fx_setup_x86, hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_pv_increase_reservation,
+						hv_fx_setup_x86,
+						hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_arm_increase_reservation,
+						hv_fx_setup_arm,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_unregistered_caller,
 						hv_fx_setup_arm,
 						hv_fx_teardown),
