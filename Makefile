@@ -66,10 +66,10 @@ $(TSAN_BUILD)/build.ninja: | deps
 
 check-tsan: $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
-	  tests/swiotlb/test-park tools/dmakit
+	  tests/swiotlb/test-park tests/direct/test-thread-tokens tools/dmakit
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
 	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park \
-	  bench-map-threads
+	  thread-tokens bench-map-threads
 
 check: check-fast check-asan check-tsan fuzz-short
 
