@@ -196,11 +196,11 @@ struct swiotlb_area {
  * Runs are at most PARK_MAX_SLOTS (16 KiB: a jumbo frame), so what
  * threads hold back is bounded by 7 x 16 KiB even before a drain.
  */
-#define PARK_NONE (-1L)
+#define PARK_NONE (-1)
 #define PARK_MAX_SLOTS 8
 #define PARK_SLOT_BITS 40 /* slot index | nslots << PARK_SLOT_BITS */
 struct swiotlb_park {
-	_Atomic long run;    /* parked run, or PARK_NONE */
+	_Atomic int64_t run; /* parked run, or PARK_NONE */
 	unsigned int epoch;  /* the pool's drain_epoch last honoured */
 	unsigned int holder; /* dmk_thread_gen_tls of who parked it */
 	_Atomic uint64_t bounced_maps; /* maps served from the park */
@@ -775,34 +775,35 @@ static inline struct swiotlb_park *my_park(struct dmk_swiotlb *pool)
 	return t - 1 < DMK_THREAD_TOKENS ? &pool->park[t - 1] : NULL;
 }
 
-static inline long park_get(const struct swiotlb_park *p)
+static inline int64_t park_get(const struct swiotlb_park *p)
 {
 	return atomic_load_explicit(&p->run, memory_order_relaxed);
 }
 
-static inline void park_set(struct swiotlb_park *p, long run)
+static inline void park_set(struct swiotlb_park *p, int64_t run)
 {
 	atomic_store_explicit(&p->run, run, memory_order_relaxed);
 }
 
-static inline long run_make(size_t slot, unsigned int nslots)
+/* 64 bits wherever long is 32: a slot index takes up to 40. */
+static inline int64_t run_make(size_t slot, unsigned int nslots)
 {
-	return (long)slot | (long)nslots << PARK_SLOT_BITS;
+	return (int64_t)slot | (int64_t)nslots << PARK_SLOT_BITS;
 }
 
-static inline size_t run_slot(long run)
+static inline size_t run_slot(int64_t run)
 {
-	return (size_t)run & ((1UL << PARK_SLOT_BITS) - 1);
+	return (size_t)(run & ((INT64_C(1) << PARK_SLOT_BITS) - 1));
 }
 
-static inline unsigned int run_nslots(long run)
+static inline unsigned int run_nslots(int64_t run)
 {
 	return (unsigned int)(run >> PARK_SLOT_BITS);
 }
 
 /* Could seg_find() have chosen this run for req?  Same length, and
  * the alignment and boundary rules hold at its place. */
-static inline bool park_fits(const struct dmk_swiotlb *pool, long run,
+static inline bool park_fits(const struct dmk_swiotlb *pool, int64_t run,
 			     const struct swiotlb_req *req)
 {
 	uint64_t bus = slot_phys(pool, run_slot(run)) + req->bus_offset;
@@ -842,7 +843,7 @@ static inline long park_take(struct dmk_swiotlb *pool,
 			     const struct swiotlb_req *req)
 {
 	struct swiotlb_park *p = my_park(pool);
-	long run;
+	int64_t run;
 
 	if (!p)
 		return -1;
@@ -860,7 +861,7 @@ static inline long park_take(struct dmk_swiotlb *pool,
  * request and make the park this thread's. */
 static void park_flush(struct dmk_swiotlb *pool, struct swiotlb_park *p)
 {
-	long run = park_get(p);
+	int64_t run = park_get(p);
 
 	p->holder = dmk_thread_gen_tls;
 	p->epoch =
@@ -911,7 +912,7 @@ static unsigned int park_drain(struct dmk_swiotlb *pool)
 
 	for (unsigned int t = 1; t <= DMK_THREAD_TOKENS; t++) {
 		struct swiotlb_park *p = &pool->park[t - 1];
-		long run;
+		int64_t run;
 
 		if (park_get(p) == PARK_NONE || !dmk_thread_token_claim(t))
 			continue;
@@ -934,7 +935,7 @@ static uint64_t parked_in(struct dmk_swiotlb *pool,
 	uint64_t n = 0;
 
 	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++) {
-		long run = park_get(&pool->park[t]);
+		int64_t run = park_get(&pool->park[t]);
 
 		if (run != PARK_NONE &&
 		    (!a || area_of(pool, run_slot(run)) == a))
