@@ -20,11 +20,21 @@ import subprocess
 import sys
 
 
+def die(msg):
+    print(f"ab.py: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message):
+        die(message)
+
+
 def sweep(exe):
     proc = subprocess.run([exe, "bench", "sweep", "--json"],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        sys.exit(f"ab.py: {exe} bench sweep exited {proc.returncode}")
+        die(f"{exe} bench sweep exited {proc.returncode}")
     return json.loads(proc.stdout)
 
 
@@ -41,13 +51,13 @@ def cells(result):
 
 
 def main():
-    ap = argparse.ArgumentParser(add_help=True)
+    ap = Parser(add_help=True)
     ap.add_argument("-n", type=int, default=5)
     ap.add_argument("a")
     ap.add_argument("b")
     args = ap.parse_args()
     if args.n < 1:
-        sys.exit("ab.py: -n must be at least 1")
+        die("-n must be at least 1")
     runs = {"A": [], "B": []}
     for _ in range(args.n):
         runs["A"].append(cells(sweep(args.a)))
@@ -68,4 +78,4 @@ if __name__ == "__main__":
     try:
         sys.exit(main())
     except (OSError, ValueError, KeyError) as e:
-        sys.exit(f"ab.py: {e}")
+        die(str(e))
