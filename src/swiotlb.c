@@ -879,8 +879,7 @@ static inline bool park_put(struct dmk_swiotlb *pool, size_t slot,
 {
 	struct swiotlb_park *p;
 
-	if (!dmk_thread_token_tls)
-		(void)dmk_thread_token_slow();
+	(void)dmk_thread_token(); /* unmap is where a thread first parks */
 	p = my_park(pool);
 	if (!p)
 		return false;
