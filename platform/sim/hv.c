@@ -6,13 +6,13 @@
  * This file has the hypercall entry, xen_version, memory_op (exchange,
  * the exchange-and-pin extension, ballooning, add_to_physmap), the two
  * x86 PV MMU calls a DMA layer needs, and relocation (fault injection).
- * Grant tables are in grant.c.  docs/hypervisor.md lists every modelled
+ * Grant tables are in hv-gnttab.c.  docs/hypervisor.md lists every modelled
  * call with its order of checks; the comments here say where the model
  * follows Xen's common/memory.c and where it is deliberately stricter.
  *
  * One lock serialises all hypercalls, as if Xen ran them on one CPU.
  */
-#include "xen-internal.h"
+#include "hv.h"
 
 #include <dmakit/xen-ext.h>
 

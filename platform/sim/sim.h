@@ -12,8 +12,8 @@
  *   pagealloc.c the guest's page allocator (a buddy over guest frames)
  *   device.c    the DMA engine: reads and writes by bus address, faults
  *   smmu.c      SMMU streams and page tables
- *   xen.c       the hypervisor: memory_op, xen_version, PV MMU ops
- *   grant.c     grant tables: map, unmap, cache_flush
+ *   hv.c        the hypervisor: memory_op, xen_version, PV MMU ops
+ *   hv-gnttab.c grant tables: map, unmap, cache_flush
  *   platform.c  struct dmk_platform over a domain
  *   platforms.c the built-in platforms by name
  *   dt.c        platforms from device trees (libfdt)
@@ -116,7 +116,7 @@ struct sim_p2m_entry {
 	bool pinned; /* exchanged-and-pinned: never relocated */
 };
 
-struct sim_grant_table; /* grant.c */
+struct sim_grant_table; /* hv-gnttab.c */
 
 struct sim_domain {
 	uint16_t domid;
@@ -258,7 +258,7 @@ int sim_dev_dma_write(struct sim_device *sd, dmk_addr_t bus, const void *buf,
 		      size_t len);
 uint64_t sim_device_faults(const struct sim_device *sd);
 
-/* ---- xen.c / grant.c: the hypervisor ---- */
+/* ---- hv.c / hv-gnttab.c: the hypervisor ---- */
 
 enum sim_xen_arch { SIM_XEN_ARM, SIM_XEN_X86 };
 

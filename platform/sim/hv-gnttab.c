@@ -11,9 +11,9 @@
  * GTF_reading / GTF_writing bits with atomic compare-and-swap as Xen
  * does: the granting guest may be clearing the entry at the same time.
  *
- * Called with the hypervisor lock held (xen.c).
+ * Called with the hypervisor lock held (hv.c).
  */
-#include "xen-internal.h"
+#include "hv.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -532,7 +532,7 @@ long sim_grant_table_op(struct sim_xen *x, struct sim_domain *caller,
 	}
 }
 
-/* ---- XENMEM_add_to_physmap, XENMAPSPACE_grant_table (from xen.c) ---- */
+/* ---- XENMEM_add_to_physmap, XENMAPSPACE_grant_table (from hv.c) ---- */
 
 long sim_grant_add_to_physmap(struct sim_xen *x, struct sim_domain *d,
 			      xen_ulong_t idx, xen_pfn_t gpfn)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private state of the hypervisor model, shared by xen.c and grant.c.
+ * Private state of the hypervisor model, shared by hv.c and hv-gnttab.c.
  * Nothing outside those two files includes this.
  *
  * struct sim_xen (sim.h) is what the world sees; the model keeps the
@@ -81,7 +81,7 @@ static inline struct sim_xen_impl *sim_xen_impl(struct sim_xen *x)
 				       offsetof(struct sim_xen_impl, x));
 }
 
-/* ---- xen.c, for grant.c (the lock is held) ---- */
+/* ---- hv.c, for hv-gnttab.c (the lock is held) ---- */
 
 /* The domain called domid; DOMID_SELF means the caller.  NULL if none. */
 struct sim_domain *sim_xen_find_domain(struct sim_xen *x,
@@ -94,7 +94,7 @@ uint64_t sim_xen_pv_va_to_gfn(const struct sim_domain *d, uint64_t va);
 /* Is gfn inside d's guest-physical span? */
 bool sim_xen_gfn_in_span(const struct sim_domain *d, uint64_t gfn);
 
-/* ---- grant.c, for xen.c (the lock is held) ---- */
+/* ---- hv-gnttab.c, for hv.c (the lock is held) ---- */
 
 int sim_grant_table_create(struct sim_xen *x, struct sim_domain *d);
 void sim_grant_table_destroy(struct sim_xen *x, struct sim_grant_table *gt);
