@@ -404,17 +404,17 @@ dmk_addr_t dmk_map_single_attrs(struct dmk_device *dev, void *cpu_addr,
 				unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
+	dmk_phys_t phys = dmk_virt_to_phys(plat, cpu_addr);
 
 	/* Only the linear map has a guest-physical address behind it. */
-	if ((uint8_t *)cpu_addr < plat->linear_base) {
+	if (phys == DMK_PHYS_ERROR) {
 		dmk_log(plat, DMK_LOG_ERR,
 			"%s: map_single of %p, outside the linear map",
 			dev->name, cpu_addr);
 		STAT_ADD(dev, errors, 1);
 		return DMK_MAPPING_ERROR;
 	}
-	return dmk_map_page_attrs(dev, dmk_virt_to_phys(plat, cpu_addr), size,
-				  dir, attrs);
+	return dmk_map_page_attrs(dev, phys, size, dir, attrs);
 }
 
 void dmk_unmap_single_attrs(struct dmk_device *dev, dmk_addr_t addr,

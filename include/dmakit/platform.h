@@ -86,6 +86,16 @@ struct dmk_platform_ops {
 	uint64_t (*now_ns)(void *ctx);
 	/* One line of kernel log, without a newline. */
 	void (*log)(void *ctx, enum dmk_log_level level, const char *msg);
+
+	/*
+	 * Only for a platform without a linear map (linear_base NULL), such
+	 * as dom0 user space over privcmd, whose pages sit wherever mmap put
+	 * them: the CPU address of a guest-physical address and back.
+	 * virt_to_phys returns DMK_PHYS_ERROR (~0) for an address that is not
+	 * the platform's RAM.
+	 */
+	void *(*phys_to_virt)(void *ctx, dmk_phys_t phys);
+	dmk_phys_t (*virt_to_phys)(void *ctx, const void *va);
 };
 
 struct dmk_platform {
@@ -95,7 +105,9 @@ struct dmk_platform {
 	unsigned int nr_cpus;
 
 	/* The linear map: the CPU address of guest-physical p is
-	 * linear_base + p, for every page of RAM the guest has. */
+	 * linear_base + p, for every page of RAM the guest has.  NULL when
+	 * the platform has none: ops->phys_to_virt and virt_to_phys then
+	 * translate. */
 	uint8_t *linear_base;
 	dmk_phys_t ram_start, ram_end; /* guest-physical span of RAM */
 
@@ -115,12 +127,19 @@ struct dmk_platform {
 static inline void *dmk_phys_to_virt(const struct dmk_platform *p,
 				     dmk_phys_t phys)
 {
+	if (__builtin_expect(p->linear_base == NULL, 0))
+		return p->ops->phys_to_virt(p->ctx, phys);
 	return p->linear_base + phys;
 }
 
+/* ~0 for an address outside the linear map (below its base). */
 static inline dmk_phys_t dmk_virt_to_phys(const struct dmk_platform *p,
 					  const void *va)
 {
+	if (__builtin_expect(p->linear_base == NULL, 0))
+		return p->ops->virt_to_phys(p->ctx, va);
+	if ((const uint8_t *)va < p->linear_base)
+		return ~(dmk_phys_t)0;
 	return (dmk_phys_t)((const uint8_t *)va - p->linear_base);
 }
 
