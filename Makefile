@@ -12,11 +12,11 @@ WERROR     ?= $(if $(filter true 1 yes,$(CI)),true,false)
 # Debian 12 packages the build needs (see README, .ci/run).
 DEB_PACKAGES := meson ninja-build pkg-config gcc libc6-dev libfdt-dev \
                 device-tree-compiler libxen-dev libcmocka-dev libjansson-dev \
-                python3
+                python3 gcc-aarch64-linux-gnu
 SAN_PACKAGES := clang libclang-rt-14-dev
 
-.PHONY: all deps run check check-fast check-asan check-tsan bench fuzz \
-        fuzz-long format clean
+.PHONY: all deps run check check-fast check-asan check-tsan freestanding \
+        bench fuzz fuzz-long format clean
 
 all: $(BUILD)/dmakit
 
@@ -66,12 +66,17 @@ $(TSAN_BUILD)/build.ninja: | deps
 
 check-tsan: $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
-	  tests/swiotlb/test-park tests/direct/test-thread-tokens tools/dmakit
+	  tests/swiotlb/test-park tests/env/test-thread-tokens tools/dmakit
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
 	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park \
 	  thread-tokens bench-map-threads
 
-check: check-fast check-asan check-tsan fuzz-short
+# The library against env/freestanding/dmk_env.h alone, for x86_64 and
+# aarch64: no hidden libc or pthread use (env/freestanding/check.sh).
+freestanding: | deps
+	env/freestanding/check.sh $(BUILD)/freestanding
+
+check: check-fast freestanding check-asan check-tsan fuzz-short
 
 # libFuzzer over each target (fuzz/, docs/fuzzing.md): a clang build
 # with ASan and UBSan, each target's corpus seeded from its replayer's

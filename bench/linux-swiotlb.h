@@ -29,7 +29,7 @@
 #ifndef DMAKIT_BENCH_LINUX_SWIOTLB_H
 #define DMAKIT_BENCH_LINUX_SWIOTLB_H
 
-#include "../src/lock.h"
+#include "dmk_env.h"
 
 #include <stdatomic.h>
 #include <stdint.h>

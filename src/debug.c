@@ -24,10 +24,6 @@
  */
 #include "internal.h"
 
-#include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
-
 #define HASH_SIZE 16384	 /* Linux's HASH_SIZE */
 #define HASH_FN_SHIFT 13 /* one bucket per 8 KiB of bus addresses */
 #define LINE_HASH_SIZE 4096
@@ -75,12 +71,12 @@ struct line_node {
 };
 
 struct bucket {
-	pthread_mutex_t lock;
+	dmk_mutex_t lock;
 	struct debug_entry *head;
 };
 
 struct line_bucket {
-	pthread_mutex_t lock;
+	dmk_mutex_t lock;
 	struct line_node *head;
 };
 
@@ -93,21 +89,22 @@ struct dmk_debug {
 };
 
 #define DBG_ADD(dbg, field, n)                                                 \
-	__atomic_fetch_add(&(dbg)->stats.field, (uint64_t)(n), __ATOMIC_RELAXED)
+	dmk_atomic_fetch_add(&(dbg)->stats.field, (uint64_t)(n),               \
+			     DMK_ORDER_RELAXED)
 
 /* ---- life cycle ---- */
 
 int dmk_debug_create(struct dmk_system *sys, struct dmk_debug **out)
 {
-	struct dmk_debug *dbg = calloc(1, sizeof(*dbg));
+	struct dmk_debug *dbg = dmk_env_calloc(1, sizeof(*dbg));
 
 	if (!dbg)
 		return -DMK_ENOMEM;
 	dbg->sys = sys;
 	for (size_t i = 0; i < HASH_SIZE; i++)
-		pthread_mutex_init(&dbg->buckets[i].lock, NULL);
+		dmk_mutex_init(&dbg->buckets[i].lock);
 	for (size_t i = 0; i < LINE_HASH_SIZE; i++)
-		pthread_mutex_init(&dbg->lines[i].lock, NULL);
+		dmk_mutex_init(&dbg->lines[i].lock);
 	*out = dbg;
 	return 0;
 }
@@ -121,20 +118,20 @@ void dmk_debug_destroy(struct dmk_debug *dbg)
 
 		for (; e; e = next) {
 			next = e->next;
-			free(e);
+			dmk_env_free(e);
 		}
-		pthread_mutex_destroy(&dbg->buckets[i].lock);
+		dmk_mutex_destroy(&dbg->buckets[i].lock);
 	}
 	for (size_t i = 0; i < LINE_HASH_SIZE; i++) {
 		struct line_node *n = dbg->lines[i].head, *next;
 
 		for (; n; n = next) {
 			next = n->next;
-			free(n);
+			dmk_env_free(n);
 		}
-		pthread_mutex_destroy(&dbg->lines[i].lock);
+		dmk_mutex_destroy(&dbg->lines[i].lock);
 	}
-	free(dbg);
+	dmk_env_free(dbg);
 }
 
 int dmk_debug_stats(struct dmk_system *sys, struct dmk_debug_stats *st)
@@ -143,13 +140,13 @@ int dmk_debug_stats(struct dmk_system *sys, struct dmk_debug_stats *st)
 
 	if (!dbg || !st)
 		return -DMK_ENODEV;
-	st->errors = __atomic_load_n(&dbg->stats.errors, __ATOMIC_RELAXED);
+	st->errors = dmk_atomic_load(&dbg->stats.errors, DMK_ORDER_RELAXED);
 	st->live_mappings =
-		__atomic_load_n(&dbg->stats.live_mappings, __ATOMIC_RELAXED);
+		dmk_atomic_load(&dbg->stats.live_mappings, DMK_ORDER_RELAXED);
 	st->live_allocs =
-		__atomic_load_n(&dbg->stats.live_allocs, __ATOMIC_RELAXED);
+		dmk_atomic_load(&dbg->stats.live_allocs, DMK_ORDER_RELAXED);
 	st->unchecked =
-		__atomic_load_n(&dbg->stats.unchecked, __ATOMIC_RELAXED);
+		dmk_atomic_load(&dbg->stats.unchecked, DMK_ORDER_RELAXED);
 	return 0;
 }
 
@@ -165,7 +162,7 @@ static void report(struct dmk_device *dev, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	dmk_env_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	DBG_ADD(dev->sys->debug, errors, 1);
 	dmk_log(dev_plat(dev), DMK_LOG_WARN, "DMA-API: %s: %s", dev->name, msg);
@@ -186,16 +183,16 @@ static struct bucket *bucket_of(struct dmk_debug *dbg, dmk_addr_t addr)
 static void entry_insert(struct dmk_debug *dbg, struct debug_entry *e)
 {
 	struct bucket *b = bucket_of(dbg, e->addr);
-	size_t max = __atomic_load_n(&dbg->max_size, __ATOMIC_RELAXED);
+	size_t max = dmk_atomic_load(&dbg->max_size, DMK_ORDER_RELAXED);
 
 	while (e->size > max &&
-	       !__atomic_compare_exchange_n(&dbg->max_size, &max, e->size, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	       !dmk_atomic_cmpxchg(&dbg->max_size, &max, e->size,
+				   DMK_ORDER_RELAXED, DMK_ORDER_RELAXED))
 		;
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	e->next = b->head;
 	b->head = e;
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 }
 
 /* How well a live entry matches what the caller says it is releasing. */
@@ -218,7 +215,7 @@ static struct debug_entry *entry_take(struct dmk_debug *dbg,
 	struct debug_entry **pp, **best = NULL;
 	struct debug_entry *e = NULL;
 
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	for (pp = &b->head; *pp; pp = &(*pp)->next) {
 		if ((*pp)->dev != ref->dev || (*pp)->addr != ref->addr)
 			continue;
@@ -229,7 +226,7 @@ static struct debug_entry *entry_take(struct dmk_debug *dbg,
 		e = *best;
 		*best = e->next;
 	}
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 	return e;
 }
 
@@ -274,9 +271,9 @@ static void lines_add_page(struct dmk_debug *dbg, const struct debug_entry *e,
 			   bool *overlap)
 {
 	struct line_bucket *b = line_bucket_of(dbg, pfn);
-	struct line_node *n = malloc(sizeof(*n));
+	struct line_node *n = dmk_env_zalloc(sizeof(*n));
 
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	for (struct line_node *o = b->head; o; o = o->next)
 		if (o->pfn == pfn && o->first <= last && first <= o->last)
 			*overlap = true;
@@ -288,7 +285,7 @@ static void lines_add_page(struct dmk_debug *dbg, const struct debug_entry *e,
 					.owner = e};
 		b->head = n;
 	}
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 }
 
 static void lines_del_page(struct dmk_debug *dbg, const struct debug_entry *e,
@@ -300,17 +297,17 @@ static void lines_del_page(struct dmk_debug *dbg, const struct debug_entry *e,
 	(void)first;
 	(void)last;
 	(void)unused;
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	for (struct line_node **pp = &b->head; *pp; pp = &(*pp)->next) {
 		struct line_node *n = *pp;
 
 		if (n->owner == e && n->pfn == pfn) {
 			*pp = n->next;
-			free(n);
+			dmk_env_free(n);
 			break;
 		}
 	}
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 }
 
 static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
@@ -401,7 +398,7 @@ static void release(struct dmk_device *dev, const struct debug_entry *ref,
 	check_release(dev, e, ref, verb);
 	lines_untrack(dbg, e);
 	account_removed(dbg, e);
-	free(e);
+	dmk_env_free(e);
 }
 
 /* ---- the hooks mapping.c calls ---- */
@@ -433,7 +430,7 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 
 	if (addr == DMK_MAPPING_ERROR)
 		return;
-	e = malloc(sizeof(*e));
+	e = dmk_env_zalloc(sizeof(*e));
 	if (!e) {
 		out_of_memory(dev);
 		return;
@@ -473,7 +470,7 @@ void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 
 	if (addr == DMK_MAPPING_ERROR)
 		return;
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	for (struct debug_entry *e = b->head; e; e = e->next) {
 		/* Of several identical mappings, the one not yet checked. */
 		if (e->dev == dev && e->addr == addr &&
@@ -482,7 +479,7 @@ void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 }
 
 /*
@@ -493,7 +490,7 @@ void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 static bool find_containing(struct dmk_debug *dbg, struct dmk_device *dev,
 			    dmk_addr_t addr, struct debug_entry *out)
 {
-	size_t max = __atomic_load_n(&dbg->max_size, __ATOMIC_RELAXED);
+	size_t max = dmk_atomic_load(&dbg->max_size, DMK_ORDER_RELAXED);
 	uint64_t back = (max >> HASH_FN_SHIFT) + 1;
 	bool found = false;
 
@@ -506,7 +503,7 @@ static bool find_containing(struct dmk_debug *dbg, struct dmk_device *dev,
 		if (i && probe > addr)
 			break; /* wrapped below zero */
 		b = bucket_of(dbg, probe);
-		pthread_mutex_lock(&b->lock);
+		dmk_mutex_lock(&b->lock);
 		for (struct debug_entry *e = b->head; e; e = e->next) {
 			if (e->dev == dev && e->type != TYPE_COHERENT &&
 			    addr >= e->addr && addr - e->addr < e->size) {
@@ -515,7 +512,7 @@ static bool find_containing(struct dmk_debug *dbg, struct dmk_device *dev,
 				break;
 			}
 		}
-		pthread_mutex_unlock(&b->lock);
+		dmk_mutex_unlock(&b->lock);
 	}
 	return found;
 }
@@ -563,7 +560,7 @@ void dmk_debug_alloc(struct dmk_device *dev, void *cpu, size_t size,
 
 	if (!cpu)
 		return;
-	e = malloc(sizeof(*e));
+	e = dmk_env_zalloc(sizeof(*e));
 	if (!e) {
 		out_of_memory(dev);
 		return;
@@ -600,7 +597,7 @@ void dmk_debug_free(struct dmk_device *dev, void *cpu, size_t size,
 static void take_device_entries(struct bucket *b, struct dmk_device *dev,
 				struct debug_entry **leaked)
 {
-	pthread_mutex_lock(&b->lock);
+	dmk_mutex_lock(&b->lock);
 	for (struct debug_entry **pp = &b->head; *pp;) {
 		struct debug_entry *e = *pp;
 
@@ -612,7 +609,7 @@ static void take_device_entries(struct bucket *b, struct dmk_device *dev,
 		e->next = *leaked;
 		*leaked = e;
 	}
-	pthread_mutex_unlock(&b->lock);
+	dmk_mutex_unlock(&b->lock);
 }
 
 void dmk_debug_device_gone(struct dmk_device *dev)
@@ -630,6 +627,6 @@ void dmk_debug_device_gone(struct dmk_device *dev)
 		       type_names[e->type], dir_name(e->dir));
 		lines_untrack(dbg, e);
 		account_removed(dbg, e);
-		free(e);
+		dmk_env_free(e);
 	}
 }

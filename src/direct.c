@@ -14,8 +14,6 @@
  */
 #include "internal.h"
 
-#include <string.h>
-
 static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
 {
 	if (!a)

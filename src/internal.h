@@ -18,10 +18,6 @@
 #include <dmakit/platform.h>
 #include <dmakit/system.h>
 
-#include <limits.h>
-#include <stdarg.h>
-#include <stdatomic.h>
-
 struct dmk_xen;
 struct dmk_debug;
 
@@ -51,33 +47,39 @@ static inline const struct dmk_platform *dev_plat(struct dmk_device *dev)
 /* Logging through the platform, printf style, one line. */
 void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* snprintf over the environment's dmk_env_vsnprintf. */
+int dmk_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-/* ---- thread.c ---- */
-
-/* Tokens 1..DMK_THREAD_TOKENS, one per live thread; then SHARED. */
-#define DMK_THREAD_TOKENS 7
-#define DMK_THREAD_SHARED UINT_MAX
-
-/* 0 until the thread asks (dmk_thread_token), then its token. */
-extern __thread unsigned int dmk_thread_token_tls
-	__attribute__((tls_model("initial-exec")));
-unsigned int dmk_thread_token_slow(void);
-/* Which holder this is: a token outlives its thread, state kept under
- * it may want to know it changed hands (never 0 once asked). */
-extern __thread unsigned int dmk_thread_gen_tls
-	__attribute__((tls_model("initial-exec")));
-
-static inline unsigned int dmk_thread_token(void)
+/*
+ * Zeroed memory that starts a cache line (what per-area and per-thread
+ * state needs so that two CPUs never share a line), carved from the
+ * environment's allocator: the raw pointer sits in the word before the
+ * returned one.  Free with dmk_free_aligned.
+ */
+#define DMK_CACHELINE_BYTES 64
+static inline void *dmk_zalloc_aligned(size_t size)
 {
-	unsigned int t = dmk_thread_token_tls;
+	uint8_t *raw, *p;
 
-	return __builtin_expect(t != 0, 1) ? t : dmk_thread_token_slow();
+	if (size > SIZE_MAX - DMK_CACHELINE_BYTES)
+		return NULL;
+	raw = (uint8_t *)dmk_env_zalloc(size + DMK_CACHELINE_BYTES);
+	if (!raw)
+		return NULL;
+	/* The environment's allocations are at least 8-byte aligned, so a
+	 * whole word fits between raw and the next line boundary. */
+	p = (uint8_t *)(((uintptr_t)raw + DMK_CACHELINE_BYTES) &
+			~(uintptr_t)(DMK_CACHELINE_BYTES - 1));
+	((void **)(void *)p)[-1] = raw;
+	return p;
 }
 
-/* Take a token no thread holds (to tidy up after one that exited), and
- * give a token back. */
-bool dmk_thread_token_claim(unsigned int token);
-void dmk_thread_token_put(unsigned int token);
+static inline void dmk_free_aligned(void *p)
+{
+	if (p)
+		dmk_env_free(((void **)p)[-1]);
+}
 
 /* ---- mapping.c ---- */
 

@@ -18,11 +18,6 @@
  */
 #include "internal.h"
 
-#include <limits.h>
-#include <pthread.h>
-#include <stdlib.h>
-#include <string.h>
-
 /* The part of a window the domain manages: 2^24 pages, 64 GiB. */
 #define IOVA_MAX_PAGES (1UL << 24)
 #define IOVA_NO_PHYS DMK_PHYS_ERROR
@@ -36,10 +31,10 @@ struct dmk_iommu_domain {
 	uint64_t base; /* first IOVA, page aligned */
 	size_t npages;
 
-	pthread_mutex_t lock; /* bitmap and cursor */
-	uint64_t *used;	      /* one bit per IOVA page */
-	size_t cursor;	      /* next-fit start, in pages */
-	uint64_t *shadow;     /* page -> guest pfn + 1, or SHADOW_NONE */
+	dmk_mutex_t lock; /* bitmap and cursor */
+	uint64_t *used;	  /* one bit per IOVA page */
+	size_t cursor;	  /* next-fit start, in pages */
+	uint64_t *shadow; /* page -> guest pfn + 1, or SHADOW_NONE */
 };
 
 /* ---- the IOVA allocator ---- */
@@ -132,13 +127,13 @@ static uint64_t iova_alloc(struct dmk_iommu_domain *dom, struct dmk_device *dev,
 {
 	size_t span = round_up_pow2(npages), pg;
 
-	pthread_mutex_lock(&dom->lock);
+	dmk_mutex_lock(&dom->lock);
 	pg = find_run(dom, span, reachable_pages(dom, dev));
 	if (pg != SIZE_MAX) {
 		mark_pages(dom, pg, span, true);
 		dom->cursor = pg + span;
 	}
-	pthread_mutex_unlock(&dom->lock);
+	dmk_mutex_unlock(&dom->lock);
 	if (pg == SIZE_MAX)
 		return DMK_MAPPING_ERROR;
 	return dom->base + ((uint64_t)pg << DMK_PAGE_SHIFT);
@@ -149,9 +144,9 @@ static void iova_free(struct dmk_iommu_domain *dom, uint64_t iova,
 {
 	size_t pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
 
-	pthread_mutex_lock(&dom->lock);
+	dmk_mutex_lock(&dom->lock);
 	mark_pages(dom, pg, round_up_pow2(npages), false);
-	pthread_mutex_unlock(&dom->lock);
+	dmk_mutex_unlock(&dom->lock);
 }
 
 /* ---- domains ---- */
@@ -186,23 +181,23 @@ int dmk_iommu_domain_create(struct dmk_system *sys, void *platform_iommu,
 		npages = IOVA_MAX_PAGES;
 	}
 
-	dom = calloc(1, sizeof(*dom));
+	dom = dmk_env_calloc(1, sizeof(*dom));
 	if (!dom)
 		return -DMK_ENOMEM;
 	dom->sys = sys;
 	dom->platform_iommu = platform_iommu;
 	dom->base = iova_base;
 	dom->npages = npages;
-	dom->used = calloc((npages + BITS_PER_WORD - 1) / BITS_PER_WORD,
-			   sizeof(*dom->used));
-	dom->shadow = calloc(npages, sizeof(*dom->shadow));
+	dom->used = dmk_env_calloc((npages + BITS_PER_WORD - 1) / BITS_PER_WORD,
+				   sizeof(*dom->used));
+	dom->shadow = dmk_env_calloc(npages, sizeof(*dom->shadow));
 	if (!dom->used || !dom->shadow) {
-		free(dom->used);
-		free(dom->shadow);
-		free(dom);
+		dmk_env_free(dom->used);
+		dmk_env_free(dom->shadow);
+		dmk_env_free(dom);
 		return -DMK_ENOMEM;
 	}
-	pthread_mutex_init(&dom->lock, NULL);
+	dmk_mutex_init(&dom->lock);
 	/* IOVA 0 looks like a NULL handle to drivers: never hand it out. */
 	if (iova_base == 0)
 		mark_pages(dom, 0, 1, true);
@@ -214,10 +209,10 @@ void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom)
 {
 	if (!dom)
 		return;
-	pthread_mutex_destroy(&dom->lock);
-	free(dom->used);
-	free(dom->shadow);
-	free(dom);
+	dmk_mutex_destroy(&dom->lock);
+	dmk_env_free(dom->used);
+	dmk_env_free(dom->shadow);
+	dmk_env_free(dom);
 }
 
 /* ---- mapping ---- */

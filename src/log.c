@@ -6,8 +6,6 @@
  */
 #include "internal.h"
 
-#include <stdio.h>
-
 /* Long enough for every message the library emits; longer ones are cut. */
 #define DMK_LOG_LINE 512
 
@@ -21,8 +19,19 @@ void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 		return;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	dmk_env_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 
 	plat->ops->log(plat->ctx, level, line);
+}
+
+int dmk_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = dmk_env_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -17,9 +17,6 @@
 
 #include <dmakit/xen.h>
 
-#include <limits.h>
-#include <stdio.h>
-
 #define STAT_ADD(dev, field, n)                                                \
 	do {                                                                   \
 		bool shared_;                                                  \
@@ -54,7 +51,7 @@ static const char *const dir_names[] = {
  * sound because the previous thread has exited.
  */
 #define PRIVATE_SLOTS (DMK_STAT_SHARDS - 1)
-_Static_assert(PRIVATE_SLOTS == DMK_THREAD_TOKENS,
+_Static_assert(PRIVATE_SLOTS == DMK_ENV_TOKENS,
 	       "one private stat shard per thread token");
 _Static_assert(sizeof(struct dmk_dma_stat_shard) == 128 &&
 		       sizeof(struct dmk_dma_stats) <= 64,
@@ -64,15 +61,14 @@ static __attribute__((noinline)) struct dmk_dma_stats *
 my_stats_slow(struct dmk_device *dev, bool *shared)
 {
 	uintptr_t owner = 0;
-	unsigned int my_slot = dmk_thread_token();
+	unsigned int my_slot = dmk_env_token();
 
-	if (my_slot == DMK_THREAD_SHARED) {
+	if (my_slot == DMK_ENV_TOKEN_SHARED) {
 		*shared = true;
 		return &dev->stat_shards[PRIVATE_SLOTS].s;
 	}
-	if (__atomic_compare_exchange_n(&dev->stats_owner, &owner, my_slot,
-					false, __ATOMIC_RELAXED,
-					__ATOMIC_RELAXED) ||
+	if (dmk_atomic_cmpxchg(&dev->stats_owner, &owner, my_slot,
+			       DMK_ORDER_RELAXED, DMK_ORDER_RELAXED) ||
 	    owner == my_slot)
 		return &dev->stats;
 	return &dev->stat_shards[my_slot - 1].s;
@@ -82,13 +78,13 @@ my_stats_slow(struct dmk_device *dev, bool *shared)
 static inline struct dmk_dma_stats *my_stats(struct dmk_device *dev,
 					     bool *shared)
 {
-	uintptr_t owner = __atomic_load_n(&dev->stats_owner, __ATOMIC_RELAXED);
-	unsigned int my_slot = dmk_thread_token_tls;
+	uintptr_t owner = dmk_atomic_load(&dev->stats_owner, DMK_ORDER_RELAXED);
+	unsigned int my_slot = dmk_env_token_peek();
 
 	*shared = false;
 	if (__builtin_expect(owner == my_slot && owner != 0, 1))
 		return &dev->stats;
-	if (owner != 0 && my_slot != 0 && my_slot != DMK_THREAD_SHARED)
+	if (owner != 0 && my_slot != 0 && my_slot != DMK_ENV_TOKEN_SHARED)
 		return &dev->stat_shards[my_slot - 1].s;
 	return my_stats_slow(dev, shared);
 }
@@ -96,24 +92,24 @@ static inline struct dmk_dma_stats *my_stats(struct dmk_device *dev,
 static inline void stat_add(uint64_t *ctr, uint64_t n, bool shared)
 {
 	if (shared)
-		__atomic_fetch_add(ctr, n, __ATOMIC_RELAXED);
+		dmk_atomic_fetch_add(ctr, n, DMK_ORDER_RELAXED);
 	else
-		__atomic_store_n(ctr,
-				 __atomic_load_n(ctr, __ATOMIC_RELAXED) + n,
-				 __ATOMIC_RELAXED);
+		dmk_atomic_store(ctr,
+				 dmk_atomic_load(ctr, DMK_ORDER_RELAXED) + n,
+				 DMK_ORDER_RELAXED);
 }
 
 static void stats_accumulate(struct dmk_dma_stats *sum,
 			     const struct dmk_dma_stats *s)
 {
-	sum->maps += __atomic_load_n(&s->maps, __ATOMIC_RELAXED);
-	sum->unmaps += __atomic_load_n(&s->unmaps, __ATOMIC_RELAXED);
-	sum->bounced += __atomic_load_n(&s->bounced, __ATOMIC_RELAXED);
+	sum->maps += dmk_atomic_load(&s->maps, DMK_ORDER_RELAXED);
+	sum->unmaps += dmk_atomic_load(&s->unmaps, DMK_ORDER_RELAXED);
+	sum->bounced += dmk_atomic_load(&s->bounced, DMK_ORDER_RELAXED);
 	sum->bounced_bytes +=
-		__atomic_load_n(&s->bounced_bytes, __ATOMIC_RELAXED);
-	sum->allocs += __atomic_load_n(&s->allocs, __ATOMIC_RELAXED);
-	sum->frees += __atomic_load_n(&s->frees, __ATOMIC_RELAXED);
-	sum->errors += __atomic_load_n(&s->errors, __ATOMIC_RELAXED);
+		dmk_atomic_load(&s->bounced_bytes, DMK_ORDER_RELAXED);
+	sum->allocs += dmk_atomic_load(&s->allocs, DMK_ORDER_RELAXED);
+	sum->frees += dmk_atomic_load(&s->frees, DMK_ORDER_RELAXED);
+	sum->errors += dmk_atomic_load(&s->errors, DMK_ORDER_RELAXED);
 }
 
 void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out)
@@ -202,10 +198,10 @@ int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len)
 		return -DMK_EINVAL;
 	outer = dmk_get_dma_ops(dev);
 	if (dev->native_ops && outer != dev->native_ops)
-		n = snprintf(buf, len, "%s>%s", outer->name,
-			     dev->native_ops->name);
+		n = dmk_snprintf(buf, len, "%s>%s", outer->name,
+				 dev->native_ops->name);
 	else
-		n = snprintf(buf, len, "%s", outer->name);
+		n = dmk_snprintf(buf, len, "%s", outer->name);
 	return n < 0 || (size_t)n >= len ? -DMK_EINVAL : 0;
 }
 

@@ -34,11 +34,6 @@
  * what partial syncs and bounds checks need.
  */
 #include "internal.h"
-#include "lock.h"
-
-#include <limits.h>
-#include <stdlib.h>
-#include <string.h>
 
 #define SEG_SLOTS DMK_IO_TLB_SEGSIZE
 #define SEG_BYTES (SEG_SLOTS * DMK_IO_TLB_SIZE)
@@ -200,11 +195,11 @@ struct swiotlb_area {
 #define PARK_MAX_SLOTS 8
 #define PARK_SLOT_BITS 40 /* slot index | nslots << PARK_SLOT_BITS */
 struct swiotlb_park {
-	_Atomic int64_t run; /* parked run, or PARK_NONE */
-	unsigned int epoch;  /* the pool's drain_epoch last honoured */
-	unsigned int holder; /* dmk_thread_gen_tls of who parked it */
-	_Atomic uint64_t bounced_maps; /* maps served from the park */
-	_Atomic uint64_t bounced_bytes;
+	int64_t run;	       /* parked run, or PARK_NONE */
+	unsigned int epoch;    /* the pool's drain_epoch last honoured */
+	unsigned int holder;   /* dmk_env_token_gen() of who parked it */
+	uint64_t bounced_maps; /* maps served from the park */
+	uint64_t bounced_bytes;
 } __attribute__((aligned(64)));
 
 struct dmk_swiotlb {
@@ -221,16 +216,16 @@ struct dmk_swiotlb {
 	/* Free bits, two words per segment; written under the area's
 	 * lock, read lock-free by the record lookup (atomics keep that
 	 * well defined, and cost nothing on x86 or arm64). */
-	_Atomic uint64_t *freemap;
+	uint64_t *freemap;
 	uint8_t *seg_free; /* free slots per segment */
 	uint8_t *rec;	   /* one REC_BYTES record per slot */
 
-	struct swiotlb_park *park;	  /* [DMK_THREAD_TOKENS] */
-	_Atomic unsigned int drain_epoch; /* bumped when a map finds it full */
+	struct swiotlb_park *park; /* [DMK_ENV_TOKENS] */
+	unsigned int drain_epoch;  /* bumped when a map finds it full */
 
-	atomic_uint_fast64_t full;
-	_Atomic uint64_t warn_next_ns; /* with a clock: next allowed line */
-	atomic_bool warned; /* without one: quiet until a map succeeds */
+	uint64_t full;
+	uint64_t warn_next_ns; /* with a clock: next allowed line */
+	bool warned;	       /* without one: quiet until a map succeeds */
 };
 
 /* ---- records ---- */
@@ -313,26 +308,21 @@ static inline struct bits128 seg_bits(const struct dmk_swiotlb *pool,
 {
 	struct bits128 r;
 
-	r.lo = atomic_load_explicit(&pool->freemap[2 * seg],
-				    memory_order_relaxed);
-	r.hi = atomic_load_explicit(&pool->freemap[2 * seg + 1],
-				    memory_order_relaxed);
+	r.lo = dmk_atomic_load(&pool->freemap[2 * seg], DMK_ORDER_RELAXED);
+	r.hi = dmk_atomic_load(&pool->freemap[2 * seg + 1], DMK_ORDER_RELAXED);
 	return r;
 }
 
 static inline void seg_set_bits(struct dmk_swiotlb *pool, unsigned int seg,
 				struct bits128 v)
 {
-	atomic_store_explicit(&pool->freemap[2 * seg], v.lo,
-			      memory_order_relaxed);
-	atomic_store_explicit(&pool->freemap[2 * seg + 1], v.hi,
-			      memory_order_relaxed);
+	dmk_atomic_store(&pool->freemap[2 * seg], v.lo, DMK_ORDER_RELAXED);
+	dmk_atomic_store(&pool->freemap[2 * seg + 1], v.hi, DMK_ORDER_RELAXED);
 }
 
 static inline bool slot_is_free(const struct dmk_swiotlb *pool, size_t i)
 {
-	uint64_t w = atomic_load_explicit(&pool->freemap[i / 64],
-					  memory_order_relaxed);
+	uint64_t w = dmk_atomic_load(&pool->freemap[i / 64], DMK_ORDER_RELAXED);
 
 	return (w >> (i % 64)) & 1;
 }
@@ -770,19 +760,19 @@ static unsigned int this_area(const struct dmk_swiotlb *pool)
 /* This thread's park line, or NULL when it has no token (yet). */
 static inline struct swiotlb_park *my_park(struct dmk_swiotlb *pool)
 {
-	unsigned int t = dmk_thread_token_tls;
+	unsigned int t = dmk_env_token_peek();
 
-	return t - 1 < DMK_THREAD_TOKENS ? &pool->park[t - 1] : NULL;
+	return t != 0 && t <= DMK_ENV_TOKENS ? &pool->park[t - 1] : NULL;
 }
 
 static inline int64_t park_get(const struct swiotlb_park *p)
 {
-	return atomic_load_explicit(&p->run, memory_order_relaxed);
+	return dmk_atomic_load(&p->run, DMK_ORDER_RELAXED);
 }
 
 static inline void park_set(struct swiotlb_park *p, int64_t run)
 {
-	atomic_store_explicit(&p->run, run, memory_order_relaxed);
+	dmk_atomic_store(&p->run, run, DMK_ORDER_RELAXED);
 }
 
 /* 64 bits wherever long is 32: a slot index takes up to 40. */
@@ -793,7 +783,7 @@ static inline int64_t run_make(size_t slot, unsigned int nslots)
 
 static inline size_t run_slot(int64_t run)
 {
-	return (size_t)(run & ((INT64_C(1) << PARK_SLOT_BITS) - 1));
+	return (size_t)(run & (((int64_t)1 << PARK_SLOT_BITS) - 1));
 }
 
 static inline unsigned int run_nslots(int64_t run)
@@ -816,11 +806,10 @@ static inline bool park_fits(const struct dmk_swiotlb *pool, int64_t run,
 				 req->boundary);
 }
 
-static inline void add_relaxed(_Atomic uint64_t *ctr, uint64_t n)
+static inline void add_relaxed(uint64_t *ctr, uint64_t n)
 {
-	atomic_store_explicit(
-		ctr, atomic_load_explicit(ctr, memory_order_relaxed) + n,
-		memory_order_relaxed);
+	dmk_atomic_store(ctr, dmk_atomic_load(ctr, DMK_ORDER_RELAXED) + n,
+			 DMK_ORDER_RELAXED);
 }
 
 /*
@@ -833,9 +822,9 @@ static inline void add_relaxed(_Atomic uint64_t *ctr, uint64_t n)
 static inline bool park_current(struct dmk_swiotlb *pool,
 				const struct swiotlb_park *p)
 {
-	return p->holder == dmk_thread_gen_tls &&
-	       p->epoch == atomic_load_explicit(&pool->drain_epoch,
-						memory_order_relaxed);
+	return p->holder == dmk_env_token_gen() &&
+	       p->epoch ==
+		       dmk_atomic_load(&pool->drain_epoch, DMK_ORDER_RELAXED);
 }
 
 /* The parked run for req, taken (its first slot), or -1. */
@@ -863,9 +852,8 @@ static void park_flush(struct dmk_swiotlb *pool, struct swiotlb_park *p)
 {
 	int64_t run = park_get(p);
 
-	p->holder = dmk_thread_gen_tls;
-	p->epoch =
-		atomic_load_explicit(&pool->drain_epoch, memory_order_relaxed);
+	p->holder = dmk_env_token_gen();
+	p->epoch = dmk_atomic_load(&pool->drain_epoch, DMK_ORDER_RELAXED);
 	if (run == PARK_NONE)
 		return;
 	park_set(p, PARK_NONE);
@@ -879,16 +867,15 @@ static inline bool park_put(struct dmk_swiotlb *pool, size_t slot,
 {
 	struct swiotlb_park *p;
 
-	(void)dmk_thread_token(); /* unmap is where a thread first parks */
+	(void)dmk_env_token(); /* unmap is where a thread first parks */
 	p = my_park(pool);
 	if (!p)
 		return false;
 	if (!park_current(pool, p)) {
 		/* Give back what it holds; after a full pool, park
 		 * nothing this time either. */
-		bool drained =
-			p->epoch != atomic_load_explicit(&pool->drain_epoch,
-							 memory_order_relaxed);
+		bool drained = p->epoch != dmk_atomic_load(&pool->drain_epoch,
+							   DMK_ORDER_RELAXED);
 
 		park_flush(pool, p);
 		if (drained)
@@ -909,11 +896,11 @@ static unsigned int park_drain(struct dmk_swiotlb *pool)
 {
 	unsigned int freed = 0;
 
-	for (unsigned int t = 1; t <= DMK_THREAD_TOKENS; t++) {
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++) {
 		struct swiotlb_park *p = &pool->park[t - 1];
 		int64_t run;
 
-		if (park_get(p) == PARK_NONE || !dmk_thread_token_claim(t))
+		if (park_get(p) == PARK_NONE || !dmk_env_token_claim(t))
 			continue;
 		run = park_get(p);
 		if (run != PARK_NONE) {
@@ -921,9 +908,9 @@ static unsigned int park_drain(struct dmk_swiotlb *pool)
 			area_release(pool, run_slot(run), run_nslots(run));
 			freed += run_nslots(run);
 		}
-		dmk_thread_token_put(t);
+		dmk_env_token_put(t);
 	}
-	atomic_fetch_add_explicit(&pool->drain_epoch, 1, memory_order_relaxed);
+	dmk_atomic_fetch_add(&pool->drain_epoch, 1, DMK_ORDER_RELAXED);
 	return freed;
 }
 
@@ -933,8 +920,8 @@ static uint64_t parked_in(struct dmk_swiotlb *pool,
 {
 	uint64_t n = 0;
 
-	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++) {
-		int64_t run = park_get(&pool->park[t]);
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++) {
+		int64_t run = park_get(&pool->park[t - 1]);
 
 		if (run != PARK_NONE &&
 		    (!a || area_of(pool, run_slot(run)) == a))
@@ -992,19 +979,21 @@ static bool full_warning_allowed(struct dmk_swiotlb *pool)
 
 	if (plat->ops->now_ns) {
 		uint64_t now = plat->ops->now_ns(plat->ctx);
-		uint64_t next = atomic_load(&pool->warn_next_ns);
+		uint64_t next =
+			dmk_atomic_load(&pool->warn_next_ns, DMK_ORDER_RELAXED);
 
-		return now >= next && atomic_compare_exchange_strong(
-					      &pool->warn_next_ns, &next,
-					      now + FULL_WARN_INTERVAL_NS);
+		return now >= next &&
+		       dmk_atomic_cmpxchg(&pool->warn_next_ns, &next,
+					  now + FULL_WARN_INTERVAL_NS,
+					  DMK_ORDER_RELAXED, DMK_ORDER_RELAXED);
 	}
-	return !atomic_exchange(&pool->warned, true);
+	return !dmk_atomic_exchange(&pool->warned, true, DMK_ORDER_RELAXED);
 }
 
 static void report_full(struct dmk_swiotlb *pool, size_t size,
 			unsigned long attrs)
 {
-	atomic_fetch_add_explicit(&pool->full, 1, memory_order_relaxed);
+	dmk_atomic_fetch_add(&pool->full, 1, DMK_ORDER_RELAXED);
 	if (attrs & DMK_ATTR_NO_WARN || !full_warning_allowed(pool))
 		return;
 	dmk_log(pool->plat, DMK_LOG_WARN,
@@ -1030,13 +1019,13 @@ int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 		st->bounced_bytes += a->bounced_bytes;
 		dmk_spin_unlock(&a->lock);
 	}
-	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++) {
-		struct swiotlb_park *p = &pool->park[t];
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++) {
+		struct swiotlb_park *p = &pool->park[t - 1];
 
-		st->bounced_maps += atomic_load_explicit(&p->bounced_maps,
-							 memory_order_relaxed);
-		st->bounced_bytes += atomic_load_explicit(&p->bounced_bytes,
-							  memory_order_relaxed);
+		st->bounced_maps +=
+			dmk_atomic_load(&p->bounced_maps, DMK_ORDER_RELAXED);
+		st->bounced_bytes +=
+			dmk_atomic_load(&p->bounced_bytes, DMK_ORDER_RELAXED);
 	}
 	st->used -= parked_in(pool, NULL);
 	/* The sum of per-area peaks bounds the pool's peak from above and
@@ -1045,7 +1034,7 @@ int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 	 * current use. */
 	if (st->used_hiwater < st->used)
 		st->used_hiwater = st->used;
-	st->full = atomic_load_explicit(&pool->full, memory_order_relaxed);
+	st->full = dmk_atomic_load(&pool->full, DMK_ORDER_RELAXED);
 	return 0;
 }
 
@@ -1212,9 +1201,8 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 		report_full(pool, mapping_size, attrs);
 		return DMK_PHYS_ERROR;
 	}
-	if (atomic_load_explicit(&pool->warned, memory_order_relaxed))
-		atomic_store_explicit(&pool->warned, false,
-				      memory_order_relaxed);
+	if (dmk_atomic_load(&pool->warned, DMK_ORDER_RELAXED))
+		dmk_atomic_store(&pool->warned, false, DMK_ORDER_RELAXED);
 
 	write_records(pool, (size_t)slot, nslots, orig, offset, mapping_size, j,
 		      false);
@@ -1421,13 +1409,13 @@ static unsigned int pick_nareas(const struct dmk_platform *plat,
 static void pool_release_meta(struct dmk_swiotlb *pool)
 {
 	if (pool->areas)
-		free(pool->areas[0].partial);
-	free(pool->areas);
-	free(pool->park);
-	free(pool->freemap);
-	free(pool->seg_free);
-	free(pool->rec);
-	free(pool);
+		dmk_free_aligned(pool->areas[0].partial);
+	dmk_free_aligned(pool->areas);
+	dmk_free_aligned(pool->park);
+	dmk_env_free(pool->freemap);
+	dmk_env_free(pool->seg_free);
+	dmk_env_free(pool->rec);
+	dmk_env_free(pool);
 }
 
 /*
@@ -1459,10 +1447,9 @@ static int pool_init_areas(struct dmk_swiotlb *pool)
 		a->nsegs = hi - lo;
 		total_words += area_map_words(a->nsegs);
 	}
-	words = aligned_alloc(64, total_words * sizeof(*words));
+	words = dmk_zalloc_aligned((size_t)total_words * sizeof(*words));
 	if (!words)
 		return -DMK_ENOMEM;
-	memset(words, 0, total_words * sizeof(*words));
 	for (unsigned int k = 0; k < pool->nareas; k++) {
 		struct swiotlb_area *a = &pool->areas[k];
 		unsigned int nw = (a->nsegs + 63) / 64;
@@ -1492,7 +1479,7 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	    nslabs > ((size_t)1 << 40) || (phys & SLOT_MASK) ||
 	    phys + bytes < phys)
 		return -DMK_EINVAL;
-	pool = calloc(1, sizeof(*pool));
+	pool = dmk_env_calloc(1, sizeof(*pool));
 	if (!pool)
 		return -DMK_ENOMEM;
 	pool->plat = plat;
@@ -1502,24 +1489,18 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	pool->nslabs = nslabs;
 	pool->nsegs = (unsigned int)((nslabs + SEG_SLOTS - 1) / SEG_SLOTS);
 	pool->nareas = pick_nareas(plat, nareas, pool->nsegs);
-	atomic_init(&pool->full, 0);
-	atomic_init(&pool->warn_next_ns, 0);
-	atomic_init(&pool->warned, false);
 
-	pool->areas = aligned_alloc(64, pool->nareas * sizeof(*pool->areas));
-	pool->freemap = calloc(2 * (size_t)pool->nsegs, sizeof(*pool->freemap));
-	pool->seg_free = calloc(pool->nsegs, 1);
-	pool->rec = calloc(nslabs, REC_BYTES);
-	pool->park = aligned_alloc(64, DMK_THREAD_TOKENS * sizeof(*pool->park));
-	if (pool->areas)
-		memset(pool->areas, 0, pool->nareas * sizeof(*pool->areas));
+	pool->areas = dmk_zalloc_aligned(pool->nareas * sizeof(*pool->areas));
+	pool->freemap =
+		dmk_env_calloc(2 * (size_t)pool->nsegs, sizeof(*pool->freemap));
+	pool->seg_free = dmk_env_calloc(pool->nsegs, 1);
+	pool->rec = dmk_env_calloc(nslabs, REC_BYTES);
+	pool->park = dmk_zalloc_aligned(DMK_ENV_TOKENS * sizeof(*pool->park));
 	if (!pool->areas || !pool->freemap || !pool->seg_free || !pool->rec ||
 	    !pool->park)
 		goto nomem;
-	memset(pool->park, 0, DMK_THREAD_TOKENS * sizeof(*pool->park));
-	for (unsigned int t = 0; t < DMK_THREAD_TOKENS; t++)
-		atomic_init(&pool->park[t].run, PARK_NONE);
-	atomic_init(&pool->drain_epoch, 0);
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++)
+		pool->park[t - 1].run = PARK_NONE;
 
 	for (unsigned int seg = 0; seg < pool->nsegs; seg++) {
 		size_t left = nslabs - (size_t)seg * SEG_SLOTS;

@@ -6,8 +6,6 @@
  */
 #include "internal.h"
 
-#include <stdlib.h>
-
 #define DMK_SWIOTLB_DEFAULT_BYTES (64UL << 20) /* Linux's IO_TLB_DEFAULT_SIZE */
 #define DMK_SWIOTLB_DEFAULT_LIMIT 0xffffffffULL /* below 4 GiB, like Linux */
 
@@ -97,7 +95,7 @@ int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 	if (ret)
 		return ret;
 
-	sys = calloc(1, sizeof(*sys));
+	sys = dmk_env_calloc(1, sizeof(*sys));
 	if (!sys)
 		return -DMK_ENOMEM;
 	sys->plat = plat;
@@ -119,7 +117,7 @@ int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 err_pool:
 	destroy_bounce_pool(sys);
 err_free:
-	free(sys);
+	dmk_env_free(sys);
 	return ret;
 }
 
@@ -130,7 +128,7 @@ void dmk_system_destroy(struct dmk_system *sys)
 	if (sys->debug)
 		dmk_debug_destroy(sys->debug);
 	destroy_bounce_pool(sys);
-	free(sys);
+	dmk_env_free(sys);
 }
 
 const struct dmk_platform *dmk_system_platform(const struct dmk_system *sys)

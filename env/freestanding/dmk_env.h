@@ -103,7 +103,7 @@ static inline void *dmk_env_calloc(size_t nmemb, size_t size)
 #define dmk_atomic_fetch_sub(p, v, order) __atomic_fetch_sub(p, v, order)
 #define dmk_atomic_fetch_or(p, v, order) __atomic_fetch_or(p, v, order)
 #define dmk_atomic_fetch_and(p, v, order) __atomic_fetch_and(p, v, order)
-#define dmk_atomic_cmpxchg(p, expected, v, success, failure)                  \
+#define dmk_atomic_cmpxchg(p, expected, v, success, failure)                   \
 	__atomic_compare_exchange_n(p, expected, v, false, success, failure)
 
 static inline void dmk_cpu_relax(void)

@@ -93,7 +93,7 @@ static inline void dmk_env_free(void *p)
 #define dmk_atomic_fetch_and(p, v, order) __atomic_fetch_and(p, v, order)
 /* Strong compare-and-swap: true when *p was *expected and is now v;
  * otherwise *expected is what *p held. */
-#define dmk_atomic_cmpxchg(p, expected, v, success, failure)                  \
+#define dmk_atomic_cmpxchg(p, expected, v, success, failure)                   \
 	__atomic_compare_exchange_n(p, expected, v, false, success, failure)
 
 static inline void dmk_cpu_relax(void)

@@ -125,9 +125,9 @@ bool dmk_env_token_claim(unsigned int token)
 	unsigned int free = __atomic_load_n(&free_tokens, __ATOMIC_RELAXED);
 
 	while (free & bit)
-		if (__atomic_compare_exchange_n(&free_tokens, &free, free & ~bit,
-						true, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
+		if (__atomic_compare_exchange_n(
+			    &free_tokens, &free, free & ~bit, true,
+			    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 			return true;
 	return false;
 }

@@ -14,9 +14,8 @@
 #ifndef DMAKIT_DMA_H
 #define DMAKIT_DMA_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+/* The library's whole environment: types, locks, allocation (env/). */
+#include "dmk_env.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,7 +131,7 @@ struct dmk_dma_stats {
  * them off each other's lines wherever it sits.  Without it two
  * threads mapping for one device ran slower than one.
  */
-#define DMK_STAT_SHARDS 8
+#define DMK_STAT_SHARDS (DMK_ENV_TOKENS + 1)
 struct dmk_dma_stat_shard {
 	struct dmk_dma_stats s;
 	uint64_t pad[9];

@@ -7,6 +7,5 @@
 #include <dmakit/platform.h>
 #include <dmakit/system.h>
 #include <dmakit/xen.h>
-#include <dmakit/host.h>
 
 #endif /* DMAKIT_DMAKIT_H */

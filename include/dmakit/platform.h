@@ -76,8 +76,8 @@ struct dmk_platform_ops {
 			  unsigned long a2, unsigned long a3);
 
 	/* IOMMU page tables of the domain that handle names (see iommu.c). */
-	int (*iommu_map)(void *ctx, void *iommu, uint64_t iova,
-			 dmk_phys_t phys, size_t size, int prot);
+	int (*iommu_map)(void *ctx, void *iommu, uint64_t iova, dmk_phys_t phys,
+			 size_t size, int prot);
 	void (*iommu_unmap)(void *ctx, void *iommu, uint64_t iova, size_t size);
 
 	/* Which CPU runs this (for swiotlb areas); NULL means 0. */

@@ -22,19 +22,19 @@ extern "C" {
  */
 enum dmk_xen_ops_mode {
 	DMK_XEN_OPS_PER_DEVICE = 0, /* wrap every device, keep its ops inside */
-	DMK_XEN_OPS_DEFAULT_ONLY, /* Xen ops only as the default (2013) */
+	DMK_XEN_OPS_DEFAULT_ONLY,   /* Xen ops only as the default (2013) */
 	DMK_XEN_OPS_DEVICE_FIRST, /* consolidated get_dma_ops: dev ops win (2017) */
 };
 
 struct dmk_system_config {
-	size_t swiotlb_bytes; /* default pool; 0 = no swiotlb */
+	size_t swiotlb_bytes;	     /* default pool; 0 = no swiotlb */
 	unsigned int swiotlb_nareas; /* 0 = nr_cpus rounded up to 2^n */
 	dmk_phys_t swiotlb_limit; /* pool's last byte at or below; 0 = 4 GiB */
 	bool swiotlb_force; /* bounce every streaming map (swiotlb=force) */
 	bool xen; /* bring up swiotlb-xen when the platform is on Xen */
 	enum dmk_xen_ops_mode xen_ops_mode;
 	bool xen_exchange_and_pin; /* use the 2013 series' extension */
-	bool debug; /* the DMA-API debug checker */
+	bool debug;		   /* the DMA-API debug checker */
 	/*
 	 * Historical or naive designs (DMK_NAIVE_*), for the scenarios
 	 * only (dmakit scenarios); never set in production.  0 = dmakit.
@@ -56,8 +56,7 @@ struct dmk_system_config {
 void dmk_system_config_default(struct dmk_system_config *cfg);
 
 /* Returns 0 and *out, or -DMK_E*; the only allocating constructor. */
-int dmk_system_create(struct dmk_system **out,
-		      const struct dmk_platform *plat,
+int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 		      const struct dmk_system_config *cfg);
 void dmk_system_destroy(struct dmk_system *sys);
 const struct dmk_platform *dmk_system_platform(const struct dmk_system *sys);
@@ -67,8 +66,8 @@ const struct dmk_platform *dmk_system_platform(const struct dmk_system *sys);
 struct dmk_swiotlb;
 
 struct dmk_swiotlb_stats {
-	uint64_t nslabs; /* io_tlb_nslabs: 2 KiB slots */
-	uint64_t used; /* io_tlb_used */
+	uint64_t nslabs;       /* io_tlb_nslabs: 2 KiB slots */
+	uint64_t used;	       /* io_tlb_used */
 	uint64_t used_hiwater; /* io_tlb_used_hiwater */
 	uint64_t bounced_maps;
 	uint64_t bounced_bytes;
@@ -103,10 +102,10 @@ void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom);
 /* ---- DMA-API debug ---- */
 
 struct dmk_debug_stats {
-	uint64_t errors; /* misuse reports */
+	uint64_t errors;	/* misuse reports */
 	uint64_t live_mappings; /* streaming mappings not unmapped */
-	uint64_t live_allocs; /* coherent buffers not freed */
-	uint64_t unchecked; /* mappings whose error was never tested */
+	uint64_t live_allocs;	/* coherent buffers not freed */
+	uint64_t unchecked;	/* mappings whose error was never tested */
 };
 
 int dmk_debug_stats(struct dmk_system *sys, struct dmk_debug_stats *st);

@@ -32,8 +32,8 @@ uint64_t dmk_xen_bfn_to_pfn(struct dmk_system *sys, uint64_t bfn);
  * in *dma_handle.  Identity on a 1:1 ARM dom0.  On failure the old frames
  * are back in place and -DMK_E* is returned.
  */
-int dmk_xen_create_contiguous_region(struct dmk_system *sys,
-				     dmk_phys_t pstart, unsigned int order,
+int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
+				     unsigned int order,
 				     unsigned int address_bits,
 				     dmk_addr_t *dma_handle);
 void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
@@ -41,8 +41,7 @@ void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
 
 /* The per-architecture hooks of the thread (arch-*.c). */
 void *dmk_xen_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-				   dmk_addr_t *dma_handle,
-				   unsigned long attrs);
+				   dmk_addr_t *dma_handle, unsigned long attrs);
 void dmk_xen_free_coherent_pages(struct dmk_device *dev, size_t size,
 				 void *cpu_addr, dmk_addr_t dma_handle,
 				 unsigned long attrs);
@@ -50,15 +49,15 @@ void dmk_xen_free_coherent_pages(struct dmk_device *dev, size_t size,
 /* ---- Grants (front end grants, back end maps) ---- */
 
 /* Grant domain 'to' access to the page at phys; returns ref >= 0. */
-int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to,
-			 dmk_phys_t phys, bool readonly);
+int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
+			 bool readonly);
 /* Revoke; -DMK_EIO while the peer still maps it. */
 int dmk_xen_end_access(struct dmk_system *sys, int ref);
 
 struct dmk_xen_foreign_page {
 	dmk_phys_t phys; /* where the page appears in this guest */
-	void *va; /* its linear-map address */
-	uint64_t bfn; /* the machine frame behind it */
+	void *va;	 /* its linear-map address */
+	uint64_t bfn;	 /* the machine frame behind it */
 	uint32_t handle; /* grant handle, for unmap */
 };
 
@@ -70,11 +69,11 @@ int dmk_xen_unmap_foreign(struct dmk_system *sys,
 			  struct dmk_xen_foreign_page *page);
 
 struct dmk_xen_stats {
-	uint64_t pages_exchanged; /* frames moved by XENMEM_exchange */
-	uint64_t contig_regions; /* live contiguous regions */
-	uint64_t foreign_maps; /* live foreign mappings */
+	uint64_t pages_exchanged;   /* frames moved by XENMEM_exchange */
+	uint64_t contig_regions;    /* live contiguous regions */
+	uint64_t foreign_maps;	    /* live foreign mappings */
 	uint64_t cache_flush_calls; /* GNTTABOP_cache_flush issued */
-	uint64_t bounced; /* maps swiotlb-xen bounced */
+	uint64_t bounced;	    /* maps swiotlb-xen bounced */
 };
 
 int dmk_xen_stats(struct dmk_system *sys, struct dmk_xen_stats *st);

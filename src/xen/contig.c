@@ -21,8 +21,6 @@
  */
 #include "xen-internal.h"
 
-#include <string.h>
-
 /* ---- PV page tables ---- */
 
 static unsigned long linear_va(struct dmk_xen *xen, uint64_t pfn)
@@ -180,7 +178,8 @@ static int pv_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 		xen->old_mfns[i] = out + i;
 	pv_remap(xen, pfn, xen->old_mfns, n);
 	if (done)
-		atomic_fetch_add(&xen->pages_exchanged, done < n ? done : n);
+		dmk_atomic_fetch_add(&xen->pages_exchanged, done < n ? done : n,
+				     DMK_ORDER_RELAXED);
 	if (rc)
 		return rc < 0 ? dmk_xen_error(rc) : -DMK_ENOMEM;
 	*bfn = out;
@@ -204,7 +203,8 @@ static int pv_destroy(struct dmk_xen *xen, uint64_t pfn, unsigned int order)
 	if (done == 1) {
 		for (unsigned int i = 0; i < n; i++)
 			xen->old_mfns[i] = xen->frames[i];
-		atomic_fetch_add(&xen->pages_exchanged, n);
+		dmk_atomic_fetch_add(&xen->pages_exchanged, n,
+				     DMK_ORDER_RELAXED);
 	}
 	pv_remap(xen, pfn, xen->old_mfns, n);
 	return done == 1 ? 0 : dmk_xen_error(rc ? rc : -XEN_EINVAL);
@@ -261,7 +261,7 @@ static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 			unpin(xen, pfn, done < n ? done : n);
 		return rc < 0 ? dmk_xen_error(rc) : -DMK_ENOMEM;
 	}
-	atomic_fetch_add(&xen->pages_exchanged, n);
+	dmk_atomic_fetch_add(&xen->pages_exchanged, n, DMK_ORDER_RELAXED);
 	err = dmk_xen_p2m_add(xen, pfn, out, n, DMK_XEN_FRAME_PINNED);
 	if (err) {
 		if (pins(xen))
@@ -312,15 +312,15 @@ int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
 	}
 	/* Old contents must not leak to the hypervisor's free pool. */
 	memset(dmk_phys_to_virt(sys->plat, pstart), 0, size);
-	pthread_mutex_lock(&xen->reservation_lock);
+	dmk_mutex_lock(&xen->reservation_lock);
 	if (xen->mode == DMK_XEN_MODE_PV)
 		rc = pv_create(xen, pfn, order, address_bits, &bfn);
 	else
 		rc = pin_create(xen, pfn, order, address_bits, &bfn);
-	pthread_mutex_unlock(&xen->reservation_lock);
+	dmk_mutex_unlock(&xen->reservation_lock);
 	if (rc)
 		return rc;
-	atomic_fetch_add(&xen->contig_regions, 1);
+	dmk_atomic_fetch_add(&xen->contig_regions, 1, DMK_ORDER_RELAXED);
 	*dma_handle = bfn << DMK_PAGE_SHIFT;
 	return 0;
 }
@@ -336,19 +336,19 @@ void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
 	    xen->mode == DMK_XEN_MODE_1TO1)
 		return;
 	memset(dmk_phys_to_virt(sys->plat, pstart), 0, DMK_PAGE_SIZE << order);
-	pthread_mutex_lock(&xen->reservation_lock);
+	dmk_mutex_lock(&xen->reservation_lock);
 	if (xen->mode == DMK_XEN_MODE_PV)
 		rc = pv_destroy(xen, pfn, order);
 	else
 		rc = pin_destroy(xen, pfn, order);
-	pthread_mutex_unlock(&xen->reservation_lock);
+	dmk_mutex_unlock(&xen->reservation_lock);
 	if (rc) {
 		dmk_log(sys->plat, DMK_LOG_WARN,
 			"xen: destroying the contiguous region at %#llx (order %u) failed (%d)",
 			(unsigned long long)pstart, order, rc);
 		return;
 	}
-	atomic_fetch_sub(&xen->contig_regions, 1);
+	dmk_atomic_fetch_sub(&xen->contig_regions, 1, DMK_ORDER_RELAXED);
 }
 
 /* ---- ballooning (grant.c's pages) ---- */

@@ -16,9 +16,6 @@
  */
 #include "xen-internal.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 /* ---- the table ---- */
 
 static void *alloc_page(struct dmk_xen *xen, dmk_phys_t *phys)
@@ -39,10 +36,10 @@ static int balloon(struct dmk_xen *xen, dmk_phys_t phys, bool out)
 {
 	int rc;
 
-	pthread_mutex_lock(&xen->reservation_lock);
+	dmk_mutex_lock(&xen->reservation_lock);
 	rc = out ? dmk_xen_balloon_out(xen, phys)
 		 : dmk_xen_balloon_in(xen, phys);
-	pthread_mutex_unlock(&xen->reservation_lock);
+	dmk_mutex_unlock(&xen->reservation_lock);
 	return rc;
 }
 
@@ -123,7 +120,7 @@ static int table_setup(struct dmk_xen *xen)
 	}
 	xen->gnttab_nr =
 		DMK_XEN_GRANT_FRAMES * DMK_PAGE_SIZE / sizeof(grant_entry_v1_t);
-	xen->gref_used = calloc(xen->gnttab_nr, 1);
+	xen->gref_used = dmk_env_calloc(xen->gnttab_nr, 1);
 	if (!xen->gref_used) {
 		xen->gnttab_nr = 0;
 		return -DMK_ENOMEM;
@@ -159,7 +156,7 @@ void dmk_xen_grant_exit(struct dmk_xen *xen)
 	if (!rc)
 		return_page(xen, xen->gnttab_phys);
 	xen->gnttab = NULL;
-	free(xen->gref_used);
+	dmk_env_free(xen->gref_used);
 	xen->gref_used = NULL;
 }
 
@@ -169,12 +166,12 @@ static int gref_get(struct dmk_xen *xen)
 {
 	int ref = -DMK_ENOMEM;
 
-	pthread_mutex_lock(&xen->grant_lock);
+	dmk_mutex_lock(&xen->grant_lock);
 	if (!xen->gnttab) {
 		int rc = table_setup(xen);
 
 		if (rc) {
-			pthread_mutex_unlock(&xen->grant_lock);
+			dmk_mutex_unlock(&xen->grant_lock);
 			return rc;
 		}
 	}
@@ -186,25 +183,25 @@ static int gref_get(struct dmk_xen *xen)
 			break;
 		}
 	}
-	pthread_mutex_unlock(&xen->grant_lock);
+	dmk_mutex_unlock(&xen->grant_lock);
 	return ref;
 }
 
 static void gref_put(struct dmk_xen *xen, int ref)
 {
-	pthread_mutex_lock(&xen->grant_lock);
+	dmk_mutex_lock(&xen->grant_lock);
 	xen->gref_used[ref] = 0;
-	pthread_mutex_unlock(&xen->grant_lock);
+	dmk_mutex_unlock(&xen->grant_lock);
 }
 
 static bool gref_in_use(struct dmk_xen *xen, int ref)
 {
 	bool used;
 
-	pthread_mutex_lock(&xen->grant_lock);
+	dmk_mutex_lock(&xen->grant_lock);
 	used = xen->gnttab && ref >= GNTTAB_NR_RESERVED_ENTRIES &&
 	       (unsigned int)ref < xen->gnttab_nr && xen->gref_used[ref];
-	pthread_mutex_unlock(&xen->grant_lock);
+	dmk_mutex_unlock(&xen->grant_lock);
 	return used;
 }
 
@@ -231,10 +228,10 @@ int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
 	e->domid = to;
 	e->frame = (uint32_t)frame;
 	/* The peer may act as soon as flags say so: publish them last. */
-	__atomic_store_n(
+	dmk_atomic_store(
 		&e->flags,
 		(uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
-		__ATOMIC_RELEASE);
+		DMK_ORDER_RELEASE);
 	return ref;
 }
 
@@ -248,13 +245,12 @@ int dmk_xen_end_access(struct dmk_system *sys, int ref)
 	if (!gref_in_use(xen, ref))
 		return -DMK_EINVAL;
 	/* gnttab_end_foreign_access_ref: never while the peer maps it. */
-	flags = __atomic_load_n(&xen->gnttab[ref].flags, __ATOMIC_ACQUIRE);
+	flags = dmk_atomic_load(&xen->gnttab[ref].flags, DMK_ORDER_ACQUIRE);
 	do {
 		if (flags & (GTF_reading | GTF_writing))
 			return -DMK_EIO;
-	} while (!__atomic_compare_exchange_n(&xen->gnttab[ref].flags, &flags,
-					      0, false, __ATOMIC_ACQ_REL,
-					      __ATOMIC_ACQUIRE));
+	} while (!dmk_atomic_cmpxchg(&xen->gnttab[ref].flags, &flags, 0,
+				     DMK_ORDER_ACQ_REL, DMK_ORDER_ACQUIRE));
 	gref_put(xen, ref);
 	return 0;
 }
@@ -363,7 +359,7 @@ int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 	out->va = dmk_phys_to_virt(sys->plat, phys);
 	out->bfn = bfn;
 	out->handle = op.handle;
-	atomic_fetch_add(&xen->foreign_maps, 1);
+	dmk_atomic_fetch_add(&xen->foreign_maps, 1, DMK_ORDER_RELAXED);
 	return 0;
 fail:
 	return_page(xen, phys);
@@ -388,7 +384,7 @@ int dmk_xen_unmap_foreign(struct dmk_system *sys,
 	dmk_xen_p2m_del(xen, pfn, page->bfn);
 	if (xen->mode == DMK_XEN_MODE_PV)
 		dmk_xen_pv_set(xen, pfn, DMK_INVALID_BFN);
-	atomic_fetch_sub(&xen->foreign_maps, 1);
+	dmk_atomic_fetch_sub(&xen->foreign_maps, 1, DMK_ORDER_RELAXED);
 	page->va = NULL;
 	return return_page(xen, page->phys);
 }

@@ -18,25 +18,21 @@
  */
 #include "xen-internal.h"
 
-#include <errno.h>
-#include <stdlib.h>
-#include <string.h>
-
 /* ---- the sorted range array ---- */
 
 void dmk_xen_rangemap_init(struct dmk_xen_rangemap *m, bool allow_dup_start)
 {
 	memset(m, 0, sizeof(*m));
 	m->allow_dup_start = allow_dup_start;
-	pthread_rwlock_init(&m->lock, NULL);
+	dmk_rwlock_init(&m->lock);
 }
 
 void dmk_xen_rangemap_destroy(struct dmk_xen_rangemap *m)
 {
-	free(m->v);
+	dmk_env_free(m->v);
 	m->v = NULL;
 	m->n = m->cap = 0;
-	pthread_rwlock_destroy(&m->lock);
+	dmk_rwlock_destroy(&m->lock);
 }
 
 /* Index of the first range whose start is above key (0..n). */
@@ -58,10 +54,13 @@ static size_t rangemap_upper(const struct dmk_xen_rangemap *m, uint64_t key)
 static int rangemap_grow(struct dmk_xen_rangemap *m)
 {
 	size_t cap = m->cap ? m->cap * 2 : 16;
-	struct dmk_xen_range *v = realloc(m->v, cap * sizeof(*v));
+	struct dmk_xen_range *v = dmk_env_calloc(cap, sizeof(*v));
 
 	if (!v)
 		return -DMK_ENOMEM;
+	if (m->n)
+		memcpy(v, m->v, m->n * sizeof(*v));
+	dmk_env_free(m->v);
 	m->v = v;
 	m->cap = cap;
 	return 0;
@@ -92,7 +91,7 @@ int dmk_xen_rangemap_insert(struct dmk_xen_rangemap *m, uint64_t start,
 
 	if (!nr || start + nr < start)
 		return -DMK_EINVAL;
-	pthread_rwlock_wrlock(&m->lock);
+	dmk_write_lock(&m->lock);
 	pos = rangemap_upper(m, start);
 	if (!rangemap_fits(m, pos, start, nr)) {
 		rc = -DMK_EINVAL;
@@ -108,7 +107,7 @@ int dmk_xen_rangemap_insert(struct dmk_xen_rangemap *m, uint64_t start,
 		.start = start, .nr = nr, .target = target, .kind = kind};
 	m->n++;
 out:
-	pthread_rwlock_unlock(&m->lock);
+	dmk_write_unlock(&m->lock);
 	return rc;
 }
 
@@ -118,7 +117,7 @@ int dmk_xen_rangemap_remove(struct dmk_xen_rangemap *m, uint64_t start,
 	size_t pos;
 	int rc = -DMK_EINVAL;
 
-	pthread_rwlock_wrlock(&m->lock);
+	dmk_write_lock(&m->lock);
 	/* Ranges with this start sit just below the upper bound. */
 	for (pos = rangemap_upper(m, start); pos > 0; pos--) {
 		struct dmk_xen_range *r = &m->v[pos - 1];
@@ -132,7 +131,7 @@ int dmk_xen_rangemap_remove(struct dmk_xen_rangemap *m, uint64_t start,
 		rc = 0;
 		break;
 	}
-	pthread_rwlock_unlock(&m->lock);
+	dmk_write_unlock(&m->lock);
 	return rc;
 }
 
@@ -142,7 +141,7 @@ bool dmk_xen_rangemap_lookup(struct dmk_xen_rangemap *m, uint64_t key,
 	bool found = false;
 	size_t pos;
 
-	pthread_rwlock_rdlock(&m->lock);
+	dmk_read_lock(&m->lock);
 	pos = rangemap_upper(m, key);
 	if (pos > 0) {
 		const struct dmk_xen_range *r = &m->v[pos - 1];
@@ -155,7 +154,7 @@ bool dmk_xen_rangemap_lookup(struct dmk_xen_rangemap *m, uint64_t key,
 			found = true;
 		}
 	}
-	pthread_rwlock_unlock(&m->lock);
+	dmk_read_unlock(&m->lock);
 	return found;
 }
 
@@ -163,9 +162,9 @@ size_t dmk_xen_rangemap_count(struct dmk_xen_rangemap *m)
 {
 	size_t n;
 
-	pthread_rwlock_rdlock(&m->lock);
+	dmk_read_lock(&m->lock);
 	n = m->n;
-	pthread_rwlock_unlock(&m->lock);
+	dmk_read_unlock(&m->lock);
 	return n;
 }
 
@@ -184,17 +183,17 @@ int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected)
 	memset(h, 0, sizeof(*h));
 	while (cap < expected * 2)
 		cap *= 2;
-	h->keys = malloc(cap * sizeof(*h->keys));
-	h->vals = malloc(cap * sizeof(*h->vals));
+	h->keys = dmk_env_calloc(cap, sizeof(*h->keys));
+	h->vals = dmk_env_calloc(cap, sizeof(*h->vals));
 	if (!h->keys || !h->vals) {
-		free(h->keys);
-		free(h->vals);
+		dmk_env_free(h->keys);
+		dmk_env_free(h->vals);
 		return -DMK_ENOMEM;
 	}
 	for (size_t i = 0; i < cap; i++)
 		h->keys[i] = DMK_INVALID_BFN;
 	h->cap = cap;
-	pthread_rwlock_init(&h->lock, NULL);
+	dmk_rwlock_init(&h->lock);
 	return 0;
 }
 
@@ -202,10 +201,10 @@ void dmk_xen_m2p_destroy(struct dmk_xen_m2p *h)
 {
 	if (!h->keys)
 		return;
-	free(h->keys);
-	free(h->vals);
+	dmk_env_free(h->keys);
+	dmk_env_free(h->vals);
 	h->keys = h->vals = NULL;
-	pthread_rwlock_destroy(&h->lock);
+	dmk_rwlock_destroy(&h->lock);
 }
 
 static void m2p_put(uint64_t *keys, uint64_t *vals, size_t cap, size_t start,
@@ -222,13 +221,13 @@ static void m2p_put(uint64_t *keys, uint64_t *vals, size_t cap, size_t start,
 static int m2p_rehash(struct dmk_xen_m2p *h)
 {
 	size_t cap = h->cap * 2;
-	uint64_t *keys = malloc(cap * sizeof(*keys));
-	uint64_t *vals = malloc(cap * sizeof(*vals));
+	uint64_t *keys = dmk_env_calloc(cap, sizeof(*keys));
+	uint64_t *vals = dmk_env_calloc(cap, sizeof(*vals));
 	struct dmk_xen_m2p tmp = {.cap = cap};
 
 	if (!keys || !vals) {
-		free(keys);
-		free(vals);
+		dmk_env_free(keys);
+		dmk_env_free(vals);
 		return -DMK_ENOMEM;
 	}
 	for (size_t i = 0; i < cap; i++)
@@ -239,8 +238,8 @@ static int m2p_rehash(struct dmk_xen_m2p *h)
 		m2p_put(keys, vals, cap, m2p_slot(&tmp, h->keys[i]), h->keys[i],
 			h->vals[i]);
 	}
-	free(h->keys);
-	free(h->vals);
+	dmk_env_free(h->keys);
+	dmk_env_free(h->vals);
 	h->keys = keys;
 	h->vals = vals;
 	h->cap = cap;
@@ -265,7 +264,7 @@ int dmk_xen_m2p_set(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn)
 
 	if (mfn == DMK_INVALID_BFN)
 		return -DMK_EINVAL;
-	pthread_rwlock_wrlock(&h->lock);
+	dmk_write_lock(&h->lock);
 	if (m2p_find(h, mfn) == SIZE_MAX) {
 		if ((h->n + 1) * 2 > h->cap) {
 			rc = m2p_rehash(h);
@@ -276,7 +275,7 @@ int dmk_xen_m2p_set(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn)
 	}
 	m2p_put(h->keys, h->vals, h->cap, m2p_slot(h, mfn), mfn, pfn);
 out:
-	pthread_rwlock_unlock(&h->lock);
+	dmk_write_unlock(&h->lock);
 	return rc;
 }
 
@@ -306,14 +305,14 @@ void dmk_xen_m2p_del(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn)
 {
 	size_t i;
 
-	pthread_rwlock_wrlock(&h->lock);
+	dmk_write_lock(&h->lock);
 	i = m2p_find(h, mfn);
 	/* Only the pfn's own entry: the frame may be mapped elsewhere now. */
 	if (i != SIZE_MAX && h->vals[i] == pfn) {
 		m2p_backshift(h, i);
 		h->n--;
 	}
-	pthread_rwlock_unlock(&h->lock);
+	dmk_write_unlock(&h->lock);
 }
 
 uint64_t dmk_xen_m2p_get(struct dmk_xen_m2p *h, uint64_t mfn)
@@ -321,11 +320,11 @@ uint64_t dmk_xen_m2p_get(struct dmk_xen_m2p *h, uint64_t mfn)
 	uint64_t pfn = DMK_INVALID_BFN;
 	size_t i;
 
-	pthread_rwlock_rdlock(&h->lock);
+	dmk_read_lock(&h->lock);
 	i = m2p_find(h, mfn);
 	if (i != SIZE_MAX)
 		pfn = h->vals[i];
-	pthread_rwlock_unlock(&h->lock);
+	dmk_read_unlock(&h->lock);
 	return pfn;
 }
 
@@ -345,7 +344,7 @@ static int p2m_pv_init(struct dmk_xen *xen)
 	}
 	/* Room for every frame of RAM, ballooned ones included. */
 	xen->pv_nr = nr > ram_pfns ? nr : ram_pfns;
-	xen->pv_p2m = malloc(xen->pv_nr * sizeof(*xen->pv_p2m));
+	xen->pv_p2m = dmk_env_calloc(xen->pv_nr, sizeof(*xen->pv_p2m));
 	if (!xen->pv_p2m)
 		return -DMK_ENOMEM;
 	rc = dmk_xen_m2p_init(&xen->m2p, nr);
@@ -379,7 +378,7 @@ void dmk_xen_p2m_exit(struct dmk_xen *xen)
 	dmk_xen_rangemap_destroy(&xen->by_pfn);
 	dmk_xen_rangemap_destroy(&xen->by_bfn);
 	dmk_xen_m2p_destroy(&xen->m2p);
-	free(xen->pv_p2m);
+	dmk_env_free(xen->pv_p2m);
 	xen->pv_p2m = NULL;
 }
 
@@ -416,7 +415,7 @@ void dmk_xen_pv_set(struct dmk_xen *xen, uint64_t pfn, uint64_t mfn)
 
 	if (pfn >= xen->pv_nr)
 		return;
-	old = __atomic_exchange_n(&xen->pv_p2m[pfn], mfn, __ATOMIC_ACQ_REL);
+	old = dmk_atomic_exchange(&xen->pv_p2m[pfn], mfn, DMK_ORDER_ACQ_REL);
 	if (old != DMK_INVALID_BFN)
 		dmk_xen_m2p_del(&xen->m2p, old, pfn);
 	if (mfn != DMK_INVALID_BFN)
@@ -427,7 +426,7 @@ uint64_t dmk_xen_pv_get(struct dmk_xen *xen, uint64_t pfn)
 {
 	if (pfn >= xen->pv_nr)
 		return DMK_INVALID_BFN;
-	return __atomic_load_n(&xen->pv_p2m[pfn], __ATOMIC_ACQUIRE);
+	return dmk_atomic_load(&xen->pv_p2m[pfn], DMK_ORDER_ACQUIRE);
 }
 
 uint64_t dmk_xen_pfn_to_bfn(struct dmk_system *sys, uint64_t pfn)

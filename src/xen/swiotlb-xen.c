@@ -19,8 +19,6 @@
  */
 #include "xen-internal.h"
 
-#include <string.h>
-
 #define XEN_PAGE_MASK (~(DMK_PAGE_SIZE - 1))
 
 /* ---- addresses ---- */
@@ -89,7 +87,7 @@ static void cache_flush_page(struct dmk_xen *xen, dmk_phys_t ma,
 	cf.length = (uint16_t)len;
 	cf.op = op;
 	rc = dmk_xen_grant_table_op(xen, GNTTABOP_cache_flush, &cf, 1);
-	atomic_fetch_add(&xen->cache_flush_calls, 1);
+	dmk_atomic_fetch_add(&xen->cache_flush_calls, 1, DMK_ORDER_RELAXED);
 	if (rc)
 		dmk_log(xen->plat, DMK_LOG_WARN,
 			"swiotlb-xen: GNTTABOP_cache_flush of %#llx+%u failed (%ld)",
@@ -232,7 +230,7 @@ static dmk_addr_t bounce(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
 		return DMK_MAPPING_ERROR;
 	}
-	atomic_fetch_add(&xen->bounced, 1);
+	dmk_atomic_fetch_add(&xen->bounced, 1, DMK_ORDER_RELAXED);
 	dmk_count_bounce(dev, size);
 	return addr;
 }

@@ -21,8 +21,6 @@
 
 #include <dmakit/xen.h>
 
-#include <pthread.h>
-#include <stdint.h>
 #include <xen/xen.h>
 #include <xen/memory.h>
 #include <xen/grant_table.h>
@@ -74,7 +72,7 @@ struct dmk_xen_rangemap {
 	struct dmk_xen_range *v;
 	size_t n, cap;
 	bool allow_dup_start;
-	pthread_rwlock_t lock;
+	dmk_rwlock_t lock;
 };
 
 void dmk_xen_rangemap_init(struct dmk_xen_rangemap *m, bool allow_dup_start);
@@ -103,7 +101,7 @@ struct dmk_xen_m2p {
 	uint64_t *vals;
 	size_t cap; /* a power of two */
 	size_t n;
-	pthread_rwlock_t lock;
+	dmk_rwlock_t lock;
 };
 
 int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected);
@@ -133,7 +131,7 @@ struct dmk_xen {
 	 * Linux's xen_reservation_lock and discontig_frames: every
 	 * exchange and balloon operation runs under it with these arrays.
 	 */
-	pthread_mutex_t reservation_lock;
+	dmk_mutex_t reservation_lock;
 	xen_pfn_t frames[DMK_XEN_MAX_CONTIG_PAGES];
 	uint64_t old_mfns[DMK_XEN_MAX_CONTIG_PAGES];
 	struct mmu_update mmu[DMK_XEN_MAX_CONTIG_PAGES];
@@ -152,17 +150,17 @@ struct dmk_xen {
 	bool *seg_made;
 
 	/* grant.c */
-	pthread_mutex_t grant_lock;
+	dmk_mutex_t grant_lock;
 	grant_entry_v1_t *gnttab; /* NULL until the first grant */
 	dmk_phys_t gnttab_phys;
 	unsigned int gnttab_nr;
 	uint8_t *gref_used;
 
-	atomic_uint_fast64_t pages_exchanged;
-	atomic_uint_fast64_t contig_regions;
-	atomic_uint_fast64_t foreign_maps;
-	atomic_uint_fast64_t cache_flush_calls;
-	atomic_uint_fast64_t bounced;
+	uint64_t pages_exchanged;
+	uint64_t contig_regions;
+	uint64_t foreign_maps;
+	uint64_t cache_flush_calls;
+	uint64_t bounced;
 };
 
 static inline struct dmk_xen *dev_xen(struct dmk_device *dev)

@@ -7,9 +7,6 @@
  */
 #include "xen-internal.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 long dmk_xen_hypercall(struct dmk_xen *xen, unsigned int op, unsigned long a1,
 		       unsigned long a2, unsigned long a3)
 {
@@ -203,7 +200,7 @@ static void log_cannot_pin(struct dmk_xen *xen)
 static int pool_fixup(struct dmk_xen *xen)
 {
 	xen->pool_nsegs = (xen->pool_bytes + SEG_BYTES - 1) / SEG_BYTES;
-	xen->seg_made = calloc(xen->pool_nsegs, sizeof(*xen->seg_made));
+	xen->seg_made = dmk_env_calloc(xen->pool_nsegs, sizeof(*xen->seg_made));
 	if (!xen->seg_made)
 		return -DMK_ENOMEM;
 	/* A 1:1 guest's pool is machine-contiguous already. */
@@ -254,7 +251,7 @@ static void pool_release(struct dmk_xen *xen)
 		plat->ops->free_pages(plat->ctx, xen->pool_phys,
 				      xen->pool_order);
 	xen->pool_va = NULL;
-	free(xen->seg_made);
+	dmk_env_free(xen->seg_made);
 	xen->seg_made = NULL;
 }
 
@@ -311,14 +308,14 @@ void dmk_xen_pool_exit(struct dmk_xen *xen)
 
 static struct dmk_xen *xen_alloc(struct dmk_system *sys)
 {
-	struct dmk_xen *xen = calloc(1, sizeof(*xen));
+	struct dmk_xen *xen = dmk_env_calloc(1, sizeof(*xen));
 
 	if (!xen)
 		return NULL;
 	xen->sys = sys;
 	xen->plat = sys->plat;
-	pthread_mutex_init(&xen->reservation_lock, NULL);
-	pthread_mutex_init(&xen->grant_lock, NULL);
+	dmk_mutex_init(&xen->reservation_lock);
+	dmk_mutex_init(&xen->grant_lock);
 	dmk_xen_rangemap_init(&xen->remapped, false);
 	return xen;
 }
@@ -327,9 +324,9 @@ static void xen_free(struct dmk_xen *xen)
 {
 	dmk_xen_p2m_exit(xen);
 	dmk_xen_rangemap_destroy(&xen->remapped);
-	pthread_mutex_destroy(&xen->reservation_lock);
-	pthread_mutex_destroy(&xen->grant_lock);
-	free(xen);
+	dmk_mutex_destroy(&xen->reservation_lock);
+	dmk_mutex_destroy(&xen->grant_lock);
+	dmk_env_free(xen);
 }
 
 static int check_platform(const struct dmk_platform *plat)
@@ -552,10 +549,14 @@ int dmk_xen_stats(struct dmk_system *sys, struct dmk_xen_stats *st)
 
 	if (!xen)
 		return -DMK_ENODEV;
-	st->pages_exchanged = atomic_load(&xen->pages_exchanged);
-	st->contig_regions = atomic_load(&xen->contig_regions);
-	st->foreign_maps = atomic_load(&xen->foreign_maps);
-	st->cache_flush_calls = atomic_load(&xen->cache_flush_calls);
-	st->bounced = atomic_load(&xen->bounced);
+	st->pages_exchanged =
+		dmk_atomic_load(&xen->pages_exchanged, DMK_ORDER_RELAXED);
+	st->contig_regions =
+		dmk_atomic_load(&xen->contig_regions, DMK_ORDER_RELAXED);
+	st->foreign_maps =
+		dmk_atomic_load(&xen->foreign_maps, DMK_ORDER_RELAXED);
+	st->cache_flush_calls =
+		dmk_atomic_load(&xen->cache_flush_calls, DMK_ORDER_RELAXED);
+	st->bounced = dmk_atomic_load(&xen->bounced, DMK_ORDER_RELAXED);
 	return 0;
 }

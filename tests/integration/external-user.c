@@ -5,6 +5,7 @@
  * the bytes, as a user of dmakit as a bounce-buffer library would.
  */
 #include <dmakit/dmakit.h>
+#include <dmakit/host.h>
 #include <stdio.h>
 #include <string.h>
 

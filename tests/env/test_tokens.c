@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Thread tokens (src/thread.c): one per live thread, at most
- * DMK_THREAD_TOKENS, then DMK_THREAD_SHARED; given back when the thread
- * exits; a new holder has a new generation; claim/put for tidying up
- * after a thread that exited.  Compiled with thread.c alone.
+ * Thread tokens of the user-space environment (env/user/env.c): one per
+ * live thread, at most DMK_ENV_TOKENS, then DMK_ENV_TOKEN_SHARED; given
+ * back when the thread exits; a new holder has a new generation;
+ * claim/put for tidying up after a thread that exited.  Compiled with
+ * env.c alone.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "dmk_env.h"
 
 #include <pthread.h>
 
-#define WORKERS (DMK_THREAD_TOKENS + 2)
+#define WORKERS (DMK_ENV_TOKENS + 2)
 
 struct worker {
 	pthread_barrier_t *held, *release;
@@ -25,10 +26,10 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 
-	w->token = dmk_thread_token();
-	w->gen = dmk_thread_gen_tls;
+	w->token = dmk_env_token();
+	w->gen = dmk_env_token_gen();
 	/* Asking again gives the same answer. */
-	if (dmk_thread_token() != w->token)
+	if (dmk_env_token() != w->token)
 		w->token = 0;
 	pthread_barrier_wait(w->held);
 	pthread_barrier_wait(w->release);
@@ -55,16 +56,16 @@ static unsigned int run_workers(struct worker *w, unsigned int n,
 	for (unsigned int i = 0; i < n; i++) {
 		assert_int_not_equal(w[i].token, 0);
 		assert_int_not_equal(w[i].gen, 0);
-		if (w[i].token == DMK_THREAD_SHARED) {
+		if (w[i].token == DMK_ENV_TOKEN_SHARED) {
 			shared++;
 			continue;
 		}
-		assert_in_range(w[i].token, 1, DMK_THREAD_TOKENS);
+		assert_in_range(w[i].token, 1, DMK_ENV_TOKENS);
 		/* Never two live holders of one token. */
 		assert_false(*mask & (1u << w[i].token));
 		*mask |= 1u << w[i].token;
 		/* A held token cannot be claimed. */
-		assert_false(dmk_thread_token_claim(w[i].token));
+		assert_false(dmk_env_token_claim(w[i].token));
 	}
 	pthread_barrier_wait(&release);
 	for (unsigned int i = 0; i < n; i++)
@@ -77,11 +78,11 @@ static unsigned int run_workers(struct worker *w, unsigned int n,
 static void test_tokens(void **state)
 {
 	struct worker w[WORKERS], again[WORKERS];
-	unsigned int mine = dmk_thread_token(), mask, mask2;
+	unsigned int mine = dmk_env_token(), mask, mask2;
 
 	(void)state;
-	assert_in_range(mine, 1, DMK_THREAD_TOKENS);
-	assert_int_equal(dmk_thread_token(), mine);
+	assert_in_range(mine, 1, DMK_ENV_TOKENS);
+	assert_int_equal(dmk_env_token(), mine);
 
 	/* Six tokens are left for nine workers: three share. */
 	assert_int_equal(run_workers(w, WORKERS, &mask), 3);
@@ -95,14 +96,14 @@ static void test_tokens(void **state)
 			assert_int_not_equal(again[i].gen, w[j].gen);
 
 	/* A free token can be borrowed, once, and given back. */
-	for (unsigned int t = 1; t <= DMK_THREAD_TOKENS; t++) {
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++) {
 		if (t == mine)
 			continue;
-		assert_true(dmk_thread_token_claim(t));
-		assert_false(dmk_thread_token_claim(t));
-		dmk_thread_token_put(t);
+		assert_true(dmk_env_token_claim(t));
+		assert_false(dmk_env_token_claim(t));
+		dmk_env_token_put(t);
 	}
-	assert_false(dmk_thread_token_claim(mine));
+	assert_false(dmk_env_token_claim(mine));
 }
 
 int main(void)

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The host platform: dmakit over anonymous host memory.
+ * The host platform: dmakit over anonymous host memory.  A platform
+ * beside the library, not part of it: it stands on the public headers
+ * alone (platform.h), as a kernel's would.
  *
  * Guest-physical [0, ram_bytes) is one private anonymous mapping, so the
  * linear map is that mapping and bus addresses are identity.  Every
@@ -13,8 +15,6 @@
  * order of the free block it starts, which is what merging needs.
  */
 #include <dmakit/host.h>
-
-#include "internal.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -118,16 +118,16 @@ static void host_free_pages(void *ctx, dmk_phys_t phys, unsigned int order)
 	if (order > HOST_MAX_ORDER || (phys & (DMK_PAGE_SIZE - 1)) || !pfn ||
 	    (pfn & ((1ULL << order) - 1)) ||
 	    pfn + (1ULL << order) > hp->npages) {
-		dmk_log(&hp->plat, DMK_LOG_ERR,
-			"host: free of 0x%llx order %u: not a block of RAM",
+		fprintf(stderr,
+			"dmakit: error: host: free of 0x%llx order %u: not a block of RAM\n",
 			(unsigned long long)phys, order);
 		return;
 	}
 	pthread_mutex_lock(&hp->lock);
 	if (hp->free_order[pfn]) {
 		pthread_mutex_unlock(&hp->lock);
-		dmk_log(&hp->plat, DMK_LOG_ERR,
-			"host: double free of 0x%llx order %u",
+		fprintf(stderr,
+			"dmakit: error: host: double free of 0x%llx order %u\n",
 			(unsigned long long)phys, order);
 		return;
 	}
