@@ -28,7 +28,11 @@
 
 #include <dmakit/host.h>
 
+#include "debug.h"
+#include "direct.h"
 #include "internal.h"
+#include "iommu.h"
+#include "swiotlb.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -22,6 +22,7 @@
  * Locking: one mutex per hash bucket, as Linux's hash_bucket locks, and
  * one per bucket of the cache-line table.  Never two at once.
  */
+#include "debug.h"
 #include "internal.h"
 
 #define HASH_SIZE 16384	 /* Linux's HASH_SIZE */
@@ -164,7 +165,7 @@ static void report(struct dmk_device *dev, const char *fmt, ...)
 	va_start(ap, fmt);
 	dmk_env_vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	DBG_ADD(dev->sys->debug, errors, 1);
+	DBG_ADD(dev->dma->debug, errors, 1);
 	dmk_log(dev_plat(dev), DMK_LOG_WARN, "DMA-API: %s: %s", dev->name, msg);
 }
 
@@ -367,7 +368,7 @@ static void check_release(struct dmk_device *dev, const struct debug_entry *e,
 		       verb, (unsigned long long)ref->addr, ref->size,
 		       dir_name(e->dir), dir_name(ref->dir));
 	if (e->map_err == MAP_ERR_NOT_CHECKED) {
-		DBG_ADD(dev->sys->debug, unchecked, 1);
+		DBG_ADD(dev->dma->debug, unchecked, 1);
 		report(dev,
 		       "device driver failed to check map error [device address=0x%016llx] [size=%zu bytes] [mapped as %s]",
 		       (unsigned long long)e->addr, e->size,
@@ -378,7 +379,7 @@ static void check_release(struct dmk_device *dev, const struct debug_entry *e,
 static void release(struct dmk_device *dev, const struct debug_entry *ref,
 		    const char *verb)
 {
-	struct dmk_debug *dbg = dev->sys->debug;
+	struct dmk_debug *dbg = dev->dma->debug;
 	struct debug_entry *e;
 
 	if (ref->addr == DMK_MAPPING_ERROR) {
@@ -405,7 +406,7 @@ static void release(struct dmk_device *dev, const struct debug_entry *ref,
 
 static void add_entry(struct dmk_device *dev, struct debug_entry *e)
 {
-	struct dmk_debug *dbg = dev->sys->debug;
+	struct dmk_debug *dbg = dev->dma->debug;
 
 	if (e->type == TYPE_COHERENT)
 		DBG_ADD(dbg, live_allocs, 1);
@@ -466,7 +467,7 @@ void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 
 void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 {
-	struct bucket *b = bucket_of(dev->sys->debug, addr);
+	struct bucket *b = bucket_of(dev->dma->debug, addr);
 
 	if (addr == DMK_MAPPING_ERROR)
 		return;
@@ -522,7 +523,7 @@ void dmk_debug_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 {
 	struct debug_entry e;
 
-	if (!find_containing(dev->sys->debug, dev, addr, &e)) {
+	if (!find_containing(dev->dma->debug, dev, addr, &e)) {
 		report(dev,
 		       "device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
 		       (unsigned long long)addr, size);
@@ -614,7 +615,7 @@ static void take_device_entries(struct bucket *b, struct dmk_device *dev,
 
 void dmk_debug_device_gone(struct dmk_device *dev)
 {
-	struct dmk_debug *dbg = dev->sys->debug;
+	struct dmk_debug *dbg = dev->dma->debug;
 	struct debug_entry *leaked = NULL, *next;
 
 	for (size_t i = 0; i < HASH_SIZE; i++)

@@ -5,14 +5,15 @@
  *
  * Two tables share one implementation.  The TABLE, not dev->coherent,
  * decides whether caches are maintained: the table is the device's own
- * ops, so a device given the wrong one really gets wrong bytes, which is
- * how the naive designs of the 2013 thread are expressed.
+ * ops, so a device given the wrong one really gets wrong bytes.
  *
  * The bounce pool (swiotlb) is ordinary cacheable RAM.  For a
  * non-coherent device the slot the device really reads and writes gets
  * the maintenance, not the original buffer (2013 series, patch 13).
  */
+#include "direct.h"
 #include "internal.h"
+#include "swiotlb.h"
 
 static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
 {
@@ -26,15 +27,6 @@ static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
 static inline size_t page_align(size_t size)
 {
 	return (size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1);
-}
-
-static unsigned int size_to_order(size_t size)
-{
-	unsigned int order = 0;
-
-	while ((DMK_PAGE_SIZE << order) < size)
-		order++;
-	return order;
 }
 
 /* ---- the primitives other files share ---- */
@@ -90,7 +82,7 @@ const struct dmk_dma_map_ops *dmk_direct_ops_for(struct dmk_device *dev)
 /* is_swiotlb_force_bounce(): swiotlb=force, or a restricted-dma-pool. */
 static bool force_bounce(struct dmk_device *dev)
 {
-	return dev->restricted_pool || dev->sys->cfg.swiotlb_force;
+	return dev->dma->restricted_pool || dev->sys->cfg.swiotlb_force;
 }
 
 /* The pool a bus address of this device lies in, or NULL. */
@@ -114,19 +106,6 @@ static void warn_overflow(struct dmk_device *dev, const char *what,
 		(unsigned long long)dev->bus_dma_limit);
 }
 
-/*
- * Does this mapping need cache maintenance?  A non-coherent device's
- * does, bounce slot or not; only the scenarios' naive design
- * (DMK_NAIVE_BOUNCE_COHERENT, the bug series patch 13 fixed) assumes
- * the pool is coherent and skips its slots.
- */
-static bool needs_maint(struct dmk_device *dev, bool coherent, bool bounced)
-{
-	if (coherent)
-		return false;
-	return !bounced || !(dev->sys->cfg.naive & DMK_NAIVE_BOUNCE_COHERENT);
-}
-
 /* swiotlb_map(): bounce, then make sure the device can reach the slot. */
 static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 			     dmk_phys_t phys, size_t size,
@@ -147,8 +126,7 @@ static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 		warn_overflow(dev, "swiotlb", dma, size, attrs);
 		return DMK_MAPPING_ERROR;
 	}
-	if (needs_maint(dev, coherent, true) &&
-	    !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), tlb, size, dir);
 	dmk_count_bounce(dev, size);
 	return dma;
@@ -186,7 +164,7 @@ static void direct_sync_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
 	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
 	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
 
-	if (needs_maint(dev, coherent, pool))
+	if (!coherent)
 		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
 	if (pool)
 		dmk_swiotlb_sync_single_for_cpu(pool, phys, size, dir);
@@ -202,7 +180,7 @@ static void direct_sync_for_device(struct dmk_device *dev, dmk_addr_t addr,
 
 	if (pool)
 		dmk_swiotlb_sync_single_for_device(pool, phys, size, dir);
-	if (needs_maint(dev, coherent, pool))
+	if (!coherent)
 		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
 }
 
@@ -231,8 +209,7 @@ static void direct_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	dmk_phys_t phys = dmk_dma_to_phys(dev, addr);
 	struct dmk_swiotlb *pool = bounce_pool_of(dev, phys);
 
-	if (needs_maint(dev, coherent, pool) &&
-	    !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+	if (!coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_cpu(dev_plat(dev), phys, size, dir);
 	/* The pool copies back unless SKIP_CPU_SYNC, after the invalidate. */
 	if (pool)
@@ -280,8 +257,8 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 	const struct dmk_platform *plat = dev_plat(dev);
 	uint64_t bus_limit;
 
-	if (dev->restricted_pool)
-		return dmk_swiotlb_alloc(dev->restricted_pool, size, phys);
+	if (dev->dma->restricted_pool)
+		return dmk_swiotlb_alloc(dev->dma->restricted_pool, size, phys);
 
 	bus_limit = min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
 	if (bus_limit < dev->bus_offset) {
@@ -291,7 +268,7 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 			(unsigned long long)dev->bus_offset);
 		return NULL;
 	}
-	return plat->ops->alloc_pages(plat->ctx, size_to_order(size),
+	return plat->ops->alloc_pages(plat->ctx, dmk_get_order(size),
 				      dmk_dma_to_phys(dev, bus_limit), phys);
 }
 
@@ -300,10 +277,10 @@ static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 
-	if (dev->restricted_pool &&
-	    dmk_swiotlb_free_alloc(dev->restricted_pool, phys, size))
+	if (dev->dma->restricted_pool &&
+	    dmk_swiotlb_free_alloc(dev->dma->restricted_pool, phys, size))
 		return;
-	plat->ops->free_pages(plat->ctx, phys, size_to_order(size));
+	plat->ops->free_pages(plat->ctx, phys, dmk_get_order(size));
 }
 
 /*
@@ -315,7 +292,7 @@ static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
  * question altogether).
  *
  * DMK_ATTR_NO_KERNEL_MAPPING returns the cacheable alias as a cookie the
- * driver must never dereference: 32-bit ARM Linux once did (ANCHORS.md),
+ * driver must never dereference: 32-bit ARM Linux's swiotlb-xen once did,
  * and here that would read through the cache, which is exactly the bug.
  */
 static void *direct_alloc(struct dmk_device *dev, size_t size,

@@ -16,7 +16,9 @@
  * dma-direct with guest-physical bus addresses (dev->stage2_iommu): that
  * is not this file.
  */
+#include "direct.h"
 #include "internal.h"
+#include "iommu.h"
 
 /* The part of a window the domain manages: 2^24 pages, 64 GiB. */
 #define IOVA_MAX_PAGES (1UL << 24)
@@ -266,7 +268,7 @@ static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
 				  size_t size, int prot)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
-	struct dmk_iommu_domain *dom = dev->iommu;
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
 	dmk_phys_t page = phys & ~(dmk_phys_t)(DMK_PAGE_SIZE - 1);
 	size_t npages = pages_spanned(phys, size);
 	size_t len = npages << DMK_PAGE_SHIFT;
@@ -299,7 +301,7 @@ static void iommu_unmap_range(struct dmk_device *dev, dmk_addr_t addr,
 			      size_t size)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
-	struct dmk_iommu_domain *dom = dev->iommu;
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
 	uint64_t iova = addr & ~(uint64_t)(DMK_PAGE_SIZE - 1);
 	size_t npages = pages_spanned(addr, size);
 	size_t pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
@@ -315,7 +317,7 @@ static void iommu_unmap_range(struct dmk_device *dev, dmk_addr_t addr,
 static bool iova_known(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		       const char *what)
 {
-	struct dmk_iommu_domain *dom = dev->iommu;
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
 
 	if (dom && iova_to_phys(dom, addr) != IOVA_NO_PHYS &&
 	    iova_to_phys(dom, addr + size - 1) != IOVA_NO_PHYS)
@@ -330,7 +332,7 @@ static dmk_addr_t iommu_dma_map_page(struct dmk_device *dev, dmk_phys_t phys,
 				     size_t size, enum dmk_data_direction dir,
 				     unsigned long attrs)
 {
-	if (!dev->iommu) {
+	if (!dev->dma->iommu) {
 		dmk_log(dev_plat(dev), DMK_LOG_ERR,
 			"%s: iommu ops on a device without an IOMMU domain",
 			dev->name);
@@ -350,7 +352,7 @@ static void iommu_dma_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
 		return;
 	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_cpu(dev_plat(dev),
-				      iova_to_phys(dev->iommu, addr), size,
+				      iova_to_phys(dev->dma->iommu, addr), size,
 				      dir);
 	iommu_unmap_range(dev, addr, size);
 }
@@ -371,7 +373,7 @@ static void iommu_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	while (size) {
 		size_t in_page = DMK_PAGE_SIZE - (addr & (DMK_PAGE_SIZE - 1));
 		size_t chunk = size < in_page ? size : in_page;
-		dmk_phys_t phys = iova_to_phys(dev->iommu, addr);
+		dmk_phys_t phys = iova_to_phys(dev->dma->iommu, addr);
 
 		if (for_cpu)
 			dmk_arch_sync_for_cpu(plat, phys, chunk, dir);
@@ -442,7 +444,7 @@ static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
 	dmk_phys_t phys;
 	void *cpu, *va;
 
-	if (!dev->iommu)
+	if (!dev->dma->iommu)
 		return NULL;
 	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
 	if (!cpu)
@@ -487,7 +489,7 @@ static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 
 	if (!iova_known(dev, dma_handle, bytes, "free"))
 		return;
-	phys = iova_to_phys(dev->iommu, dma_handle);
+	phys = iova_to_phys(dev->dma->iommu, dma_handle);
 	iommu_unmap_range(dev, dma_handle, bytes);
 	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING) &&
 	    plat->ops->unmap_uncached)

@@ -35,3 +35,22 @@ int dmk_snprintf(char *buf, size_t size, const char *fmt, ...)
 	va_end(ap);
 	return n;
 }
+
+const char *dmk_strerror(int err)
+{
+	static const char *const names[] = {
+		[0] = "success",
+		[DMK_EINVAL] = "invalid argument",
+		[DMK_ENOMEM] = "out of memory, slots or IOVA space",
+		[DMK_EIO] = "refused by the device or the hypervisor",
+		[DMK_ENODEV] = "no such device or layer",
+		[DMK_ENOTSUP] = "not supported on this platform",
+		[DMK_ERANGE] = "beyond the device's reach",
+	};
+
+	if (err < 0)
+		err = -err;
+	if (err > DMK_EMAX)
+		return "unknown error";
+	return names[err];
+}

@@ -3,19 +3,21 @@
  * The DMA API a driver calls, dispatched as Linux's kernel/dma/mapping.c
  * does: validate, pick the device's ops with dmk_get_dma_ops(), call
  * them, keep the per-device counters and tell the DMA-API debug checker.
+ * Also the device's life (init, setup, fini) and its ops.
  *
  * Ops selection, in one place:
- *   dev->dma_ops     (set by dmk_device_setup_dma, a driver, or the Xen
- *                     layer's per-device wrapper)
- *   sys->default_ops (the Xen layer's historical "default only" and
- *                     "device first" designs set it)
+ *   dev->dma->ops    (set by dmk_device_setup_dma, a driver's
+ *                     set_dma_ops, or a layer that wraps the device)
+ *   sys->default_ops (a layer's default for devices never set up)
  *   dma-direct       (the table matching dev->coherent)
- * The Xen designs differ only in how they fill those two pointers, so
- * get_dma_ops stays the three lines Linux has.
+ * so get_dma_ops stays the three lines Linux has.  A wrapping layer
+ * keeps the device's own ops in dev->dma->native; set_dma_ops on a
+ * wrapped device lands there.
  */
+#include "debug.h"
+#include "direct.h"
 #include "internal.h"
-
-#include <dmakit/xen.h>
+#include "iommu.h"
 
 #define STAT_ADD(dev, field, n)                                                \
 	do {                                                                   \
@@ -39,12 +41,12 @@ static const char *const dir_names[] = {
  * map+unmap as one of its largest costs).  So each counter is written
  * by one thread only, with a relaxed load and store:
  *
- *   - every live thread has a token (thread.c), one thread at a time;
+ *   - every live thread has a token (dmk_env_token), one at a time;
  *   - the first thread to count on a device (its "owner") counts into
- *     dev->stats, which is therefore exact for a single-threaded
- *     program that reads it directly, as the tools and tests do;
- *   - other threads count into stat_shards[token - 1];
- *   - threads beyond the tokens share the last shard with atomic adds.
+ *     dev->dma->stats;
+ *   - other threads count into shards[token - 1];
+ *   - threads beyond the tokens (or every thread, in an environment
+ *     without tokens) share the last shard with atomic adds.
  *
  * dmk_device_stats() sums them.  The owner is recorded by token, so a
  * token given back and taken again inherits its devices, which is
@@ -53,40 +55,41 @@ static const char *const dir_names[] = {
 #define PRIVATE_SLOTS (DMK_STAT_SHARDS - 1)
 _Static_assert(PRIVATE_SLOTS == DMK_ENV_TOKENS,
 	       "one private stat shard per thread token");
-_Static_assert(sizeof(struct dmk_dma_stat_shard) == 128 &&
-		       sizeof(struct dmk_dma_stats) <= 64,
-	       "counter blocks at least 64 bytes apart");
+_Static_assert(sizeof(struct dmk_dma_stats) <= DMK_CACHELINE_BYTES,
+	       "one counter block per cache line");
 
 static __attribute__((noinline)) struct dmk_dma_stats *
-my_stats_slow(struct dmk_device *dev, bool *shared)
+my_stats_slow(struct dmk_device_dma *st, bool *shared)
 {
-	uintptr_t owner = 0;
+	unsigned int owner = 0;
 	unsigned int my_slot = dmk_env_token();
 
 	if (my_slot == DMK_ENV_TOKEN_SHARED) {
 		*shared = true;
-		return &dev->stat_shards[PRIVATE_SLOTS].s;
+		return &st->shards[PRIVATE_SLOTS].s;
 	}
-	if (dmk_atomic_cmpxchg(&dev->stats_owner, &owner, my_slot,
+	if (dmk_atomic_cmpxchg(&st->stats_owner, &owner, my_slot,
 			       DMK_ORDER_RELAXED, DMK_ORDER_RELAXED) ||
 	    owner == my_slot)
-		return &dev->stats;
-	return &dev->stat_shards[my_slot - 1].s;
+		return &st->stats.s;
+	return &st->shards[my_slot - 1].s;
 }
 
 /* The counters this thread may write to, and whether others write too. */
 static inline struct dmk_dma_stats *my_stats(struct dmk_device *dev,
 					     bool *shared)
 {
-	uintptr_t owner = dmk_atomic_load(&dev->stats_owner, DMK_ORDER_RELAXED);
+	struct dmk_device_dma *st = dev->dma;
+	unsigned int owner =
+		dmk_atomic_load(&st->stats_owner, DMK_ORDER_RELAXED);
 	unsigned int my_slot = dmk_env_token_peek();
 
 	*shared = false;
 	if (__builtin_expect(owner == my_slot && owner != 0, 1))
-		return &dev->stats;
+		return &st->stats.s;
 	if (owner != 0 && my_slot != 0 && my_slot != DMK_ENV_TOKEN_SHARED)
-		return &dev->stat_shards[my_slot - 1].s;
-	return my_stats_slow(dev, shared);
+		return &st->shards[my_slot - 1].s;
+	return my_stats_slow(st, shared);
 }
 
 static inline void stat_add(uint64_t *ctr, uint64_t n, bool shared)
@@ -115,16 +118,22 @@ static void stats_accumulate(struct dmk_dma_stats *sum,
 void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out)
 {
 	*out = (struct dmk_dma_stats){0};
-	stats_accumulate(out, &dev->stats);
+	if (!dev || !dev->dma)
+		return;
+	stats_accumulate(out, &dev->dma->stats.s);
 	for (unsigned int i = 0; i < DMK_STAT_SHARDS; i++)
-		stats_accumulate(out, &dev->stat_shards[i].s);
+		stats_accumulate(out, &dev->dma->shards[i].s);
 }
 
 /* ---- devices and their ops ---- */
 
-void dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
-		     const char *name)
+int dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
+		    const char *name)
 {
+	struct dmk_device_dma *st;
+
+	if (!dev)
+		return -DMK_EINVAL;
 	*dev = (struct dmk_device){
 		.name = name,
 		.sys = sys,
@@ -139,42 +148,51 @@ void dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
 		.max_seg_size = 65536,
 		.coherent = false,
 	};
+	if (!sys)
+		return -DMK_EINVAL;
+	st = dmk_zalloc_aligned(sizeof(*st));
+	if (!st)
+		return -DMK_ENOMEM;
+	st->debug = sys->debug;
+	st->pool = sys->swiotlb;
+	dev->dma = st;
+	return 0;
 }
 
 /*
  * arch_setup_dma_ops(): the native ops follow from the IOMMU and the
- * coherency firmware described; the hypervisor layer comes last, once
- * all of that is known (Linux 6.x calls xen_setup_dma_ops at the end).
+ * coherency firmware described; the layer comes last, once all of that
+ * is known (Linux 6.x calls xen_setup_dma_ops at the end).
  */
 int dmk_device_setup_dma(struct dmk_device *dev)
 {
-	if (!dev || !dev->sys)
-		return -DMK_EINVAL;
+	struct dmk_system *sys;
 
-	dev->native_ops = NULL;
-	dev->dma_ops =
-		dev->iommu ? &dmk_iommu_dma_ops : dmk_direct_ops_for(dev);
-	if (dev->sys->xen)
-		dmk_xen_setup_dma_ops(dev);
+	if (!dev || !dev->dma || !dev->sys)
+		return -DMK_EINVAL;
+	sys = dev->sys;
+	dev->dma->native = NULL;
+	dev->dma->ops =
+		dev->dma->iommu ? &dmk_iommu_dma_ops : dmk_direct_ops_for(dev);
+	if (sys->layer && sys->layer->setup_dev)
+		sys->layer->setup_dev(dev);
 	return 0;
 }
 
-void dmk_device_teardown_dma(struct dmk_device *dev)
+void dmk_device_fini(struct dmk_device *dev)
 {
-	if (!dev || !dev->sys)
+	if (!dev || !dev->dma)
 		return;
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		dmk_debug_device_gone(dev);
-	/* Detached, not destroyed: whoever created the domain owns it. */
-	dev->iommu = NULL;
-	dev->dma_ops = NULL;
-	dev->native_ops = NULL;
+	dmk_free_aligned(dev->dma);
+	dev->dma = NULL;
 }
 
 const struct dmk_dma_map_ops *dmk_get_dma_ops(struct dmk_device *dev)
 {
-	if (dev->dma_ops)
-		return dev->dma_ops;
+	if (dev->dma && dev->dma->ops)
+		return dev->dma->ops;
 	if (dev->sys->default_ops)
 		return dev->sys->default_ops;
 	return dmk_direct_ops_for(dev);
@@ -182,11 +200,38 @@ const struct dmk_dma_map_ops *dmk_get_dma_ops(struct dmk_device *dev)
 
 void dmk_set_dma_ops(struct dmk_device *dev, const struct dmk_dma_map_ops *ops)
 {
+	if (!dev || !dev->dma)
+		return;
 	/* A wrapper that stays on top is what makes set_dma_ops safe. */
-	if (dev->sys->xen && dmk_xen_wraps(dev))
-		dev->native_ops = ops;
+	if (dev->dma->native)
+		dev->dma->native = ops;
 	else
-		dev->dma_ops = ops;
+		dev->dma->ops = ops;
+}
+
+const struct dmk_dma_map_ops *dmk_get_native_dma_ops(struct dmk_device *dev)
+{
+	if (dev->dma && dev->dma->native)
+		return dev->dma->native;
+	return dmk_get_dma_ops(dev);
+}
+
+int dmk_dma_wrap(struct dmk_device *dev, const struct dmk_dma_map_ops *ops)
+{
+	if (!dev || !dev->dma || !ops || dev->dma->native)
+		return -DMK_EINVAL;
+	dev->dma->native = dmk_get_dma_ops(dev);
+	dev->dma->ops = ops;
+	return 0;
+}
+
+int dmk_dma_unwrap(struct dmk_device *dev)
+{
+	if (!dev || !dev->dma || !dev->dma->native)
+		return -DMK_EINVAL;
+	dev->dma->ops = dev->dma->native;
+	dev->dma->native = NULL;
+	return 0;
 }
 
 int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len)
@@ -194,23 +239,56 @@ int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len)
 	const struct dmk_dma_map_ops *outer;
 	int n;
 
-	if (!dev || !buf || len == 0)
+	if (!dev || !dev->dma || !buf || len == 0)
 		return -DMK_EINVAL;
 	outer = dmk_get_dma_ops(dev);
-	if (dev->native_ops && outer != dev->native_ops)
+	if (dev->dma->native)
 		n = dmk_snprintf(buf, len, "%s>%s", outer->name,
-				 dev->native_ops->name);
+				 dev->dma->native->name);
 	else
 		n = dmk_snprintf(buf, len, "%s", outer->name);
 	return n < 0 || (size_t)n >= len ? -DMK_EINVAL : 0;
 }
 
+/* ---- what firmware describes ---- */
+
+int dmk_device_set_restricted_pool(struct dmk_device *dev,
+				   struct dmk_swiotlb *pool)
+{
+	if (!dev || !dev->dma)
+		return -DMK_EINVAL;
+	dev->dma->restricted_pool = pool;
+	dev->dma->pool = pool ? pool : dev->sys->swiotlb;
+	return 0;
+}
+
+int dmk_device_attach_iommu(struct dmk_device *dev,
+			    struct dmk_iommu_domain *dom)
+{
+	if (!dev || !dev->dma)
+		return -DMK_EINVAL;
+	dev->dma->iommu = dom;
+	return 0;
+}
+
 /* ---- masks ---- */
+
+/*
+ * A device whose dmk_device_init failed (or never ran) has no state:
+ * every call on it fails cleanly instead of dereferencing it.
+ */
+static inline bool dev_ready(const struct dmk_device *dev)
+{
+	return __builtin_expect(dev && dev->dma && dev->sys, 1);
+}
 
 int dmk_dma_supported(struct dmk_device *dev, uint64_t mask)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
+	if (!dev_ready(dev))
+		return 0;
+	ops = dmk_get_dma_ops(dev);
 	if (ops->dma_supported)
 		return ops->dma_supported(dev, mask);
 	/* An implementation with no opinion gets dma-direct's rule. */
@@ -219,6 +297,8 @@ int dmk_dma_supported(struct dmk_device *dev, uint64_t mask)
 
 int dmk_set_mask(struct dmk_device *dev, uint64_t mask)
 {
+	if (!dev_ready(dev))
+		return -DMK_EINVAL;
 	if (!dmk_dma_supported(dev, mask))
 		return -DMK_EIO;
 	dev->dma_mask = mask;
@@ -227,6 +307,8 @@ int dmk_set_mask(struct dmk_device *dev, uint64_t mask)
 
 int dmk_set_coherent_mask(struct dmk_device *dev, uint64_t mask)
 {
+	if (!dev_ready(dev))
+		return -DMK_EINVAL;
 	if (!dmk_dma_supported(dev, mask))
 		return -DMK_EIO;
 	dev->coherent_dma_mask = mask;
@@ -244,8 +326,11 @@ int dmk_set_mask_and_coherent(struct dmk_device *dev, uint64_t mask)
 
 size_t dmk_max_mapping_size(struct dmk_device *dev)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
+	if (!dev_ready(dev))
+		return 0;
+	ops = dmk_get_dma_ops(dev);
 	return ops->max_mapping_size ? ops->max_mapping_size(dev) : SIZE_MAX;
 }
 
@@ -316,10 +401,13 @@ void dmk_count_bounce(struct dmk_device *dev, size_t size)
 void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 		      dmk_addr_t *dma_handle, unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 	void *cpu = NULL;
 
 	*dma_handle = DMK_MAPPING_ERROR;
+	if (!dev_ready(dev))
+		return NULL;
+	ops = dmk_get_dma_ops(dev);
 	if (size == 0) {
 		dmk_log(dev_plat(dev), DMK_LOG_ERR, "%s: alloc of size 0",
 			dev->name);
@@ -336,7 +424,7 @@ void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 		return NULL;
 	}
 	STAT_ADD(dev, allocs, 1);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		dmk_debug_alloc(dev, cpu, size, *dma_handle);
 	return cpu;
 }
@@ -344,12 +432,13 @@ void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 void dmk_free_attrs(struct dmk_device *dev, size_t size, void *cpu_addr,
 		    dmk_addr_t dma_handle, unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
 	/* Like Linux: freeing NULL is a no-op, whatever the handle says. */
-	if (!cpu_addr)
+	if (!cpu_addr || !dev_ready(dev))
 		return;
-	if (dev->sys->debug)
+	ops = dmk_get_dma_ops(dev);
+	if (dev->dma->debug)
 		dmk_debug_free(dev, cpu_addr, size, dma_handle);
 	if (ops->free)
 		ops->free(dev, size, cpu_addr, dma_handle, attrs);
@@ -362,9 +451,12 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 			      size_t size, enum dmk_data_direction dir,
 			      unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 	dmk_addr_t addr;
 
+	if (!dev_ready(dev))
+		return DMK_MAPPING_ERROR;
+	ops = dmk_get_dma_ops(dev);
 	if (!request_valid(dev, size, dir, "map") ||
 	    !ops_can(dev, ops, ops->map_page != NULL, "map_page")) {
 		STAT_ADD(dev, errors, 1);
@@ -376,7 +468,7 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 		return addr;
 	}
 	count_map(dev);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		dmk_debug_map(dev, phys, size, dir, addr, true, attrs);
 	return addr;
 }
@@ -384,11 +476,12 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 void dmk_unmap_page_attrs(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 			  enum dmk_data_direction dir, unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
-	if (!request_valid(dev, size, dir, "unmap"))
+	if (!dev_ready(dev) || !request_valid(dev, size, dir, "unmap"))
 		return;
-	if (dev->sys->debug)
+	ops = dmk_get_dma_ops(dev);
+	if (dev->dma->debug)
 		dmk_debug_unmap(dev, addr, size, dir, true);
 	if (ops->unmap_page)
 		ops->unmap_page(dev, addr, size, dir, attrs);
@@ -399,9 +492,13 @@ dmk_addr_t dmk_map_single_attrs(struct dmk_device *dev, void *cpu_addr,
 				size_t size, enum dmk_data_direction dir,
 				unsigned long attrs)
 {
-	const struct dmk_platform *plat = dev_plat(dev);
-	dmk_phys_t phys = dmk_virt_to_phys(plat, cpu_addr);
+	const struct dmk_platform *plat;
+	dmk_phys_t phys;
 
+	if (!dev_ready(dev))
+		return DMK_MAPPING_ERROR;
+	plat = dev_plat(dev);
+	phys = dmk_virt_to_phys(plat, cpu_addr);
 	/* Only the linear map has a guest-physical address behind it. */
 	if (phys == DMK_PHYS_ERROR) {
 		dmk_log(plat, DMK_LOG_ERR,
@@ -423,9 +520,12 @@ void dmk_unmap_single_attrs(struct dmk_device *dev, dmk_addr_t addr,
 int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 		     enum dmk_data_direction dir, unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 	int mapped;
 
+	if (!dev_ready(dev))
+		return 0;
+	ops = dmk_get_dma_ops(dev);
 	if (!sg_valid(dev, sg, nents, dir, "map_sg") ||
 	    !ops_can(dev, ops, ops->map_sg != NULL, "map_sg")) {
 		STAT_ADD(dev, errors, 1);
@@ -438,7 +538,7 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	}
 	for (int i = 0; i < mapped; i++) {
 		count_map(dev);
-		if (dev->sys->debug)
+		if (dev->dma->debug)
 			dmk_debug_map(dev, sg[i].phys, sg[i].dma_length, dir,
 				      sg[i].dma_address, false, attrs);
 	}
@@ -448,11 +548,12 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 void dmk_unmap_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 			enum dmk_data_direction dir, unsigned long attrs)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
-	if (!sg_valid(dev, sg, nents, dir, "unmap_sg"))
+	if (!dev_ready(dev) || !sg_valid(dev, sg, nents, dir, "unmap_sg"))
 		return;
-	if (dev->sys->debug)
+	ops = dmk_get_dma_ops(dev);
+	if (dev->dma->debug)
 		for (int i = 0; i < nents; i++)
 			dmk_debug_unmap(dev, sg[i].dma_address,
 					sg[i].dma_length, dir, false);
@@ -463,7 +564,7 @@ void dmk_unmap_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 
 int dmk_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 {
-	if (dev->sys->debug)
+	if (dev_ready(dev) && dev->dma->debug)
 		dmk_debug_mapping_error(dev, addr);
 	return addr == DMK_MAPPING_ERROR;
 }
@@ -473,6 +574,8 @@ int dmk_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 static bool sync_valid(struct dmk_device *dev, size_t size,
 		       enum dmk_data_direction dir, const char *what)
 {
+	if (!dev_ready(dev))
+		return false;
 	/* Linux accepts a zero-length sync; only the direction is checked. */
 	if (dmk_dir_valid(dir))
 		return true;
@@ -485,26 +588,28 @@ static bool sync_valid(struct dmk_device *dev, size_t size,
 void dmk_sync_single_for_cpu(struct dmk_device *dev, dmk_addr_t addr,
 			     size_t size, enum dmk_data_direction dir)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
 	if (!sync_valid(dev, size, dir, "sync_single_for_cpu"))
 		return;
+	ops = dmk_get_dma_ops(dev);
 	if (ops->sync_single_for_cpu)
 		ops->sync_single_for_cpu(dev, addr, size, dir);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		dmk_debug_sync(dev, addr, size, dir, true);
 }
 
 void dmk_sync_single_for_device(struct dmk_device *dev, dmk_addr_t addr,
 				size_t size, enum dmk_data_direction dir)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
 	if (!sync_valid(dev, size, dir, "sync_single_for_device"))
 		return;
+	ops = dmk_get_dma_ops(dev);
 	if (ops->sync_single_for_device)
 		ops->sync_single_for_device(dev, addr, size, dir);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		dmk_debug_sync(dev, addr, size, dir, false);
 }
 
@@ -525,13 +630,14 @@ void dmk_sync_single_range_for_device(struct dmk_device *dev, dmk_addr_t addr,
 void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 			 enum dmk_data_direction dir)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
 	if (!sg || nents <= 0 || !sync_valid(dev, 0, dir, "sync_sg_for_cpu"))
 		return;
+	ops = dmk_get_dma_ops(dev);
 	if (ops->sync_sg_for_cpu)
 		ops->sync_sg_for_cpu(dev, sg, nents, dir);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		for (int i = 0; i < nents; i++)
 			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
 				       dir, true);
@@ -540,13 +646,14 @@ void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir)
 {
-	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	const struct dmk_dma_map_ops *ops;
 
 	if (!sg || nents <= 0 || !sync_valid(dev, 0, dir, "sync_sg_for_device"))
 		return;
+	ops = dmk_get_dma_ops(dev);
 	if (ops->sync_sg_for_device)
 		ops->sync_sg_for_device(dev, sg, nents, dir);
-	if (dev->sys->debug)
+	if (dev->dma->debug)
 		for (int i = 0; i < nents; i++)
 			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
 				       dir, false);

@@ -34,6 +34,7 @@
  * what partial syncs and bounds checks need.
  */
 #include "internal.h"
+#include "swiotlb.h"
 
 #define SEG_SLOTS DMK_IO_TLB_SEGSIZE
 #define SEG_BYTES (SEG_SLOTS * DMK_IO_TLB_SIZE)
@@ -211,6 +212,9 @@ struct dmk_swiotlb {
 	unsigned int nareas;
 	bool owns_pages;
 	unsigned int order; /* of the platform block, when owned */
+	/* What made the pool usable by devices, undone before the pages go
+	 * back (swiotlb-xen's fix-up); remap.unremap NULL when nothing. */
+	struct dmk_swiotlb_remap remap;
 
 	struct swiotlb_area *areas;
 	/* Free bits, two words per segment; written under the area's
@@ -1007,6 +1011,8 @@ int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 	if (!pool || !st)
 		return -DMK_EINVAL;
 	memset(st, 0, sizeof(*st));
+	st->start = pool->start;
+	st->end = pool->end;
 	st->nslabs = pool->nslabs;
 	st->nareas = pool->nareas;
 	for (unsigned int i = 0; i < pool->nareas; i++) {
@@ -1529,11 +1535,68 @@ int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,
 
 #define SWIOTLB_MIN_ORDER 8 /* 1 MiB, Linux's floor when halving */
 
-int dmk_swiotlb_init_alloc(const struct dmk_platform *plat, size_t bytes,
+/*
+ * Linux's swiotlb_init_remap(): pages below limit, made usable by the
+ * remap hook; when either fails, the next smaller power of two, down to
+ * 1 MiB (or the request, if smaller).  A remap failure says why itself;
+ * here only the size that was finally taken is told.
+ */
+static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
+			       dmk_phys_t limit,
+			       const struct dmk_swiotlb_remap *remap,
+			       unsigned int *order_out, dmk_phys_t *phys,
+			       void **va)
+{
+	unsigned int want =
+		order_of_pages((bytes + DMK_PAGE_SIZE - 1) / DMK_PAGE_SIZE);
+	unsigned int floor =
+		want < SWIOTLB_MIN_ORDER ? want : SWIOTLB_MIN_ORDER;
+	int ret = -DMK_ENOMEM;
+
+	for (unsigned int order = want;; order--) {
+		*va = plat->ops->alloc_pages(plat->ctx, order, limit, phys);
+		if (*va) {
+			size_t nslabs =
+				(DMK_PAGE_SIZE << order) >> DMK_IO_TLB_SHIFT;
+
+			ret = remap && remap->remap
+				      ? remap->remap(remap->ctx, *phys, nslabs,
+						     limit)
+				      : 0;
+			if (!ret) {
+				*order_out = order;
+				if (order != want)
+					dmk_log(plat, DMK_LOG_WARN,
+						"swiotlb: pool of %zu bytes instead of %zu",
+						(size_t)DMK_PAGE_SIZE << order,
+						(size_t)DMK_PAGE_SIZE << want);
+				return 0;
+			}
+			if (plat->ops->free_pages)
+				plat->ops->free_pages(plat->ctx, *phys, order);
+			*va = NULL;
+			/* A hypervisor that cannot do it at all will not
+			 * do it for a smaller pool either. */
+			if (ret == -DMK_ENOTSUP)
+				return ret;
+		}
+		if (order == floor)
+			break;
+	}
+	if (ret == -DMK_ENOMEM)
+		dmk_log(plat, DMK_LOG_ERR,
+			"swiotlb: cannot allocate a %zu-byte pool below 0x%llx",
+			(size_t)DMK_PAGE_SIZE << floor,
+			(unsigned long long)limit);
+	return ret;
+}
+
+int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 			   dmk_phys_t limit, unsigned int nareas,
+			   const struct dmk_swiotlb_remap *remap,
 			   struct dmk_swiotlb **out)
 {
-	unsigned int order, want, floor;
+	unsigned int order = 0;
 	dmk_phys_t phys = 0;
 	void *va = NULL;
 	int ret;
@@ -1541,36 +1604,27 @@ int dmk_swiotlb_init_alloc(const struct dmk_platform *plat, size_t bytes,
 	if (!plat || !plat->ops || !plat->ops->alloc_pages || !bytes || !out)
 		return -DMK_EINVAL;
 	if (!limit)
-		limit = 0xffffffffULL;
-	want = order_of_pages((bytes + DMK_PAGE_SIZE - 1) / DMK_PAGE_SIZE);
-	floor = want < SWIOTLB_MIN_ORDER ? want : SWIOTLB_MIN_ORDER;
-	for (order = want;; order--) {
-		va = plat->ops->alloc_pages(plat->ctx, order, limit, &phys);
-		if (va || order == floor)
-			break;
-	}
-	if (!va) {
-		dmk_log(plat, DMK_LOG_ERR,
-			"swiotlb: cannot allocate a %zu-byte pool below 0x%llx",
-			(size_t)DMK_PAGE_SIZE << floor,
-			(unsigned long long)limit);
-		return -DMK_ENOMEM;
-	}
-	if (order != want)
-		dmk_log(plat, DMK_LOG_WARN,
-			"swiotlb: pool of %zu bytes instead of %zu",
-			(size_t)DMK_PAGE_SIZE << order,
-			(size_t)DMK_PAGE_SIZE << want);
+		limit = DMK_SWIOTLB_DEFAULT_LIMIT;
+	ret = pool_alloc_remapped(plat, bytes, limit, remap, &order, &phys,
+				  &va);
+	if (ret)
+		return ret;
 	ret = pool_create(plat, va, phys,
 			  (DMK_PAGE_SIZE << order) >> DMK_IO_TLB_SHIFT, nareas,
 			  out);
 	if (ret) {
+		if (remap && remap->unremap)
+			remap->unremap(remap->ctx, phys,
+				       (DMK_PAGE_SIZE << order) >>
+					       DMK_IO_TLB_SHIFT);
 		if (plat->ops->free_pages)
 			plat->ops->free_pages(plat->ctx, phys, order);
 		return ret;
 	}
 	(*out)->owns_pages = true;
 	(*out)->order = order;
+	if (remap)
+		(*out)->remap = *remap;
 	dmk_log(plat, DMK_LOG_INFO,
 		"software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%zuMB)",
 		(unsigned long long)phys,
@@ -1583,6 +1637,8 @@ void dmk_swiotlb_free(struct dmk_swiotlb *pool)
 {
 	if (!pool)
 		return;
+	if (pool->remap.unremap)
+		pool->remap.unremap(pool->remap.ctx, pool->start, pool->nslabs);
 	if (pool->owns_pages && pool->plat->ops->free_pages)
 		pool->plat->ops->free_pages(pool->plat->ctx, pool->start,
 					    pool->order);

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * struct dmk_system: what Linux keeps in globals (io_tlb_default_mem,
- * the Xen layer's state, dma-debug's hash), bound to one platform so
- * that several operating systems can share a process.
+ * the arch's dma ops, dma-debug's hash), bound to one platform so that
+ * several operating systems can share a process.
+ *
+ * This file composes a system, the way Linux's arch code does at boot:
+ * it asks the hypervisor layer whether it applies (xen_swiotlb_detect),
+ * then creates the default bounce pool with the layer's remap hook
+ * (swiotlb_init_remap with xen_swiotlb_fixup) and the DMA-API checker.
+ * It is the only file of the core that names a layer; the rest of the
+ * core reaches it through struct dmk_layer.
  */
+#include "debug.h"
 #include "internal.h"
+#include "swiotlb.h"
+#include "xen/layer.h"
 
 #define DMK_SWIOTLB_DEFAULT_BYTES (64UL << 20) /* Linux's IO_TLB_DEFAULT_SIZE */
-#define DMK_SWIOTLB_DEFAULT_LIMIT 0xffffffffULL /* below 4 GiB, like Linux */
 
 void dmk_system_config_default(struct dmk_system_config *cfg)
 {
@@ -17,7 +26,6 @@ void dmk_system_config_default(struct dmk_system_config *cfg)
 		.swiotlb_limit = 0,
 		.swiotlb_force = false,
 		.xen = true,
-		.xen_ops_mode = DMK_XEN_OPS_PER_DEVICE,
 		.xen_exchange_and_pin = false,
 		.debug = false,
 	};
@@ -33,11 +41,10 @@ static int validate_config(const struct dmk_platform *plat,
 			"dmakit: platform cannot allocate pages");
 		return -DMK_EINVAL;
 	}
-	if (cfg->xen_ops_mode != DMK_XEN_OPS_PER_DEVICE &&
-	    cfg->xen_ops_mode != DMK_XEN_OPS_DEFAULT_ONLY &&
-	    cfg->xen_ops_mode != DMK_XEN_OPS_DEVICE_FIRST) {
-		dmk_log(plat, DMK_LOG_ERR, "dmakit: unknown Xen ops mode %d",
-			(int)cfg->xen_ops_mode);
+	if (!plat->linear_base &&
+	    (!plat->ops->phys_to_virt || !plat->ops->virt_to_phys)) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"dmakit: platform has neither a linear map nor phys_to_virt/virt_to_phys");
 		return -DMK_EINVAL;
 	}
 	if (cfg->swiotlb_force && cfg->swiotlb_bytes == 0) {
@@ -48,38 +55,51 @@ static int validate_config(const struct dmk_platform *plat,
 	return 0;
 }
 
-/*
- * On Xen the bounce pool must be machine-contiguous segment by segment,
- * which only the Xen layer can arrange (xen_swiotlb_init): it creates
- * sys->swiotlb itself.  Everywhere else the pool is ordinary pages.
- */
-static bool xen_layer_wanted(const struct dmk_system *sys)
+/* The pool's last byte; the one place its default is decided. */
+dmk_phys_t dmk_system_pool_limit(const struct dmk_system *sys)
 {
-	return sys->plat->xen && sys->cfg.xen;
+	return sys->cfg.swiotlb_limit ? sys->cfg.swiotlb_limit
+				      : DMK_SWIOTLB_DEFAULT_LIMIT;
+}
+
+static int layer_pool_remap(void *ctx, dmk_phys_t phys, size_t nslabs,
+			    dmk_phys_t limit)
+{
+	struct dmk_system *sys = ctx;
+
+	return sys->layer->pool_remap(sys, phys, nslabs, limit);
+}
+
+static void layer_pool_unremap(void *ctx, dmk_phys_t phys, size_t nslabs)
+{
+	struct dmk_system *sys = ctx;
+
+	sys->layer->pool_unremap(sys, phys, nslabs);
 }
 
 static int create_bounce_pool(struct dmk_system *sys)
 {
-	const struct dmk_system_config *cfg = &sys->cfg;
-	dmk_phys_t limit = cfg->swiotlb_limit ? cfg->swiotlb_limit
-					      : DMK_SWIOTLB_DEFAULT_LIMIT;
+	struct dmk_swiotlb_remap remap = {
+		.remap = layer_pool_remap,
+		.unremap = layer_pool_unremap,
+		.ctx = sys,
+	};
+	bool remapped = sys->layer && sys->layer->pool_remap;
 
-	if (xen_layer_wanted(sys))
-		return dmk_xen_init(sys);
-	if (cfg->swiotlb_bytes == 0)
+	if (sys->cfg.swiotlb_bytes == 0)
 		return 0;
-	return dmk_swiotlb_init_alloc(sys->plat, cfg->swiotlb_bytes, limit,
-				      cfg->swiotlb_nareas, &sys->swiotlb);
+	return dmk_swiotlb_init_remap(sys->plat, sys->cfg.swiotlb_bytes,
+				      dmk_system_pool_limit(sys),
+				      sys->cfg.swiotlb_nareas,
+				      remapped ? &remap : NULL, &sys->swiotlb);
 }
 
-/* The Xen layer owns the pool it made machine-contiguous. */
-static void destroy_bounce_pool(struct dmk_system *sys)
+static void layer_exit(struct dmk_system *sys)
 {
-	if (xen_layer_wanted(sys))
-		dmk_xen_exit(sys);
-	else if (sys->swiotlb)
-		dmk_swiotlb_free(sys->swiotlb);
-	sys->swiotlb = NULL;
+	if (sys->layer && sys->layer->exit)
+		sys->layer->exit(sys);
+	sys->layer = NULL;
+	sys->layer_data = NULL;
 }
 
 int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
@@ -95,16 +115,26 @@ int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 	if (ret)
 		return ret;
 
-	sys = dmk_env_calloc(1, sizeof(*sys));
+	sys = dmk_env_zalloc(sizeof(*sys));
 	if (!sys)
 		return -DMK_ENOMEM;
 	sys->plat = plat;
 	sys->cfg = *cfg;
 
+	/* xen_swiotlb_detect(): the layer comes first, its pool after. */
+	if (plat->xen && cfg->xen) {
+		ret = dmk_xen_layer_attach(sys);
+		if (ret)
+			goto err_free;
+	}
 	ret = create_bounce_pool(sys);
 	if (ret)
-		goto err_free;
-
+		goto err_layer;
+	if (sys->layer && sys->layer->pool_ready) {
+		ret = sys->layer->pool_ready(sys);
+		if (ret)
+			goto err_pool;
+	}
 	if (cfg->debug) {
 		ret = dmk_debug_create(sys, &sys->debug);
 		if (ret)
@@ -115,7 +145,10 @@ int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 	return 0;
 
 err_pool:
-	destroy_bounce_pool(sys);
+	dmk_swiotlb_free(sys->swiotlb);
+	sys->swiotlb = NULL;
+err_layer:
+	layer_exit(sys);
 err_free:
 	dmk_env_free(sys);
 	return ret;
@@ -127,7 +160,10 @@ void dmk_system_destroy(struct dmk_system *sys)
 		return;
 	if (sys->debug)
 		dmk_debug_destroy(sys->debug);
-	destroy_bounce_pool(sys);
+	/* The pool first: its unremap needs the layer. */
+	dmk_swiotlb_free(sys->swiotlb);
+	sys->swiotlb = NULL;
+	layer_exit(sys);
 	dmk_env_free(sys);
 }
 

@@ -141,9 +141,10 @@ static int env_create(struct bench_env *e, unsigned int dma_bits, bool with_lx,
 	if (dmk_system_create(&e->direct_sys, e->plat, &cfg))
 		return -1;
 
-	dmk_device_init(&e->dev, e->sys, "bench");
+	if (dmk_device_init(&e->dev, e->sys, "bench") ||
+	    dmk_device_init(&e->direct_dev, e->direct_sys, "bench-direct"))
+		return -1;
 	e->dev.coherent = true;
-	dmk_device_init(&e->direct_dev, e->direct_sys, "bench-direct");
 	e->direct_dev.coherent = true;
 	if (dmk_device_setup_dma(&e->dev) ||
 	    dmk_device_setup_dma(&e->direct_dev))
@@ -157,8 +158,7 @@ static int env_create(struct bench_env *e, unsigned int dma_bits, bool with_lx,
 	{
 		unsigned int order = 0;
 
-		while ((DMK_PAGE_SIZE << order) < (size_t)nbufs * BENCH_BUF)
-			order++;
+		order = dmk_get_order((size_t)nbufs * BENCH_BUF);
 		va = e->plat->ops->alloc_pages(e->plat->ctx, order, ~0ULL,
 					       &phys);
 		if (!va)
@@ -195,11 +195,11 @@ static void env_destroy(struct bench_env *e)
 	if (e->have_lx)
 		lx_pool_fini(&e->lx);
 	if (e->sys) {
-		dmk_device_teardown_dma(&e->dev);
+		dmk_device_fini(&e->dev);
 		dmk_system_destroy(e->sys);
 	}
 	if (e->direct_sys) {
-		dmk_device_teardown_dma(&e->direct_dev);
+		dmk_device_fini(&e->direct_dev);
 		dmk_system_destroy(e->direct_sys);
 	}
 	dmk_host_platform_destroy(e->hp);

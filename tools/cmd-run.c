@@ -5,6 +5,7 @@
  * and report what the DMA layer did and whether integrity held.
  */
 #include "commands.h"
+#include "scenarios/naive.h"
 
 #include "workload.h"
 #include "world.h"
@@ -72,7 +73,7 @@ struct run_args {
 	unsigned long long ops, seed, swiotlb;
 	bool swiotlb_given, adversarial, relocation, force_bounce, no_swiotlb;
 	bool json, verbose, list;
-	enum dmk_xen_ops_mode xen_ops;
+	enum xen_ops_design xen_ops;
 	enum wl_bug bug;
 };
 
@@ -175,13 +176,7 @@ static int parse_workloads(struct run_args *a, const char *list)
 
 static int parse_xen_ops(struct run_args *a, const char *s)
 {
-	if (!strcmp(s, "per-device"))
-		a->xen_ops = DMK_XEN_OPS_PER_DEVICE;
-	else if (!strcmp(s, "default-only"))
-		a->xen_ops = DMK_XEN_OPS_DEFAULT_ONLY;
-	else if (!strcmp(s, "device-first"))
-		a->xen_ops = DMK_XEN_OPS_DEVICE_FIRST;
-	else
+	if (xen_ops_design_parse(s, &a->xen_ops))
 		return dmk_usage_error(
 			"--xen-ops: expected per-device, default-only or device-first, got '%s'",
 			s);
@@ -401,7 +396,6 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 	o->relocation = a->relocation;
 	o->log = a->verbose ? stderr : NULL;
 	o->cfg.debug = true;
-	o->cfg.xen_ops_mode = a->xen_ops;
 	o->cfg.swiotlb_force = a->force_bounce;
 	o->cfg.swiotlb_bytes =
 		a->swiotlb_given ? a->swiotlb : RUN_DEFAULT_SWIOTLB;
@@ -525,12 +519,14 @@ static void print_devices(struct sim_world *w)
 	       "reach", cwidth, "ops", "maps", "bounced", "faults");
 	for (unsigned int i = 0; i < w->nr_devs; i++) {
 		struct sim_world_device *wd = &w->devs[i];
+		struct dmk_dma_stats st;
 
+		dmk_device_stats(&wd->dev, &st);
 		printf("%-*s %-8s %5u  %-*s %8llu %8llu %7llu\n", width,
 		       wd->dev.name, wd->desc->coherent ? "yes" : "no",
 		       wd->desc->reach_bits, cwidth, chains[i],
-		       (unsigned long long)wd->dev.stats.maps,
-		       (unsigned long long)wd->dev.stats.bounced,
+		       (unsigned long long)st.maps,
+		       (unsigned long long)st.bounced,
 		       (unsigned long long)sim_device_faults(&wd->sd));
 		if (sim_device_faults(&wd->sd) && wd->sd.last_fault[0])
 			printf("  last fault: %s\n", wd->sd.last_fault);
@@ -612,7 +608,9 @@ static json_t *json_devices(struct sim_world *w)
 
 	for (unsigned int i = 0; i < w->nr_devs; i++) {
 		struct sim_world_device *wd = &w->devs[i];
+		struct dmk_dma_stats st;
 
+		dmk_device_stats(&wd->dev, &st);
 		if (wl_ops_chain(&wd->dev, chain, sizeof(chain)) < 0)
 			snprintf(chain, sizeof(chain), "?");
 		json_array_append_new(
@@ -622,11 +620,9 @@ static json_t *json_devices(struct sim_world *w)
 				"name", wd->dev.name, "coherent",
 				wd->desc->coherent, "reach_bits",
 				(int)wd->desc->reach_bits, "ops", chain, "maps",
-				(json_int_t)wd->dev.stats.maps, "bounced",
-				(json_int_t)wd->dev.stats.bounced,
-				"bounced_bytes",
-				(json_int_t)wd->dev.stats.bounced_bytes,
-				"faults",
+				(json_int_t)st.maps, "bounced",
+				(json_int_t)st.bounced, "bounced_bytes",
+				(json_int_t)st.bounced_bytes, "faults",
 				(json_int_t)sim_device_faults(&wd->sd), "guest",
 				(int)wd->desc->guest));
 	}
@@ -728,7 +724,8 @@ static void print_list(void)
 
 /* ---- the command ---- */
 
-static int run_world(const struct run_args *a, struct sim_world *w)
+static int run_world(const struct run_args *a, struct sim_world *w,
+		     struct naive_design *nd)
 {
 	struct wl_run_config rc = {
 		.seed = a->seed,
@@ -740,7 +737,7 @@ static int run_world(const struct run_args *a, struct sim_world *w)
 	unsigned int n;
 
 	memset(&o, 0, sizeof(o));
-	if (wl_drivers_probe(w))
+	if (wl_drivers_probe(w) || naive_after_probe(nd, w))
 		return dmk_usage_error("%s: a driver failed to probe",
 				       w->desc.name);
 	n = wl_run(w, &rc, &o);
@@ -761,6 +758,7 @@ static int run_world(const struct run_args *a, struct sim_world *w)
 int dmk_cmd_run(int argc, char **argv)
 {
 	struct sim_world_options opts;
+	struct naive_design nd;
 	struct sim_world_desc *desc;
 	struct sim_world *w;
 	struct run_args a;
@@ -783,12 +781,13 @@ int dmk_cmd_run(int argc, char **argv)
 		return ret;
 	}
 	set_options(&a, &opts);
+	nd = (struct naive_design){.xen_ops = a.xen_ops};
 	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
 		free(desc);
 		return dmk_usage_error("%s", err);
 	}
 	free(desc);
-	ret = run_world(&a, w);
+	ret = run_world(&a, w, &nd);
 	sim_world_destroy(w);
 	return ret;
 }

@@ -69,8 +69,7 @@ static size_t coh_size(struct coh *c)
 
 	if (shift < COH_MAX_SHIFT)
 		size += wl_rand(&c->rng) % size;
-	if (c->wd->dev.restricted_pool &&
-	    dmk_max_mapping_size(&c->wd->dev) < max)
+	if (c->wd->restricted_pool && dmk_max_mapping_size(&c->wd->dev) < max)
 		max = dmk_max_mapping_size(&c->wd->dev);
 	return size < max ? size : max;
 }

@@ -212,11 +212,7 @@ const struct dmk_dma_map_ops wl_nic_own_ops = {
  */
 static const struct dmk_dma_map_ops *arch_ops(struct dmk_device *dev)
 {
-	const struct dmk_dma_map_ops *cur = dmk_get_dma_ops(dev);
-
-	if (dev->native_ops && cur != dev->native_ops)
-		return dev->native_ops;
-	return cur;
+	return dmk_get_native_dma_ops(dev);
 }
 
 int wl_drivers_probe(struct sim_world *w)

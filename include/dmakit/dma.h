@@ -3,13 +3,16 @@
  * dmakit: the DMA mapping API a driver sees.
  *
  * This is the interface of Linux's <linux/dma-mapping.h>, made portable:
- * a device carries its DMA constraints and, optionally, its own
- * dma_map_ops; every call dispatches through dmk_get_dma_ops().  What the
- * world underneath provides (pages, caches, hypercalls) is in platform.h.
+ * a device carries its DMA constraints, and every call dispatches to the
+ * ops the device was set up with.  Who provides ops (dma-direct,
+ * swiotlb-xen, an IOMMU, a driver's own) includes dma-map-ops.h; what
+ * the world underneath provides (pages, caches, hypercalls) is
+ * platform.h.
  *
  * Conventions (as in libfdt): functions that can fail return a negative
- * DMK_E* code or, for mappings, DMK_MAPPING_ERROR.  Nothing here allocates
- * behind the caller's back except where a function says so.
+ * DMK_E* code (dmk_strerror() names it) or, for mappings,
+ * DMK_MAPPING_ERROR.  Nothing here allocates behind the caller's back
+ * except where a function says so.
  */
 #ifndef DMAKIT_DMA_H
 #define DMAKIT_DMA_H
@@ -40,6 +43,10 @@ typedef uint64_t dmk_phys_t;
 #define DMK_ENODEV 4  /* the device cannot do DMA at all */
 #define DMK_ENOTSUP 5 /* not possible on this platform */
 #define DMK_ERANGE 6  /* address beyond the device's reach */
+#define DMK_EMAX 6
+
+/* A short description of -DMK_E* (or DMK_E*), as libfdt's fdt_strerror. */
+const char *dmk_strerror(int err);
 
 /* Same values as Linux's enum dma_data_direction. */
 enum dmk_data_direction {
@@ -67,44 +74,9 @@ struct dmk_sg {
 	uint32_t dma_length;
 };
 
-struct dmk_device;
 struct dmk_system;
 
-/*
- * A DMA implementation.  The same hooks as Linux's struct dma_map_ops;
- * map_page takes a guest-physical address (page + offset) instead of a
- * struct page, which is what the hook always needed.
- */
-struct dmk_dma_map_ops {
-	const char *name; /* shown in the ops chain, e.g. "xen-swiotlb" */
-	void *(*alloc)(struct dmk_device *dev, size_t size,
-		       dmk_addr_t *dma_handle, unsigned long attrs);
-	void (*free)(struct dmk_device *dev, size_t size, void *cpu_addr,
-		     dmk_addr_t dma_handle, unsigned long attrs);
-	dmk_addr_t (*map_page)(struct dmk_device *dev, dmk_phys_t phys,
-			       size_t size, enum dmk_data_direction dir,
-			       unsigned long attrs);
-	void (*unmap_page)(struct dmk_device *dev, dmk_addr_t addr, size_t size,
-			   enum dmk_data_direction dir, unsigned long attrs);
-	/* Returns the number of entries mapped, 0 on failure, never < 0. */
-	int (*map_sg)(struct dmk_device *dev, struct dmk_sg *sg, int nents,
-		      enum dmk_data_direction dir, unsigned long attrs);
-	void (*unmap_sg)(struct dmk_device *dev, struct dmk_sg *sg, int nents,
-			 enum dmk_data_direction dir, unsigned long attrs);
-	void (*sync_single_for_cpu)(struct dmk_device *dev, dmk_addr_t addr,
-				    size_t size, enum dmk_data_direction dir);
-	void (*sync_single_for_device)(struct dmk_device *dev, dmk_addr_t addr,
-				       size_t size,
-				       enum dmk_data_direction dir);
-	void (*sync_sg_for_cpu)(struct dmk_device *dev, struct dmk_sg *sg,
-				int nents, enum dmk_data_direction dir);
-	void (*sync_sg_for_device)(struct dmk_device *dev, struct dmk_sg *sg,
-				   int nents, enum dmk_data_direction dir);
-	int (*dma_supported)(struct dmk_device *dev, uint64_t mask);
-	size_t (*max_mapping_size)(struct dmk_device *dev);
-};
-
-/* Per-device counters, kept by mapping.c (relaxed atomics). */
+/* Counters of one device, summed over every thread (dmk_device_stats). */
 struct dmk_dma_stats {
 	uint64_t maps; /* map_page + mapped sg entries */
 	uint64_t unmaps;
@@ -117,30 +89,17 @@ struct dmk_dma_stats {
 	uint64_t errors; /* maps and allocs that failed */
 };
 
-/*
- * Where threads other than a device's first user count (mapping.c): one
- * shard per thread token, written only by its thread, so no counter
- * update is a lock-prefixed read-modify-write; the last shard is shared
- * (atomic adds) by threads beyond the tokens.  dev->stats holds the
- * first user's counts, so a single-threaded program can read it
- * directly; dmk_device_stats() returns the sum over every thread.
- *
- * Every block of counters is 56 bytes followed by 72 of padding: a
- * device is not cache-line aligned (it may sit in a malloc'ed driver
- * structure), and at least 64 bytes between two blocks is what keeps
- * them off each other's lines wherever it sits.  Without it two
- * threads mapping for one device ran slower than one.
- */
-#define DMK_STAT_SHARDS (DMK_ENV_TOKENS + 1)
-struct dmk_dma_stat_shard {
-	struct dmk_dma_stats s;
-	uint64_t pad[9];
-};
+/* The library's state of a device: its ops, pools and counters. */
+struct dmk_device_dma;
 
 /*
- * A device that does DMA.  Fill it with dmk_device_init() and
- * dmk_device_setup_dma(); a driver may then change the masks and call
- * dmk_set_dma_ops(), exactly as in Linux.
+ * A device that does DMA, as firmware describes it and as its driver
+ * may narrow it: Linux's struct device with the fields kernel/dma reads.
+ * A driver embeds it, fills it with dmk_device_init() (which allocates
+ * the library's state behind dev->dma) and dmk_device_setup_dma(), may
+ * then change the masks and install its own ops (dma-map-ops.h), and
+ * ends it with dmk_device_fini().  Nothing here changes when the
+ * library's bookkeeping does: that is all behind dev->dma.
  */
 struct dmk_device {
 	const char *name;
@@ -148,8 +107,8 @@ struct dmk_device {
 
 	uint64_t dma_mask; /* streaming reach, as a mask of bus addresses */
 	uint64_t coherent_dma_mask; /* reach of coherent allocations */
-	uint64_t
-		bus_dma_limit; /* highest bus address from dma-ranges, 0 = none */
+	/* Highest bus address from dma-ranges, 0 = none. */
+	uint64_t bus_dma_limit;
 	uint64_t bus_offset; /* bus = machine address + bus_offset (mod 2^64) */
 	uint64_t min_align_mask;    /* low bits a bounce must preserve */
 	uint64_t seg_boundary_mask; /* a mapping never crosses such a line */
@@ -159,63 +118,43 @@ struct dmk_device {
 	 * The hypervisor's IOMMU translates this device with the guest's own
 	 * stage-2 (Xen programs the SMMU with the domain's p2m): its bus
 	 * addresses are guest-physical, so it needs neither bounce nor
-	 * exchange, and the Xen layer leaves it on its native ops.
+	 * exchange, and a hypervisor layer leaves it on its native ops.
 	 */
 	bool stage2_iommu;
 
-	/*
-	 * dma_ops is what dmk_get_dma_ops() returns when set (set_dma_ops).
-	 * native_ops is the device's own implementation underneath a layer
-	 * that wraps it (Xen): allocation and cache maintenance go there.
-	 */
-	const struct dmk_dma_map_ops *dma_ops;
-	const struct dmk_dma_map_ops *native_ops;
-
-	struct dmk_swiotlb *restricted_pool; /* restricted-dma-pool, or NULL */
-	struct dmk_iommu_domain *iommu;	     /* behind an IOMMU, or NULL */
 	void *platform_data; /* the platform's handle for this device */
 
-	uintptr_t stats_owner; /* token of the thread counting into stats */
-
-	/* Counters, each block on lines of its own (see above). */
-	uint64_t pad_before_stats[8];
-	struct dmk_dma_stats stats;
-	uint64_t pad_after_stats[9];
-	struct dmk_dma_stat_shard stat_shards[DMK_STAT_SHARDS];
+	struct dmk_device_dma *dma; /* the library's; never touch it */
 };
-
-/* Every thread's counts of dev summed (relaxed reads: a snapshot). */
-void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out);
 
 /* ---- Devices ---- */
 
-/* Defaults as Linux: 32-bit masks, 64 KiB segments, no boundary. */
-void dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
-		     const char *name);
+/*
+ * Defaults as Linux: 32-bit masks, 64 KiB segments, no boundary; no
+ * ops yet.  Allocates the library's state of the device: returns 0, or
+ * -DMK_EINVAL (no device or system) or -DMK_ENOMEM; then dev->dma is
+ * NULL and every other call on the device fails cleanly.
+ */
+int dmk_device_init(struct dmk_device *dev, struct dmk_system *sys,
+		    const char *name);
 
 /*
  * What Linux's arch_setup_dma_ops() does once firmware has described the
- * device: choose the native ops from its coherency and IOMMU, then let
- * the hypervisor layer (if any) wrap them.  Returns 0 or -DMK_E*.
+ * device (its coherency, and through dma-map-ops.h a restricted pool or
+ * an IOMMU domain): choose the native ops, then let the system's
+ * hypervisor layer (if any) wrap them.  Returns 0 or -DMK_E*.
  */
 int dmk_device_setup_dma(struct dmk_device *dev);
 
-/* Releases what setup took (IOMMU domain); reports leaks to the checker. */
-/* (The domain is detached, not destroyed: its creator destroys it.) */
-void dmk_device_teardown_dma(struct dmk_device *dev);
-
-/* The device's own ops if set, else the system default (dma-direct). */
-const struct dmk_dma_map_ops *dmk_get_dma_ops(struct dmk_device *dev);
-
 /*
- * A driver installs its own ops.  When a layer wraps the device (Xen),
- * the new ops become the inner native ops and the wrapper stays on top:
- * a later set_dma_ops can never bypass it (the 2013 thread's question).
+ * The device goes away: every mapping and coherent buffer it still holds
+ * is reported to the DMA-API checker, its IOMMU domain is detached (not
+ * destroyed: whoever created it owns it) and the library's state freed.
  */
-void dmk_set_dma_ops(struct dmk_device *dev, const struct dmk_dma_map_ops *ops);
+void dmk_device_fini(struct dmk_device *dev);
 
-/* "xen-swiotlb>direct-noncoherent": the chain a call really takes. */
-int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len);
+/* Every thread's counts of dev summed (relaxed reads: a snapshot). */
+void dmk_device_stats(const struct dmk_device *dev, struct dmk_dma_stats *out);
 
 int dmk_set_mask(struct dmk_device *dev, uint64_t mask);
 int dmk_set_coherent_mask(struct dmk_device *dev, uint64_t mask);

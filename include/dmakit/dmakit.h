@@ -4,6 +4,7 @@
 #define DMAKIT_DMAKIT_H
 
 #include <dmakit/dma.h>
+#include <dmakit/dma-map-ops.h>
 #include <dmakit/platform.h>
 #include <dmakit/system.h>
 #include <dmakit/xen.h>

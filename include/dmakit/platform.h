@@ -124,6 +124,22 @@ struct dmk_platform {
 	uint64_t xen_pv_nr_pages;
 };
 
+/* Linux's get_order(): the order of the block that holds size bytes. */
+static inline unsigned int dmk_get_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((DMK_PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* Linux's fls64(): the 1-based index of the highest set bit, 0 for 0. */
+static inline unsigned int dmk_fls64(uint64_t x)
+{
+	return x ? 64 - (unsigned int)__builtin_clzll(x) : 0;
+}
+
 static inline void *dmk_phys_to_virt(const struct dmk_platform *p,
 				     dmk_phys_t phys)
 {

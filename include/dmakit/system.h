@@ -15,43 +15,20 @@
 extern "C" {
 #endif
 
-/*
- * How the Xen layer meets a device's own dma_ops (the 2013 thread).
- * PER_DEVICE is dmakit's design and the default; the others are the
- * historical designs, kept so that scenarios can show why they fail.
- */
-enum dmk_xen_ops_mode {
-	DMK_XEN_OPS_PER_DEVICE = 0, /* wrap every device, keep its ops inside */
-	DMK_XEN_OPS_DEFAULT_ONLY,   /* Xen ops only as the default (2013) */
-	DMK_XEN_OPS_DEVICE_FIRST, /* consolidated get_dma_ops: dev ops win (2017) */
-};
-
 struct dmk_system_config {
 	size_t swiotlb_bytes;	     /* default pool; 0 = no swiotlb */
 	unsigned int swiotlb_nareas; /* 0 = nr_cpus rounded up to 2^n */
 	dmk_phys_t swiotlb_limit; /* pool's last byte at or below; 0 = 4 GiB */
 	bool swiotlb_force; /* bounce every streaming map (swiotlb=force) */
-	bool xen; /* bring up swiotlb-xen when the platform is on Xen */
-	enum dmk_xen_ops_mode xen_ops_mode;
-	bool xen_exchange_and_pin; /* use the 2013 series' extension */
-	bool debug;		   /* the DMA-API debug checker */
-	/*
-	 * Historical or naive designs (DMK_NAIVE_*), for the scenarios
-	 * only (dmakit scenarios); never set in production.  0 = dmakit.
-	 */
-	unsigned int naive;
+	/* Bring up swiotlb-xen when the platform is on Xen (it then decides
+	 * per guest mode what it needs, as Linux's xen_swiotlb_detect). */
+	bool xen;
+	/* The hypervisor has the 2013 series' exchange-and-pin (xen-ext.h),
+	 * which a dom0 that is not mapped 1:1 needs for machine-contiguous
+	 * memory.  Real Xen has not: leave it off for Xen 4.17. */
+	bool xen_exchange_and_pin;
+	bool debug; /* the DMA-API debug checker */
 };
-
-/* xen_alloc_coherent_pages takes free (cacheable) pages on every arch,
- * as x86 does ("On native x86 and ARMv8 is sufficient to call
- * __get_free_pages"). */
-#define DMK_NAIVE_XEN_FREE_PAGES (1U << 0)
-/* The bounce pool is assumed coherent: no cache maintenance on bounce
- * slots for a non-coherent device (what series patch 13 fixed). */
-#define DMK_NAIVE_BOUNCE_COHERENT (1U << 1)
-/* Contiguous regions of a non-1:1 ARM guest come from plain
- * XENMEM_exchange, unpinned, instead of exchange-and-pin. */
-#define DMK_NAIVE_XEN_NO_PIN (1U << 2)
 
 void dmk_system_config_default(struct dmk_system_config *cfg);
 
@@ -66,6 +43,7 @@ const struct dmk_platform *dmk_system_platform(const struct dmk_system *sys);
 struct dmk_swiotlb;
 
 struct dmk_swiotlb_stats {
+	dmk_phys_t start, end; /* the pool's guest-physical span */
 	uint64_t nslabs;       /* io_tlb_nslabs: 2 KiB slots */
 	uint64_t used;	       /* io_tlb_used */
 	uint64_t used_hiwater; /* io_tlb_used_hiwater */

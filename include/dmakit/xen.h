@@ -6,10 +6,17 @@
  * xen_alloc_coherent_pages is dmk_xen_alloc_coherent_pages, pfn_to_bfn
  * is dmk_xen_pfn_to_bfn, and so on.  A "bfn" is a bus frame: the
  * machine frame a device sees (before the device's dma-ranges offset).
+ *
+ * Three kinds of address meet here, and each has its own type: a
+ * guest-physical address (dmk_phys_t: IPA on ARM, pseudo-physical on x86
+ * PV), a machine address (dmk_maddr_t, a struct as Linux's xmaddr_t so
+ * that the compiler refuses to mix it up with the other two) and a bus
+ * address (dmk_addr_t: the machine address plus the device's offset).
  */
 #ifndef DMAKIT_XEN_H
 #define DMAKIT_XEN_H
 
+#include <dmakit/dma-map-ops.h>
 #include <dmakit/system.h>
 
 #ifdef __cplusplus
@@ -18,28 +25,54 @@ extern "C" {
 
 #define DMK_INVALID_BFN (~0ULL)
 
-/* The ops swiotlb-xen installs on each device. */
+/* A machine address: what indexes the machine's RAM under Xen. */
+typedef struct {
+	uint64_t maddr;
+} dmk_maddr_t;
+#define DMK_MADDR_INVALID ((dmk_maddr_t){~0ULL})
+
+/* The ops swiotlb-xen installs on each device it wraps. */
 extern const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops;
 
 /* Guest frame to bus frame as this guest knows it; DMK_INVALID_BFN when
- * the guest cannot know (a non-1:1 ARM guest's ordinary RAM). */
+ * the guest cannot know (a non-1:1 ARM guest's ordinary RAM).  Identity
+ * on a system without the Xen layer. */
 uint64_t dmk_xen_pfn_to_bfn(struct dmk_system *sys, uint64_t pfn);
 uint64_t dmk_xen_bfn_to_pfn(struct dmk_system *sys, uint64_t bfn);
 
 /*
  * Make [pstart, pstart + 2^order pages) machine-contiguous below
- * 2^address_bits (XENMEM_exchange, order <= 9) and return its bus address
- * in *dma_handle.  Identity on a 1:1 ARM dom0.  On failure the old frames
- * are back in place and -DMK_E* is returned.
+ * 2^address_bits (XENMEM_exchange, order <= 9) and return its machine
+ * address in *ma.  Identity on a 1:1 ARM dom0.  On failure the old
+ * frames are back in place and -DMK_E* is returned: -DMK_EINVAL (no Xen
+ * layer, order above 9, pstart not page aligned), -DMK_ERANGE (a 1:1
+ * region beyond address_bits), -DMK_ENOMEM (Xen had no such memory),
+ * -DMK_ENOTSUP (the hypervisor cannot exchange for this guest).
  */
 int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
 				     unsigned int order,
 				     unsigned int address_bits,
-				     dmk_addr_t *dma_handle);
+				     dmk_maddr_t *ma);
 void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
 				       dmk_phys_t pstart, unsigned int order);
 
-/* The per-architecture hooks of the thread (arch-*.c). */
+/*
+ * The per-architecture rules of the thread: xen_alloc_coherent_pages,
+ * xen_free_coherent_pages and xen_arch_need_swiotlb.  The layer takes
+ * the table of the platform's architecture when it attaches: x86 (free
+ * pages: every device snoops), 32-bit ARM (the device's arm_dma_ops,
+ * non-cacheable for a non-coherent device), ARM64 (the alloc of the
+ * device's own ops underneath swiotlb-xen).  A port whose rules differ
+ * sets its own table once, before any device is set up; the scenarios
+ * use it to run the thread's naive design (x86's rule on ARM).
+ * Returns 0, or -DMK_EINVAL when sys has no Xen layer.
+ */
+struct dmk_xen_arch;
+extern const struct dmk_xen_arch dmk_xen_arch_x86;
+extern const struct dmk_xen_arch dmk_xen_arch_arm;
+extern const struct dmk_xen_arch dmk_xen_arch_arm64;
+int dmk_xen_set_arch(struct dmk_system *sys, const struct dmk_xen_arch *arch);
+
 void *dmk_xen_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 				   dmk_addr_t *dma_handle, unsigned long attrs);
 void dmk_xen_free_coherent_pages(struct dmk_device *dev, size_t size,
@@ -76,6 +109,7 @@ struct dmk_xen_stats {
 	uint64_t bounced;	    /* maps swiotlb-xen bounced */
 };
 
+/* -DMK_ENODEV when the system has no Xen layer. */
 int dmk_xen_stats(struct dmk_system *sys, struct dmk_xen_stats *st);
 
 #ifdef __cplusplus

@@ -52,7 +52,12 @@ static void plat_free_pages(void *ctx, dmk_phys_t phys, unsigned int order)
 static void plat_cache_maint(void *ctx, dmk_phys_t phys, size_t size,
 			     enum dmk_cache_op op)
 {
-	struct sim_domain *d = pd_of(ctx)->dom;
+	struct sim_platform_dom *pd = pd_of(ctx);
+	struct sim_domain *d = pd->dom;
+
+	if (pd->hooks && pd->hooks->cache_maint &&
+	    !pd->hooks->cache_maint(pd->hooks_arg, pd, phys, size, op))
+		return;
 
 	while (size) {
 		size_t chunk = SIM_PAGE_SIZE - (phys & (SIM_PAGE_SIZE - 1));
@@ -86,12 +91,23 @@ static void plat_unmap_uncached(void *ctx, void *va, size_t size)
 	sim_domain_unmap_uncached(pd_of(ctx)->dom, va, size);
 }
 
+long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3)
+{
+	return sim_xen_hypercall(pd->dom->xen, pd->dom, op, a1, a2, a3);
+}
+
 static long plat_hypercall(void *ctx, unsigned int op, unsigned long a1,
 			   unsigned long a2, unsigned long a3)
 {
-	struct sim_domain *d = pd_of(ctx)->dom;
+	struct sim_platform_dom *pd = pd_of(ctx);
+	long ret;
 
-	return sim_xen_hypercall(d->xen, d, op, a1, a2, a3);
+	if (pd->hooks && pd->hooks->hypercall &&
+	    pd->hooks->hypercall(pd->hooks_arg, pd, op, a1, a2, a3, &ret))
+		return ret;
+	return sim_platform_hypercall(pd, op, a1, a2, a3);
 }
 
 /*

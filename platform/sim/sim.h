@@ -34,7 +34,7 @@
 #define SIM_MAX_BANKS 8
 #define SIM_INVALID_MFN (~0ULL)
 #define SIM_DOMID_FREE 0x7FF0 /* DOMID_FREE-like owner of a free frame */
-#define SIM_DOMID_XEN 0x7FF2 /* frames the hypervisor keeps */
+#define SIM_DOMID_XEN 0x7FF2  /* frames the hypervisor keeps */
 
 /* ---- machine.c ---- */
 
@@ -47,14 +47,14 @@ struct sim_machine {
 	struct sim_bank banks[SIM_MAX_BANKS];
 	unsigned int nbanks;
 	uint64_t nr_frames; /* frames in all banks */
-	int fd_c; /* memfd: the C image, what cacheable mappings see */
-	int fd_d; /* memfd: the D image, DRAM */
-	uint8_t *c; /* whole C image, indexed by frame index */
-	uint8_t *d; /* whole D image */
-	uint8_t *s; /* S image: each line as last filled or cleaned */
-	uint16_t *owner; /* owning domid per frame index */
+	int fd_c;	  /* memfd: the C image, what cacheable mappings see */
+	int fd_d;	  /* memfd: the D image, DRAM */
+	uint8_t *c;	  /* whole C image, indexed by frame index */
+	uint8_t *d;	  /* whole D image */
+	uint8_t *s;	  /* S image: each line as last filled or cleaned */
+	uint16_t *owner;  /* owning domid per frame index */
 	bool adversarial; /* evict dirty lines over device writes */
-	uint64_t rng; /* xorshift state for adversarial choices */
+	uint64_t rng;	  /* xorshift state for adversarial choices */
 	/* counters */
 	atomic_uint_fast64_t clean_lines, inval_lines, evictions;
 };
@@ -91,8 +91,8 @@ void sim_cache_clean_inval(struct sim_machine *m, uint64_t ma, size_t len);
 /* A device access within one page of RAM.  A coherent device reads C and
  * writes C, D and S; a non-coherent one reads and writes D (and in
  * adversarial mode a dirty line it wrote under may be evicted over it). */
-void sim_mem_dev_read(struct sim_machine *m, uint64_t ma, void *buf,
-		      size_t len, bool coherent);
+void sim_mem_dev_read(struct sim_machine *m, uint64_t ma, void *buf, size_t len,
+		      bool coherent);
 void sim_mem_dev_write(struct sim_machine *m, uint64_t ma, const void *buf,
 		       size_t len, bool coherent);
 /* The hypervisor's view (copying, scrubbing): write C, D and S alike. */
@@ -105,27 +105,27 @@ void sim_mem_copy_frame(struct sim_machine *m, uint64_t dst_mfn,
 /* p2m entry types (stage-2 / PV p2m). */
 enum sim_p2m_type {
 	SIM_P2M_INVALID = 0, /* hole, ballooned out */
-	SIM_P2M_RAM, /* the domain's own RAM */
-	SIM_P2M_FOREIGN_RW, /* a grant mapping */
+	SIM_P2M_RAM,	     /* the domain's own RAM */
+	SIM_P2M_FOREIGN_RW,  /* a grant mapping */
 	SIM_P2M_FOREIGN_RO,
 };
 
 struct sim_p2m_entry {
 	uint64_t mfn;
 	uint8_t type; /* enum sim_p2m_type */
-	bool pinned; /* exchanged-and-pinned: never relocated */
+	bool pinned;  /* exchanged-and-pinned: never relocated */
 };
 
 struct sim_grant_table; /* hv-gnttab.c */
 
 struct sim_domain {
 	uint16_t domid;
-	bool pv; /* x86 PV: the guest keeps its own p2m */
-	bool direct_mapped; /* ARM 1:1: gfn == mfn for own RAM */
-	bool privileged; /* dom0 */
+	bool pv;		/* x86 PV: the guest keeps its own p2m */
+	bool direct_mapped;	/* ARM 1:1: gfn == mfn for own RAM */
+	bool privileged;	/* dom0 */
 	unsigned int max_order; /* XENMEM_exchange extent order limit */
 	struct sim_machine *m;
-	struct sim_xen *xen; /* NULL natively */
+	struct sim_xen *xen;	    /* NULL natively */
 	uint64_t gfn_base, nr_gfns; /* guest-physical span [base, base+nr) */
 	/* Sparse two-level p2m (chunks allocated on first use), so domains
 	 * whose banks lie far apart cost nothing for the hole. */
@@ -133,7 +133,7 @@ struct sim_domain {
 	uint64_t p2m_nr_chunks;
 	uint8_t *linear; /* host range: linear + gfn*4096 is the guest page */
 	size_t linear_len;
-	uint64_t nr_pages; /* populated own-RAM pages */
+	uint64_t nr_pages;	     /* populated own-RAM pages */
 	struct sim_pagealloc *alloc; /* the guest OS's page allocator */
 	struct sim_grant_table *grants;
 	uint64_t *pv_p2m; /* PV: the start_info mfn_list handed to the guest */
@@ -162,8 +162,7 @@ int sim_domain_set_p2m_range(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
 uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
 			       enum sim_p2m_type *type);
 /* A non-cacheable alias: D pages of the frames behind [gpa, gpa+len). */
-void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa,
-			      size_t len);
+void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len);
 void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
 /* x86 PV: set d->pv and build d->pv_p2m (indexed by pfn from 0, entries
  * SIM_INVALID_MFN for holes) from the p2m.  Returns 0 or -ENOMEM. */
@@ -211,8 +210,8 @@ int sim_smmu_map(struct sim_smmu_stream *st, uint64_t iova, uint64_t out,
 void sim_smmu_unmap(struct sim_smmu_stream *st, uint64_t iova, size_t size);
 /* iova -> output address (then stage-2 if the stream has a domain);
  * returns false and counts a fault on a miss or a permission error. */
-bool sim_smmu_translate(struct sim_smmu_stream *st, uint64_t iova,
-			bool write, uint64_t *ma);
+bool sim_smmu_translate(struct sim_smmu_stream *st, uint64_t iova, bool write,
+			uint64_t *ma);
 uint64_t sim_smmu_faults(const struct sim_smmu_stream *st);
 /* The domain whose stage-2 follows the stream's table (NULL: the table's
  * output is a machine address). */
@@ -221,9 +220,9 @@ struct sim_domain *sim_smmu_stream_domain(const struct sim_smmu_stream *st);
 /* ---- device.c: the DMA engine ---- */
 
 enum sim_fault_kind {
-	SIM_FAULT_REACH, /* bus address beyond the device's reach */
-	SIM_FAULT_NOT_RAM, /* no RAM there */
-	SIM_FAULT_IOMMU, /* SMMU translation or permission fault */
+	SIM_FAULT_REACH,     /* bus address beyond the device's reach */
+	SIM_FAULT_NOT_RAM,   /* no RAM there */
+	SIM_FAULT_IOMMU,     /* SMMU translation or permission fault */
 	SIM_FAULT_NOT_OWNED, /* a frame the domain neither owns nor was granted */
 	SIM_FAULT_READ_ONLY, /* a write to a read-only grant */
 	SIM_FAULT_NR
@@ -234,7 +233,7 @@ struct sim_device {
 	bool coherent;
 	unsigned int reach_bits; /* highest bus address 2^reach_bits - 1 */
 	uint64_t bus_offset; /* bus = machine address + bus_offset (mod 2^64) */
-	uint64_t bus_limit; /* highest bus address (dma-ranges); 0 = reach */
+	uint64_t bus_limit;  /* highest bus address (dma-ranges); 0 = reach */
 	struct sim_machine *m;
 	struct sim_domain *dom; /* whose memory it may touch; NULL natively */
 	struct sim_smmu_stream *smmu; /* NULL: no IOMMU */
@@ -282,7 +281,7 @@ struct sim_xen {
 	 * scenarios (DMK_NAIVE_XEN_NO_PIN) only; Xen 4.17 refuses.
 	 */
 	bool arm_steal_page;
-	bool relocation; /* fault injection: move unpinned pages */
+	bool relocation;	      /* fault injection: move unpinned pages */
 	unsigned int relocation_rate; /* one relocation per N hypercalls */
 	uint64_t rng;
 	uint64_t pages_exchanged, pages_relocated;
@@ -314,6 +313,25 @@ void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr);
 
 /* ---- platform.c: the dmk_platform of a domain ---- */
 
+struct sim_platform_dom;
+
+/*
+ * Interposers on a guest's platform, for designs other than dmakit's
+ * (the scenarios' naive ones): what the DMA layer asks of the world can
+ * be dropped or rewritten on its way.  NULL hooks change nothing.
+ */
+struct sim_platform_hooks {
+	/* Return false to drop this maintenance: a design that takes the
+	 * range for coherent memory. */
+	bool (*cache_maint)(void *arg, struct sim_platform_dom *pd,
+			    dmk_phys_t phys, size_t size, enum dmk_cache_op op);
+	/* Return true with *ret to answer a hypercall instead of the
+	 * hypervisor; sim_platform_hypercall() passes a rewritten one on. */
+	bool (*hypercall)(void *arg, struct sim_platform_dom *pd,
+			  unsigned int op, unsigned long a1, unsigned long a2,
+			  unsigned long a3, long *ret);
+};
+
 struct sim_platform_dom {
 	struct dmk_platform plat;
 	struct sim_domain *dom;
@@ -321,7 +339,14 @@ struct sim_platform_dom {
 	FILE *log; /* kernel log lines go here (NULL: kept in memory) */
 	char last_log[256];
 	atomic_uint_fast64_t warnings;
+	const struct sim_platform_hooks *hooks; /* NULL: none */
+	void *hooks_arg;
 };
+
+/* The hypervisor's answer to a hypercall of this guest, past any hook. */
+long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,
+			    unsigned long a1, unsigned long a2,
+			    unsigned long a3);
 
 /* Fills every field (log = NULL: set pd->log afterwards).  ram_end is
  * exclusive: the span is [ram_start, ram_end). */

@@ -172,6 +172,8 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 
 	sim_platform_dom_init(&g->pd, g->dom, w->desc.arch, 2);
 	g->pd.log = w->opts.log;
+	g->pd.hooks = w->opts.hooks.platform;
+	g->pd.hooks_arg = w->opts.hooks.arg;
 	if (!cfg->swiotlb_limit)
 		cfg->swiotlb_limit = guest_pool_limit(w, g, cfg->swiotlb_bytes);
 	ret = reserve_pools(w, g, err, errlen);
@@ -181,9 +183,14 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	if (ret)
 		return world_err(
 			err, errlen,
-			"%s: the DMA layer of domain %u did not start (error %d%s%s)",
-			w->desc.name, g->dom->domid, ret,
+			"%s: the DMA layer of domain %u did not start (%s%s%s)",
+			w->desc.name, g->dom->domid, dmk_strerror(ret),
 			g->pd.last_log[0] ? ": " : "", g->pd.last_log);
+	if (w->opts.hooks.system_up &&
+	    w->opts.hooks.system_up(w->opts.hooks.arg, g))
+		return world_err(err, errlen,
+				 "%s: domain %u: the design's set-up failed",
+				 w->desc.name, g->dom->domid);
 	return 0;
 }
 
@@ -330,8 +337,8 @@ static struct dmk_iommu_domain *group_domain(struct sim_world *w,
 					     const struct sim_world_device *wd)
 {
 	for (struct sim_world_device *o = w->devs; o < wd; o++)
-		if (o->sd.smmu == wd->sd.smmu && o->dev.iommu)
-			return o->dev.iommu;
+		if (o->sd.smmu == wd->sd.smmu && o->iommu)
+			return o->iommu;
 	return NULL;
 }
 
@@ -369,20 +376,22 @@ static int attach_iommu(struct sim_world *w, struct sim_world_device *wd,
 	wd->sd.smmu = st;
 	/* Masters behind one stream ID are one IOMMU group: they share a
 	 * page table, so they share the DMA domain that owns its IOVAs. */
-	wd->dev.iommu = group_domain(w, wd);
-	if (wd->dev.iommu)
-		return 0;
-	iova_window(&wd->dev, &base, &size);
-	if (!size)
-		return world_err(err, errlen,
-				 "%s: no IOVA space below its reach", dd->path);
-	ret = dmk_iommu_domain_create(wd->guest->sys, st, base, size,
-				      &wd->dev.iommu);
-	if (ret)
-		return world_err(err, errlen,
-				 "%s: IOMMU domain refused (error %d)",
-				 dd->path, ret);
-	return 0;
+	wd->iommu = group_domain(w, wd);
+	if (!wd->iommu) {
+		iova_window(&wd->dev, &base, &size);
+		if (!size)
+			return world_err(err, errlen,
+					 "%s: no IOVA space below its reach",
+					 dd->path);
+		ret = dmk_iommu_domain_create(wd->guest->sys, st, base, size,
+					      &wd->iommu);
+		if (ret)
+			return world_err(err, errlen,
+					 "%s: IOMMU domain refused (%s)",
+					 dd->path, dmk_strerror(ret));
+		wd->owns_iommu = true;
+	}
+	return dmk_device_attach_iommu(&wd->dev, wd->iommu);
 }
 
 static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
@@ -403,8 +412,8 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 				"%s: restricted-dma-pool %s refused (error %d)",
 				dd->path, p->name, ret);
 	}
-	wd->dev.restricted_pool = w->pools[dd->pool];
-	return 0;
+	wd->restricted_pool = w->pools[dd->pool];
+	return dmk_device_set_restricted_pool(&wd->dev, wd->restricted_pool);
 }
 
 static int build_device(struct sim_world *w, struct sim_world_device *wd,
@@ -424,7 +433,10 @@ static int build_device(struct sim_world *w, struct sim_world_device *wd,
 	wd->desc = dd;
 	wd->guest = &w->guests[dd->guest];
 
-	dmk_device_init(dev, wd->guest->sys, dd->path);
+	ret = dmk_device_init(dev, wd->guest->sys, dd->path);
+	if (ret)
+		return world_err(err, errlen, "%s: %s", dd->path,
+				 dmk_strerror(ret));
 	dev->dma_mask = DMK_BIT_MASK(dd->reach_bits);
 	dev->coherent_dma_mask = DMK_BIT_MASK(dd->reach_bits);
 	dev->bus_offset = dd->bus_offset;
@@ -553,14 +565,12 @@ void sim_world_destroy(struct sim_world *w)
 	if (!w)
 		return;
 	for (unsigned int i = w->nr_devs; i-- > 0;) {
-		struct dmk_iommu_domain *iommu = w->devs[i].dev.iommu;
-
-		dmk_device_teardown_dma(&w->devs[i].dev);
-		/* Teardown detaches the domain; the world created it, once
-		 * per group, for the group's first master (earlier masters
-		 * are torn down later). */
-		if (iommu && !group_domain(w, &w->devs[i]))
-			dmk_iommu_domain_destroy(iommu);
+		dmk_device_fini(&w->devs[i].dev);
+		/* The device detaches the domain; the world created it, once
+		 * per group, for the group's first master (later masters
+		 * went first). */
+		if (w->devs[i].owns_iommu)
+			dmk_iommu_domain_destroy(w->devs[i].iommu);
 	}
 	free(w->devs);
 	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++)

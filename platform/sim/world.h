@@ -18,9 +18,9 @@
 #define SIM_DESC_MAX_POOLS 16
 
 enum sim_hyp {
-	SIM_HYP_NONE, /* native: the OS owns the machine */
+	SIM_HYP_NONE,	      /* native: the OS owns the machine */
 	SIM_HYP_XEN_ARM_1TO1, /* Xen on ARM, dom0 direct-mapped (Xen >= 4.4) */
-	SIM_HYP_XEN_ARM, /* Xen on ARM, dom0 not 1:1 (the 2013 situation) */
+	SIM_HYP_XEN_ARM,    /* Xen on ARM, dom0 not 1:1 (the 2013 situation) */
 	SIM_HYP_XEN_X86_PV, /* x86 PV dom0 */
 };
 
@@ -42,11 +42,11 @@ struct sim_desc_device {
 	char compatible[64];
 	bool coherent;
 	unsigned int reach_bits; /* the device's own addressing (mask) */
-	uint64_t bus_offset; /* bus = cpu address + bus_offset */
+	uint64_t bus_offset;	 /* bus = cpu address + bus_offset */
 	uint64_t dma_limit; /* highest CPU address reachable (dma-ranges), ~0 */
-	int smmu; /* index into smmus, -1 for none */
+	int smmu;	    /* index into smmus, -1 for none */
 	uint32_t stream_id;
-	int pool; /* index into pools (memory-region), -1 for none */
+	int pool;     /* index into pools (memory-region), -1 for none */
 	bool own_ops; /* its driver installs its own dma_ops (set_dma_ops) */
 	unsigned int guest; /* 0: dom0 or the native OS, 1: the domU */
 };
@@ -57,8 +57,8 @@ struct sim_world_desc {
 	enum sim_hyp hyp;
 	struct sim_bank banks[SIM_MAX_BANKS];
 	unsigned int nbanks;
-	uint64_t dom0_pages; /* Xen: dom0's RAM in pages (0: half the RAM) */
-	uint64_t domu_pages; /* Xen: a domU's pages (0: no domU) */
+	uint64_t dom0_pages;   /* Xen: dom0's RAM in pages (0: half the RAM) */
+	uint64_t domu_pages;   /* Xen: a domU's pages (0: no domU) */
 	bool domu_passthrough; /* a device is assigned to the domU */
 	uint64_t grant_table_base, grant_table_size; /* /hypervisor reg[0] */
 	struct sim_desc_device devs[SIM_DESC_MAX_DEVS];
@@ -73,20 +73,41 @@ struct sim_world_desc {
 	char notes[192];
 };
 
+struct sim_world_guest;
+
+/*
+ * Designs other than dmakit's (the scenarios' naive and historical ones,
+ * `dmakit run --xen-ops`) change the world at two points of a boot:
+ * interposers on each guest's platform, and a call once a guest's DMA
+ * layer is up and before any device is set up.  All NULL is dmakit.
+ */
+struct sim_world_hooks {
+	void *arg;
+	const struct sim_platform_hooks *platform;
+	/* 0, or non-zero to stop the build. */
+	int (*system_up)(void *arg, struct sim_world_guest *g);
+};
+
 struct sim_world_options {
 	uint64_t seed;
 	bool adversarial; /* adversarial cache mode */
-	bool relocation; /* the hypervisor relocates unpinned pages */
+	bool relocation;  /* the hypervisor relocates unpinned pages */
 	/* For every guest's dmk_system.  swiotlb_limit 0 places each
 	 * guest's pool below the most limited reach of its devices. */
 	struct dmk_system_config cfg;
 	FILE *log; /* guests' kernel log lines (NULL: discarded) */
+	struct sim_world_hooks hooks;
 };
 
 void sim_world_options_default(struct sim_world_options *o);
 
 struct sim_world_device {
 	struct dmk_device dev; /* the library's view */
+	/* The IOMMU domain of its group; the group's first master owns it. */
+	struct dmk_iommu_domain *iommu;
+	bool owns_iommu;
+	/* Its restricted-dma-pool (the world's), or NULL. */
+	struct dmk_swiotlb *restricted_pool;
 	struct sim_device sd; /* the DMA engine */
 	const struct sim_desc_device *desc;
 	struct sim_world_guest *guest;
@@ -118,8 +139,8 @@ int sim_world_build(const struct sim_world_desc *desc,
 void sim_world_destroy(struct sim_world *w);
 
 /* platforms.c: the built-in platforms. */
-int sim_platform_desc(const char *name, struct sim_world_desc *desc,
-		      char *err, size_t errlen);
+int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
+		      size_t errlen);
 /* NULL-terminated list of names, and a one-line summary of each. */
 const char *const *sim_platform_names(void);
 const char *sim_platform_summary(const char *name);

@@ -11,9 +11,9 @@
  */
 #include "xen-internal.h"
 
-void *dmk_xen_arm_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-				       dmk_addr_t *dma_handle,
-				       unsigned long attrs)
+static void *arm_alloc_coherent_pages(struct dmk_device *dev, size_t size,
+				      dmk_addr_t *dma_handle,
+				      unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops = dmk_direct_ops_for(dev);
 
@@ -22,9 +22,9 @@ void *dmk_xen_arm_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 	return ops->alloc(dev, size, dma_handle, attrs);
 }
 
-void dmk_xen_arm_free_coherent_pages(struct dmk_device *dev, size_t size,
-				     void *cpu_addr, dmk_addr_t dma_handle,
-				     unsigned long attrs)
+static void arm_free_coherent_pages(struct dmk_device *dev, size_t size,
+				    void *cpu_addr, dmk_addr_t dma_handle,
+				    unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops = dmk_direct_ops_for(dev);
 
@@ -51,3 +51,10 @@ bool dmk_xen_arm_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
 			return true;
 	return false;
 }
+
+const struct dmk_xen_arch dmk_xen_arch_arm = {
+	.name = "arm",
+	.alloc_coherent_pages = arm_alloc_coherent_pages,
+	.free_coherent_pages = arm_free_coherent_pages,
+	.need_swiotlb = dmk_xen_arm_need_swiotlb,
+};

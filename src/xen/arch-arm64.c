@@ -12,9 +12,9 @@
  */
 #include "xen-internal.h"
 
-void *dmk_xen_arm64_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-					 dmk_addr_t *dma_handle,
-					 unsigned long attrs)
+static void *arm64_alloc_coherent_pages(struct dmk_device *dev, size_t size,
+					dmk_addr_t *dma_handle,
+					unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops = dmk_xen_native_ops(dev);
 
@@ -23,12 +23,21 @@ void *dmk_xen_arm64_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 	return ops->alloc(dev, size, dma_handle, attrs);
 }
 
-void dmk_xen_arm64_free_coherent_pages(struct dmk_device *dev, size_t size,
-				       void *cpu_addr, dmk_addr_t dma_handle,
-				       unsigned long attrs)
+static void arm64_free_coherent_pages(struct dmk_device *dev, size_t size,
+				      void *cpu_addr, dmk_addr_t dma_handle,
+				      unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops = dmk_xen_native_ops(dev);
 
 	if (ops->free)
 		ops->free(dev, size, cpu_addr, dma_handle, attrs);
 }
+
+/* ARM64 bounces for the same reason 32-bit ARM does (arch/arm/xen/mm.c
+ * serves both). */
+const struct dmk_xen_arch dmk_xen_arch_arm64 = {
+	.name = "arm64",
+	.alloc_coherent_pages = arm64_alloc_coherent_pages,
+	.free_coherent_pages = arm64_free_coherent_pages,
+	.need_swiotlb = dmk_xen_arm_need_swiotlb,
+};

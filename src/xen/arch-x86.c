@@ -8,16 +8,16 @@
  */
 #include "xen-internal.h"
 
-void *dmk_xen_x86_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-				       dmk_addr_t *dma_handle,
-				       unsigned long attrs)
+static void *x86_alloc_coherent_pages(struct dmk_device *dev, size_t size,
+				      dmk_addr_t *dma_handle,
+				      unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	dmk_phys_t phys;
 	void *va;
 
 	(void)attrs;
-	va = plat->ops->alloc_pages(plat->ctx, dmk_xen_get_order(size),
+	va = plat->ops->alloc_pages(plat->ctx, dmk_get_order(size),
 				    ~(dmk_phys_t)0, &phys);
 	if (!va)
 		return NULL;
@@ -26,24 +26,31 @@ void *dmk_xen_x86_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 	return va;
 }
 
-void dmk_xen_x86_free_coherent_pages(struct dmk_device *dev, size_t size,
-				     void *cpu_addr, dmk_addr_t dma_handle,
-				     unsigned long attrs)
+static void x86_free_coherent_pages(struct dmk_device *dev, size_t size,
+				    void *cpu_addr, dmk_addr_t dma_handle,
+				    unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 
 	(void)cpu_addr;
 	(void)attrs;
 	plat->ops->free_pages(plat->ctx, dmk_dma_to_phys(dev, dma_handle),
-			      dmk_xen_get_order(size));
+			      dmk_get_order(size));
 }
 
 /* x86 has no reason of its own to bounce: its devices are coherent. */
-bool dmk_xen_x86_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
-			      size_t size)
+static bool x86_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
+			     size_t size)
 {
 	(void)dev;
 	(void)phys;
 	(void)size;
 	return false;
 }
+
+const struct dmk_xen_arch dmk_xen_arch_x86 = {
+	.name = "x86",
+	.alloc_coherent_pages = x86_alloc_coherent_pages,
+	.free_coherent_pages = x86_free_coherent_pages,
+	.need_swiotlb = x86_need_swiotlb,
+};

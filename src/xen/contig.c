@@ -229,21 +229,10 @@ static void unpin(struct dmk_xen *xen, uint64_t pfn, unsigned int n)
 			(unsigned long)up.nr_unpinned);
 }
 
-/*
- * The scenarios' naive design (DMK_NAIVE_XEN_NO_PIN): a plain
- * XENMEM_exchange, which a hypervisor with the series' ARM steal_page
- * answers with machine frames it never promised to keep in place.
- */
-static bool pins(const struct dmk_xen *xen)
-{
-	return !(xen->sys->cfg.naive & DMK_NAIVE_XEN_NO_PIN);
-}
-
 static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 		      unsigned int address_bits, uint64_t *bfn)
 {
-	unsigned int cmd =
-		pins(xen) ? DMK_XENMEM_exchange_and_pin : XENMEM_exchange;
+	unsigned int cmd = DMK_XENMEM_exchange_and_pin;
 	unsigned int n = 1U << order;
 	xen_pfn_t out = pfn;
 	xen_ulong_t done;
@@ -257,15 +246,14 @@ static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
 			address_bits, &rc);
 	if (rc) {
 		/* Partial progress: give back the pins it did take. */
-		if (done && pins(xen))
+		if (done)
 			unpin(xen, pfn, done < n ? done : n);
 		return rc < 0 ? dmk_xen_error(rc) : -DMK_ENOMEM;
 	}
 	dmk_atomic_fetch_add(&xen->pages_exchanged, n, DMK_ORDER_RELAXED);
 	err = dmk_xen_p2m_add(xen, pfn, out, n, DMK_XEN_FRAME_PINNED);
 	if (err) {
-		if (pins(xen))
-			unpin(xen, pfn, n);
+		unpin(xen, pfn, n);
 		return err;
 	}
 	*bfn = out;
@@ -281,37 +269,33 @@ static int pin_destroy(struct dmk_xen *xen, uint64_t pfn, unsigned int order)
 	    kind != DMK_XEN_FRAME_PINNED)
 		return -DMK_EINVAL;
 	dmk_xen_p2m_del(xen, pfn, bfn);
-	if (pins(xen))
-		unpin(xen, pfn, 1U << order);
+	unpin(xen, pfn, 1U << order);
 	return 0;
 }
 
 /* ---- the interface ---- */
 
-int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
-				     unsigned int order,
-				     unsigned int address_bits,
-				     dmk_addr_t *dma_handle)
+int dmk_xen_contig_create(struct dmk_xen *xen, dmk_phys_t pstart,
+			  unsigned int order, unsigned int address_bits,
+			  dmk_maddr_t *ma)
 {
-	struct dmk_xen *xen = sys->xen;
 	uint64_t pfn = pstart >> DMK_PAGE_SHIFT;
 	size_t size = DMK_PAGE_SIZE << order;
 	uint64_t bfn = pfn;
 	int rc;
 
-	if (!xen || order > DMK_XEN_MAX_CONTIG_ORDER ||
-	    (pstart & (DMK_PAGE_SIZE - 1)))
+	if (order > DMK_XEN_MAX_CONTIG_ORDER || (pstart & (DMK_PAGE_SIZE - 1)))
 		return -DMK_EINVAL;
 	if (xen->mode == DMK_XEN_MODE_1TO1) {
 		/* Nothing to exchange; but say so when it cannot reach. */
 		if (address_bits < 64 &&
 		    pstart + size - 1 > DMK_BIT_MASK(address_bits))
 			return -DMK_ERANGE;
-		*dma_handle = pstart;
+		*ma = (dmk_maddr_t){pstart};
 		return 0;
 	}
 	/* Old contents must not leak to the hypervisor's free pool. */
-	memset(dmk_phys_to_virt(sys->plat, pstart), 0, size);
+	memset(dmk_phys_to_virt(xen->plat, pstart), 0, size);
 	dmk_mutex_lock(&xen->reservation_lock);
 	if (xen->mode == DMK_XEN_MODE_PV)
 		rc = pv_create(xen, pfn, order, address_bits, &bfn);
@@ -321,21 +305,19 @@ int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
 	if (rc)
 		return rc;
 	dmk_atomic_fetch_add(&xen->contig_regions, 1, DMK_ORDER_RELAXED);
-	*dma_handle = bfn << DMK_PAGE_SHIFT;
+	*ma = (dmk_maddr_t){bfn << DMK_PAGE_SHIFT};
 	return 0;
 }
 
-void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
-				       dmk_phys_t pstart, unsigned int order)
+void dmk_xen_contig_destroy(struct dmk_xen *xen, dmk_phys_t pstart,
+			    unsigned int order)
 {
-	struct dmk_xen *xen = sys->xen;
 	uint64_t pfn = pstart >> DMK_PAGE_SHIFT;
 	int rc;
 
-	if (!xen || order > DMK_XEN_MAX_CONTIG_ORDER ||
-	    xen->mode == DMK_XEN_MODE_1TO1)
+	if (order > DMK_XEN_MAX_CONTIG_ORDER || xen->mode == DMK_XEN_MODE_1TO1)
 		return;
-	memset(dmk_phys_to_virt(sys->plat, pstart), 0, DMK_PAGE_SIZE << order);
+	memset(dmk_phys_to_virt(xen->plat, pstart), 0, DMK_PAGE_SIZE << order);
 	dmk_mutex_lock(&xen->reservation_lock);
 	if (xen->mode == DMK_XEN_MODE_PV)
 		rc = pv_destroy(xen, pfn, order);
@@ -343,12 +325,32 @@ void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
 		rc = pin_destroy(xen, pfn, order);
 	dmk_mutex_unlock(&xen->reservation_lock);
 	if (rc) {
-		dmk_log(sys->plat, DMK_LOG_WARN,
+		dmk_log(xen->plat, DMK_LOG_WARN,
 			"xen: destroying the contiguous region at %#llx (order %u) failed (%d)",
 			(unsigned long long)pstart, order, rc);
 		return;
 	}
 	dmk_atomic_fetch_sub(&xen->contig_regions, 1, DMK_ORDER_RELAXED);
+}
+
+int dmk_xen_create_contiguous_region(struct dmk_system *sys, dmk_phys_t pstart,
+				     unsigned int order,
+				     unsigned int address_bits, dmk_maddr_t *ma)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+
+	if (!xen || !ma)
+		return -DMK_EINVAL;
+	return dmk_xen_contig_create(xen, pstart, order, address_bits, ma);
+}
+
+void dmk_xen_destroy_contiguous_region(struct dmk_system *sys,
+				       dmk_phys_t pstart, unsigned int order)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+
+	if (xen)
+		dmk_xen_contig_destroy(xen, pstart, order);
 }
 
 /* ---- ballooning (grant.c's pages) ---- */

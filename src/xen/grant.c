@@ -208,7 +208,7 @@ static bool gref_in_use(struct dmk_xen *xen, int ref)
 int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
 			 bool readonly)
 {
-	struct dmk_xen *xen = sys->xen;
+	struct dmk_xen *xen = dmk_xen_of(sys);
 	grant_entry_v1_t *e;
 	uint64_t frame;
 	int ref;
@@ -237,7 +237,7 @@ int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
 
 int dmk_xen_end_access(struct dmk_system *sys, int ref)
 {
-	struct dmk_xen *xen = sys->xen;
+	struct dmk_xen *xen = dmk_xen_of(sys);
 	uint16_t flags;
 
 	if (!xen)
@@ -325,7 +325,7 @@ static int unmap_grant(struct dmk_xen *xen,
 int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 			bool readonly, struct dmk_xen_foreign_page *out)
 {
-	struct dmk_xen *xen = sys->xen;
+	struct dmk_xen *xen = dmk_xen_of(sys);
 	struct gnttab_map_grant_ref op;
 	dmk_phys_t phys;
 	uint64_t pfn, bfn;
@@ -369,7 +369,7 @@ fail:
 int dmk_xen_unmap_foreign(struct dmk_system *sys,
 			  struct dmk_xen_foreign_page *page)
 {
-	struct dmk_xen *xen = sys->xen;
+	struct dmk_xen *xen = dmk_xen_of(sys);
 	uint64_t pfn;
 	int rc;
 

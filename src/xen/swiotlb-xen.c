@@ -9,7 +9,7 @@
  * guest knows its frames, they are machine-contiguous, within the
  * device's reach, and the architecture has no reason to bounce;
  * otherwise it goes through the system bounce pool, whose segments
- * xen.c made machine-contiguous.
+ * swiotlb-xen-fixup.c made machine-contiguous.
  *
  * Cache maintenance for a non-coherent device is done page by page on
  * the bus range: the guest's own pages (bounce slots included, the pool
@@ -19,28 +19,39 @@
  */
 #include "xen-internal.h"
 
-#define XEN_PAGE_MASK (~(DMK_PAGE_SIZE - 1))
+#define XEN_PAGE_MASK DMK_XEN_PAGE_MASK
 
 /* ---- addresses ---- */
 
-dmk_addr_t dmk_xen_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys)
+dmk_maddr_t dmk_xen_phys_to_maddr(struct dmk_xen *xen, dmk_phys_t phys)
 {
-	uint64_t bfn = dmk_xen_pfn_to_bfn(dev->sys, phys >> DMK_PAGE_SHIFT);
+	uint64_t bfn = dmk_xen_p2m_pfn_to_bfn(xen, phys >> DMK_PAGE_SHIFT);
 
 	if (bfn == DMK_INVALID_BFN)
-		return DMK_MAPPING_ERROR;
-	return dmk_phys_to_dma(dev, (bfn << DMK_PAGE_SHIFT) |
-					    (phys & ~XEN_PAGE_MASK));
+		return DMK_MADDR_INVALID;
+	return (dmk_maddr_t){(bfn << DMK_PAGE_SHIFT) | (phys & ~XEN_PAGE_MASK)};
+}
+
+dmk_phys_t dmk_xen_maddr_to_phys(struct dmk_xen *xen, dmk_maddr_t ma)
+{
+	uint64_t pfn = dmk_xen_p2m_bfn_to_pfn(xen, ma.maddr >> DMK_PAGE_SHIFT);
+
+	if (pfn == DMK_INVALID_BFN)
+		return DMK_PHYS_ERROR;
+	return (pfn << DMK_PAGE_SHIFT) | (ma.maddr & ~XEN_PAGE_MASK);
+}
+
+/* xen_phys_to_dma / xen_dma_to_phys. */
+dmk_addr_t dmk_xen_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys)
+{
+	return dmk_xen_maddr_to_dma(dev,
+				    dmk_xen_phys_to_maddr(dev_xen(dev), phys));
 }
 
 dmk_phys_t dmk_xen_dma_to_phys(struct dmk_device *dev, dmk_addr_t addr)
 {
-	dmk_phys_t ma = dmk_dma_to_phys(dev, addr);
-	uint64_t pfn = dmk_xen_bfn_to_pfn(dev->sys, ma >> DMK_PAGE_SHIFT);
-
-	if (pfn == DMK_INVALID_BFN)
-		return DMK_PHYS_ERROR;
-	return (pfn << DMK_PAGE_SHIFT) | (ma & ~XEN_PAGE_MASK);
+	return dmk_xen_maddr_to_phys(dev_xen(dev),
+				     dmk_xen_dma_to_maddr(dev, addr));
 }
 
 /*
@@ -52,12 +63,12 @@ bool dmk_xen_range_straddles(struct dmk_xen *xen, dmk_phys_t phys, size_t size)
 	uint64_t pfn = phys >> DMK_PAGE_SHIFT;
 	uint64_t nr = ((phys & ~XEN_PAGE_MASK) + size + DMK_PAGE_SIZE - 1) >>
 		      DMK_PAGE_SHIFT;
-	uint64_t bfn = dmk_xen_pfn_to_bfn(xen->sys, pfn);
+	uint64_t bfn = dmk_xen_p2m_pfn_to_bfn(xen, pfn);
 
 	if (bfn == DMK_INVALID_BFN)
 		return true;
 	for (uint64_t i = 1; i < nr; i++)
-		if (dmk_xen_pfn_to_bfn(xen->sys, pfn + i) != bfn + i)
+		if (dmk_xen_p2m_pfn_to_bfn(xen, pfn + i) != bfn + i)
 			return true;
 	return false;
 }
@@ -75,14 +86,14 @@ static bool is_xen_swiotlb_buffer(struct dmk_device *dev, dmk_addr_t addr)
 
 /* ---- cache maintenance ---- */
 
-static void cache_flush_page(struct dmk_xen *xen, dmk_phys_t ma,
+static void cache_flush_page(struct dmk_xen *xen, dmk_maddr_t ma,
 			     unsigned int offset, unsigned int len, uint32_t op)
 {
 	struct gnttab_cache_flush cf;
 	long rc;
 
 	memset(&cf, 0, sizeof(cf));
-	cf.a.dev_bus_addr = ma & XEN_PAGE_MASK;
+	cf.a.dev_bus_addr = ma.maddr & XEN_PAGE_MASK;
 	cf.offset = (uint16_t)offset;
 	cf.length = (uint16_t)len;
 	cf.op = op;
@@ -91,7 +102,7 @@ static void cache_flush_page(struct dmk_xen *xen, dmk_phys_t ma,
 	if (rc)
 		dmk_log(xen->plat, DMK_LOG_WARN,
 			"swiotlb-xen: GNTTABOP_cache_flush of %#llx+%u failed (%ld)",
-			(unsigned long long)ma, len, rc);
+			(unsigned long long)ma.maddr, len, rc);
 }
 
 struct maint {
@@ -128,7 +139,7 @@ static void maint_local(struct maint *m, dmk_phys_t phys, size_t len)
 }
 
 /* Linux's xen_dma_sync_for_cpu / _for_device, one call per Xen page. */
-static void maint_foreign(struct maint *m, dmk_phys_t ma, size_t len)
+static void maint_foreign(struct maint *m, dmk_maddr_t ma, size_t len)
 {
 	uint32_t op;
 
@@ -140,22 +151,8 @@ static void maint_foreign(struct maint *m, dmk_phys_t ma, size_t len)
 						   : GNTTAB_CACHE_CLEAN;
 	else
 		op = GNTTAB_CACHE_INVAL;
-	cache_flush_page(m->xen, ma, (unsigned int)(ma & ~XEN_PAGE_MASK),
+	cache_flush_page(m->xen, ma, (unsigned int)(ma.maddr & ~XEN_PAGE_MASK),
 			 (unsigned int)len, op);
-}
-
-/*
- * The scenarios' naive design (DMK_NAIVE_BOUNCE_COHERENT) takes the
- * bounce pool for coherent memory and leaves its slots alone: the bug
- * "swiotlb-xen: don't assume that io_tlb_start-io_tlb_end is coherent"
- * (series patch 13) fixed.
- */
-static bool naive_skips_slot(struct dmk_device *dev, dmk_phys_t phys)
-{
-	struct dmk_swiotlb *pool = dev->sys->swiotlb;
-
-	return (dev->sys->cfg.naive & DMK_NAIVE_BOUNCE_COHERENT) && pool &&
-	       dmk_is_swiotlb_buffer(pool, phys);
 }
 
 static void xen_maint(struct dmk_device *dev, dmk_addr_t addr, size_t size,
@@ -172,19 +169,14 @@ static void xen_maint(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	if (!for_device && dir == DMK_DMA_TO_DEVICE)
 		return;
 	while (size) {
-		dmk_phys_t ma = dmk_dma_to_phys(dev, addr);
-		size_t len = DMK_PAGE_SIZE - (ma & ~XEN_PAGE_MASK);
-		uint64_t pfn =
-			dmk_xen_bfn_to_pfn(dev->sys, ma >> DMK_PAGE_SHIFT);
-		dmk_phys_t phys =
-			(pfn << DMK_PAGE_SHIFT) | (ma & ~XEN_PAGE_MASK);
+		dmk_maddr_t ma = dmk_xen_dma_to_maddr(dev, addr);
+		size_t len = DMK_PAGE_SIZE - (ma.maddr & ~XEN_PAGE_MASK);
+		dmk_phys_t phys = dmk_xen_maddr_to_phys(m.xen, ma);
 
 		if (len > size)
 			len = size;
-		if (pfn != DMK_INVALID_BFN && naive_skips_slot(dev, phys))
-			maint_flush_run(&m);
-		else if (pfn != DMK_INVALID_BFN &&
-			 !dmk_xen_pfn_is_foreign(m.xen, pfn))
+		if (phys != DMK_PHYS_ERROR &&
+		    !dmk_xen_pfn_is_foreign(m.xen, phys >> DMK_PAGE_SHIFT))
 			maint_local(&m, phys, len);
 		else
 			maint_foreign(&m, ma, len);
@@ -242,7 +234,7 @@ static bool map_direct(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 
 	return reachable(dev, addr, size) &&
 	       !dmk_xen_range_straddles(xen, phys, size) &&
-	       !dmk_xen_arch_need_swiotlb(dev, phys, size) &&
+	       !xen->arch->need_swiotlb(dev, phys, size) &&
 	       !dev->sys->cfg.swiotlb_force;
 }
 
@@ -362,17 +354,18 @@ static dmk_addr_t remap_coherent(struct dmk_device *dev, dmk_phys_t phys,
 				 size_t size, unsigned int order)
 {
 	struct dmk_xen *xen = dev_xen(dev);
-	unsigned int bits = dmk_xen_fls64(dev->coherent_dma_mask);
-	dmk_addr_t ma, addr;
+	unsigned int bits = dmk_fls64(dev->coherent_dma_mask);
+	dmk_maddr_t ma;
+	dmk_addr_t addr;
 
-	if (dmk_xen_create_contiguous_region(dev->sys, phys, order, bits, &ma))
+	if (dmk_xen_contig_create(xen, phys, order, bits, &ma))
 		return DMK_MAPPING_ERROR;
-	addr = dmk_phys_to_dma(dev, ma);
+	addr = dmk_xen_maddr_to_dma(dev, ma);
 	if (!coherent_reachable(dev, addr, size) ||
 	    dmk_xen_rangemap_insert(&xen->remapped, phys >> DMK_PAGE_SHIFT,
 				    1ULL << order, order,
 				    DMK_XEN_FRAME_PINNED)) {
-		dmk_xen_destroy_contiguous_region(dev->sys, phys, order);
+		dmk_xen_contig_destroy(xen, phys, order);
 		return DMK_MAPPING_ERROR;
 	}
 	return addr;
@@ -387,7 +380,7 @@ static void unremap_coherent(struct dmk_device *dev, dmk_phys_t phys)
 	if (!dmk_xen_rangemap_lookup(&xen->remapped, pfn, &order, NULL) ||
 	    dmk_xen_rangemap_remove(&xen->remapped, pfn, order))
 		return;
-	dmk_xen_destroy_contiguous_region(dev->sys, phys, (unsigned int)order);
+	dmk_xen_contig_destroy(xen, phys, (unsigned int)order);
 }
 
 static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
@@ -401,7 +394,7 @@ static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
 	if (!dev_xen(dev) || !size)
 		return NULL;
 	size = (size + DMK_PAGE_SIZE - 1) & XEN_PAGE_MASK;
-	order = dmk_xen_get_order(size);
+	order = dmk_get_order(size);
 	cpu = dmk_xen_alloc_coherent_pages(dev, size, &native, attrs);
 	if (!cpu)
 		return NULL;

@@ -1,40 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private interfaces of the Xen layer (src/xen/).
+ * Private interfaces of the Xen layer (src/xen/), the guest side of Xen:
+ * what Linux keeps in drivers/xen/swiotlb-xen.c, arch/{x86,arm}/xen and
+ * drivers/xen/grant-table.c.  One job per file:
  *
- *   xen.c          life cycle, features, the swiotlb pool fix-up, per-device
- *                  ops, the per-arch dispatch
- *   p2m.c          what this guest knows of its frames: pfn <-> bfn
- *   contig.c       xen_create/destroy_contiguous_region (XENMEM_exchange,
- *                  or the exchange-and-pin extension)
- *   grant.c        grant tables: front end grants, back end foreign maps
- *   swiotlb-xen.c  the dma_map_ops
- *   arch-*.c       xen_alloc/free_coherent_pages and xen_arch_need_swiotlb
+ *   layer.c              attach and exit: features, mode, arch rules,
+ *                        the hooks registered on the system, stats
+ *   hypercall.c          the hypercall entry and Xen's errors
+ *   dma-ops.c            per-device ops wrapping (xen_setup_dma_ops)
+ *   swiotlb-xen.c        the dma_map_ops
+ *   swiotlb-xen-fixup.c  the bounce pool made machine-contiguous
+ *   p2m.c                what this guest knows of its frames (pfn <-> bfn)
+ *   frame-tables.c       the lookup structures p2m.c keeps
+ *   contig.c             xen_create/destroy_contiguous_region
+ *   grant.c              grant tables: front end grants, back end maps
+ *   arch-x86.c           the x86 rules: xen_alloc_coherent_pages = free
+ *   arch-arm.c           the 32-bit ARM rules: the device's arm_dma_ops
+ *   arch-arm64.c         the ARM64 rules: the device's own ops' alloc
  *
  * The hypervisor is reached only through plat->ops->hypercall, with Xen's
- * numbers and the argument structures of Xen's installed public headers.
+ * numbers and the argument structures of Xen's installed public headers
+ * (xen-abi.h).
  */
 #ifndef DMAKIT_XEN_INTERNAL_H
 #define DMAKIT_XEN_INTERNAL_H
 
+#include "../direct.h"
 #include "../internal.h"
+#include "../swiotlb.h"
+#include "xen-abi.h"
 
 #include <dmakit/xen.h>
-
-#include <xen/xen.h>
-#include <xen/memory.h>
-#include <xen/grant_table.h>
-#include <xen/version.h>
-#include <xen/features.h>
-#include <xen/errno.h>
-#include <dmakit/xen-ext.h>
 
 /* Linux's MAX_CONTIG_ORDER: 2 MiB regions at most. */
 #define DMK_XEN_MAX_CONTIG_ORDER 9
 #define DMK_XEN_MAX_CONTIG_PAGES (1U << DMK_XEN_MAX_CONTIG_ORDER)
-
-/* Linux's MAX_DMA_BITS for the swiotlb fix-up. */
-#define DMK_XEN_MAX_DMA_BITS 32
 
 /* x86 PTE bits of a kernel data page: present, writable, accessed, dirty. */
 #define DMK_XEN_PTE_KERNEL 0x63ULL
@@ -42,11 +42,34 @@
 /* One grant-table frame: 512 grant_entry_v1_t. */
 #define DMK_XEN_GRANT_FRAMES 1
 
+/* Offset of an address in its 4 KiB Xen page, and the page itself. */
+#define DMK_XEN_PAGE_MASK (~(uint64_t)(DMK_PAGE_SIZE - 1))
+
 /* How this guest's frames relate to machine frames. */
 enum dmk_xen_mode {
 	DMK_XEN_MODE_PV,     /* x86 PV: the guest keeps its own p2m */
 	DMK_XEN_MODE_1TO1,   /* autotranslated, own RAM direct-mapped */
 	DMK_XEN_MODE_PINNED, /* autotranslated, not 1:1: exchange-and-pin */
+};
+
+/*
+ * The per-architecture rules of the thread, chosen once when the layer
+ * attaches (Linux's arch/<arch>/include/asm/xen/page-coherent.h and
+ * xen_arch_need_swiotlb).
+ */
+struct dmk_xen_arch {
+	const char *name;
+	/* xen_alloc_coherent_pages: pages the device may use as coherent
+	 * memory, with their native bus address (phys + bus_offset). */
+	void *(*alloc_coherent_pages)(struct dmk_device *dev, size_t size,
+				      dmk_addr_t *dma_handle,
+				      unsigned long attrs);
+	void (*free_coherent_pages)(struct dmk_device *dev, size_t size,
+				    void *cpu_addr, dmk_addr_t dma_handle,
+				    unsigned long attrs);
+	/* An arch reason to bounce [phys, phys + size) for this device. */
+	bool (*need_swiotlb)(struct dmk_device *dev, dmk_phys_t phys,
+			     size_t size);
 };
 
 /* What a frame recorded in the lookup structure is. */
@@ -75,21 +98,6 @@ struct dmk_xen_rangemap {
 	dmk_rwlock_t lock;
 };
 
-void dmk_xen_rangemap_init(struct dmk_xen_rangemap *m, bool allow_dup_start);
-void dmk_xen_rangemap_destroy(struct dmk_xen_rangemap *m);
-/* 0, -DMK_EINVAL on overlap (or nr 0), -DMK_ENOMEM. */
-int dmk_xen_rangemap_insert(struct dmk_xen_rangemap *m, uint64_t start,
-			    uint64_t nr, uint64_t target,
-			    enum dmk_xen_frame_kind kind);
-/* Remove the range that starts at start and maps to target; 0 or
- * -DMK_EINVAL when there is none. */
-int dmk_xen_rangemap_remove(struct dmk_xen_rangemap *m, uint64_t start,
-			    uint64_t target);
-/* key's target (target + key - start) and kind; false when unmapped. */
-bool dmk_xen_rangemap_lookup(struct dmk_xen_rangemap *m, uint64_t key,
-			     uint64_t *target, enum dmk_xen_frame_kind *kind);
-size_t dmk_xen_rangemap_count(struct dmk_xen_rangemap *m);
-
 /*
  * x86 PV's reverse map, machine frame -> pseudo-physical frame (what
  * Linux reads from Xen's M2P table).  Open addressing, linear probing,
@@ -104,15 +112,10 @@ struct dmk_xen_m2p {
 	dmk_rwlock_t lock;
 };
 
-int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected);
-void dmk_xen_m2p_destroy(struct dmk_xen_m2p *h);
-int dmk_xen_m2p_set(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn);
-void dmk_xen_m2p_del(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn);
-uint64_t dmk_xen_m2p_get(struct dmk_xen_m2p *h, uint64_t mfn);
-
 struct dmk_xen {
 	struct dmk_system *sys;
 	const struct dmk_platform *plat;
+	const struct dmk_xen_arch *arch;
 
 	/* What XENVER_get_features said. */
 	uint32_t features;
@@ -140,15 +143,6 @@ struct dmk_xen {
 	/* Coherent buffers that were made contiguous (PageXenRemapped). */
 	struct dmk_xen_rangemap remapped;
 
-	/* The swiotlb pool and which of its segments were exchanged. */
-	bool own_pool;
-	void *pool_va;
-	dmk_phys_t pool_phys;
-	size_t pool_bytes;
-	unsigned int pool_order;
-	size_t pool_nsegs;
-	bool *seg_made;
-
 	/* grant.c */
 	dmk_mutex_t grant_lock;
 	grant_entry_v1_t *gnttab; /* NULL until the first grant */
@@ -163,12 +157,15 @@ struct dmk_xen {
 	uint64_t bounced;
 };
 
+/* The Xen layer of a system, or NULL when the system has none. */
+struct dmk_xen *dmk_xen_of(const struct dmk_system *sys);
+
 static inline struct dmk_xen *dev_xen(struct dmk_device *dev)
 {
-	return dev->sys->xen;
+	return dmk_xen_of(dev->sys);
 }
 
-/* ---- xen.c ---- */
+/* ---- hypercall.c ---- */
 
 long dmk_xen_hypercall(struct dmk_xen *xen, unsigned int op, unsigned long a1,
 		       unsigned long a2, unsigned long a3);
@@ -186,8 +183,29 @@ static inline long dmk_xen_grant_table_op(struct dmk_xen *xen, unsigned int cmd,
 }
 /* A Xen error (negative XEN_E*) as a -DMK_E* code. */
 int dmk_xen_error(long rc);
-unsigned int dmk_xen_get_order(size_t size);
-unsigned int dmk_xen_fls64(uint64_t x);
+
+/* ---- frame-tables.c ---- */
+
+void dmk_xen_rangemap_init(struct dmk_xen_rangemap *m, bool allow_dup_start);
+void dmk_xen_rangemap_destroy(struct dmk_xen_rangemap *m);
+/* 0, -DMK_EINVAL on overlap (or nr 0), -DMK_ENOMEM. */
+int dmk_xen_rangemap_insert(struct dmk_xen_rangemap *m, uint64_t start,
+			    uint64_t nr, uint64_t target,
+			    enum dmk_xen_frame_kind kind);
+/* Remove the range that starts at start and maps to target; 0 or
+ * -DMK_EINVAL when there is none. */
+int dmk_xen_rangemap_remove(struct dmk_xen_rangemap *m, uint64_t start,
+			    uint64_t target);
+/* key's target (target + key - start) and kind; false when unmapped. */
+bool dmk_xen_rangemap_lookup(struct dmk_xen_rangemap *m, uint64_t key,
+			     uint64_t *target, enum dmk_xen_frame_kind *kind);
+size_t dmk_xen_rangemap_count(struct dmk_xen_rangemap *m);
+
+int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected);
+void dmk_xen_m2p_destroy(struct dmk_xen_m2p *h);
+int dmk_xen_m2p_set(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn);
+void dmk_xen_m2p_del(struct dmk_xen_m2p *h, uint64_t mfn, uint64_t pfn);
+uint64_t dmk_xen_m2p_get(struct dmk_xen_m2p *h, uint64_t mfn);
 
 /* ---- p2m.c ---- */
 
@@ -202,9 +220,17 @@ bool dmk_xen_pfn_is_foreign(struct dmk_xen *xen, uint64_t pfn);
  * the pfn has no frame). */
 void dmk_xen_pv_set(struct dmk_xen *xen, uint64_t pfn, uint64_t mfn);
 uint64_t dmk_xen_pv_get(struct dmk_xen *xen, uint64_t pfn);
+/* This guest's frame translations on the layer's own state. */
+uint64_t dmk_xen_p2m_pfn_to_bfn(struct dmk_xen *xen, uint64_t pfn);
+uint64_t dmk_xen_p2m_bfn_to_pfn(struct dmk_xen *xen, uint64_t bfn);
 
-/* ---- contig.c: PV page-table helpers shared with grant.c ---- */
+/* ---- contig.c, and its PV page-table helpers shared with grant.c ---- */
 
+int dmk_xen_contig_create(struct dmk_xen *xen, dmk_phys_t pstart,
+			  unsigned int order, unsigned int address_bits,
+			  dmk_maddr_t *ma);
+void dmk_xen_contig_destroy(struct dmk_xen *xen, dmk_phys_t pstart,
+			    unsigned int order);
 /* update_va_mapping of the linear-map page of pfn: mfn, or unmap. */
 int dmk_xen_pv_map_frame(struct dmk_xen *xen, uint64_t pfn, uint64_t mfn);
 int dmk_xen_pv_unmap_frame(struct dmk_xen *xen, uint64_t pfn);
@@ -216,10 +242,17 @@ int dmk_xen_pv_set_m2p(struct dmk_xen *xen, const uint64_t *mfns, uint64_t pfn,
 int dmk_xen_balloon_out(struct dmk_xen *xen, dmk_phys_t phys);
 int dmk_xen_balloon_in(struct dmk_xen *xen, dmk_phys_t phys);
 
-/* ---- xen.c: the swiotlb pool fix-up ---- */
+/* ---- swiotlb-xen-fixup.c: the layer's pool hooks ---- */
 
-int dmk_xen_pool_init(struct dmk_xen *xen);
-void dmk_xen_pool_exit(struct dmk_xen *xen);
+int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
+		       dmk_phys_t limit);
+void dmk_xen_pool_unremap(struct dmk_system *sys, dmk_phys_t phys,
+			  size_t nslabs);
+
+/* ---- dma-ops.c ---- */
+
+/* The layer's setup_dev hook: wrap the device when it needs Xen. */
+void dmk_xen_setup_dev(struct dmk_device *dev);
 
 /* ---- grant.c ---- */
 
@@ -227,40 +260,34 @@ void dmk_xen_grant_exit(struct dmk_xen *xen);
 
 /* ---- swiotlb-xen.c ---- */
 
+/* Machine address of a guest-physical one, as this guest knows it
+ * (DMK_MADDR_INVALID when it does not), and back (DMK_PHYS_ERROR). */
+dmk_maddr_t dmk_xen_phys_to_maddr(struct dmk_xen *xen, dmk_phys_t phys);
+dmk_phys_t dmk_xen_maddr_to_phys(struct dmk_xen *xen, dmk_maddr_t ma);
+/* What the device emits for a machine address: its dma-ranges offset. */
+static inline dmk_addr_t dmk_xen_maddr_to_dma(struct dmk_device *dev,
+					      dmk_maddr_t ma)
+{
+	if (ma.maddr == DMK_MADDR_INVALID.maddr)
+		return DMK_MAPPING_ERROR;
+	return ma.maddr + dev->bus_offset;
+}
+static inline dmk_maddr_t dmk_xen_dma_to_maddr(struct dmk_device *dev,
+					       dmk_addr_t addr)
+{
+	return (dmk_maddr_t){addr - dev->bus_offset};
+}
 dmk_addr_t dmk_xen_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys);
 /* DMK_PHYS_ERROR when the guest does not know the frame. */
 dmk_phys_t dmk_xen_dma_to_phys(struct dmk_device *dev, dmk_addr_t addr);
 bool dmk_xen_range_straddles(struct dmk_xen *xen, dmk_phys_t phys, size_t size);
 
-/* ---- arch-*.c ---- */
+/* ---- arch-*.c: the tables (dmakit/xen.h names them for a port) ---- */
 
-void *dmk_xen_x86_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-				       dmk_addr_t *dma_handle,
-				       unsigned long attrs);
-void dmk_xen_x86_free_coherent_pages(struct dmk_device *dev, size_t size,
-				     void *cpu_addr, dmk_addr_t dma_handle,
-				     unsigned long attrs);
-void *dmk_xen_arm_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-				       dmk_addr_t *dma_handle,
-				       unsigned long attrs);
-void dmk_xen_arm_free_coherent_pages(struct dmk_device *dev, size_t size,
-				     void *cpu_addr, dmk_addr_t dma_handle,
-				     unsigned long attrs);
-void *dmk_xen_arm64_alloc_coherent_pages(struct dmk_device *dev, size_t size,
-					 dmk_addr_t *dma_handle,
-					 unsigned long attrs);
-void dmk_xen_arm64_free_coherent_pages(struct dmk_device *dev, size_t size,
-				       void *cpu_addr, dmk_addr_t dma_handle,
-				       unsigned long attrs);
-/* The device's own ops underneath swiotlb-xen (never swiotlb-xen). */
+/* The device's ops underneath swiotlb-xen (never swiotlb-xen itself). */
 const struct dmk_dma_map_ops *dmk_xen_native_ops(struct dmk_device *dev);
-
-/* xen_arch_need_swiotlb: an arch reason to bounce [phys, phys + size). */
-bool dmk_xen_x86_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
-			      size_t size);
+/* xen_arch_need_swiotlb of both ARM flavours (arch/arm/xen/mm.c). */
 bool dmk_xen_arm_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
 			      size_t size);
-bool dmk_xen_arch_need_swiotlb(struct dmk_device *dev, dmk_phys_t phys,
-			       size_t size);
 
 #endif /* DMAKIT_XEN_INTERNAL_H */

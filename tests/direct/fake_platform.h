@@ -9,7 +9,11 @@
 #ifndef DMAKIT_TESTS_FAKE_PLATFORM_H
 #define DMAKIT_TESTS_FAKE_PLATFORM_H
 
+#include "debug.h"
+#include "direct.h"
 #include "internal.h"
+#include "iommu.h"
+#include "swiotlb.h"
 
 #define FAKE_RAM_BYTES (32UL << 20)
 #define FAKE_POOL_PHYS (1UL << 20) /* the fake swiotlb: [1 MiB, 2 MiB) */

@@ -36,7 +36,7 @@ static int teardown(void **state)
 	struct dmk_debug_stats st;
 
 	(void)state;
-	dmk_device_teardown_dma(&dev);
+	dmk_device_fini(&dev);
 	assert_int_equal(dmk_debug_stats(sys, &st), 0);
 	assert_int_equal(st.errors, 0);
 	dmk_system_destroy(sys);
@@ -74,7 +74,7 @@ static void test_to_device(void **state)
 	assert_true(i >= 0);
 	assert_int_equal(fp->ev[i].addr, a);
 	assert_int_equal(fp->ev[i].size, 3000);
-	assert_int_equal(dev.stats.bounced, 1);
+	assert_int_equal(dev.dma->stats.s.bounced, 1);
 
 	/* CPU updates, sync for the device: copied, then cleaned. */
 	va(HIGH)[5] = 0xee;
@@ -129,7 +129,7 @@ static void test_sg_mixed(void **state)
 	assert_int_equal(sg[0].dma_address, 0x600000); /* reachable: direct */
 	assert_int_equal(dmk_swiotlb_stats(sys, &st), 0);
 	assert_int_equal(st.used, 2);
-	assert_int_equal(dev.stats.bounced, 2);
+	assert_int_equal(dev.dma->stats.s.bounced, 2);
 	dmk_sync_sg_for_cpu(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL);
 	dmk_sync_sg_for_device(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL);
 	dmk_unmap_sg(&dev, sg, 3, DMK_DMA_BIDIRECTIONAL);
@@ -146,7 +146,7 @@ static void test_mapping_too_big_for_swiotlb(void **state)
 	a = dmk_map_page_attrs(&dev, HIGH, 300 * 1024, DMK_DMA_TO_DEVICE,
 			       DMK_ATTR_NO_WARN);
 	assert_true(dmk_mapping_error(&dev, a));
-	assert_int_equal(dev.stats.errors, 1);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
 }
 
 int main(void)

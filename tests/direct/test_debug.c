@@ -20,8 +20,8 @@ static int setup(void **state)
 	(void)state;
 	fp = fake_platform_get();
 	sys = fake_system(fp, 0, true);
-	dmk_device_init(&dev, sys, "dev");
-	dmk_device_init(&other, sys, "other");
+	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
+	assert_int_equal(dmk_device_init(&other, sys, "other"), 0);
 	dmk_device_setup_dma(&dev);
 	dmk_device_setup_dma(&other);
 	return 0;
@@ -30,6 +30,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
+	dmk_device_fini(&dev);
+	dmk_device_fini(&other);
 	dmk_system_destroy(sys);
 	return 0;
 }
@@ -268,7 +270,7 @@ static void test_leaks_at_device_gone(void **state)
 	map_checked(&other, 0x500000, 64, DMK_DMA_TO_DEVICE);
 	cpu = dmk_alloc_coherent(&dev, 4096, &h);
 	assert_non_null(cpu);
-	dmk_device_teardown_dma(&dev);
+	dmk_device_fini(&dev);
 	assert_errors(2,
 		      "has pending DMA allocations while released from device");
 	assert_int_equal(stats().live_mappings, 1); /* other's */

@@ -32,7 +32,7 @@ static void setup_dev(bool coherent, size_t pool_bytes)
 static int teardown(void **state)
 {
 	(void)state;
-	dmk_device_teardown_dma(&dev);
+	dmk_device_fini(&dev);
 	dmk_system_destroy(sys);
 	sys = NULL;
 	return 0;
@@ -218,8 +218,8 @@ static void test_beyond_reach_without_swiotlb(void **state)
 	assert_true(fake_logged(
 		fp,
 		"dev: DMA addr 0x1400000+100 overflow (mask ffffff, bus limit 0)"));
-	assert_int_equal(dev.stats.errors, 1);
-	assert_int_equal(dev.stats.maps, 0);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
+	assert_int_equal(dev.dma->stats.s.maps, 0);
 
 	/* NO_WARN silences it, the failure stays. */
 	a = dmk_map_page_attrs(&dev, HIGH, 100, DMK_DMA_TO_DEVICE,
@@ -258,8 +258,8 @@ static void test_bounce_noncoherent_order(void **state)
 	expect_event(0, EV_BOUNCE_MAP, tlb, 300);
 	assert_int_equal(fp->ev[0].arg, HIGH + 8);
 	expect_event(1, EV_CLEAN, tlb, 300);
-	assert_int_equal(dev.stats.bounced, 1);
-	assert_int_equal(dev.stats.bounced_bytes, 300);
+	assert_int_equal(dev.dma->stats.s.bounced, 1);
+	assert_int_equal(dev.dma->stats.s.bounced_bytes, 300);
 
 	fake_events_clear(fp);
 	dmk_sync_single_for_cpu(&dev, a + 16, 32, DMK_DMA_FROM_DEVICE);
@@ -312,7 +312,7 @@ static void test_forced_bounce(void **state)
 	dmk_device_setup_dma(&dev);
 	a = dmk_map_page(&dev, BUF, 64, DMK_DMA_TO_DEVICE);
 	assert_true(dmk_is_swiotlb_buffer(sys->swiotlb, a));
-	assert_int_equal(dev.stats.bounced, 1);
+	assert_int_equal(dev.dma->stats.s.bounced, 1);
 	assert_int_equal(dmk_max_mapping_size(&dev), 256 * 1024);
 	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
 
@@ -361,7 +361,7 @@ static void test_full_pool(void **state)
 	a = dmk_map_page(&dev, HIGH, 100, DMK_DMA_TO_DEVICE);
 	assert_true(dmk_mapping_error(&dev, a));
 	assert_int_equal(fp->nev, 0);
-	assert_int_equal(dev.stats.errors, 1);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
 }
 
 static void test_map_sg_failure_undoes(void **state)
@@ -382,8 +382,8 @@ static void test_map_sg_failure_undoes(void **state)
 	expect_event(2, EV_CLEAN, BUF, 200);
 	expect_event(3, EV_BOUNCE_UNMAP, sg[0].dma_address, 100);
 	assert_true(fp->ev[3].attrs & DMK_ATTR_SKIP_CPU_SYNC);
-	assert_int_equal(dev.stats.errors, 1);
-	assert_int_equal(dev.stats.maps, 0);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
+	assert_int_equal(dev.dma->stats.s.maps, 0);
 
 	/* Without a pool an unreachable entry fails the same way. */
 	teardown(NULL);
@@ -422,7 +422,7 @@ static void test_invalid_requests(void **state)
 		&dev, dmk_map_page(&dev, BUF, 64, (enum dmk_data_direction)7)));
 	dmk_sync_single_for_cpu(&dev, BUF, 64, DMK_DMA_NONE);
 	assert_int_equal(fp->nev, 0);
-	assert_int_equal(dev.stats.errors, 3);
+	assert_int_equal(dev.dma->stats.s.errors, 3);
 	assert_true(fake_logged(fp, "invalid direction"));
 }
 
@@ -459,8 +459,8 @@ static void test_alloc_noncoherent(void **state)
 	expect_event(1, EV_FREE_PAGES, phys, 8192);
 	assert_int_equal(fp->outstanding_pages, 0);
 	assert_int_equal(fp->outstanding_uncached, 0);
-	assert_int_equal(dev.stats.allocs, 1);
-	assert_int_equal(dev.stats.frees, 1);
+	assert_int_equal(dev.dma->stats.s.allocs, 1);
+	assert_int_equal(dev.dma->stats.s.frees, 1);
 }
 
 static void test_alloc_coherent(void **state)
@@ -489,7 +489,7 @@ static void test_alloc_respects_coherent_mask(void **state)
 	dev.coherent_dma_mask = DMK_BIT_MASK(22);
 	assert_null(dmk_alloc_coherent(&dev, 4096, &handle));
 	assert_int_equal(handle, DMK_MAPPING_ERROR);
-	assert_int_equal(dev.stats.errors, 1);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
 
 	dev.coherent_dma_mask = DMK_BIT_MASK(23);
 	cpu = dmk_alloc_coherent(&dev, 65536, &handle);
@@ -553,7 +553,7 @@ static void test_restricted_pool(void **state)
 
 	(void)state;
 	setup_dev(false, FAKE_POOL_BYTES);
-	dev.restricted_pool = sys->swiotlb;
+	dmk_device_set_restricted_pool(&dev, sys->swiotlb);
 	cpu = dmk_alloc_coherent(&dev, 4096, &handle);
 	assert_non_null(cpu);
 	assert_true(dmk_is_swiotlb_buffer(sys->swiotlb, handle));

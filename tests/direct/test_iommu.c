@@ -15,28 +15,30 @@ static struct fake_platform *fp;
 static struct dmk_system *sys;
 static struct dmk_device dev;
 static int handle_cookie; /* the platform's IOMMU handle */
+static struct dmk_iommu_domain *dom_created;
 
 static void setup_dev(bool coherent, uint64_t base, uint64_t size)
 {
 	fp = fake_platform_get();
 	sys = fake_system(fp, 0, false);
-	dmk_device_init(&dev, sys, "smmu-dev");
+	assert_int_equal(dmk_device_init(&dev, sys, "smmu-dev"), 0);
 	dev.coherent = coherent;
 	dev.dma_mask = ~0ULL;
 	assert_int_equal(dmk_iommu_domain_create(sys, &handle_cookie, base,
-						 size, &dev.iommu),
+						 size, &dom_created),
 			 0);
+	assert_int_equal(dmk_device_attach_iommu(&dev, dom_created), 0);
 	dmk_device_setup_dma(&dev);
 	fake_events_clear(fp);
 }
 
 static int teardown(void **state)
 {
-	struct dmk_iommu_domain *dom = dev.iommu;
-
 	(void)state;
-	dmk_device_teardown_dma(&dev);
-	dmk_iommu_domain_destroy(dom); /* the creator's job, not teardown's */
+	dmk_device_fini(&dev);
+	/* The creator's job, not the device's. */
+	dmk_iommu_domain_destroy(dom_created);
+	dom_created = NULL;
 	dmk_system_destroy(sys);
 	return 0;
 }
@@ -177,7 +179,7 @@ static void test_iommu_map_failure(void **state)
 	fp->iommu_fail_in = 1;
 	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
 	assert_true(dmk_mapping_error(&dev, a));
-	assert_int_equal(dev.stats.errors, 1);
+	assert_int_equal(dev.dma->stats.s.errors, 1);
 	/* The IOVA was given back: both pages are still usable. */
 	a = dmk_map_page(&dev, 0x500000, 64, DMK_DMA_TO_DEVICE);
 	b = dmk_map_page(&dev, 0x510000, 64, DMK_DMA_TO_DEVICE);

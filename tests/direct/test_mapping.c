@@ -18,15 +18,16 @@
 static struct fake_platform *fp;
 static struct dmk_system *sys;
 static struct dmk_device dev;
-static char xen_state; /* stands for a live Xen layer: only non-NULL matters */
+static struct dmk_iommu_domain *dom_created;
+extern const struct dmk_layer fake_wrap_layer; /* fake_xen.c */
 
 static void setup_dev(bool coherent, bool xen, size_t pool)
 {
 	fp = fake_platform_get();
 	sys = fake_system(fp, pool, false);
 	if (xen)
-		sys->xen = (struct dmk_xen *)&xen_state;
-	dmk_device_init(&dev, sys, "dev");
+		sys->layer = &fake_wrap_layer;
+	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
 	dev.coherent = coherent;
 	assert_int_equal(dmk_device_setup_dma(&dev), 0);
 	fake_events_clear(fp);
@@ -34,12 +35,12 @@ static void setup_dev(bool coherent, bool xen, size_t pool)
 
 static int teardown(void **state)
 {
-	struct dmk_iommu_domain *dom = dev.iommu;
-
 	(void)state;
-	dmk_device_teardown_dma(&dev);
-	dmk_iommu_domain_destroy(dom); /* the creator's job, not teardown's */
-	sys->xen = NULL;
+	dmk_device_fini(&dev);
+	/* The creator's job, not the device's. */
+	dmk_iommu_domain_destroy(dom_created);
+	dom_created = NULL;
+	sys->layer = NULL;
 	dmk_system_destroy(sys);
 	return 0;
 }
@@ -78,7 +79,7 @@ static void test_device_defaults(void **state)
 	fp = fake_platform_get();
 	sys = fake_system(fp, 0, false);
 	memset(&dev, 0x5a, sizeof(dev));
-	dmk_device_init(&dev, sys, "eth0");
+	assert_int_equal(dmk_device_init(&dev, sys, "eth0"), 0);
 	assert_string_equal(dev.name, "eth0");
 	assert_ptr_equal(dev.sys, sys);
 	assert_int_equal(dev.dma_mask, 0xffffffffULL);
@@ -90,11 +91,16 @@ static void test_device_defaults(void **state)
 	assert_int_equal(dev.max_seg_size, 65536);
 	assert_false(dev.coherent);
 	assert_false(dev.stage2_iommu);
-	assert_null(dev.dma_ops);
-	assert_null(dev.native_ops);
-	assert_null(dev.restricted_pool);
-	assert_null(dev.iommu);
-	assert_int_equal(dev.stats.maps, 0);
+	assert_null(dev.platform_data);
+	/* The library's state, zeroed: no ops, pools or counts yet. */
+	assert_non_null(dev.dma);
+	assert_null(dev.dma->ops);
+	assert_null(dev.dma->native);
+	assert_null(dev.dma->restricted_pool);
+	assert_null(dev.dma->iommu);
+	assert_ptr_equal(dev.dma->pool, sys->swiotlb);
+	assert_int_equal(dev.dma->stats.s.maps, 0);
+	assert_int_equal((uintptr_t)dev.dma % 64, 0); /* its own lines */
 	/* No ops yet: dma-direct by coherency. */
 	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_noncoherent_ops);
 }
@@ -103,14 +109,15 @@ static void test_setup_picks_native_ops(void **state)
 {
 	(void)state;
 	setup_dev(true, false, 0);
-	assert_ptr_equal(dev.dma_ops, &dmk_direct_coherent_ops);
+	assert_ptr_equal(dev.dma->ops, &dmk_direct_coherent_ops);
 	assert_chain("direct-coherent");
 	dev.coherent = false;
 	dmk_device_setup_dma(&dev);
 	assert_chain("direct-noncoherent");
 	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0x100000, 1 << 20,
-						 &dev.iommu),
+						 &dom_created),
 			 0);
+	assert_int_equal(dmk_device_attach_iommu(&dev, dom_created), 0);
 	dmk_device_setup_dma(&dev);
 	assert_chain("iommu");
 }
@@ -119,11 +126,11 @@ static void test_get_dma_ops_order(void **state)
 {
 	(void)state;
 	setup_dev(false, false, 0);
-	dev.dma_ops = NULL;
+	dev.dma->ops = NULL;
 	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_noncoherent_ops);
 	sys->default_ops = &custom_ops;
 	assert_ptr_equal(dmk_get_dma_ops(&dev), &custom_ops);
-	dev.dma_ops = &dmk_direct_coherent_ops;
+	dev.dma->ops = &dmk_direct_coherent_ops;
 	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_coherent_ops);
 	sys->default_ops = NULL;
 }
@@ -191,13 +198,14 @@ static void test_stats_and_bounce_counting(void **state)
 	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_FROM_DEVICE);
 	cpu = dmk_alloc_coherent(&dev, 4096, &h);
 	dmk_free_coherent(&dev, 4096, cpu, h);
-	assert_int_equal(dev.stats.maps, 3);
-	assert_int_equal(dev.stats.unmaps, 3);
-	assert_int_equal(dev.stats.bounced, 1); /* only the high sg entry */
-	assert_int_equal(dev.stats.bounced_bytes, 128);
-	assert_int_equal(dev.stats.allocs, 1);
-	assert_int_equal(dev.stats.frees, 1);
-	assert_int_equal(dev.stats.errors, 0);
+	assert_int_equal(dev.dma->stats.s.maps, 3);
+	assert_int_equal(dev.dma->stats.s.unmaps, 3);
+	assert_int_equal(dev.dma->stats.s.bounced,
+			 1); /* only the high sg entry */
+	assert_int_equal(dev.dma->stats.s.bounced_bytes, 128);
+	assert_int_equal(dev.dma->stats.s.allocs, 1);
+	assert_int_equal(dev.dma->stats.s.frees, 1);
+	assert_int_equal(dev.dma->stats.s.errors, 0);
 	teardown(NULL);
 
 	/* Through the Xen wrapper the bus frame is translated back. */
@@ -205,7 +213,7 @@ static void test_stats_and_bounce_counting(void **state)
 	dev.dma_mask = DMK_BIT_MASK(24);
 	a = dmk_map_page(&dev, 0x1400000, 64, DMK_DMA_TO_DEVICE);
 	assert_true(dmk_is_swiotlb_buffer(sys->swiotlb, a));
-	assert_int_equal(dev.stats.bounced, 1);
+	assert_int_equal(dev.dma->stats.s.bounced, 1);
 	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
 }
 
@@ -247,22 +255,22 @@ static void run_threads(unsigned int n)
 static void test_stats_many_threads(void **state)
 {
 	struct dmk_dma_stats st;
-	const struct dmk_dma_stats *shared =
-		&dev.stat_shards[DMK_STAT_SHARDS - 1].s;
+	const struct dmk_dma_stats *shared;
 
 	(void)state;
 	setup_dev(true, false, 0);
+	shared = &dev.dma->shards[DMK_STAT_SHARDS - 1].s;
 	dev.dma_mask = DMK_BIT_MASK(64);
 	/* This thread counts first: its counts are dev.stats, exactly. */
 	map_unmap_loop((void *)(uintptr_t)0x100000);
-	assert_int_equal(dev.stats.maps, STAT_ITERS);
+	assert_int_equal(dev.dma->stats.s.maps, STAT_ITERS);
 
 	/* Rounds of as many helpers as there are private shards left: the
 	 * slots of exited threads are reused, nobody needs the shared one. */
 	for (int round = 0; round < 4; round++)
 		run_threads(DMK_STAT_SHARDS - 2);
 	assert_int_equal(shared->maps, 0);
-	assert_int_equal(dev.stats.maps, STAT_ITERS);
+	assert_int_equal(dev.dma->stats.s.maps, STAT_ITERS);
 
 	/* More threads at once than shards: the extra ones share. */
 	{
@@ -284,7 +292,7 @@ static void test_stats_many_threads(void **state)
 	assert_int_equal(st.bounced, 0);
 	assert_int_equal(st.errors, 0);
 	/* The owner's own counters never saw another thread's maps. */
-	assert_int_equal(dev.stats.maps, STAT_ITERS);
+	assert_int_equal(dev.dma->stats.s.maps, STAT_ITERS);
 }
 
 static void test_map_single_and_ranges(void **state)
@@ -327,7 +335,7 @@ static void test_ops_without_hooks(void **state)
 	dmk_set_dma_ops(&dev, &custom_ops);
 	assert_int_equal(dmk_map_sg(&dev, &sg, 1, DMK_DMA_TO_DEVICE), 0);
 	assert_null(dmk_alloc_coherent(&dev, 4096, &h));
-	assert_int_equal(dev.stats.errors, 2);
+	assert_int_equal(dev.dma->stats.s.errors, 2);
 	/* No dma_supported hook: dma-direct's rule answers. */
 	assert_int_equal(dmk_set_mask(&dev, DMK_BIT_MASK(24)), -DMK_EIO);
 	assert_int_equal(dmk_max_mapping_size(&dev), SIZE_MAX);
@@ -336,27 +344,66 @@ static void test_ops_without_hooks(void **state)
 	dmk_unmap_sg(&dev, &sg, 1, DMK_DMA_TO_DEVICE);
 }
 
-static void test_teardown_releases(void **state)
+static void test_fini_releases(void **state)
 {
-	struct dmk_iommu_domain *dom;
+	struct dmk_device other;
 
 	(void)state;
 	setup_dev(false, false, 0);
 	assert_int_equal(dmk_iommu_domain_create(sys, NULL, 0x100000, 1 << 20,
-						 &dev.iommu),
+						 &dom_created),
 			 0);
+	assert_int_equal(dmk_device_attach_iommu(&dev, dom_created), 0);
 	dmk_device_setup_dma(&dev);
-	dom = dev.iommu;
-	dmk_device_teardown_dma(&dev);
-	/* Detached only: its creator destroys it (ASan sees a double free). */
-	assert_null(dev.iommu);
-	dmk_iommu_domain_destroy(dom);
-	assert_null(dev.dma_ops);
-	assert_null(dev.native_ops);
-	/* setup_dma rejects a device that belongs to no system */
-	dev.sys = NULL;
-	assert_int_equal(dmk_device_setup_dma(&dev), -DMK_EINVAL);
-	dev.sys = sys;
+	dmk_device_fini(&dev);
+	/* The state is gone (ASan sees a leak or a double free), the
+	 * domain only detached: its creator destroys it in teardown. */
+	assert_null(dev.dma);
+	dmk_device_fini(&dev);
+
+	/* A device whose init failed, or that never had one: every call
+	 * fails cleanly, none dereferences the missing state. */
+	memset(&other, 0, sizeof(other));
+	assert_int_equal(dmk_device_init(&other, NULL, "orphan"), -DMK_EINVAL);
+	assert_null(other.dma);
+	assert_int_equal(dmk_device_setup_dma(&other), -DMK_EINVAL);
+	assert_true(dmk_mapping_error(
+		&other, dmk_map_page(&other, 0x500000, 64, DMK_DMA_TO_DEVICE)));
+	assert_int_equal(
+		dmk_map_sg(&other,
+			   &(struct dmk_sg){.phys = 0x500000, .length = 64}, 1,
+			   DMK_DMA_TO_DEVICE),
+		0);
+	assert_int_equal(dmk_set_mask(&other, DMK_BIT_MASK(64)), -DMK_EINVAL);
+	assert_int_equal(dmk_device_set_restricted_pool(&other, NULL),
+			 -DMK_EINVAL);
+	assert_int_equal(dmk_device_attach_iommu(&other, NULL), -DMK_EINVAL);
+	assert_int_equal(dmk_dma_wrap(&other, &custom_ops), -DMK_EINVAL);
+	dmk_unmap_page(&other, 0x500000, 64, DMK_DMA_TO_DEVICE);
+	dmk_sync_single_for_cpu(&other, 0x500000, 64, DMK_DMA_FROM_DEVICE);
+	dmk_free_coherent(&other, 4096, &other, 0);
+	dmk_device_fini(&other);
+	assert_int_equal(dmk_device_init(NULL, sys, "x"), -DMK_EINVAL);
+	/* Back to a live device for teardown. */
+	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
+}
+
+/* A layer wraps and unwraps; the native ops follow set_dma_ops. */
+static void test_wrap_unwrap(void **state)
+{
+	(void)state;
+	setup_dev(false, false, 0);
+	assert_int_equal(dmk_dma_unwrap(&dev), -DMK_EINVAL); /* nothing on */
+	assert_ptr_equal(dmk_get_native_dma_ops(&dev),
+			 &dmk_direct_noncoherent_ops);
+	assert_int_equal(dmk_dma_wrap(&dev, &dmk_xen_swiotlb_dma_ops), 0);
+	assert_int_equal(dmk_dma_wrap(&dev, &custom_ops), -DMK_EINVAL);
+	assert_chain("xen-swiotlb>direct-noncoherent");
+	dmk_set_dma_ops(&dev, &custom_ops);
+	assert_ptr_equal(dmk_get_native_dma_ops(&dev), &custom_ops);
+	assert_int_equal(dmk_dma_unwrap(&dev), 0);
+	assert_chain("custom");
+	assert_ptr_equal(dmk_get_native_dma_ops(&dev), &custom_ops);
 }
 
 static void test_system_config(void **state)
@@ -371,14 +418,15 @@ static void test_system_config(void **state)
 	assert_int_equal(cfg.swiotlb_limit, 0);
 	assert_false(cfg.swiotlb_force);
 	assert_true(cfg.xen);
-	assert_int_equal(cfg.xen_ops_mode, DMK_XEN_OPS_PER_DEVICE);
 	assert_false(cfg.xen_exchange_and_pin);
 	assert_false(cfg.debug);
 
 	fp = fake_platform_get();
 	assert_int_equal(dmk_system_create(&s, NULL, &cfg), -DMK_EINVAL);
-	cfg.xen_ops_mode = (enum dmk_xen_ops_mode)9;
+	cfg.swiotlb_bytes = 0;
+	cfg.swiotlb_force = true; /* forced bouncing with nowhere to bounce */
 	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), -DMK_EINVAL);
+	assert_true(fake_logged(fp, "swiotlb forced but no swiotlb pool"));
 	dmk_system_config_default(&cfg);
 	cfg.swiotlb_bytes = 0;
 	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
@@ -412,7 +460,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_stats_many_threads, teardown),
 		cmocka_unit_test_teardown(test_map_single_and_ranges, teardown),
 		cmocka_unit_test_teardown(test_ops_without_hooks, teardown),
-		cmocka_unit_test_teardown(test_teardown_releases, teardown),
+		cmocka_unit_test_teardown(test_fini_releases, teardown),
+		cmocka_unit_test_teardown(test_wrap_unwrap, teardown),
 		cmocka_unit_test(test_system_config),
 	};
 

@@ -41,7 +41,7 @@ int main(void)
 	printf("bounced %#llx to %#llx\n", (unsigned long long)phys,
 	       (unsigned long long)a);
 	dmk_unmap_single(&dev, a, 1500, DMK_DMA_TO_DEVICE);
-	dmk_device_teardown_dma(&dev);
+	dmk_device_fini(&dev);
 	dmk_system_destroy(sys);
 	dmk_host_platform_destroy(hp);
 	return 0;

@@ -107,8 +107,8 @@ static void test_native_blk_window(void **state)
 	assert_true(blk->dev.bus_offset == 0xc0000000ULL);
 	assert_true(blk->dev.bus_dma_limit == 0xffffffffULL);
 	assert_true(blk->sd.bus_limit == blk->dev.bus_dma_limit);
-	assert_non_null(wifi->dev.restricted_pool);
-	assert_ptr_equal(wifi->dev.restricted_pool, w->pools[0]);
+	assert_non_null(wifi->restricted_pool);
+	assert_ptr_equal(wifi->restricted_pool, w->pools[0]);
 	sim_world_destroy(w);
 }
 

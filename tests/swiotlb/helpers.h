@@ -8,7 +8,11 @@
 
 #include <dmakit/host.h>
 
+#include "debug.h"
+#include "direct.h"
 #include "internal.h"
+#include "iommu.h"
+#include "swiotlb.h"
 
 struct test_plat {
 	struct dmk_host_platform *hp;

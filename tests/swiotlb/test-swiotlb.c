@@ -728,6 +728,7 @@ static void test_restricted(void **state)
 	struct dmk_swiotlb *pool;
 	struct dmk_device dev;
 	dmk_phys_t base, phys, phys2, buf, t;
+	struct dmk_device_dma dstate;
 	uint8_t *va, *va2;
 
 	(void)state;
@@ -741,7 +742,9 @@ static void test_restricted(void **state)
 		dmk_swiotlb_create_restricted(&sys, base, 1 << 20, &pool), 0);
 	test_device(&dev);
 	dev.sys = &sys;
-	dev.restricted_pool = pool;
+	/* What dmk_device_set_restricted_pool records (mapping.c). */
+	dstate = (struct dmk_device_dma){.pool = pool, .restricted_pool = pool};
+	dev.dma = &dstate;
 	assert_ptr_equal(dmk_dev_swiotlb(&dev), pool);
 
 	va = dmk_swiotlb_alloc(pool, 5000, &phys);

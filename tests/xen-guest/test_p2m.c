@@ -164,7 +164,6 @@ static struct fixture *fixture_new(enum dmk_xen_mode mode)
 	f->plat.ram_start = 0x40000000;
 	f->plat.ram_end = 0x40000000 + (256UL << DMK_PAGE_SHIFT);
 	f->sys.plat = &f->plat;
-	f->sys.xen = &f->xen;
 	f->xen.sys = &f->sys;
 	f->xen.plat = &f->plat;
 	f->xen.mode = mode;
@@ -195,25 +194,27 @@ static void test_1to1_identity_plus_foreign(void **state)
 	uint64_t pfn = 0x40010;
 
 	(void)state;
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn), pfn);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, pfn), pfn);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn), pfn);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, pfn), pfn);
 	/* A foreign page: its machine frame, and back. */
 	assert_int_equal(dmk_xen_p2m_add(&f->xen, pfn, 0x77777, 1,
 					 DMK_XEN_FRAME_FOREIGN),
 			 0);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn), 0x77777);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x77777), pfn);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn), 0x77777);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x77777), pfn);
 	assert_true(dmk_xen_pfn_is_foreign(&f->xen, pfn));
 	assert_false(dmk_xen_pfn_is_foreign(&f->xen, pfn + 1));
 	/* A frame outside our RAM that we do not map is nobody we know. */
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x77778), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x77778),
+			 DMK_INVALID_BFN);
 	/* The same gfn cannot hold two foreign pages. */
 	assert_int_equal(dmk_xen_p2m_add(&f->xen, pfn, 0x88888, 1,
 					 DMK_XEN_FRAME_FOREIGN),
 			 -DMK_EINVAL);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x88888), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x88888),
+			 DMK_INVALID_BFN);
 	dmk_xen_p2m_del(&f->xen, pfn, 0x77777);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn), pfn);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn), pfn);
 	fixture_free(f);
 }
 
@@ -224,15 +225,15 @@ static void test_pinned_mode_knows_only_recorded_frames(void **state)
 
 	(void)state;
 	/* Ordinary RAM of a guest that is not 1:1: unknown. */
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn), DMK_INVALID_BFN);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, pfn), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, pfn), DMK_INVALID_BFN);
 	assert_int_equal(dmk_xen_p2m_add(&f->xen, pfn, 0x12000, 64,
 					 DMK_XEN_FRAME_PINNED),
 			 0);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn + 63), 0x1203f);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, pfn + 64),
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn + 63), 0x1203f);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, pfn + 64),
 			 DMK_INVALID_BFN);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x12010), pfn + 16);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x12010), pfn + 16);
 	assert_false(dmk_xen_pfn_is_foreign(&f->xen, pfn));
 	fixture_free(f);
 }
@@ -242,29 +243,21 @@ static void test_pv_own_p2m(void **state)
 	struct fixture *f = fixture_new(DMK_XEN_MODE_PV);
 
 	(void)state;
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, 5), 0x9000 - 5);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x9000 - 5), 5);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, 17), DMK_INVALID_BFN);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, 4096), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, 5), 0x9000 - 5);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x9000 - 5), 5);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, 17), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, 4096),
+			 DMK_INVALID_BFN);
 	/* An exchange gave pfn 5 a new frame: both directions follow. */
 	dmk_xen_pv_set(&f->xen, 5, 0x20000);
-	assert_int_equal(dmk_xen_pfn_to_bfn(&f->sys, 5), 0x20000);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x20000), 5);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x9000 - 5),
+	assert_int_equal(dmk_xen_p2m_pfn_to_bfn(&f->xen, 5), 0x20000);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x20000), 5);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x9000 - 5),
 			 DMK_INVALID_BFN);
 	dmk_xen_pv_set(&f->xen, 5, DMK_INVALID_BFN);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&f->sys, 0x20000), DMK_INVALID_BFN);
+	assert_int_equal(dmk_xen_p2m_bfn_to_pfn(&f->xen, 0x20000),
+			 DMK_INVALID_BFN);
 	fixture_free(f);
-}
-
-/* Not on Xen at all: frames are what they are. */
-static void test_no_xen_identity(void **state)
-{
-	struct dmk_system sys = {0};
-
-	(void)state;
-	assert_int_equal(dmk_xen_pfn_to_bfn(&sys, 1234), 1234);
-	assert_int_equal(dmk_xen_bfn_to_pfn(&sys, 1234), 1234);
 }
 
 int main(void)
@@ -277,7 +270,6 @@ int main(void)
 		cmocka_unit_test(test_1to1_identity_plus_foreign),
 		cmocka_unit_test(test_pinned_mode_knows_only_recorded_frames),
 		cmocka_unit_test(test_pv_own_p2m),
-		cmocka_unit_test(test_no_xen_identity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

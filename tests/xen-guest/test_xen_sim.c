@@ -18,8 +18,7 @@
 
 #define SMALL_POOL (4UL << 20)
 
-static struct sim_world *world_mode(const char *name, uint64_t domu_pages,
-				    enum dmk_xen_ops_mode mode)
+static struct sim_world *world_domu(const char *name, uint64_t domu_pages)
 {
 	struct sim_world_options o;
 	struct sim_world_desc desc;
@@ -32,7 +31,6 @@ static struct sim_world *world_mode(const char *name, uint64_t domu_pages,
 	sim_world_options_default(&o);
 	o.seed = 42;
 	o.cfg.swiotlb_bytes = SMALL_POOL;
-	o.cfg.xen_ops_mode = mode;
 	if (sim_world_build(&desc, &o, &w, err, sizeof(err)))
 		fail_msg("world %s: %s", name, err);
 	return w;
@@ -40,7 +38,7 @@ static struct sim_world *world_mode(const char *name, uint64_t domu_pages,
 
 static struct sim_world *world(const char *name)
 {
-	return world_mode(name, 0, DMK_XEN_OPS_PER_DEVICE);
+	return world_domu(name, 0);
 }
 
 static struct sim_world_device *find_dev(struct sim_world *w, const char *n)
@@ -137,7 +135,7 @@ static void test_x86_pv_contiguous_region(void **state)
 	struct dmk_xen_stats st0, st;
 	uint64_t old[8], mfn0;
 	dmk_phys_t phys;
-	dmk_addr_t dma;
+	dmk_maddr_t ma;
 	uint8_t *va = alloc_pages(g, 3, &phys);
 
 	(void)state;
@@ -147,10 +145,10 @@ static void test_x86_pv_contiguous_region(void **state)
 	memset(va, 0xa5, 8 * DMK_PAGE_SIZE);
 
 	assert_int_equal(
-		dmk_xen_create_contiguous_region(g->sys, phys, 3, 32, &dma), 0);
+		dmk_xen_create_contiguous_region(g->sys, phys, 3, 32, &ma), 0);
 	mfn0 = assert_machine_contiguous(g->dom, phys, 8);
-	assert_int_equal(dma, mfn0 << DMK_PAGE_SHIFT);
-	assert_true(dma + 8 * DMK_PAGE_SIZE <= (1ULL << 32));
+	assert_int_equal(ma.maddr, mfn0 << DMK_PAGE_SHIFT);
+	assert_true(ma.maddr + 8 * DMK_PAGE_SIZE <= (1ULL << 32));
 	assert_int_equal(mfn0 & 7, 0); /* aligned to its size */
 	for (int i = 0; i < 8; i++) {
 		dmk_phys_t p = phys + ((uint64_t)i << 12);
@@ -194,7 +192,7 @@ static void test_x86_pv_contiguous_failure_restores(void **state)
 	struct sim_world_guest *g = &w->guests[0];
 	uint64_t old[4];
 	dmk_phys_t phys;
-	dmk_addr_t dma = 0;
+	dmk_maddr_t ma = {0};
 	uint8_t *va = alloc_pages(g, 2, &phys);
 
 	(void)state;
@@ -202,7 +200,7 @@ static void test_x86_pv_contiguous_failure_restores(void **state)
 		old[i] = mfn_of(g->dom, phys + ((uint64_t)i << 12));
 	/* No frame fits in 12 address bits. */
 	assert_int_not_equal(
-		dmk_xen_create_contiguous_region(g->sys, phys, 2, 12, &dma), 0);
+		dmk_xen_create_contiguous_region(g->sys, phys, 2, 12, &ma), 0);
 	for (int i = 0; i < 4; i++) {
 		dmk_phys_t p = phys + ((uint64_t)i << 12);
 
@@ -213,7 +211,7 @@ static void test_x86_pv_contiguous_failure_restores(void **state)
 	assert_int_equal(va[3 * DMK_PAGE_SIZE + 7], 0x5a);
 	/* Larger than Linux's MAX_CONTIG_ORDER. */
 	assert_int_equal(
-		dmk_xen_create_contiguous_region(g->sys, phys, 10, 32, &dma),
+		dmk_xen_create_contiguous_region(g->sys, phys, 10, 32, &ma),
 		-DMK_EINVAL);
 	free_pages(g, phys, 2);
 	sim_world_destroy(w);
@@ -253,7 +251,7 @@ static void test_arm_1to1_identity(void **state)
 	struct sim_world *w = world("arm64-dom0-1to1");
 	struct sim_world_guest *g = &w->guests[0];
 	dmk_phys_t phys;
-	dmk_addr_t dma;
+	dmk_maddr_t ma;
 
 	(void)state;
 	alloc_pages(g, 4, &phys);
@@ -264,8 +262,8 @@ static void test_arm_1to1_identity(void **state)
 		assert_int_equal(dmk_xen_pfn_to_bfn(g->sys, p >> 12), p >> 12);
 	}
 	assert_int_equal(
-		dmk_xen_create_contiguous_region(g->sys, phys, 4, 40, &dma), 0);
-	assert_int_equal(dma, phys);
+		dmk_xen_create_contiguous_region(g->sys, phys, 4, 40, &ma), 0);
+	assert_int_equal(ma.maddr, phys);
 	/* Nothing to exchange, and Xen on ARM would refuse anyway. */
 	assert_int_equal(counter(w->xen, "memory_op:exchange"), 0);
 	assert_int_equal(counter(w->xen, "memory_op:exchange_and_pin"), 0);
@@ -436,8 +434,7 @@ static void test_arm64_alloc_uses_own_ops(void **state)
 
 static void test_foreign_map_and_cache_flush(void **state)
 {
-	struct sim_world *w =
-		world_mode("arm64-domU-passthrough", 0, DMK_XEN_OPS_PER_DEVICE);
+	struct sim_world *w = world_domu("arm64-domU-passthrough", 0);
 	struct sim_world_guest *dom0 = &w->guests[0], *domu = &w->guests[1];
 	struct sim_world_device *d = find_dev(w, "eth0");
 	struct dmk_xen_foreign_page fp;
@@ -494,7 +491,26 @@ static void test_foreign_map_and_cache_flush(void **state)
 	sim_world_destroy(w);
 }
 
-/* ---- per-device ops, in each mode of the thread ---- */
+/* Not on Xen at all: frames are what they are, and no Xen layer. */
+static void test_no_xen_identity(void **state)
+{
+	struct sim_world *w = world("arm64-native");
+	struct dmk_xen_stats st;
+	dmk_maddr_t ma;
+
+	(void)state;
+	assert_int_equal(dmk_xen_pfn_to_bfn(w->guests[0].sys, 1234), 1234);
+	assert_int_equal(dmk_xen_bfn_to_pfn(w->guests[0].sys, 1234), 1234);
+	assert_int_equal(dmk_xen_stats(w->guests[0].sys, &st), -DMK_ENODEV);
+	assert_int_equal(dmk_xen_create_contiguous_region(w->guests[0].sys,
+							  0x100000, 0, 32, &ma),
+			 -DMK_EINVAL);
+	assert_int_equal(dmk_xen_set_arch(w->guests[0].sys, &dmk_xen_arch_x86),
+			 -DMK_EINVAL);
+	sim_world_destroy(w);
+}
+
+/* ---- per-device ops ---- */
 
 static const struct dmk_dma_map_ops driver_ops = {.name = "driver"};
 
@@ -505,72 +521,36 @@ static void test_ops_per_device(void **state)
 	struct sim_world_device *nc = find_dev(w, "blk0");
 
 	(void)state;
-	assert_ptr_equal(coh->dev.dma_ops, &dmk_xen_swiotlb_dma_ops);
-	assert_ptr_equal(coh->dev.native_ops, &dmk_direct_coherent_ops);
-	assert_ptr_equal(nc->dev.dma_ops, &dmk_xen_swiotlb_dma_ops);
-	assert_ptr_equal(nc->dev.native_ops, &dmk_direct_noncoherent_ops);
-	dmk_set_dma_ops(&coh->dev, &driver_ops);
 	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &dmk_xen_swiotlb_dma_ops);
-	assert_ptr_equal(coh->dev.native_ops, &driver_ops);
-	sim_world_destroy(w);
-}
-
-static void test_ops_default_only(void **state)
-{
-	struct sim_world *w =
-		world_mode("arm64-dom0-1to1", 0, DMK_XEN_OPS_DEFAULT_ONLY);
-	struct sim_world_device *coh = find_dev(w, "eth0");
-	struct sim_world_device *nc = find_dev(w, "blk0");
-
-	(void)state;
-	/* Coherent devices fall to the default: Xen. */
-	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &dmk_xen_swiotlb_dma_ops);
-	/* The _noncoherent variant is the device's own and bypasses it. */
-	assert_ptr_equal(dmk_get_dma_ops(&nc->dev),
+	assert_ptr_equal(dmk_get_native_dma_ops(&coh->dev),
+			 &dmk_direct_coherent_ops);
+	assert_ptr_equal(dmk_get_dma_ops(&nc->dev), &dmk_xen_swiotlb_dma_ops);
+	assert_ptr_equal(dmk_get_native_dma_ops(&nc->dev),
 			 &dmk_direct_noncoherent_ops);
-	/* So does a driver's set_dma_ops. */
 	dmk_set_dma_ops(&coh->dev, &driver_ops);
-	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &driver_ops);
-	sim_world_destroy(w);
-}
-
-static void test_ops_device_first(void **state)
-{
-	struct sim_world *w =
-		world_mode("arm64-dom0-1to1", 0, DMK_XEN_OPS_DEVICE_FIRST);
-	struct sim_world_device *coh = find_dev(w, "eth0");
-
-	(void)state;
-	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &dmk_direct_coherent_ops);
-	dmk_set_dma_ops(&coh->dev, &driver_ops);
-	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &driver_ops);
+	assert_ptr_equal(dmk_get_dma_ops(&coh->dev), &dmk_xen_swiotlb_dma_ops);
+	assert_ptr_equal(dmk_get_native_dma_ops(&coh->dev), &driver_ops);
 	sim_world_destroy(w);
 }
 
 /* A device Xen's SMMU translates with the guest's stage 2 needs none of
- * swiotlb-xen, in any mode. */
+ * swiotlb-xen. */
 static void test_ops_stage2_iommu_left_alone(void **state)
 {
-	enum dmk_xen_ops_mode modes[] = {DMK_XEN_OPS_PER_DEVICE,
-					 DMK_XEN_OPS_DEFAULT_ONLY,
-					 DMK_XEN_OPS_DEVICE_FIRST};
+	struct sim_world *w = world("arm64-dom0-1to1");
+	struct dmk_device dev;
 
 	(void)state;
-	for (unsigned int i = 0; i < 3; i++) {
-		struct sim_world *w =
-			world_mode("arm64-dom0-1to1", 0, modes[i]);
-		struct dmk_device dev;
-
-		dmk_device_init(&dev, w->guests[0].sys, "smmu-master");
-		dev.coherent = true;
-		dev.stage2_iommu = true;
-		assert_int_equal(dmk_device_setup_dma(&dev), 0);
-		assert_ptr_equal(dmk_get_dma_ops(&dev),
-				 &dmk_direct_coherent_ops);
-		assert_false(dmk_xen_wraps(&dev));
-		dmk_device_teardown_dma(&dev);
-		sim_world_destroy(w);
-	}
+	assert_int_equal(dmk_device_init(&dev, w->guests[0].sys, "smmu-master"),
+			 0);
+	dev.coherent = true;
+	dev.stage2_iommu = true;
+	assert_int_equal(dmk_device_setup_dma(&dev), 0);
+	assert_ptr_equal(dmk_get_dma_ops(&dev), &dmk_direct_coherent_ops);
+	assert_ptr_equal(dmk_get_native_dma_ops(&dev),
+			 &dmk_direct_coherent_ops);
+	dmk_device_fini(&dev);
+	sim_world_destroy(w);
 }
 
 int main(void)
@@ -587,9 +567,8 @@ int main(void)
 		cmocka_unit_test(test_arm32_alloc_noncoherent),
 		cmocka_unit_test(test_arm64_alloc_uses_own_ops),
 		cmocka_unit_test(test_foreign_map_and_cache_flush),
+		cmocka_unit_test(test_no_xen_identity),
 		cmocka_unit_test(test_ops_per_device),
-		cmocka_unit_test(test_ops_default_only),
-		cmocka_unit_test(test_ops_device_first),
 		cmocka_unit_test(test_ops_stage2_iommu_left_alone),
 	};
 

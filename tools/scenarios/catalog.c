@@ -43,7 +43,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 					 .workloads = "coherent"},
 					{.platform = "x86-pv-dom0",
 					 .describe = scen_desc_x86_pv_dom0,
-					 .naive = DMK_NAIVE_XEN_FREE_PAGES,
+					 .naive = NAIVE_XEN_FREE_PAGES,
 					 .workloads = "coherent"},
 				},
 		}},
@@ -80,7 +80,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 			.nr_worlds = 1,
 			.worlds = {{.platform = "arm32-dom0",
 				    .describe = scen_desc_arm32_dom0,
-				    .naive = DMK_NAIVE_XEN_FREE_PAGES,
+				    .naive = NAIVE_XEN_FREE_PAGES,
 				    .workloads = "coherent"}},
 		}},
 		.dmakit =
@@ -110,7 +110,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 			.nr_worlds = 1,
 			.worlds = {{.platform = "arm64-dom0-1to1",
 				    .describe = scen_desc_arm64_dom0_1to1,
-				    .naive = DMK_NAIVE_XEN_FREE_PAGES,
+				    .naive = NAIVE_XEN_FREE_PAGES,
 				    .workloads = "coherent"}},
 		}},
 		.dmakit =
@@ -176,7 +176,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 						  .describe =
 							  scen_desc_arm64_dom0,
 						  .ops_mode =
-							  DMK_XEN_OPS_DEFAULT_ONLY}},
+							  XEN_OPS_DEFAULT_ONLY}},
 				},
 				{
 					.name = "2017: the device's own ops first "
@@ -188,7 +188,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 						  .describe =
 							  scen_desc_arm64_dom0,
 						  .ops_mode =
-							  DMK_XEN_OPS_DEVICE_FIRST}},
+							  XEN_OPS_DEVICE_FIRST}},
 				},
 			},
 		.dmakit =
@@ -280,12 +280,12 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 				{
 					{.platform = "arm64-dom0",
 					 .describe = scen_desc_arm64_dom0,
-					 .naive = DMK_NAIVE_BOUNCE_COHERENT,
+					 .naive = NAIVE_BOUNCE_COHERENT,
 					 .force_bounce = true,
 					 .workloads = "nic,blk"},
 					{.platform = "arm64-native",
 					 .describe = scen_desc_arm64_native,
-					 .naive = DMK_NAIVE_BOUNCE_COHERENT,
+					 .naive = NAIVE_BOUNCE_COHERENT,
 					 .force_bounce = true,
 					 .workloads = "nic,blk"},
 				},
@@ -363,7 +363,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 			.nr_worlds = 1,
 			.worlds = {{.platform = "arm64-dom0 (32 MiB)",
 				    .describe = scen_desc_arm64_dom0_small,
-				    .naive = DMK_NAIVE_XEN_NO_PIN,
+				    .naive = NAIVE_XEN_NO_PIN,
 				    .no_swiotlb = true,
 				    .relocation = true,
 				    .steal_page = true,

@@ -27,7 +27,7 @@ static void set_detail(struct scen_result *r, const char *fmt, ...)
 }
 
 static void set_options(const struct scen_world *sw, uint64_t seed, FILE *log,
-			struct sim_world_options *o)
+			struct naive_design *nd, struct sim_world_options *o)
 {
 	sim_world_options_default(o);
 	o->seed = seed;
@@ -35,8 +35,9 @@ static void set_options(const struct scen_world *sw, uint64_t seed, FILE *log,
 	o->log = log;
 	o->cfg.debug = true;
 	o->cfg.xen = !sw->no_xen;
-	o->cfg.xen_ops_mode = sw->ops_mode;
-	o->cfg.naive = sw->naive;
+	*nd = (struct naive_design){.naive = sw->naive,
+				    .xen_ops = sw->ops_mode};
+	naive_hooks(nd, o);
 	o->cfg.swiotlb_force = sw->force_bounce;
 	o->cfg.swiotlb_bytes =
 		sw->swiotlb_bytes ? sw->swiotlb_bytes : SCEN_SWIOTLB_BYTES;
@@ -182,6 +183,7 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 		      unsigned long ops, struct scen_result *r)
 {
 	struct sim_world_options opts;
+	struct naive_design nd;
 	struct sim_world_desc *desc = calloc(1, sizeof(*desc));
 	struct sim_world *w = NULL;
 	struct wl_oracle o;
@@ -199,7 +201,7 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 		goto out;
 	}
 	/* swiotlb_limit stays 0: the world places a native pool. */
-	set_options(sw, seed, log, &opts);
+	set_options(sw, seed, log, &nd, &opts);
 	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
 		fail(r, sw->platform, err);
 		goto out;
@@ -212,7 +214,7 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 	 */
 	if (w->xen)
 		w->xen->arm_steal_page = sw->steal_page;
-	if (wl_drivers_probe(w)) {
+	if (wl_drivers_probe(w) || naive_after_probe(&nd, w)) {
 		fail(r, sw->platform, "a driver failed to probe");
 		goto out;
 	}

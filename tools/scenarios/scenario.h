@@ -15,6 +15,7 @@
 #ifndef DMAKIT_TOOLS_SCENARIO_H
 #define DMAKIT_TOOLS_SCENARIO_H
 
+#include "naive.h"
 #include "workload.h"
 #include "world.h"
 
@@ -39,9 +40,9 @@ struct scen_world {
 	const char *platform; /* the label shown */
 	/* Fill the description; 0, or -1 with one line in err. */
 	int (*describe)(struct sim_world_desc *d, char *err, size_t errlen);
-	unsigned int naive; /* DMK_NAIVE_* */
+	unsigned int naive; /* NAIVE_* (naive.h) */
 	bool no_xen;	    /* cfg.xen = false: plain dma-direct */
-	enum dmk_xen_ops_mode ops_mode;
+	enum xen_ops_design ops_mode;
 	size_t swiotlb_bytes; /* 0: SCEN_SWIOTLB_BYTES */
 	bool no_swiotlb;
 	bool force_bounce;

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmakit: what whoever provides DMA ops includes (Linux's
+ * <linux/dma-map-ops.h>, apart from the <linux/dma-mapping.h> that
+ * drivers include, which is dma.h here).
+ *
+ * A device's calls go to one table of ops.  The library's own are
+ * dma-direct (coherent and non-coherent), the IOMMU ops and
+ * swiotlb-xen; a driver may install its own (set_dma_ops); firmware code
+ * attaches a restricted pool or an IOMMU domain before the device is set
+ * up.  A layer that must see every call of a device whatever ops it has
+ * (swiotlb-xen, the 2013 thread's question) *wraps* it: its ops go on
+ * top and the device's own stay underneath as the native ops, where a
+ * later set_dma_ops also lands.
+ */
+#ifndef DMAKIT_DMA_MAP_OPS_H
+#define DMAKIT_DMA_MAP_OPS_H
+
+#include <dmakit/dma.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct dmk_swiotlb;
+struct dmk_iommu_domain;
+
+/*
+ * A DMA implementation.  The same hooks as Linux's struct dma_map_ops;
+ * map_page takes a guest-physical address (page + offset) instead of a
+ * struct page, which is what the hook always needed.
+ */
+struct dmk_dma_map_ops {
+	const char *name; /* shown in the ops chain, e.g. "xen-swiotlb" */
+	void *(*alloc)(struct dmk_device *dev, size_t size,
+		       dmk_addr_t *dma_handle, unsigned long attrs);
+	void (*free)(struct dmk_device *dev, size_t size, void *cpu_addr,
+		     dmk_addr_t dma_handle, unsigned long attrs);
+	dmk_addr_t (*map_page)(struct dmk_device *dev, dmk_phys_t phys,
+			       size_t size, enum dmk_data_direction dir,
+			       unsigned long attrs);
+	void (*unmap_page)(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+			   enum dmk_data_direction dir, unsigned long attrs);
+	/* Returns the number of entries mapped, 0 on failure, never < 0. */
+	int (*map_sg)(struct dmk_device *dev, struct dmk_sg *sg, int nents,
+		      enum dmk_data_direction dir, unsigned long attrs);
+	void (*unmap_sg)(struct dmk_device *dev, struct dmk_sg *sg, int nents,
+			 enum dmk_data_direction dir, unsigned long attrs);
+	void (*sync_single_for_cpu)(struct dmk_device *dev, dmk_addr_t addr,
+				    size_t size, enum dmk_data_direction dir);
+	void (*sync_single_for_device)(struct dmk_device *dev, dmk_addr_t addr,
+				       size_t size,
+				       enum dmk_data_direction dir);
+	void (*sync_sg_for_cpu)(struct dmk_device *dev, struct dmk_sg *sg,
+				int nents, enum dmk_data_direction dir);
+	void (*sync_sg_for_device)(struct dmk_device *dev, struct dmk_sg *sg,
+				   int nents, enum dmk_data_direction dir);
+	int (*dma_supported)(struct dmk_device *dev, uint64_t mask);
+	size_t (*max_mapping_size)(struct dmk_device *dev);
+};
+
+/* The ops the device's calls go to: a wrapping layer's, the device's
+ * own, the system's default (dmk_system_set_default_ops), or dma-direct
+ * for the device's coherency. */
+const struct dmk_dma_map_ops *dmk_get_dma_ops(struct dmk_device *dev);
+
+/*
+ * A driver installs its own ops.  When a layer wraps the device (Xen),
+ * the new ops become the native ops underneath and the wrapper stays on
+ * top: a later set_dma_ops can never bypass it.
+ */
+void dmk_set_dma_ops(struct dmk_device *dev, const struct dmk_dma_map_ops *ops);
+
+/* The device's own ops: those under a wrapping layer, else what
+ * dmk_get_dma_ops returns.  Never the wrapper itself. */
+const struct dmk_dma_map_ops *dmk_get_native_dma_ops(struct dmk_device *dev);
+
+/* A layer puts its ops on top of the device's, which it keeps as the
+ * native ops; unwrap takes them off again (the native ops become the
+ * device's ops).  Both return 0 or -DMK_EINVAL (no such state). */
+int dmk_dma_wrap(struct dmk_device *dev, const struct dmk_dma_map_ops *ops);
+int dmk_dma_unwrap(struct dmk_device *dev);
+
+/* "xen-swiotlb>direct-noncoherent": the chain a call really takes. */
+int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len);
+
+/*
+ * What firmware describes before dmk_device_setup_dma (Linux's
+ * of_dma_configure): a restricted-dma-pool that every mapping and
+ * coherent allocation of the device goes through (NULL to detach), and
+ * an IOMMU domain that translates the device's IOVAs.  0 or -DMK_EINVAL.
+ */
+int dmk_device_set_restricted_pool(struct dmk_device *dev,
+				   struct dmk_swiotlb *pool);
+int dmk_device_attach_iommu(struct dmk_device *dev,
+			    struct dmk_iommu_domain *dom);
+
+/* The library's dma-direct tables, for ops that build on them. */
+extern const struct dmk_dma_map_ops dmk_direct_coherent_ops;
+extern const struct dmk_dma_map_ops dmk_direct_noncoherent_ops;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DMAKIT_DMA_MAP_OPS_H */

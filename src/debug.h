@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The DMA-API debug checker (Linux's kernel/dma/debug.h): mapping.c
+ * tells it of every operation; system.c creates it.
+ */
+#ifndef DMAKIT_DEBUG_H
+#define DMAKIT_DEBUG_H
+
+#include "internal.h"
+
+int dmk_debug_create(struct dmk_system *sys, struct dmk_debug **out);
+void dmk_debug_destroy(struct dmk_debug *dbg);
+void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+		   enum dmk_data_direction dir, dmk_addr_t addr, bool single,
+		   unsigned long attrs);
+void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		     enum dmk_data_direction dir, bool single);
+void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr);
+void dmk_debug_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		    enum dmk_data_direction dir, bool for_cpu);
+void dmk_debug_alloc(struct dmk_device *dev, void *cpu, size_t size,
+		     dmk_addr_t addr);
+void dmk_debug_free(struct dmk_device *dev, void *cpu, size_t size,
+		    dmk_addr_t addr);
+/* A device goes away: every mapping it still holds is reported. */
+void dmk_debug_device_gone(struct dmk_device *dev);
+
+#endif /* DMAKIT_DEBUG_H */

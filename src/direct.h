@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dma-direct's helpers for the other ops (Linux's kernel/dma/direct.h and
+ * <linux/dma-direct.h>): bus addresses, reach, and the arch's cache
+ * maintenance.  The two tables themselves (coherent and non-coherent:
+ * the TABLE decides whether caches are maintained, not dev->coherent)
+ * are in dma-map-ops.h.
+ */
+#ifndef DMAKIT_DIRECT_H
+#define DMAKIT_DIRECT_H
+
+#include "internal.h"
+
+/* The ops matching dev->coherent. */
+const struct dmk_dma_map_ops *dmk_direct_ops_for(struct dmk_device *dev);
+
+/* Bus address of a machine/guest-physical address for this device
+ * (adds bus_offset) and back.  On Xen the caller translates pfn->bfn
+ * first. */
+static inline dmk_addr_t dmk_phys_to_dma(struct dmk_device *dev,
+					 dmk_phys_t phys)
+{
+	return phys + dev->bus_offset;
+}
+static inline dmk_phys_t dmk_dma_to_phys(struct dmk_device *dev,
+					 dmk_addr_t addr)
+{
+	return addr - dev->bus_offset;
+}
+
+/* Linux's dma_capable(): [addr, addr+size) within mask and bus limit. */
+bool dmk_dma_capable(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		     bool is_ram);
+
+/*
+ * arm64's arch_sync_dma_for_device / _for_cpu on guest-physical ranges:
+ * for the device, clean in every direction; for the CPU, invalidate
+ * unless TO_DEVICE.  No-ops when the platform has no cache_maint.
+ */
+void dmk_arch_sync_for_device(const struct dmk_platform *plat, dmk_phys_t phys,
+			      size_t size, enum dmk_data_direction dir);
+void dmk_arch_sync_for_cpu(const struct dmk_platform *plat, dmk_phys_t phys,
+			   size_t size, enum dmk_data_direction dir);
+
+#endif /* DMAKIT_DIRECT_H */

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The bounce pool made machine-contiguous: Linux's xen_swiotlb_fixup,
+ * the remap callback swiotlb-xen hands to swiotlb_init_remap.
+ *
+ * The core allocates the pool below its limit and calls this on it;
+ * when it fails, the core frees the pages and tries half the size, as
+ * Linux does.  Every 128-slot segment (256 KiB, the largest single
+ * bounce) becomes machine-contiguous, first asking for the fewest
+ * address bits that can hold it and then for more, up to the pool's
+ * limit.  A 1:1 guest's pool is machine-contiguous already.  A failure
+ * undoes the segments already made, so the core gets back exactly the
+ * frames it gave.
+ */
+#include "xen-internal.h"
+
+#define SEG_SLABS ((size_t)DMK_IO_TLB_SEGSIZE)
+#define SEG_BYTES (SEG_SLABS << DMK_IO_TLB_SHIFT)
+
+static size_t nr_segs(size_t nslabs)
+{
+	return (nslabs + SEG_SLABS - 1) / SEG_SLABS;
+}
+
+static unsigned int seg_order(size_t nslabs, size_t i)
+{
+	size_t left = (nslabs - i * SEG_SLABS) << DMK_IO_TLB_SHIFT;
+
+	return dmk_get_order(left < SEG_BYTES ? left : SEG_BYTES);
+}
+
+static int make_segment_contiguous(struct dmk_xen *xen, dmk_phys_t phys,
+				   unsigned int order, dmk_phys_t limit)
+{
+	unsigned int bits = order + DMK_PAGE_SHIFT;
+	unsigned int max_bits = dmk_fls64(limit);
+	dmk_maddr_t ma;
+	int rc;
+
+	if (max_bits < bits)
+		max_bits = bits;
+	do {
+		rc = dmk_xen_contig_create(xen, phys, order, bits, &ma);
+	} while (rc && rc != -DMK_ENOTSUP && bits++ < max_bits);
+	return rc;
+}
+
+static void unfix(struct dmk_xen *xen, dmk_phys_t phys, size_t nslabs,
+		  size_t nsegs)
+{
+	for (size_t i = 0; i < nsegs; i++)
+		dmk_xen_contig_destroy(xen, phys + i * SEG_BYTES,
+				       seg_order(nslabs, i));
+}
+
+static void log_cannot_pin(struct dmk_xen *xen)
+{
+	dmk_log(xen->plat, DMK_LOG_ERR,
+		"swiotlb-xen: %s is not direct-mapped and the hypervisor cannot pin contiguous memory",
+		xen->dom0 ? "dom0" : "domU");
+}
+
+int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
+		       dmk_phys_t limit)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+	size_t nsegs = nr_segs(nslabs);
+
+	if (xen->mode == DMK_XEN_MODE_1TO1)
+		return 0;
+	for (size_t i = 0; i < nsegs; i++) {
+		int rc = make_segment_contiguous(xen, phys + i * SEG_BYTES,
+						 seg_order(nslabs, i), limit);
+
+		if (rc) {
+			if (rc == -DMK_ENOTSUP &&
+			    xen->mode == DMK_XEN_MODE_PINNED)
+				log_cannot_pin(xen);
+			else
+				dmk_log(xen->plat, DMK_LOG_ERR,
+					"swiotlb-xen: segment %zu of the bounce pool at %#llx cannot be made machine-contiguous below %#llx (%s)",
+					i, (unsigned long long)phys,
+					(unsigned long long)limit,
+					dmk_strerror(rc));
+			unfix(xen, phys, nslabs, i);
+			return rc;
+		}
+	}
+	dmk_log(xen->plat, DMK_LOG_INFO,
+		"swiotlb-xen: bounce pool [mem %#llx-%#llx] (%zuKB), %zu segments made machine-contiguous",
+		(unsigned long long)phys,
+		(unsigned long long)(phys + (nslabs << DMK_IO_TLB_SHIFT) - 1),
+		(nslabs << DMK_IO_TLB_SHIFT) >> 10, nsegs);
+	return 0;
+}
+
+void dmk_xen_pool_unremap(struct dmk_system *sys, dmk_phys_t phys,
+			  size_t nslabs)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+
+	if (xen->mode != DMK_XEN_MODE_1TO1)
+		unfix(xen, phys, nslabs, nr_segs(nslabs));
+}
