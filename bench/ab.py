@@ -6,7 +6,7 @@ usage: bench/ab.py [-n ROUNDS] DMAKIT_A DMAKIT_B
 
 Runs `DMAKIT bench sweep --json` alternately for A and B, ROUNDS times
 each, so both see the same minute of the machine's load, and prints for
-the cells that matter to issue 6 (64 B / 1500 B / 4 KiB TO_DEVICE
+the cells docs/benchmarks.md holds targets for (64 B / 1500 B / 4 KiB TO_DEVICE
 bounce at 0/50/90 % and the direct path) the minimum and the median
 over the rounds of each run's best batch, in ns.  A change is real when
 B's minimum and median both move the same way and by more than the

@@ -4,8 +4,8 @@
  * `dmakit bench`: the same machine, the same run, the same bounce copies,
  * so docs/benchmarks.md compares designs and not machines.
  *
- * Written from the algorithm (ANCHORS.md "Linux swiotlb"), not from the
- * kernel's text:
+ * Written from the algorithm as kernel/dma/swiotlb.c (6.6) documents it,
+ * not from the kernel's text:
  *   - 2 KiB slots, 128-slot segments, areas with a lock, a used count and
  *     a next-fit cursor; the search starts at the CPU's area;
  *   - per slot {orig_addr, alloc_size, list} (24 bytes), list[i] = free

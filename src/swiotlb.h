@@ -9,9 +9,6 @@
 
 #include "internal.h"
 
-/* Where the default pool goes when nobody says: below 4 GiB, as Linux. */
-#define DMK_SWIOTLB_DEFAULT_LIMIT 0xffffffffULL
-
 /* A pool over caller-provided guest-physically contiguous memory whose
  * every 128-slot segment is machine-contiguous.  Does not own it. */
 int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,

@@ -131,41 +131,11 @@ static uint64_t inspect_reach(const struct sim_desc_device *d)
 	return by_mask < d->dma_limit ? by_mask : d->dma_limit;
 }
 
-static const char *hyp_name(enum sim_hyp h)
-{
-	switch (h) {
-	case SIM_HYP_NONE:
-		return "none";
-	case SIM_HYP_XEN_ARM_1TO1:
-		return "xen-arm-dom0-1to1";
-	case SIM_HYP_XEN_ARM:
-		return "xen-arm-dom0";
-	case SIM_HYP_XEN_X86_PV:
-		return "xen-x86-pv";
-	}
-	return "?";
-}
-
-static const char *arch_name(enum dmk_arch a)
-{
-	switch (a) {
-	case DMK_ARCH_ARM64:
-		return "arm64";
-	case DMK_ARCH_ARM32:
-		return "arm32";
-	case DMK_ARCH_X86_64:
-		return "x86_64";
-	case DMK_ARCH_HOST:
-		return "host";
-	}
-	return "?";
-}
-
 /* ---- text ---- */
 
 static void print_platform(const struct sim_world_desc *desc)
 {
-	printf("platform  %s (%s)\n", desc->name, arch_name(desc->arch));
+	printf("platform  %s (%s)\n", desc->name, sim_arch_name(desc->arch));
 	for (unsigned int i = 0; i < desc->nbanks; i++)
 		printf("memory    0x%010" PRIx64 "-0x%010" PRIx64 " (%" PRIu64
 		       " MiB)\n",
@@ -177,7 +147,7 @@ static void print_platform(const struct sim_world_desc *desc)
 	else
 		printf("xen       dom0, %s; grant table 0x%" PRIx64
 		       " +0x%" PRIx64 "\n",
-		       hyp_name(desc->hyp), desc->grant_table_base,
+		       sim_hyp_name(desc->hyp), desc->grant_table_base,
 		       desc->grant_table_size);
 	for (unsigned int i = 0; i < desc->nr_smmus; i++)
 		printf("iommu     %u %s (%s)\n", i, desc->smmus[i].name,
@@ -257,13 +227,13 @@ static json_t *json_platform(const char *file,
 					 desc->pools[i].restricted, "no_map",
 					 desc->pools[i].no_map));
 	if (desc->hyp != SIM_HYP_NONE)
-		xen = json_pack("{s:s,s:o,s:o}", "mode", hyp_name(desc->hyp),
-				"grant_table_base", hex(desc->grant_table_base),
-				"grant_table_size",
+		xen = json_pack("{s:s,s:o,s:o}", "mode",
+				sim_hyp_name(desc->hyp), "grant_table_base",
+				hex(desc->grant_table_base), "grant_table_size",
 				hex(desc->grant_table_size));
 	json_object_set_new(o, "file", json_string(file));
 	json_object_set_new(o, "name", json_string(desc->name));
-	json_object_set_new(o, "arch", json_string(arch_name(desc->arch)));
+	json_object_set_new(o, "arch", json_string(sim_arch_name(desc->arch)));
 	json_object_set_new(o, "memory", mem);
 	json_object_set_new(o, "xen", xen);
 	json_object_set_new(o, "iommus", smmus);

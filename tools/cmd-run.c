@@ -312,30 +312,18 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 
 /* ---- the description ---- */
 
-/* What makes a device a different case for the DMA layer. */
-static unsigned int device_kind(const struct sim_desc_device *d,
-				const struct sim_world_desc *desc)
-{
-	bool limited = d->reach_bits < 64 || d->bus_offset ||
-		       (d->dma_limit && d->dma_limit != ~0ULL);
-	bool pool = d->pool >= 0 && desc->pools[d->pool].restricted;
-
-	return (unsigned int)d->coherent | (unsigned int)limited << 1 |
-	       (unsigned int)(d->smmu >= 0) << 2 | (unsigned int)pool << 3;
-}
-
 /* Keep the first DMA master of each kind: every case, few devices. */
 static void select_distinct(struct sim_world_desc *desc)
 {
-	bool seen[16] = {false};
+	uint64_t seen = 0;
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
-		unsigned int k = device_kind(&desc->devs[i], desc);
+		unsigned int k = sim_desc_device_kind(desc, &desc->devs[i]);
 
-		if (seen[k])
+		if (seen & (1ULL << k))
 			continue;
-		seen[k] = true;
+		seen |= 1ULL << k;
 		desc->devs[n++] = desc->devs[i];
 	}
 	desc->nr_devs = n;
@@ -404,36 +392,6 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 }
 
 /* ---- the report ---- */
-
-static const char *hyp_name(enum sim_hyp h)
-{
-	switch (h) {
-	case SIM_HYP_NONE:
-		return "none";
-	case SIM_HYP_XEN_ARM_1TO1:
-		return "xen-arm (dom0 1:1)";
-	case SIM_HYP_XEN_ARM:
-		return "xen-arm (dom0 not 1:1, exchange-and-pin)";
-	case SIM_HYP_XEN_X86_PV:
-		return "xen-x86-pv";
-	}
-	return "?";
-}
-
-static const char *arch_name(enum dmk_arch a)
-{
-	switch (a) {
-	case DMK_ARCH_HOST:
-		return "host";
-	case DMK_ARCH_X86_64:
-		return "x86_64";
-	case DMK_ARCH_ARM32:
-		return "arm32";
-	case DMK_ARCH_ARM64:
-		return "arm64";
-	}
-	return "?";
-}
 
 struct run_totals {
 	struct dmk_swiotlb_stats sw;
@@ -548,7 +506,7 @@ static void print_human(const struct run_args *a, struct sim_world *w,
 	printf("platform: %s%s%s\n", d->name, summary ? " - " : "",
 	       summary ? summary : "");
 	printf("  %s, hypervisor %s, %llu MiB RAM in %u bank%s",
-	       arch_name(d->arch), hyp_name(d->hyp),
+	       sim_arch_name(d->arch), sim_hyp_summary(d->hyp),
 	       (unsigned long long)(ram >> 20), d->nbanks,
 	       d->nbanks == 1 ? "" : "s");
 	for (unsigned int i = 0; i < w->nr_guests && w->xen; i++)
@@ -661,14 +619,14 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 				hc, w->xen->counters[i].name,
 				json_integer(
 					(json_int_t)w->xen->counters[i].n));
-	root = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s?}",
-			 "platform", w->desc.name, "arch",
-			 arch_name(w->desc.arch), "hypervisor",
-			 hyp_name(w->desc.hyp), "seed", (json_int_t)a->seed,
-			 "ops", (json_int_t)a->ops, "workloads",
-			 workload_list(o->workloads_ran, wls, sizeof(wls)),
-			 "adversarial", a->adversarial, "driver_bug",
-			 a->bug ? wl_bug_name(a->bug) : NULL);
+	root = json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:s, s:b, s:s?}", "platform",
+		w->desc.name, "arch", sim_arch_name(w->desc.arch), "hypervisor",
+		sim_hyp_summary(w->desc.hyp), "seed", (json_int_t)a->seed,
+		"ops", (json_int_t)a->ops, "workloads",
+		workload_list(o->workloads_ran, wls, sizeof(wls)),
+		"adversarial", a->adversarial, "driver_bug",
+		a->bug ? wl_bug_name(a->bug) : NULL);
 	json_object_set_new(
 		root, "integrity",
 		json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok",

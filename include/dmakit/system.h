@@ -15,6 +15,10 @@
 extern "C" {
 #endif
 
+/* Where the default bounce pool's last byte goes when the configuration
+ * does not say: below 4 GiB, as Linux's swiotlb_init. */
+#define DMK_SWIOTLB_DEFAULT_LIMIT 0xffffffffULL
+
 struct dmk_system_config {
 	size_t swiotlb_bytes;	     /* default pool; 0 = no swiotlb */
 	unsigned int swiotlb_nareas; /* 0 = nr_cpus rounded up to 2^n */

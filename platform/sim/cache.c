@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The CPU cache model (DESIGN.md, "Caches").
+ * The CPU cache model (docs/architecture.md, "The models").
  *
  * Three images of machine RAM, indexed by frame index: C is what the CPU
  * sees through cacheable mappings, D is DRAM, S holds each 64-byte line as

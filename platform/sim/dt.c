@@ -1276,19 +1276,6 @@ static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool)
 	       dt_has(dt, node, "dma-coherent") || *pool >= 0;
 }
 
-/* What distinguishes masters for the simulation, as bits. */
-static unsigned int dt_kind(const struct dt *dt, const struct dt_master *m,
-			    bool pci_host)
-{
-	const struct sim_desc_device *d = &m->d;
-
-	return (d->coherent ? 1u : 0) |
-	       (d->bus_offset || d->dma_limit != DT_NO_LIMIT ? 2u : 0) |
-	       (m->smmu_node >= 0 ? 4u : 0) | (d->pool >= 0 ? 8u : 0) |
-	       (d->pool >= 0 && dt->desc->pools[d->pool].restricted ? 16u : 0) |
-	       (pci_host ? 32u : 0);
-}
-
 static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 			  struct dt_master *m)
 {
@@ -1315,7 +1302,8 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 	d->reach_bits = pci_host || dt_is_virtio(dt, node) || m->smmu_node >= 0
 				? 64
 				: 32;
-	m->kind = dt_kind(dt, m, pci_host);
+	d->pci_host = pci_host;
+	m->kind = sim_desc_device_kind(dt->desc, d);
 	return 0;
 }
 

@@ -152,7 +152,7 @@ static uint64_t guest_pool_limit(const struct sim_world *w,
 	const struct sim_world_desc *desc = &w->desc;
 	uint64_t low = (g->dom->gfn_base << SIM_PAGE_SHIFT) + pool_bytes;
 	unsigned int idx = (unsigned int)(g - w->guests);
-	uint64_t limit = 0xffffffffULL;
+	uint64_t limit = DMK_SWIOTLB_DEFAULT_LIMIT;
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
 		uint64_t top = device_cpu_top(&desc->devs[i]);

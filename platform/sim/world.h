@@ -46,8 +46,9 @@ struct sim_desc_device {
 	uint64_t dma_limit; /* highest CPU address reachable (dma-ranges), ~0 */
 	int smmu;	    /* index into smmus, -1 for none */
 	uint32_t stream_id;
-	int pool;     /* index into pools (memory-region), -1 for none */
-	bool own_ops; /* its driver installs its own dma_ops (set_dma_ops) */
+	int pool;      /* index into pools (memory-region), -1 for none */
+	bool own_ops;  /* its driver installs its own dma_ops (set_dma_ops) */
+	bool pci_host; /* a PCI host bridge: the masters behind it */
 	unsigned int guest; /* 0: dom0 or the native OS, 1: the domU */
 };
 
@@ -100,6 +101,24 @@ struct sim_world_options {
 };
 
 void sim_world_options_default(struct sim_world_options *o);
+
+/* The one spelling of each name: "arm64", "arm32", "x86_64", "host". */
+const char *sim_arch_name(enum dmk_arch a);
+/* "none", "xen-arm-dom0-1to1", "xen-arm-dom0", "xen-x86-pv". */
+const char *sim_hyp_name(enum sim_hyp h);
+/* The same, as a person reads it: "xen-arm (dom0 1:1)" ... */
+const char *sim_hyp_summary(enum sim_hyp h);
+
+/*
+ * What makes a DMA master a different case for the DMA layer, as bits:
+ * coherent, limited (a reach below 64 bits, a bus offset or a dma-ranges
+ * limit), behind an IOMMU, bound to a restricted pool, bound to a shared
+ * pool, a PCI host bridge.  `dmakit run` on a device tree keeps one
+ * master of each kind; the tree loader keeps each kind first when a tree
+ * has more masters than fit.
+ */
+unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
+				  const struct sim_desc_device *d);
 
 struct sim_world_device {
 	struct dmk_device dev; /* the library's view */

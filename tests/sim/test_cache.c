@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* The cache model, rule by rule (DESIGN.md "Caches"). */
+/* The cache model, rule by rule (docs/architecture.md, "The models"). */
 #include "simtest.h"
 
 #define MA 0x40010000ULL /* a page in the low bank */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ten scenarios of issue 4: the claims of the thread in
- * ../shared/seed/ and of the series it belongs to ("enable swiotlb-xen
- * on ARM and ARM64", v5, 2013), each with the naive design it warns
- * against and dmakit's design, on the same platform and seed.
+ * The ten scenarios: the claims of the xen-devel/LKML thread "[PATCH v5
+ * 11/13] xen: introduce xen_alloc/free_coherent_pages" (Stefano
+ * Stabellini, Catalin Marinas, Konrad Wilk, 2013) and of the series it
+ * belongs to ("enable swiotlb-xen on ARM and ARM64", v5), each with the
+ * naive design it warns against and dmakit's design, on the same
+ * platform and seed (docs/scenarios.md).
  */
 #include "scenario.h"
 
