@@ -133,6 +133,15 @@ fuzz-short: $(FUZZ_BUILD)/build.ninja
 bench: all
 	./$(BUILD)/dmakit bench sweep
 
+# dmakit in a real Linux kernel (dmakit-edu.ko) on real Xen 4.17 under
+# QEMU, driving QEMU's edu DMA engines (docs/real-dma.md).  Needs
+# linux-headers-6.1.0-50-amd64, gcc-aarch64-linux-gnu, qemu-system-x86,
+# qemu-system-arm, cpio, libxen-dev, and ../shared/xen-qemu beside the
+# repository (XEN_QEMU= elsewhere).  Work and .debs stay in build/real-dma.
+.PHONY: real-dma
+real-dma:
+	platform/linux/real-dma.sh $(REAL_DMA_ARCHES)
+
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 

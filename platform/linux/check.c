@@ -17,8 +17,7 @@
  */
 #include "dmk-linux.h"
 
-#include <xen/page.h>
-#include <asm/xen/page.h>
+#include <xen/page.h> /* and the arch's asm/xen/page.h */
 
 /* Enough to see what went wrong without flooding the log. */
 #define DMK_CHECK_LOG_MAX 8

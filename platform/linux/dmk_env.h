@@ -16,7 +16,8 @@
  *   dmk_rwlock_t         rwlock_t; writers with interrupts off
  *   dmk_atomic_*         GCC's __atomic builtins on plain objects, as in user
  *                        space: the kernel's atomic_t API is typed, the
- *                        library's counters are plain integers
+ *                        library's counters are plain integers (arm64
+ *                        builds with -mno-outline-atomics: see Kbuild)
  *   thread tokens        none (DMK_ENV_TOKENS 0), see below
  *   DMK_ENV_BUG          pr_crit + BUG()
  *

@@ -254,7 +254,6 @@ static long linux_hypercall(void *ctx, unsigned int op, unsigned long a1,
 			    unsigned long a2, unsigned long a3)
 {
 	struct dmk_linux_platform *lp = to_lp(ctx);
-	long rc;
 
 	atomic64_inc(&lp->hypercalls);
 	switch (op) {
@@ -267,19 +266,24 @@ static long linux_hypercall(void *ctx, unsigned int op, unsigned long a1,
 	case __HYPERVISOR_xen_version:
 		return HYPERVISOR_xen_version(a1, (void *)a2);
 #ifdef CONFIG_XEN_PV
-	case __HYPERVISOR_update_va_mapping:
+	case __HYPERVISOR_update_va_mapping: {
 		/* The library builds machine PTEs: no pfn-to-mfn massaging. */
-		rc = HYPERVISOR_update_va_mapping(a1, __pte_ma(a2), a3);
+		long rc = HYPERVISOR_update_va_mapping(a1, __pte_ma(a2), a3);
+
 		if (rc == 0)
 			mirror_va_mapping(lp, a1, a2);
 		return rc;
-	case __HYPERVISOR_multicall:
-		rc = HYPERVISOR_multicall((void *)a1, a2);
+	}
+	case __HYPERVISOR_multicall: {
+		long rc = HYPERVISOR_multicall((void *)a1, a2);
+
 		if (rc == 0)
 			mirror_multicall(lp, (struct multicall_entry *)a1, a2);
 		return rc;
+	}
 	case __HYPERVISOR_mmu_update: {
 		int done = 0;
+		long rc;
 
 		rc = HYPERVISOR_mmu_update((struct mmu_update *)a1, a2, &done,
 					   DOMID_SELF);
@@ -357,6 +361,7 @@ void dmk_linux_p2m_summary(const struct dmk_linux_platform *lp, uint64_t mask)
 {
 	uint64_t nr = lp->plat.xen_pv_nr_pages, frames = 0, runs = 0;
 	uint64_t longest = 0, run = 0, low = ~0ULL, reach = 0, prev = ~0ULL;
+	uint64_t breaks = 0; /* reachable frames whose next page is elsewhere */
 
 	if (!lp->pv_p2m)
 		return;
@@ -375,12 +380,14 @@ void dmk_linux_p2m_summary(const struct dmk_linux_platform *lp, uint64_t mask)
 		} else {
 			runs++;
 			run = 1;
+			breaks += prev != ~0ULL &&
+				  ((prev + 1) << PAGE_SHIFT) - 1 <= mask;
 		}
 		longest = max(longest, run);
 		prev = mfn;
 	}
-	pr_info("dmakit-edu: p2m: %llu frames of RAM in %llu machine-contiguous runs (longest %llu), lowest machine frame %#llx, %llu frames within the device's reach\n",
-		frames, runs, longest, low, reach);
+	pr_info("dmakit-edu: p2m: %llu frames of RAM in %llu machine-contiguous runs (longest %llu), lowest machine frame %#llx, %llu frames within the device's reach, %llu of them followed by a page on another frame\n",
+		frames, runs, longest, low, reach, breaks);
 }
 
 int dmk_linux_platform_init(struct dmk_linux_platform *lp)
