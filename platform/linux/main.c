@@ -37,11 +37,10 @@ static uint dma_bits = 28;
 module_param(dma_bits, uint, 0444);
 MODULE_PARM_DESC(dma_bits, "the edu devices' reach (QEMU's dma_mask property)");
 
-static int coherent = 1;
-module_param(coherent, int, 0444);
-MODULE_PARM_DESC(
-	coherent,
-	"treat the devices as cache-coherent (0: do cache maintenance)");
+static uint noncoherent_mask;
+module_param(noncoherent_mask, uint, 0444);
+MODULE_PARM_DESC(noncoherent_mask,
+		 "devices (bit i: the i-th edu) treated as not cache-coherent");
 
 static uint swiotlb_kib = 4096;
 module_param(swiotlb_kib, uint, 0444);
@@ -94,7 +93,7 @@ static int open_devices(void)
 		}
 		snprintf(w->name, sizeof(w->name), "edu%u", nworkers);
 		dmk_device_init(&w->dev, sys, w->name);
-		w->dev.coherent = coherent;
+		w->dev.coherent = !(noncoherent_mask & (1U << nworkers));
 		rc = dmk_device_setup_dma(&w->dev);
 		if (!rc)
 			rc = dmk_set_mask_and_coherent(&w->dev,
@@ -216,6 +215,11 @@ static int __init dmakit_edu_init(void)
 	rc = dmk_linux_platform_init(&lp);
 	if (rc)
 		return rc;
+	pr_info("dmakit-edu: platform %s: RAM [%#llx, %#llx), linear map at %px%s\n",
+		dmk_linux_arch_name(), (unsigned long long)lp.plat.ram_start,
+		(unsigned long long)lp.plat.ram_end,
+		lp.plat.linear_base + lp.plat.ram_start,
+		lp.plat.xen ? (lp.plat.xen_pv ? ", Xen PV" : ", Xen") : "");
 	dmk_linux_p2m_summary(&lp, DMA_BIT_MASK(dma_bits));
 	dmk_system_config_default(&cfg);
 	cfg.swiotlb_bytes = (size_t)swiotlb_kib << 10;
@@ -231,8 +235,8 @@ static int __init dmakit_edu_init(void)
 	rc = open_devices();
 	if (rc)
 		goto err_devices;
-	pr_info("dmakit-edu: %u edu devices, %u-bit reach, %s, %s; seed %lu, %lu bytes to check\n",
-		nworkers, dma_bits, coherent ? "coherent" : "non-coherent",
+	pr_info("dmakit-edu: %u edu devices, %u-bit reach, non-coherent mask %#x, %s; seed %lu, %lu bytes to check\n",
+		nworkers, dma_bits, noncoherent_mask,
 		lp.plat.xen ? (lp.plat.xen_pv ? "Xen PV" : "Xen")
 			    : "no hypervisor",
 		seed, min_bytes);

@@ -413,17 +413,30 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 	p->nr_cpus = num_possible_cpus();
 #if defined(CONFIG_X86_64)
 	p->arch = DMK_ARCH_X86_64;
+	/* x86 PV: the p2m is indexed from pfn 0. */
 	p->ram_start = 0;
-#elif defined(CONFIG_ARM64)
-	p->arch = DMK_ARCH_ARM64;
-	p->ram_start = PHYS_OFFSET;
+	p->ram_end = __pa(high_memory - 1) + 1;
 #else
-	p->arch = DMK_ARCH_ARM32;
-	p->ram_start = PHYS_OFFSET;
+	p->arch = IS_ENABLED(CONFIG_ARM64) ? DMK_ARCH_ARM64 : DMK_ARCH_ARM32;
+	/*
+	 * Not PHYS_OFFSET: arm64's memstart_addr may lie far below RAM (it
+	 * is aligned to the linear map's granule, and is even negative
+	 * with a randomised linear map).  The nodes tell where RAM is.
+	 */
+	{
+		unsigned long lo = ULONG_MAX, hi = 0;
+		int nid;
+
+		for_each_online_node(nid) {
+			lo = min(lo, NODE_DATA(nid)->node_start_pfn);
+			hi = max(hi, pgdat_end_pfn(NODE_DATA(nid)));
+		}
+		p->ram_start = PFN_PHYS(lo);
+		p->ram_end = PFN_PHYS(hi);
+	}
 #endif
 	/* The linear map: __va(x) is x plus a constant over all of RAM. */
 	p->linear_base = (uint8_t *)__va(p->ram_start) - p->ram_start;
-	p->ram_end = __pa(high_memory - 1) + 1;
 
 	p->xen = xen_domain();
 	p->xen_initial_domain = xen_initial_domain();

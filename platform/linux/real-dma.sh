@@ -50,19 +50,25 @@ esac
 # key=value from a "dmakit-edu: result ..." line; empty when absent.
 field() { sed -n "s/.* $1=\([0-9a-z_]*\).*/\1/p" <<<"$2" | head -1; }
 
-# arch -> QEMU's edu reach and the module's view of it.
-#   x86_64: edu's default 28 bits, below most of a 512 MiB PV dom0's
-#           machine frames: swiotlb-xen must exchange its pool below it.
-dma_bits() {
+# What each architecture's machine looks like.
+#   x86_64: a 512 MiB PV dom0 on 2 GiB, whose machine frames lie mostly
+#           above edu's default 28-bit reach: swiotlb-xen must exchange its
+#           pool below it, and coherent buffers need contiguous regions.
+#   arm64:  a 3 GiB 1:1 dom0 on 5 GiB, so that Xen gives it RAM on both
+#           sides of 4 GiB (bank 0 as low as it can, the rest above), and
+#           a 32-bit reach: buffers above 4 GiB must bounce.  Devices 1
+#           and 3 are treated as not cache-coherent, to run the arm64
+#           maintenance (QEMU's TCG has no cache model to catch a miss).
+machine() {
 	case $1 in
-	x86_64) echo 28 ;;
-	arm64) echo 32 ;;
+	x86_64) echo "28 0 2G 512M" ;;
+	arm64) echo "32 0xa 5G 3G" ;;
 	esac
 }
 
 one_arch() {
-	local arch=$1 dir=$OUT/$1 bits mask log qlog out result naive
-	bits=$(dma_bits "$arch")
+	local arch=$1 dir=$OUT/$1 bits ncmask mem dom0mem mask qlog out result naive
+	read -r bits ncmask mem dom0mem <<<"$(machine "$arch")"
 	mask=$(printf '0x%x' $(((1 << bits) - 1)))
 	mkdir -p "$dir"
 	if ! "$REPO/platform/linux/build.sh" "$arch" "$dir" >"$dir/build.log" 2>&1; then
@@ -75,7 +81,7 @@ one_arch() {
 	cp "$dir/dmakit-edu.ko" "$dir/payload/"
 	cat >"$dir/payload/run" <<EOF
 #!/bin/sh
-insmod /payload/dmakit-edu.ko seed=$SEED min_bytes=$MIN_BYTES dma_bits=$bits
+insmod /payload/dmakit-edu.ko seed=$SEED min_bytes=$MIN_BYTES dma_bits=$bits noncoherent_mask=$ncmask
 echo "dmakit-edu: insmod rc=\$?"
 dmesg | grep -E 'dmakit|BUG|Oops|WARNING|Call Trace' | sed 's/^\[[ 0-9.]*\] //'
 EOF
@@ -86,7 +92,7 @@ EOF
 	mkdir -p "$dir/w"
 	rm -f "$qlog"
 	out=$dir/payload.out
-	if ! ARCH=$arch W=$dir/w QEMU_EXTRA="$extra -d guest_errors -D $qlog" \
+	if ! ARCH=$arch W=$dir/w MEM=$mem DOM0_MEM=$dom0mem QEMU_EXTRA="$extra -d guest_errors -D $qlog" \
 		"$RUN" "$dir/payload" >"$out" 2>"$dir/boot.err"; then
 		echo "real-dma $arch: integrity: FAILED (the boot failed; see $dir/boot.err and $dir/w/boot.log)"
 		tail -5 "$dir/boot.err" | sed 's/^/  /'
