@@ -15,7 +15,7 @@
 #include "internal.h"
 #include "swiotlb.h"
 
-static inline uint64_t min_not_zero(uint64_t a, uint64_t b)
+static inline uint64_t dmk_min_not_zero(uint64_t a, uint64_t b)
 {
 	if (!a)
 		return b;
@@ -40,7 +40,7 @@ bool dmk_dma_capable(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	(void)is_ram;
 	if (addr == DMK_MAPPING_ERROR || size == 0 || end < addr)
 		return false;
-	return end <= min_not_zero(dev->dma_mask, dev->bus_dma_limit);
+	return end <= dmk_min_not_zero(dev->dma_mask, dev->bus_dma_limit);
 }
 
 static void cache_maint(const struct dmk_platform *plat, dmk_phys_t phys,
@@ -260,7 +260,8 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 	if (dev->dma->restricted_pool)
 		return dmk_swiotlb_alloc(dev->dma->restricted_pool, size, phys);
 
-	bus_limit = min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
+	bus_limit =
+		dmk_min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
 	if (bus_limit < dev->bus_offset) {
 		dmk_log(plat, DMK_LOG_WARN,
 			"%s: coherent mask 0x%llx reaches no memory (bus offset 0x%llx)",
@@ -387,7 +388,7 @@ static bool addressing_limited(struct dmk_device *dev)
 				      ? plat->ram_end - 1
 				      : plat->ram_start;
 
-	return min_not_zero(dev->dma_mask, dev->bus_dma_limit) <
+	return dmk_min_not_zero(dev->dma_mask, dev->bus_dma_limit) <
 	       dmk_phys_to_dma(dev, last_ram);
 }
 

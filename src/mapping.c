@@ -58,7 +58,7 @@ _Static_assert(PRIVATE_SLOTS == DMK_ENV_TOKENS,
 _Static_assert(sizeof(struct dmk_dma_stats) <= DMK_CACHELINE_BYTES,
 	       "one counter block per cache line");
 
-static __attribute__((noinline)) struct dmk_dma_stats *
+static __attribute__((__noinline__)) struct dmk_dma_stats *
 my_stats_slow(struct dmk_device_dma *st, bool *shared)
 {
 	unsigned int owner = 0;

@@ -18,14 +18,14 @@
 
 /* ---- the table ---- */
 
-static void *alloc_page(struct dmk_xen *xen, dmk_phys_t *phys)
+static void *table_page_alloc(struct dmk_xen *xen, dmk_phys_t *phys)
 {
 	const struct dmk_platform *plat = xen->plat;
 
 	return plat->ops->alloc_pages(plat->ctx, 0, ~(dmk_phys_t)0, phys);
 }
 
-static void free_page(struct dmk_xen *xen, dmk_phys_t phys)
+static void table_page_free(struct dmk_xen *xen, dmk_phys_t phys)
 {
 	const struct dmk_platform *plat = xen->plat;
 
@@ -48,11 +48,11 @@ static int ballooned_page(struct dmk_xen *xen, dmk_phys_t *phys)
 {
 	int rc;
 
-	if (!alloc_page(xen, phys))
+	if (!table_page_alloc(xen, phys))
 		return -DMK_ENOMEM;
 	rc = balloon(xen, *phys, true);
 	if (rc)
-		free_page(xen, *phys);
+		table_page_free(xen, *phys);
 	return rc;
 }
 
@@ -67,7 +67,7 @@ static int return_page(struct dmk_xen *xen, dmk_phys_t phys)
 			(unsigned long long)(phys >> DMK_PAGE_SHIFT), rc);
 		return rc;
 	}
-	free_page(xen, phys);
+	table_page_free(xen, phys);
 	return 0;
 }
 
