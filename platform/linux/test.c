@@ -549,7 +549,14 @@ static int ctx_init(struct ctx *c, struct dmk_edu_run *r)
 	memset(c, 0, sizeof(*c));
 	c->r = r;
 	for (unsigned int i = 0; i < NARENAS; i++) {
-		struct page *pg = alloc_pages(GFP_KERNEL, ARENA_ORDER);
+		/*
+		 * Half the arenas from the lowest zone: on arm64 that is RAM
+		 * below 4 GiB, which a 32-bit device reaches directly, so the
+		 * direct path runs beside the bounces; on x86 PV the zone is
+		 * pseudo-physical and says nothing of the machine frames.
+		 */
+		gfp_t zone = i % 2 && IS_ENABLED(CONFIG_ZONE_DMA) ? GFP_DMA : 0;
+		struct page *pg = alloc_pages(GFP_KERNEL | zone, ARENA_ORDER);
 
 		if (!pg)
 			return -ENOMEM;
