@@ -166,6 +166,8 @@ static void print_list(void)
 			printf("    %-20s naive:    %s\n", "",
 			       s->naive[j].name);
 		printf("    %-20s dmakit:   %s\n", "", s->dmakit.name);
+		if (s->real)
+			printf("    %-20s real:     %s\n", "", s->real);
 	}
 }
 
@@ -262,6 +264,8 @@ static json_t *json_outcome(const struct scen_outcome *o)
 		json_result(s->dmakit.name, &o->dmakit), "pass", o->pass);
 	if (!o->pass)
 		json_object_set_new(obj, "why", json_string(o->why));
+	if (s->real)
+		json_object_set_new(obj, "real", json_string(s->real));
 	return obj;
 }
 

@@ -384,6 +384,40 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 					    .driver = SCEN_DRV_REGIONS}},
 			},
 	},
+	{
+		.id = 11,
+		.slug = "x86-pv-real",
+		.claim =
+			"a PV dom0's pseudo-physical frames are not machine "
+			"frames: a device reaching 28 bits needs swiotlb-xen's "
+			"pool exchanged below its reach and coherent buffers "
+			"made contiguous (xen_create_contiguous_region)",
+		.short_claim = "x86 PV: pfn is not mfn",
+		.platform = "x86-pv-edu: 512 MiB PV dom0, one coherent 28-bit "
+			    "DMA engine (QEMU's edu)",
+		.real = "make real-dma: the same claim in a real Linux dom0 on "
+			"real Xen 4.17, QEMU's edu doing the DMA "
+			"(docs/real-dma.md)",
+		.kind = SCEN_NAIVE_CAUGHT,
+		.nr_naive = 1,
+		.naive = {{
+			.name = "dma-direct with the guest-physical address as "
+				"the bus address (no Xen layer)",
+			.nr_worlds = 1,
+			.worlds = {{.platform = "x86-pv-edu",
+				    .describe = scen_desc_x86_pv_edu,
+				    .no_xen = true}},
+		}},
+		.dmakit =
+			{
+				.name = "swiotlb-xen: exchanged bounce pool, "
+					"contiguous coherent regions",
+				.nr_worlds = 1,
+				.worlds = {DMAKIT_ON("x86-pv-edu",
+						     scen_desc_x86_pv_edu,
+						     NULL)},
+			},
+	},
 };
 
 const struct scenario *scen_find(const char *id)

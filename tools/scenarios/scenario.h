@@ -6,7 +6,7 @@
  * simulated platform with the same seed, and the oracle says which one
  * moved wrong bytes or faulted.
  *
- *   catalog.c    the ten scenarios and their verdicts
+ *   catalog.c    the eleven scenarios and their verdicts
  *   platforms.c  the platform descriptions the scenarios need
  *   drivers.c    two small drivers of the scenarios' own (a pool that
  *                fills up, contiguous regions under relocation)
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCEN_COUNT 10
+#define SCEN_COUNT 11
 #define SCEN_MAX_RUNS 2	 /* worlds one design runs on */
 #define SCEN_MAX_NAIVE 2 /* naive designs of one scenario */
 #define SCEN_DEFAULT_OPS 300
@@ -72,6 +72,9 @@ struct scenario {
 	const char *claim;	 /* one line, quoting the thread or series */
 	const char *short_claim; /* for the table */
 	const char *platform;	 /* one line */
+	/* Where the same claim is also judged on a real machine (a command
+	 * and its page), or NULL: the simulator is the only judge. */
+	const char *real;
 	enum scen_kind kind;
 	bool dmakit_no_exchange; /* dmakit: zero exchanges and bounces */
 	bool dmakit_one_warning; /* dmakit: exactly one "full" warning */
@@ -127,6 +130,7 @@ void scen_drive_regions(struct sim_world *w, struct wl_oracle *o, uint64_t seed,
 /* platforms.c */
 int scen_desc_x86_native(struct sim_world_desc *d, char *err, size_t errlen);
 int scen_desc_x86_pv_dom0(struct sim_world_desc *d, char *err, size_t errlen);
+int scen_desc_x86_pv_edu(struct sim_world_desc *d, char *err, size_t errlen);
 int scen_desc_arm32_dom0(struct sim_world_desc *d, char *err, size_t errlen);
 int scen_desc_arm64_dom0(struct sim_world_desc *d, char *err, size_t errlen);
 int scen_desc_arm64_dom0_1to1(struct sim_world_desc *d, char *err,
