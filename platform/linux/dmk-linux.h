@@ -41,11 +41,17 @@ struct dmk_linux_platform {
 	atomic64_t p2m_updates;	 /* kernel p2m entries changed after them */
 	atomic64_t p2m_failures; /* entries the kernel's p2m refused */
 	atomic64_t cache_ops;
+	/* XENMEM_exchange calls by the address bits asked for, and those
+	 * that exchanged everything: what Xen could find below each limit. */
+	atomic64_t exchange_tries[65];
+	atomic64_t exchange_done[65];
 };
 
 int dmk_linux_platform_init(struct dmk_linux_platform *lp);
 void dmk_linux_platform_exit(struct dmk_linux_platform *lp);
 const char *dmk_linux_arch_name(void);
+/* The exchanges by address bits, to the kernel log. */
+void dmk_linux_exchange_summary(const struct dmk_linux_platform *lp);
 /* x86 PV: how dom0's RAM lies in machine memory, to the kernel log. */
 void dmk_linux_p2m_summary(const struct dmk_linux_platform *lp, uint64_t mask);
 

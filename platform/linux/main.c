@@ -253,6 +253,7 @@ static int __init dmakit_edu_init(void)
 	close_devices();
 	dmk_system_destroy(sys);
 	sys = NULL;
+	dmk_linux_exchange_summary(&lp);
 	pr_info("dmakit-edu: done; p2m_updates=%lld p2m_failures=%lld after teardown\n",
 		atomic64_read(&lp.p2m_updates),
 		atomic64_read(&lp.p2m_failures));

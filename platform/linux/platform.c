@@ -250,6 +250,36 @@ static void mirror_mmu_update(struct dmk_linux_platform *lp,
 
 /* ---- hypercalls ---- */
 
+static void count_exchange(struct dmk_linux_platform *lp,
+			   const struct xen_memory_exchange *ex, long rc)
+{
+	/* The out reservation's mem_flags: XENMEMF_address_bits in 0..7. */
+	unsigned int bits = min(ex->out.address_bits & 0xffU, 64U);
+
+	atomic64_inc(&lp->exchanges);
+	atomic64_inc(&lp->exchange_tries[bits]);
+	if (rc == 0 && ex->nr_exchanged == ex->in.nr_extents)
+		atomic64_inc(&lp->exchange_done[bits]);
+}
+
+void dmk_linux_exchange_summary(const struct dmk_linux_platform *lp)
+{
+	char line[512];
+	size_t n = 0;
+
+	for (unsigned int b = 0; b <= 64 && n < sizeof(line) - 32; b++) {
+		long long tries = atomic64_read(&lp->exchange_tries[b]);
+
+		if (tries)
+			n += scnprintf(
+				line + n, sizeof(line) - n, " %u:%lld/%lld", b,
+				atomic64_read(&lp->exchange_done[b]), tries);
+	}
+	if (n)
+		pr_info("dmakit-edu: XENMEM_exchange by address bits (bits:done/tried):%s\n",
+			line);
+}
+
 static long linux_hypercall(void *ctx, unsigned int op, unsigned long a1,
 			    unsigned long a2, unsigned long a3)
 {
@@ -257,10 +287,14 @@ static long linux_hypercall(void *ctx, unsigned int op, unsigned long a1,
 
 	atomic64_inc(&lp->hypercalls);
 	switch (op) {
-	case __HYPERVISOR_memory_op:
+	case __HYPERVISOR_memory_op: {
+		long rc = HYPERVISOR_memory_op(a1, (void *)a2);
+
 		if (a1 == XENMEM_exchange)
-			atomic64_inc(&lp->exchanges);
-		return HYPERVISOR_memory_op(a1, (void *)a2);
+			count_exchange(lp, (struct xen_memory_exchange *)a2,
+				       rc);
+		return rc;
+	}
 	case __HYPERVISOR_grant_table_op:
 		return HYPERVISOR_grant_table_op(a1, (void *)a2, a3);
 	case __HYPERVISOR_xen_version:
@@ -427,7 +461,8 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 		unsigned long lo = ULONG_MAX, hi = 0;
 		int nid;
 
-		for_each_online_node(nid) {
+		for_each_online_node(nid)
+		{
 			lo = min(lo, NODE_DATA(nid)->node_start_pfn);
 			hi = max(hi, pgdat_end_pfn(NODE_DATA(nid)));
 		}

@@ -132,7 +132,7 @@ EOF
 	printf '  '
 	for k in $keys; do printf '%s=%s ' "$k" "$(field "$k" "$result")"; done
 	printf 'qemu_clamps=%s\n' "${clamps:-0}"
-	grep -E 'dmakit-edu: naive: ' "$out" | sed 's/^dmakit-edu: /  /'
+	grep -E 'dmakit-edu: (naive: |p2m: |XENMEM_exchange )' "$out" | sed 's/^dmakit-edu: /  /'
 
 	if [ -z "$naive" ]; then
 		echo "real-dma $arch naive: not run (see $out)"
