@@ -21,7 +21,11 @@
 #ifdef DMK_XEN_PUBLIC_PREFIX
 #define DMK_XEN_STR_(x) #x
 #define DMK_XEN_STR(x) DMK_XEN_STR_(x)
-#define DMK_XEN_PUBLIC(h) DMK_XEN_STR(DMK_XEN_PUBLIC_PREFIX / h)
+/* No spaces around the slash: # keeps them, and the path would have them
+ * ("xen-public / xen.h"). */
+/* clang-format off */
+#define DMK_XEN_PUBLIC(h) DMK_XEN_STR(DMK_XEN_PUBLIC_PREFIX/h)
+/* clang-format on */
 #include DMK_XEN_PUBLIC(xen.h)
 #include DMK_XEN_PUBLIC(memory.h)
 #include DMK_XEN_PUBLIC(grant_table.h)
