@@ -89,7 +89,7 @@ cp "$REPO/platform/linux/Kbuild" "$M/Kbuild"
 ln -s "$REPO"/platform/linux/*.[ch] "$M/linux/"
 cp -rs "$REPO/src" "$M/src"
 cp -rs "$REPO/include" "$M/include"
-ln -s /usr/include/xen "$M/xenpub/xen"
+ln -s /usr/include/xen "$M/xenpub/xen-public"
 
 # 3. the build
 make -s -C "$KDIR" M="$M" ARCH=$KARCH ${CROSS:+CROSS_COMPILE=$CROSS} modules

@@ -75,6 +75,44 @@ static int worker_fn(void *arg)
 	return 0;
 }
 
+/* The i-th edu: its registers, then a dmakit device for it.  Once the
+ * registers are open the worker counts, so that close_devices() undoes
+ * whatever part of the rest was done. */
+static int open_one(struct worker *w, struct pci_dev *pdev, unsigned int i)
+{
+	uint64_t mask = DMA_BIT_MASK(dma_bits);
+	int rc = dmk_edu_open(&w->edu, pdev);
+
+	if (rc)
+		return rc;
+	nworkers++;
+	snprintf(w->name, sizeof(w->name), "edu%u", i);
+	rc = dmk_device_init(&w->dev, sys, w->name);
+	if (rc) {
+		pr_err("dmakit-edu: %s: dmk_device_init: %d\n", w->name, rc);
+		return -ENOMEM;
+	}
+	w->dev.coherent = !(noncoherent_mask & (1U << i));
+	rc = dmk_device_setup_dma(&w->dev);
+	if (!rc)
+		rc = dmk_set_mask_and_coherent(&w->dev, mask);
+	if (rc) {
+		pr_err("dmakit-edu: %s: dmakit refused the device: %d\n",
+		       w->name, rc);
+		return -EINVAL;
+	}
+	w->run = (struct dmk_edu_run){
+		.name = w->name,
+		.dev = &w->dev,
+		.edu = &w->edu,
+		.mask = mask,
+		.seed = seed,
+		.rng = seed * 0x9e3779b97f4a7c15ULL + i,
+	};
+	init_completion(&w->done);
+	return 0;
+}
+
 static int open_devices(void)
 {
 	struct pci_dev *pdev = NULL;
@@ -84,35 +122,12 @@ static int open_devices(void)
 		return -ENOMEM;
 	while (nworkers < MAX_EDU &&
 	       (pdev = pci_get_device(DMK_EDU_VENDOR, DMK_EDU_DEVICE, pdev))) {
-		struct worker *w = &workers[nworkers];
-		int rc = dmk_edu_open(&w->edu, pdev);
+		int rc = open_one(&workers[nworkers], pdev, nworkers);
 
 		if (rc) {
 			pci_dev_put(pdev);
 			return rc;
 		}
-		snprintf(w->name, sizeof(w->name), "edu%u", nworkers);
-		dmk_device_init(&w->dev, sys, w->name);
-		w->dev.coherent = !(noncoherent_mask & (1U << nworkers));
-		rc = dmk_device_setup_dma(&w->dev);
-		if (!rc)
-			rc = dmk_set_mask_and_coherent(&w->dev,
-						       DMA_BIT_MASK(dma_bits));
-		if (rc) {
-			pr_err("dmakit-edu: %s: dmakit refused the device: %d\n",
-			       w->name, rc);
-			return -EINVAL;
-		}
-		w->run = (struct dmk_edu_run){
-			.name = w->name,
-			.dev = &w->dev,
-			.edu = &w->edu,
-			.mask = DMA_BIT_MASK(dma_bits),
-			.seed = seed,
-			.rng = seed * 0x9e3779b97f4a7c15ULL + nworkers,
-		};
-		init_completion(&w->done);
-		nworkers++;
 	}
 	if (!nworkers) {
 		pr_err("dmakit-edu: no edu device (%04x:%04x); QEMU needs -device edu\n",
@@ -125,7 +140,7 @@ static int open_devices(void)
 static void close_devices(void)
 {
 	for (unsigned int i = 0; i < nworkers; i++) {
-		dmk_device_teardown_dma(&workers[i].dev);
+		dmk_device_fini(&workers[i].dev);
 		dmk_edu_close(&workers[i].edu);
 	}
 	kfree(workers);
