@@ -11,6 +11,7 @@
  *   test.c       the driver's workloads on dmakit's DMA API, every byte
  *                checked
  *   naive.c      the designs that must fail on the real system
+ *   foreign.c    a self-granted page mapped back: GNTTABOP_cache_flush (ARM)
  *   main.c       the module: platform, system, device, the runs, the report
  *
  * Linux counterparts: arch/x86/xen/mmu_pv.c and p2m.c (what the platform
@@ -134,5 +135,17 @@ struct dmk_edu_naive {
 };
 
 int dmk_edu_naive(struct dmk_edu_run *r, struct dmk_edu_naive *out);
+
+/* ---- foreign.c (ARM) ---- */
+
+struct dmk_edu_foreign {
+	int map_error;	 /* dmk_xen_map_foreign's, 0 when it mapped */
+	int unmap_error; /* dmk_xen_unmap_foreign's */
+	uint64_t bytes, wrong;
+	uint64_t flushes; /* GNTTABOP_cache_flush calls swiotlb-xen made */
+};
+
+int dmk_edu_foreign(struct dmk_edu_run *r, struct dmk_system *sys,
+		    struct dmk_edu_foreign *out);
 
 #endif /* DMK_LINUX_H */

@@ -46,6 +46,12 @@ static uint swiotlb_kib = 4096;
 module_param(swiotlb_kib, uint, 0444);
 MODULE_PARM_DESC(swiotlb_kib, "bounce pool size (at most 4 MiB: MAX_ORDER)");
 
+static int foreign = -1;
+module_param(foreign, int, 0444);
+MODULE_PARM_DESC(
+	foreign,
+	"ARM: also DMA through a self-granted page with this device (-1: no)");
+
 static bool naive = true;
 module_param(naive, bool, 0444);
 MODULE_PARM_DESC(naive, "also run the naive designs");
@@ -258,6 +264,24 @@ static int __init dmakit_edu_init(void)
 	rc = run_workers();
 	if (rc)
 		goto err_devices;
+#if defined(CONFIG_ARM64) || defined(CONFIG_ARM)
+	if (foreign >= 0) {
+		struct dmk_edu_foreign fr;
+
+		if (foreign >= nworkers) {
+			pr_err("dmakit-edu: foreign=%d: there are %u devices\n",
+			       foreign, nworkers);
+			rc = -EINVAL;
+			goto err_devices;
+		}
+		rc = dmk_edu_foreign(&workers[foreign].run, sys, &fr);
+		if (rc)
+			goto err_devices;
+		pr_info("dmakit-edu: foreign arch=%s device=%d map_error=%d bytes=%llu wrong=%llu cache_flushes=%llu unmap_error=%d\n",
+			dmk_linux_arch_name(), foreign, fr.map_error, fr.bytes,
+			fr.wrong, fr.flushes, fr.unmap_error);
+	}
+#endif
 	if (naive) {
 		rc = dmk_edu_naive(&workers[0].run, &nv);
 		if (rc)

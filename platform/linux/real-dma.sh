@@ -58,17 +58,21 @@ field() { sed -n "s/.* $1=\([0-9a-z_]*\).*/\1/p" <<<"$2" | head -1; }
 #           sides of 4 GiB (bank 0 as low as it can, the rest above), and
 #           a 32-bit reach: buffers above 4 GiB must bounce.  Devices 1
 #           and 3 are treated as not cache-coherent, to run the arm64
-#           maintenance (QEMU's TCG has no cache model to catch a miss).
+#           maintenance (QEMU's TCG has no cache model to catch a miss),
+#           and device 1 also DMAs through a page dom0 granted to itself
+#           and mapped back, which needs GNTTABOP_cache_flush.
+# Fields: dma_bits noncoherent_mask MEM DOM0_MEM foreign-device (-1: none)
 machine() {
 	case $1 in
-	x86_64) echo "28 0 2G 512M" ;;
-	arm64) echo "32 0xa 5G 3G" ;;
+	x86_64) echo "28 0 2G 512M -1" ;;
+	arm64) echo "32 0xa 5G 3G 1" ;;
 	esac
 }
 
 one_arch() {
 	local arch=$1 dir=$OUT/$1 bits ncmask mem dom0mem mask qlog out result naive
-	read -r bits ncmask mem dom0mem <<<"$(machine "$arch")"
+	local foreign
+	read -r bits ncmask mem dom0mem foreign <<<"$(machine "$arch")"
 	mask=$(printf '0x%x' $(((1 << bits) - 1)))
 	mkdir -p "$dir"
 	if ! "$REPO/platform/linux/build.sh" "$arch" "$dir" >"$dir/build.log" 2>&1; then
@@ -81,7 +85,7 @@ one_arch() {
 	cp "$dir/dmakit-edu.ko" "$dir/payload/"
 	cat >"$dir/payload/run" <<EOF
 #!/bin/sh
-insmod /payload/dmakit-edu.ko seed=$SEED min_bytes=$MIN_BYTES dma_bits=$bits noncoherent_mask=$ncmask
+insmod /payload/dmakit-edu.ko seed=$SEED min_bytes=$MIN_BYTES dma_bits=$bits noncoherent_mask=$ncmask foreign=$foreign
 echo "dmakit-edu: insmod rc=\$?"
 dmesg | grep -E 'dmakit|BUG|Oops|WARNING|Call Trace' | sed 's/^\[[ 0-9.]*\] //'
 EOF
@@ -121,6 +125,17 @@ EOF
 	extra_faults=0
 	[ "${clamps:-0}" -le "$beyond" ] || extra_faults=$((clamps - beyond))
 	faults=$((faults + p2mfail + extra_faults))
+	# A self-granted page where asked for: it must map, move its bytes
+	# right, and make swiotlb-xen call GNTTABOP_cache_flush.
+	local fline
+	fline=$(grep -m1 'dmakit-edu: foreign arch=' "$out" || true)
+	if [ "$foreign" != -1 ]; then
+		if [ -z "$fline" ] || [ "$(field map_error "$fline")" != 0 ] ||
+			[ "$(field cache_flushes "$fline")" = 0 ] ||
+			[ "$(field unmap_error "$fline")" != 0 ]; then
+			faults=$((faults + 1))
+		fi
+	fi
 	if [ "$wrong" = 0 ] && [ "$faults" = 0 ] && [ "$checked" -ge "$MIN_BYTES" ]; then
 		echo "real-dma $arch: integrity: OK ($checked bytes checked, 0 wrong, 0 faults)"
 	else
@@ -132,7 +147,7 @@ EOF
 	printf '  '
 	for k in $keys; do printf '%s=%s ' "$k" "$(field "$k" "$result")"; done
 	printf 'qemu_clamps=%s\n' "${clamps:-0}"
-	grep -E 'dmakit-edu: (naive: |p2m: |XENMEM_exchange )' "$out" | sed 's/^dmakit-edu: /  /'
+	grep -E 'dmakit-edu: (naive: |p2m: |XENMEM_exchange |foreign)' "$out" | sed 's/^dmakit-edu: /  /'
 
 	if [ -z "$naive" ]; then
 		echo "real-dma $arch naive: not run (see $out)"
