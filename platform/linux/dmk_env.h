@@ -10,7 +10,8 @@
  *   types, memcpy & co   <linux/types.h>, <linux/string.h>, <linux/stdarg.h>
  *   dmk_env_vsnprintf    vsnprintf (the kernel's %p prints a hashed pointer)
  *   dmk_env_zalloc/free  kvzalloc/kvfree where the caller may sleep,
- *                        kzalloc(GFP_ATOMIC) where it may not (see below)
+ *                        kzalloc(GFP_ATOMIC) where it may not or where
+ *                        the kernel cannot tell (see below)
  *   dmk_spinlock_t       spinlock_t, taken with interrupts off
  *   dmk_mutex_t          struct mutex (the library makes hypercalls under it)
  *   dmk_rwlock_t         rwlock_t; writers with interrupts off
@@ -80,8 +81,12 @@ static inline int dmk_env_vsnprintf(char *buf, size_t size, const char *fmt,
  */
 static inline void *dmk_env_zalloc(size_t size)
 {
+#ifdef CONFIG_PREEMPT_COUNT
 	if (preemptible())
 		return kvzalloc(size, GFP_KERNEL);
+#endif
+	/* Without the preemption count (Debian's arm64 kernel) the context
+	 * cannot be known: always atomic, which large tables may fail. */
 	return kzalloc(size, GFP_ATOMIC);
 }
 

@@ -8,7 +8,9 @@
  * DMA-API debug checker on and swiotlb-xen under Xen, one dmakit device
  * per edu found (reach from the dma_bits parameter: edu cannot tell its
  * own), then every device's workload (test.c) in a kernel thread of its
- * own, all at once, then the naive designs (naive.c) on the first device.
+ * own, all at once, then (ARM, foreign=N) DMA through a page dom0 granted
+ * to itself on device N (foreign.c), then the naive designs (naive.c) on
+ * the first device.
  * The verdict goes to the kernel log as two "dmakit-edu: result" lines
  * that `make real-dma` reads; the module then stays loaded with nothing
  * left mapped, and unloads cleanly.  A failure to set up is the load's
