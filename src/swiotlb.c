@@ -711,7 +711,7 @@ out:
 
 static struct swiotlb_area *area_of(struct dmk_swiotlb *pool, size_t slot)
 {
-	uint64_t seg = slot / SEG_SLOTS;
+	size_t seg = slot / SEG_SLOTS;
 
 	/*
 	 * Area k holds segments [k * nsegs / nareas, (k + 1) * nsegs /
@@ -1443,10 +1443,12 @@ static int pool_init_areas(struct dmk_swiotlb *pool)
 
 	for (unsigned int k = 0; k < pool->nareas; k++) {
 		struct swiotlb_area *a = &pool->areas[k];
-		unsigned int lo = (unsigned int)((uint64_t)k * pool->nsegs /
+		/* size_t, not uint64_t: a 32-bit kernel has no 64-bit
+		 * division, and there nslabs < 2^21 keeps k * nsegs small. */
+		unsigned int lo =
+			(unsigned int)((size_t)k * pool->nsegs / pool->nareas);
+		unsigned int hi = (unsigned int)((size_t)(k + 1) * pool->nsegs /
 						 pool->nareas);
-		unsigned int hi = (unsigned int)((uint64_t)(k + 1) *
-						 pool->nsegs / pool->nareas);
 
 		dmk_spin_init(&a->lock);
 		a->seg_first = lo;
@@ -1482,7 +1484,8 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	size_t bytes = nslabs << DMK_IO_TLB_SHIFT;
 
 	if (!plat || !plat->ops || !va || !out || !nslabs ||
-	    nslabs > ((size_t)1 << 40) || (phys & SLOT_MASK) ||
+	    (uint64_t)nslabs > (1ULL << 40) ||
+	    nslabs > SIZE_MAX >> DMK_IO_TLB_SHIFT || (phys & SLOT_MASK) ||
 	    phys + bytes < phys)
 		return -DMK_EINVAL;
 	pool = dmk_env_calloc(1, sizeof(*pool));
