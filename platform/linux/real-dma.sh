@@ -7,8 +7,8 @@
 # devices (../shared/xen-qemu/run-in-dom0.sh), load the module there, and
 # judge what it reports together with what QEMU logged about the devices.
 #
-#   real-dma.sh [ARCH...]     ARCH: x86_64 (required by the issue), arm64;
-#                             default: both
+#   real-dma.sh [ARCH...]     ARCH: x86_64, arm64, arm32 (Debian's
+#                             armmp-lpae dom0); default: x86_64 arm64
 #
 # Prints, per architecture, exactly
 #   real-dma ARCH: integrity: OK (N bytes checked, 0 wrong, 0 faults)
@@ -34,8 +34,8 @@ NEDU=4
 ARCHES=("$@")
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 arm64)
 for a in "${ARCHES[@]}"; do
-	case $a in x86_64 | arm64) ;; *)
-		echo "real-dma.sh: unknown architecture '$a' (x86_64, arm64)" >&2
+	case $a in x86_64 | arm64 | arm32) ;; *)
+		echo "real-dma.sh: unknown architecture '$a' (x86_64, arm64, arm32)" >&2
 		exit 2
 		;;
 	esac
@@ -66,6 +66,7 @@ machine() {
 	case $1 in
 	x86_64) echo "28 0 2G 512M -1" ;;
 	arm64) echo "32 0xa 5G 3G 1" ;;
+	arm32) echo "32 0xa 1G 512M 1" ;;
 	esac
 }
 

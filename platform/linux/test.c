@@ -36,6 +36,7 @@
 #include "dmk-linux.h"
 
 #include <linux/gfp.h>
+#include <linux/math64.h>
 #include <linux/sched.h>
 
 #define ARENA_ORDER 2
@@ -70,11 +71,15 @@ uint64_t dmk_edu_rand(struct dmk_edu_run *r)
 	return r->rng;
 }
 
-/* Uniform in [lo, hi]. */
+/* Uniform in [lo, hi].  div64_u64_rem: a 32-bit kernel has no 64-bit
+ * '%' (it would be a call to libgcc's __aeabi_uldivmod on arm32). */
 unsigned int dmk_edu_rand_range(struct dmk_edu_run *r, unsigned int lo,
 				unsigned int hi)
 {
-	return lo + (unsigned int)(dmk_edu_rand(r) % ((uint64_t)hi - lo + 1));
+	u64 rem;
+
+	div64_u64_rem(dmk_edu_rand(r), (u64)hi - lo + 1, &rem);
+	return lo + (unsigned int)rem;
 }
 
 static uint8_t pattern(uint64_t stream, size_t pos)

@@ -27,7 +27,7 @@ bad() {
 }
 
 bad "$dir/real-dma.sh" riscv64
-bad "$dir/real-dma.sh" x86_64 arm32
+bad "$dir/real-dma.sh" x86_64 arm16
 bad env SEED=seven "$dir/real-dma.sh" x86_64
 bad env MIN_BYTES=-1 "$dir/real-dma.sh" x86_64
 bad env XEN_QEMU="$tmp/nowhere" "$dir/real-dma.sh" x86_64
