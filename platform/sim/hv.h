@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private state of the hypervisor model, shared by hv.c and hv-gnttab.c.
- * Nothing outside those two files includes this.
+ * Private state of the hypervisor model, shared by its files (hv.c
+ * lists them).  Nothing outside the model includes this.
  *
  * struct sim_xen (sim.h) is what the world sees; the model keeps the
  * rest in struct sim_xen_impl, which embeds it (container_of), so that
@@ -81,7 +81,79 @@ static inline struct sim_xen_impl *sim_xen_impl(struct sim_xen *x)
 				       offsetof(struct sim_xen_impl, x));
 }
 
-/* ---- hv.c, for hv-gnttab.c (the lock is held) ---- */
+/*
+ * Xen encodes a preempted memory_op's progress above the command
+ * (common/memory.c); the constants are internal to Xen, not public.
+ */
+#define MEMOP_EXTENT_SHIFT 6
+#define MEMOP_CMD_MASK ((1UL << MEMOP_EXTENT_SHIFT) - 1)
+
+/* Xen's MAX_ORDER: max_order() is clamped to it. */
+#define SIM_XEN_MAX_ORDER 20U
+
+/* ---- small helpers (the lock is held) ---- */
+
+/* Autotranslated: not PV (ARM, or x86 HVM). */
+static inline bool sim_xen_translated(const struct sim_domain *d)
+{
+	return !d->pv;
+}
+
+/* Xen's max_order(): the extent-order limit of a caller. */
+static inline unsigned int sim_xen_max_order(const struct sim_domain *d)
+{
+	return d->max_order < SIM_XEN_MAX_ORDER ? d->max_order
+						: SIM_XEN_MAX_ORDER;
+}
+
+/* Xen's XSM_TARGET default: a domain acts on itself, dom0 on anyone. */
+static inline bool sim_xen_may_act_on(const struct sim_domain *caller,
+				      const struct sim_domain *d)
+{
+	return caller == d || caller->privileged;
+}
+
+static inline bool sim_xen_owned_by(const struct sim_machine *m, uint64_t mfn,
+				    uint16_t domid)
+{
+	int64_t idx = sim_mfn_index(m, mfn);
+
+	return idx >= 0 && m->owner[idx] == domid;
+}
+
+static inline void sim_xen_set_owner(struct sim_machine *m, uint64_t mfn,
+				     uint16_t domid)
+{
+	int64_t idx = sim_mfn_index(m, mfn);
+
+	if (idx >= 0)
+		m->owner[idx] = domid;
+}
+
+/* ---- hv-mm.c (the lock is held) ---- */
+
+void sim_xen_m2p_set(struct sim_xen_impl *xi, uint64_t mfn, uint64_t gfn);
+uint64_t sim_xen_m2p_get(struct sim_xen_impl *xi, uint64_t mfn);
+/* Change d's p2m and keep the machine-to-phys table in step. */
+int sim_xen_set_p2m(struct sim_xen *x, struct sim_domain *d, uint64_t gfn,
+		    uint64_t mfn, enum sim_p2m_type type);
+void sim_xen_free_frame(struct sim_xen *x, uint64_t mfn);
+void sim_xen_free_extent(struct sim_xen *x, uint64_t mfn, unsigned int order);
+/* Scrub an extent as Xen does before handing it to a guest. */
+void sim_xen_scrub_extent(struct sim_xen *x, uint64_t mfn, unsigned int order);
+/* Is a PV guest's frame still in its page tables (so Xen holds a
+ * reference and refuses to steal or free it)? */
+bool sim_xen_pv_frame_mapped(struct sim_xen *x, const struct sim_domain *d,
+			     uint64_t mfn);
+/* The highest machine frame + 1 an allocation below address_bits may
+ * use: 0 for no limit; *none when not even one frame fits. */
+uint64_t sim_xen_address_bits_limit(unsigned int bits, bool *none);
+
+/* ---- hv.c, for the others (the lock is held) ---- */
+
+long sim_xen_dispatch_locked(struct sim_xen *x, struct sim_domain *caller,
+			     unsigned int op, unsigned long a1,
+			     unsigned long a2, unsigned long a3);
 
 /* The domain called domid; DOMID_SELF means the caller.  NULL if none. */
 struct sim_domain *sim_xen_find_domain(struct sim_xen *x,
@@ -94,7 +166,24 @@ uint64_t sim_xen_pv_va_to_gfn(const struct sim_domain *d, uint64_t va);
 /* Is gfn inside d's guest-physical span? */
 bool sim_xen_gfn_in_span(const struct sim_domain *d, uint64_t gfn);
 
-/* ---- hv-gnttab.c, for hv.c (the lock is held) ---- */
+/* ---- hv-memop.c, hv-exchange.c, hv-pv.c (the lock is held) ---- */
+
+long sim_xen_memory_op(struct sim_xen *x, struct sim_domain *caller,
+		       unsigned long cmd, void *arg);
+long sim_xen_memory_exchange(struct sim_xen *x, struct sim_domain *caller,
+			     struct xen_memory_exchange *arg, bool pin);
+struct dmk_xen_unpin;
+long sim_xen_memory_unpin(struct sim_xen *x, struct sim_domain *caller,
+			  struct dmk_xen_unpin *arg);
+long sim_xen_pv_update_va_mapping(struct sim_xen *x, struct sim_domain *caller,
+				  unsigned long va, uint64_t pte);
+long sim_xen_pv_mmu_update(struct sim_xen *x, struct sim_domain *caller,
+			   const struct mmu_update *req, unsigned long count,
+			   unsigned int *done);
+long sim_xen_do_multicall(struct sim_xen *x, struct sim_domain *caller,
+			  struct multicall_entry *e, unsigned long count);
+
+/* ---- hv-gnttab.c (the lock is held) ---- */
 
 int sim_grant_table_create(struct sim_xen *x, struct sim_domain *d);
 void sim_grant_table_destroy(struct sim_xen *x, struct sim_grant_table *gt);
