@@ -7,20 +7,27 @@
  * whose argument structures come from the input.
  *
  * After every call the world must still add up:
- *   - every machine frame is free, Xen's (the grant-table frames, one
- *     per domain) or one registered domain's, and the free count agrees;
+ *   - every machine frame is free, one registered domain's, or Xen's
+ *     and then a page Xen shares with a domain (grant-table frames,
+ *     shared_info), and the free count agrees;
  *   - a domain's own-RAM p2m entries point at frames it owns, distinct
  *     ones when the domain is translated, 1:1 when it is direct-mapped;
- *     a foreign entry points at its own table frame or at a frame
- *     another domain still owns (a mapped grant pins its frame);
+ *     any other entry points at a frame some domain owns or shares;
  *   - the return value is one Xen can give for that call, and a call
- *     that reports no progress changed nothing (owners, p2m, pins);
+ *     that reports no progress changed nothing (owners, p2m, pins),
+ *     except that asking for grant frames grows the table (as Xen's
+ *     gnttab_grow_table() does whatever happens next);
  *   - an exchange conserves every domain's page count, and the
- *     reservation calls change it by exactly the progress they report.
+ *     reservation calls change it by the progress they report (plus,
+ *     at most, the one extent Xen allocated and could not map or tell);
+ *   - a handle that points nowhere (NULL, unmapped, read-only where Xen
+ *     writes, too short, in Xen's range on x86) is an -EFAULT (or, for
+ *     ballooning, no progress) and changes nothing; never a crash.
  */
 #include "target.h"
 
 #include <stdarg.h>
+#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +36,7 @@
 #include <xen/errno.h>
 #include <xen/grant_table.h>
 #include <xen/memory.h>
+#include <xen/version.h>
 
 #include <dmakit/xen-ext.h>
 
@@ -73,6 +81,7 @@ struct xf {
 	struct fuzz_in in;
 	xen_pfn_t list_in[XF_LIST_CAP], list_out[XF_LIST_CAP];
 	xen_pfn_t saved_out[XF_LIST_CAP]; /* list_out before the call */
+	xen_pfn_t saved_in[XF_LIST_CAP];  /* list_in before the call */
 	struct xf_map maps[XF_MAX_MAPS];
 	unsigned int nr_maps;
 	uint64_t recent[2][8];	      /* frames a PV domain was handed lately */
@@ -82,6 +91,9 @@ struct xf {
 	unsigned int last_granter, last_ref; /* the last entry written */
 	struct xf_snap snap;
 	const char *op;
+	/* Memory bad handles point at: a PROT_NONE page, a read-only page
+	 * (zeros), and a RW page followed by a PROT_NONE one. */
+	uint8_t *bad_none, *bad_ro, *bad_tail;
 };
 
 static void __attribute__((noreturn, format(printf, 2, 3)))
@@ -135,6 +147,24 @@ static int balloon_out_top(struct xf *f, struct sim_domain *d)
 		       : -1;
 }
 
+static uint8_t *map_pages(size_t n, int prot)
+{
+	void *p = mmap(NULL, n * SIM_PAGE_SIZE, prot,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int bad_memory_setup(struct xf *f)
+{
+	f->bad_none = map_pages(1, PROT_NONE);
+	f->bad_ro = map_pages(1, PROT_READ);
+	f->bad_tail = map_pages(2, PROT_READ | PROT_WRITE);
+	if (!f->bad_none || !f->bad_ro || !f->bad_tail)
+		return -1;
+	return mprotect(f->bad_tail + SIM_PAGE_SIZE, SIM_PAGE_SIZE, PROT_NONE);
+}
+
 static int xf_setup(struct xf *f, uint8_t config)
 {
 	struct sim_bank bank;
@@ -174,11 +204,19 @@ static int xf_setup(struct xf *f, uint8_t config)
 		rc = sim_xen_add_domain(f->x, f->dom[1], false);
 	for (int i = 0; !rc && i < 2; i++)
 		rc = balloon_out_top(f, f->dom[i]);
+	if (!rc)
+		rc = bad_memory_setup(f);
 	return rc;
 }
 
 static void xf_teardown(struct xf *f)
 {
+	if (f->bad_none)
+		munmap(f->bad_none, SIM_PAGE_SIZE);
+	if (f->bad_ro)
+		munmap(f->bad_ro, SIM_PAGE_SIZE);
+	if (f->bad_tail)
+		munmap(f->bad_tail, 2 * SIM_PAGE_SIZE);
 	sim_domain_destroy(f->dom[1]);
 	sim_domain_destroy(f->dom[0]);
 	sim_xen_destroy(f->x);
@@ -218,15 +256,18 @@ static bool is_domid(const struct xf *f, uint16_t id)
 
 static void check_frames(const struct xf *f)
 {
-	uint64_t free_frames = 0, xen = 0;
+	uint64_t free_frames = 0, xen = 0, xen_all = 0;
 
 	for (uint64_t i = 0; i < f->m->nr_frames; i++) {
+		xen_all += f->m->owner[i] == SIM_DOMID_XEN;
 		uint16_t o = f->m->owner[i];
 
 		if (o == SIM_DOMID_FREE)
 			free_frames++;
 		else if (o == SIM_DOMID_XEN)
-			xen++;
+			xen += is_domid(
+				f, sim_xen_page_owner(f->x,
+						      sim_index_mfn(f->m, i)));
 		else if (!is_domid(f, o))
 			broken(f, "frame %#llx owned by unknown domain %u",
 			       (unsigned long long)sim_index_mfn(f->m, i), o);
@@ -235,15 +276,13 @@ static void check_frames(const struct xf *f)
 		broken(f, "%llu frames free, the allocator counts %llu",
 		       (unsigned long long)free_frames,
 		       (unsigned long long)sim_machine_free_frames(f->m));
-	if (xen != 2)
-		broken(f, "Xen holds %llu frames, not its two grant tables",
-		       (unsigned long long)xen);
+	if (xen != xen_all)
+		broken(f, "Xen holds %llu frames it shares with no domain",
+		       (unsigned long long)(xen_all - xen));
 }
 
 static void check_p2m(const struct xf *f, struct sim_domain *d, uint8_t *seen)
 {
-	uint64_t own_table = table_mfn(f, d);
-
 	memset(seen, 0, f->m->nr_frames);
 	for (uint64_t g = d->gfn_base; g < d->gfn_base + d->nr_gfns; g++) {
 		enum sim_p2m_type type;
@@ -271,7 +310,7 @@ static void check_p2m(const struct xf *f, struct sim_domain *d, uint8_t *seen)
 				       (unsigned long long)mfn);
 			continue;
 		}
-		if (mfn != own_table && (!is_domid(f, o) || o == d->domid))
+		if (!is_domid(f, sim_xen_page_owner(f->x, mfn)))
 			broken(f,
 			       "dom%u gfn %#llx -> foreign %#llx owned by %u",
 			       d->domid, (unsigned long long)g,
@@ -314,14 +353,49 @@ static void snap_take(struct xf *f)
 	}
 }
 
+/* Frame owners as in the snapshot, but for free frames that became
+ * pages Xen shares with a domain (a grown grant table, shared_info)
+ * when growth is allowed. */
+static void owners_same(const struct xf *f, bool growth, const char *why)
+{
+	const struct xf_snap *s = &f->snap;
+	uint64_t grown = 0;
+
+	for (uint64_t i = 0; i < f->m->nr_frames; i++) {
+		if (s->owner[i] == f->m->owner[i])
+			continue;
+		if (growth && s->owner[i] == SIM_DOMID_FREE &&
+		    f->m->owner[i] == SIM_DOMID_XEN) {
+			grown++;
+			continue;
+		}
+		broken(f, "%s, yet frame owners changed", why);
+	}
+	if (s->free_frames != sim_machine_free_frames(f->m) + grown)
+		broken(f, "%s, yet the free count changed", why);
+}
+
+static void snap_compare(const struct xf *f, bool with_pins, bool growth,
+			 const char *why);
+
 /* Compare with the snapshot; pins too when with_pins. */
 static void snap_same(const struct xf *f, bool with_pins, const char *why)
 {
+	snap_compare(f, with_pins, false, why);
+}
+
+/* The same, but a grant table may have grown. */
+static void snap_same_but_growth(const struct xf *f, const char *why)
+{
+	snap_compare(f, true, true, why);
+}
+
+static void snap_compare(const struct xf *f, bool with_pins, bool growth,
+			 const char *why)
+{
 	const struct xf_snap *s = &f->snap;
 
-	if (s->free_frames != sim_machine_free_frames(f->m) ||
-	    memcmp(s->owner, f->m->owner, f->m->nr_frames * sizeof(*s->owner)))
-		broken(f, "%s, yet frame owners changed", why);
+	owners_same(f, growth, why);
 	for (int i = 0; i < 2; i++) {
 		struct sim_domain *d = f->dom[i];
 
@@ -559,7 +633,7 @@ static void exchange_lists(struct xf *f, struct sim_domain *d,
 	case 0:
 		set_xen_guest_handle(e->in.extent_start, NULL);
 		break;
-	case 1: /* overlapping lists: the model refuses them */
+	case 1: /* overlapping lists: Xen reads each chunk's inputs first */
 		set_xen_guest_handle(e->out.extent_start, f->list_in);
 		break;
 	default:
@@ -691,6 +765,27 @@ static void pv_map_outputs(struct xf *f, struct sim_domain *d,
 					  XF_PTE_FLAGS);
 }
 
+/* Does the out list name a gfn d's p2m cannot hold? */
+static bool outputs_past_p2m(const struct xf *f, const struct sim_domain *d,
+			     const struct xen_memory_exchange *e)
+{
+	unsigned int order =
+		e->out.extent_order < 20 ? e->out.extent_order : 20;
+
+	if (e->out.extent_start.p != f->list_out &&
+	    e->out.extent_start.p != f->list_in)
+		return false;
+	for (uint64_t j = 0; j < e->out.nr_extents && j < XF_LIST_CAP; j++) {
+		uint64_t g = e->out.extent_start.p == f->list_out
+				     ? f->saved_out[j]
+				     : f->saved_in[j];
+
+		if (g + (1ULL << order) > d->p2m_end || g + (1ULL << order) < g)
+			return true;
+	}
+	return false;
+}
+
 /* Input extents per chunk, as Xen counts them (log2). */
 static unsigned int chunk_order(const struct xen_memory_exchange *e)
 {
@@ -721,6 +816,7 @@ static long op_exchange(struct xf *f, struct sim_domain *caller, bool pin)
 	first = fuzz_u8(&f->in) < 230 ? 0 : fuzz_u8(&f->in) % 4;
 	e.nr_exchanged = first;
 	memcpy(f->saved_out, f->list_out, sizeof(f->saved_out));
+	memcpy(f->saved_in, f->list_in, sizeof(f->saved_in));
 	if (d && d->pv && fuzz_u8(&f->in) < 200)
 		pv_unmap_inputs(f, d, &e);
 
@@ -747,7 +843,11 @@ static long op_exchange(struct xf *f, struct sim_domain *caller, bool pin)
 		broken(f, "success with nr_exchanged %llu of %llu",
 		       (unsigned long long)e.nr_exchanged,
 		       (unsigned long long)e.in.nr_extents);
-	if (rc && (e.nr_exchanged == first || e.nr_exchanged == first_chunk))
+	/* A chunk whose output gfn the p2m cannot hold is committed before
+	 * the mapping fails (Xen's memory_exchange: the chunk is done but
+	 * not counted); any other failure leaves nothing changed. */
+	if (rc && (e.nr_exchanged == first || e.nr_exchanged == first_chunk) &&
+	    !(d && !d->pv && outputs_past_p2m(f, d, &e)))
 		snap_same(f, true, "failed with nothing exchanged");
 	snap_owned_delta(f, 0, 0);
 	if (rc == 0 && d && first == 0) {
@@ -800,6 +900,8 @@ static long op_unpin(struct xf *f, struct sim_domain *caller)
 	return rc;
 }
 
+static void snap_p2m_same(const struct xf *f, const char *why);
+
 /* populate_physmap / decrease_reservation: the result is progress. */
 static long op_reservation(struct xf *f, struct sim_domain *caller,
 			   bool populate)
@@ -808,7 +910,7 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 	struct sim_domain *d;
 	unsigned long start, cmd;
 	unsigned int order;
-	int64_t pages, delta[2] = {0, 0};
+	int64_t pages;
 	long rc;
 
 	f->op = populate ? "memory_op(populate_physmap)"
@@ -856,6 +958,16 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 	/* Xen stops inside an extent at the first page it cannot remove
 	 * and leaves the pages before it removed: that extent is not
 	 * counted, so only an order-0 call that did nothing is a no-op. */
+	if ((unsigned long)rc == start && populate && d && !d->pv &&
+	    !d->direct_mapped) {
+		/* Xen allocates before it maps: a gfn the p2m cannot hold
+		 * leaves that extent the domain's, mapped nowhere. */
+		snap_p2m_same(f, "no extent done");
+		owned_delta_between(
+			f, d == f->dom[1], 0,
+			1LL << (r.extent_order < 40 ? r.extent_order : 40));
+		return 0;
+	}
 	if ((unsigned long)rc == start && (populate || !r.extent_order || !d)) {
 		snap_same(f, true, "no extent done");
 		return 0;
@@ -869,8 +981,8 @@ static long op_reservation(struct xf *f, struct sim_domain *caller,
 	if (d->direct_mapped && !d->pv) {
 		snap_owned_delta(f, 0, 0);
 	} else if (populate) {
-		delta[d == f->dom[1]] = pages;
-		snap_owned_delta(f, delta[0], delta[1]);
+		owned_delta_between(f, d == f->dom[1], pages,
+				    pages + (d->pv ? 0 : (1LL << order)));
 	} else {
 		owned_delta_between(f, d == f->dom[1],
 				    -pages - (1LL << order) + 1, -pages);
@@ -968,9 +1080,9 @@ static long op_increase(struct xf *f, struct sim_domain *caller)
 	return 0;
 }
 
-static const int physmap_errors[] = {XEN_EFAULT, XEN_ENOSYS, XEN_ESRCH,
-				     XEN_EPERM,	 XEN_EACCES, XEN_EINVAL,
-				     XEN_EBUSY,	 XEN_ENOENT, 0};
+static const int physmap_errors[] = {
+	XEN_EFAULT, XEN_ENOSYS, XEN_ESRCH,  XEN_EPERM,	XEN_EACCES, XEN_EINVAL,
+	XEN_EBUSY,  XEN_ENOENT, XEN_ENOMEM, XEN_EILSEQ, 0};
 
 static long op_add_to_physmap(struct xf *f, struct sim_domain *caller)
 {
@@ -993,7 +1105,7 @@ static long op_add_to_physmap(struct xf *f, struct sim_domain *caller)
 			       XENMEM_add_to_physmap, (unsigned long)&a, 0);
 	check_rc(f, rc, physmap_errors);
 	if (rc)
-		snap_same(f, true, "add_to_physmap failed");
+		snap_same_but_growth(f, "add_to_physmap failed");
 	snap_owned_delta(f, 0, 0);
 	return rc;
 }
@@ -1053,8 +1165,9 @@ static long op_update_va_mapping(struct xf *f, struct sim_domain *caller)
 
 /* ---- grant_table_op ---- */
 
-static const int grant_errors[] = {XEN_EINVAL, XEN_EFAULT, XEN_ENOSYS,
-				   XEN_EPERM, 0};
+static const int grant_errors[] = {XEN_EINVAL, XEN_EFAULT,     XEN_ENOSYS,
+				   XEN_EPERM,  XEN_EOPNOTSUPP, XEN_EILSEQ,
+				   0};
 
 static void check_status(const struct xf *f, int16_t st)
 {
@@ -1250,7 +1363,7 @@ static long op_setup_table(struct xf *f, struct sim_domain *caller)
 	rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_grant_table_op,
 			       GNTTABOP_setup_table, (unsigned long)&st, count);
 	check_rc(f, rc, grant_errors);
-	snap_same(f, true, "setup_table moves no frame");
+	snap_same_but_growth(f, "setup_table moves no frame");
 	if (rc)
 		return rc;
 	check_status(f, st.status);
@@ -1279,6 +1392,178 @@ static long op_unknown(struct xf *f, struct sim_domain *caller)
 	rc = sim_xen_hypercall(f->x, caller, hc, cmd, 0, 0);
 	check_rc(f, rc, errors);
 	snap_same(f, true, "an unknown command");
+	return rc;
+}
+
+/* ---- bad handles ---- */
+
+/*
+ * A pointer Xen cannot copy through, of the kind the input picks:
+ * NULL, an unmapped page, a read-only page (zeros: readable, not
+ * writable), the last bytes of a mapping (the rest of the structure
+ * past its end, the bytes there from the input), or an address in
+ * x86's Xen range.  With readable false, only kinds whose first read
+ * fails.
+ */
+static void *bad_pointer(struct xf *f, size_t size, bool readable)
+{
+	uint8_t v = fuzz_u8(&f->in) % (readable ? 5 : 4);
+	size_t keep;
+
+	switch (v) {
+	case 0:
+		return NULL;
+	case 1:
+		return f->bad_none + fuzz_u16(&f->in) % SIM_PAGE_SIZE;
+	case 2:
+		return (void *)(uintptr_t)(0xffff800000000000ULL +
+					   (fuzz_u16(&f->in) & ~7U));
+	case 3:
+		/* Nothing of it readable when the first read must fail. */
+		keep = readable ? fuzz_u8(&f->in) % size : 0;
+		for (size_t i = 0; i < keep; i++)
+			f->bad_tail[SIM_PAGE_SIZE - keep + i] = fuzz_u8(&f->in);
+		return f->bad_tail + SIM_PAGE_SIZE - keep;
+	default:
+		return f->bad_ro;
+	}
+}
+
+static void check_only(const struct xf *f, long rc, long a, long b, long c)
+{
+	if (rc != a && rc != b && rc != c)
+		broken(f, "returned %ld with a bad handle", rc);
+}
+
+/*
+ * One call with a bad handle, as its argument or as a list inside a
+ * good argument.  Each is refused where Xen's copy fails, and changes
+ * nothing (the checks above then find a world that still adds up).
+ */
+static long op_bad_handle(struct xf *f, struct sim_domain *caller)
+{
+	struct xen_memory_reservation r = {.nr_extents = 1,
+					   .domid = DOMID_SELF};
+	struct xen_memory_exchange e = {0};
+	struct gnttab_setup_table st = {.dom = DOMID_SELF};
+	uint8_t which = fuzz_u8(&f->in) % 10;
+	unsigned int cmds[] = {XENMEM_increase_reservation,
+			       XENMEM_decrease_reservation,
+			       XENMEM_populate_physmap};
+	static const unsigned int gops[] = {
+		GNTTABOP_map_grant_ref, GNTTABOP_unmap_grant_ref,
+		GNTTABOP_cache_flush,	GNTTABOP_query_size,
+		GNTTABOP_get_version,
+	};
+	static const size_t gsize[] = {
+		sizeof(struct gnttab_map_grant_ref),
+		sizeof(struct gnttab_unmap_grant_ref),
+		sizeof(struct gnttab_cache_flush),
+		sizeof(struct gnttab_query_size),
+		sizeof(struct gnttab_get_version),
+	};
+	unsigned int g;
+	long rc = 0;
+	void *p;
+
+	f->op = "a bad handle";
+	snap_take(f);
+	switch (which) {
+	case 0:
+		f->op = "xen_version(get_features) with a bad handle";
+		rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_xen_version,
+				       XENVER_get_features,
+				       (unsigned long)bad_pointer(f, 8, true),
+				       0);
+		check_only(f, rc, -XEN_EFAULT, -XEN_EFAULT, -XEN_EFAULT);
+		break;
+	case 1:
+		f->op = "memory_op(exchange) with a bad handle";
+		p = bad_pointer(f, sizeof(e), true);
+		rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_memory_op,
+				       XENMEM_exchange, (unsigned long)p, 0);
+		/* Zeros from the read-only page: nothing to exchange. */
+		check_only(f, rc, -XEN_EFAULT, p == f->bad_ro ? 0 : -XEN_EFAULT,
+			   -XEN_EFAULT);
+		break;
+	case 2:
+		f->op = "memory_op(ballooning) with a bad handle";
+		rc = sim_xen_hypercall(
+			f->x, caller, __HYPERVISOR_memory_op,
+			cmds[fuzz_u8(&f->in) % 3],
+			(unsigned long)bad_pointer(f, sizeof(r), true), 0);
+		check_only(f, rc, 0, 0, 0);
+		break;
+	case 3:
+		f->op = "memory_op(decrease/populate) with a bad list";
+		set_xen_guest_handle(r.extent_start,
+				     (xen_pfn_t *)bad_pointer(f, 8, false));
+		rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_memory_op,
+				       cmds[1 + fuzz_u8(&f->in) % 2],
+				       (unsigned long)&r, 0);
+		check_only(f, rc, 0, 0, 0);
+		break;
+	case 4:
+		f->op = "memory_op(exchange) with a bad in list";
+		e.in.nr_extents = e.out.nr_extents = 1;
+		e.in.domid = e.out.domid = DOMID_SELF;
+		set_xen_guest_handle(e.in.extent_start,
+				     (xen_pfn_t *)bad_pointer(f, 8, false));
+		set_xen_guest_handle(e.out.extent_start, f->list_out);
+		rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_memory_op,
+				       XENMEM_exchange, (unsigned long)&e, 0);
+		check_only(f, rc, -XEN_EFAULT, -XEN_EFAULT, -XEN_EFAULT);
+		if (e.nr_exchanged)
+			broken(f, "nr_exchanged %llu after a bad in list",
+			       (unsigned long long)e.nr_exchanged);
+		break;
+	case 5:
+	case 6:
+		f->op = "grant_table_op with a bad handle";
+		g = fuzz_u8(&f->in) % 5;
+		p = bad_pointer(f, gsize[g], true);
+		rc = sim_xen_hypercall(f->x, caller,
+				       __HYPERVISOR_grant_table_op, gops[g],
+				       (unsigned long)p, 1);
+		/* A cache flush of zeros read from the read-only page is
+		 * the probe: 0. */
+		check_only(f, rc, -XEN_EFAULT, p == f->bad_ro ? 0 : -XEN_EFAULT,
+			   -XEN_EFAULT);
+		break;
+	case 7:
+		f->op = "grant_table_op(setup_table) with a bad frame list";
+		st.nr_frames = 1;
+		set_xen_guest_handle(st.frame_list,
+				     (xen_pfn_t *)bad_pointer(f, 8, true));
+		st.status = 0x5a5a;
+		rc = sim_xen_hypercall(
+			f->x, caller, __HYPERVISOR_grant_table_op,
+			GNTTABOP_setup_table, (unsigned long)&st, 1);
+		check_only(f, rc, 0, -XEN_EFAULT, 0);
+		if (!rc && st.status != GNTST_bad_virt_addr)
+			broken(f, "setup_table status %d with a bad list",
+			       st.status);
+		break;
+	case 8:
+		f->op = "memory_op(remove_from_physmap) with a bad handle";
+		p = bad_pointer(f, 16, false);
+		rc = sim_xen_hypercall(f->x, caller, __HYPERVISOR_memory_op,
+				       XENMEM_remove_from_physmap,
+				       (unsigned long)p, 0);
+		check_only(f, rc, -XEN_EFAULT, -XEN_EFAULT, -XEN_EFAULT);
+		break;
+	default:
+		f->op = "mmu_update / multicall with a bad handle";
+		p = bad_pointer(f, 16, false);
+		rc = sim_xen_hypercall(f->x, caller,
+				       fuzz_u8(&f->in) & 1
+					       ? __HYPERVISOR_mmu_update
+					       : __HYPERVISOR_multicall,
+				       (unsigned long)p, 1, 0);
+		check_only(f, rc, -XEN_EFAULT, -XEN_ENOSYS, -XEN_EFAULT);
+		break;
+	}
+	snap_same(f, true, "a call with a bad handle");
 	return rc;
 }
 
@@ -1319,8 +1604,12 @@ static long run_op(struct xf *f)
 		return op_setup_table(f, caller);
 	default:
 		/* Later additions share the last case, keeping what the
-		 * earlier op bytes mean for the corpus and the regressions. */
-		return op >= 128 ? op_increase(f, caller)
+		 * earlier op bytes mean for the corpus and the regressions:
+		 * 14..89 unknown commands, 104 and 119 bad handles, 134 and
+		 * up increase_reservation. */
+		if (op >= 128)
+			return op_increase(f, caller);
+		return op >= 104 ? op_bad_handle(f, caller)
 				 : op_unknown(f, caller);
 	}
 }

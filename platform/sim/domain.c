@@ -74,9 +74,12 @@ static struct sim_p2m_entry *p2m_entry_alloc(struct sim_domain *d, uint64_t gfn)
 	return *slot ? &(*slot)[gfn % SIM_P2M_CHUNK] : NULL;
 }
 
+/* Can the p2m hold gfn?  Any gfn below p2m_end: the RAM span, and
+ * whatever guest-physical space above it sim_domain_set_p2m_end added
+ * (where a guest maps grants and its grant table). */
 static bool in_span(const struct sim_domain *d, uint64_t gfn)
 {
-	return gfn >= d->gfn_base && gfn - d->gfn_base < d->nr_gfns;
+	return gfn < d->p2m_end;
 }
 
 /* Frame index behind gfn, or -1 for a hole. */
@@ -278,6 +281,8 @@ static int build_p2m(struct sim_domain *d, const uint64_t *mfns, uint64_t pages,
 			return -ENOMEM;
 		e->mfn = mfns[i];
 		e->type = SIM_P2M_RAM;
+		if (gfn > d->max_mapped_gfn)
+			d->max_mapped_gfn = gfn;
 	}
 	d->nr_pages = pages;
 	return 0;
@@ -298,6 +303,7 @@ static int build_linear(struct sim_domain_priv *dp)
 	void *p;
 
 	dp->span = d->gfn_base + d->nr_gfns;
+	d->p2m_end = dp->span;
 	d->linear_len = dp->span << SIM_PAGE_SHIFT;
 	p = reserve_range(NULL, d->linear_len);
 	if (p == MAP_FAILED)
@@ -354,6 +360,7 @@ int sim_domain_create(struct sim_domain **out, struct sim_machine *m,
 	d->direct_mapped = direct_mapped;
 	d->max_order = 9; /* Xen's default for a domU; dom0 gets more */
 	d->gfn_base = gfn_base;
+	d->shared_info_gfn = SIM_INVALID_MFN;
 
 	if (direct_mapped) {
 		ret = take_direct(m, domid, gfn_base, pages, mfns);
@@ -509,6 +516,9 @@ int sim_domain_set_p2m_range(struct sim_domain *d, uint64_t gfn, uint64_t mfn,
 
 		d->nr_pages -= e->type == SIM_P2M_RAM;
 		d->nr_pages += type == SIM_P2M_RAM;
+		/* Xen's p2m->max_mapped_gfn only ever grows. */
+		if (type != SIM_P2M_INVALID && gfn + i > d->max_mapped_gfn)
+			d->max_mapped_gfn = gfn + i;
 		/* Pinning is a promise about a frame: a new frame (or a
 		 * hole) starts unpinned. */
 		if (e->mfn != new_mfn || type == SIM_P2M_INVALID)
@@ -580,6 +590,48 @@ bool sim_domain_is_pinned(const struct sim_domain *d, uint64_t gfn)
 	pinned = e && e->type != SIM_P2M_INVALID && e->pinned;
 	pthread_mutex_unlock(&dp->lock);
 	return pinned;
+}
+
+int sim_domain_set_p2m_end(struct sim_domain *d, uint64_t end)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	uint64_t nr_chunks = (end + SIM_P2M_CHUNK - 1) / SIM_P2M_CHUNK;
+	struct sim_p2m_entry **chunks;
+	uint8_t *linear;
+	int ret = 0;
+
+	if (end <= dp->span)
+		return 0;
+	if (end >= (1ULL << 36))
+		return -EINVAL;
+	pthread_mutex_lock(&dp->lock);
+	chunks = realloc(d->p2m_chunks, nr_chunks * sizeof(*chunks));
+	if (!chunks) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	memset(chunks + d->p2m_nr_chunks, 0,
+	       (nr_chunks - d->p2m_nr_chunks) * sizeof(*chunks));
+	d->p2m_chunks = chunks;
+	d->p2m_nr_chunks = nr_chunks;
+	linear = reserve_range(NULL, end << SIM_PAGE_SHIFT);
+	if (linear == MAP_FAILED) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (map_gfns(d, linear, 0, dp->span, d->m->fd_c, true)) {
+		munmap(linear, end << SIM_PAGE_SHIFT);
+		ret = -ENOMEM;
+		goto out;
+	}
+	munmap(d->linear, d->linear_len);
+	d->linear = linear;
+	d->linear_len = end << SIM_PAGE_SHIFT;
+	dp->span = end;
+	d->p2m_end = end;
+out:
+	pthread_mutex_unlock(&dp->lock);
+	return ret;
 }
 
 /* ---- non-cacheable aliases ---- */
@@ -656,5 +708,7 @@ int sim_domain_make_pv(struct sim_domain *d)
 	free(d->pv_p2m);
 	d->pv_p2m = p2m;
 	d->pv = true;
+	/* Linux writes the size of its p2m into shared_info at boot. */
+	d->pv_max_pfn = n;
 	return 0;
 }

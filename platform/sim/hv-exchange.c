@@ -91,16 +91,22 @@ static void free_outputs(struct exchange *e)
 	e->nr_out = 0;
 }
 
+/* Steal a chunk's worth of input pages, reading the in list entry by
+ * entry as Xen does (a list Xen cannot read is -EFAULT there). */
 static long steal_chunk(struct exchange *e, uint64_t i)
 {
 	const struct xen_memory_reservation *in = &e->exch.in;
 
 	for (uint64_t j = 0; j < (1ULL << e->in_chunk_order); j++) {
-		xen_pfn_t gmfn =
-			in->extent_start.p[(i << e->in_chunk_order) + j];
+		xen_pfn_t gmfn;
 
+		if (sim_xen_copy_from_guest_offset(&gmfn, in->extent_start.p,
+						   (i << e->in_chunk_order) + j,
+						   sizeof(gmfn)))
+			return -XEN_EFAULT;
 		for (uint64_t k = 0; k < (1ULL << in->extent_order); k++) {
-			long rc = steal_input_page(e, gmfn + k);
+			long rc = steal_input_page(
+				e, sim_xen_frame(e->x, gmfn + k));
 
 			if (rc)
 				return rc;
@@ -126,39 +132,6 @@ static long alloc_chunk(struct exchange *e)
 	return 0;
 }
 
-/*
- * Model check, not in Xen: for an autotranslated guest every output gfn
- * must be a hole or one of the pages this chunk takes away.  Xen would
- * silently drop whatever was mapped there; the model refuses (-EINVAL,
- * chunk not done) so such a guest bug shows instead of leaking a page.
- */
-static long check_output_gfns(struct exchange *e, uint64_t i)
-{
-	const struct xen_memory_reservation *out = &e->exch.out;
-
-	if (!sim_xen_translated(e->d))
-		return 0;
-	for (uint64_t j = 0; j < (1ULL << e->out_chunk_order); j++) {
-		xen_pfn_t gpfn =
-			out->extent_start.p[(i << e->out_chunk_order) + j];
-
-		for (uint64_t k = 0; k < (1ULL << out->extent_order); k++) {
-			enum sim_p2m_type type;
-			uint64_t mfn;
-
-			if (!sim_xen_gfn_in_span(e->d, gpfn + k))
-				return -XEN_EINVAL;
-			mfn = sim_domain_gfn_to_mfn(e->d, gpfn + k, &type);
-			if (type == SIM_P2M_INVALID)
-				continue;
-			if (type != SIM_P2M_RAM ||
-			    !sim_xen_owned_by(e->x->m, mfn, SIM_DOMID_XEN))
-				return -XEN_EINVAL;
-		}
-	}
-	return 0;
-}
-
 /* Past the point of no return: the inputs go, the outputs come. */
 /* Punch holes where the inputs were mapped, one host mapping per run of
  * consecutive gfns (an exchange of a 2 MiB region is one call, not 512). */
@@ -175,18 +148,27 @@ static void unmap_inputs(struct exchange *e)
 		}
 		while (k + n < e->nr_in && e->in_gfn[k + n] == gfn + n)
 			n++;
-		sim_domain_set_p2m_range(e->d, gfn, SIM_INVALID_MFN, n,
-					 SIM_P2M_INVALID);
+		sim_xen_p2m_replace(e->x, e->d, gfn, SIM_INVALID_MFN, n,
+				    SIM_P2M_INVALID);
 		k += n;
 	}
 }
 
-static void commit_chunk(struct exchange *e, uint64_t i)
+/*
+ * The chunk's inputs are freed and its outputs assigned, in Xen's
+ * order: each output's gpfn is read from the out list (a list Xen
+ * cannot read leaves that extent the domain's but mapped nowhere and
+ * makes the call -EFAULT), mapped there over whatever was there (a
+ * translated guest) or recorded in the m2p and written back (PV).  An
+ * error here still commits the chunk, but the chunk is not counted.
+ */
+static long commit_chunk(struct exchange *e, uint64_t i)
 {
 	struct sim_xen *x = e->x;
 	struct sim_domain *d = e->d;
 	struct xen_memory_reservation *out = &e->exch.out;
 	unsigned int order = out->extent_order;
+	long rc = 0;
 
 	unmap_inputs(e);
 	for (uint64_t k = 0; k < e->nr_in; k++)
@@ -196,14 +178,21 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 
 	for (uint64_t j = 0; j < e->nr_out; j++) {
 		uint64_t slot = (i << e->out_chunk_order) + j;
-		xen_pfn_t gpfn = out->extent_start.p[slot];
 		uint64_t mfn = e->out_mfn[j];
+		xen_pfn_t gpfn, told = mfn;
 
 		sim_xen_scrub_extent(x, mfn, order);
+		if (sim_xen_copy_from_guest_offset(&gpfn, out->extent_start.p,
+						   slot, sizeof(gpfn))) {
+			rc = -XEN_EFAULT;
+			continue;
+		}
+		gpfn = sim_xen_frame(x, gpfn);
 		/* An extent is machine-contiguous: one remap for all of it. */
-		if (sim_xen_translated(d))
-			sim_domain_set_p2m_range(d, gpfn, mfn, 1ULL << order,
-						 SIM_P2M_RAM);
+		if (sim_xen_translated(d) &&
+		    sim_xen_p2m_replace(x, d, gpfn, mfn, 1ULL << order,
+					SIM_P2M_RAM))
+			rc = -XEN_EINVAL;
 		for (uint64_t k = 0; k < (1ULL << order); k++) {
 			sim_xen_m2p_set(sim_xen_impl(x), mfn + k, gpfn + k);
 			if (sim_xen_translated(d) && e->pin)
@@ -212,77 +201,70 @@ static void commit_chunk(struct exchange *e, uint64_t i)
 		/* PV learns its new machine frames; so does a guest of
 		 * the series' ARM hypervisor (pinned or not); others do
 		 * not. */
-		if (!sim_xen_translated(d) || arm_can_steal(x, e))
-			out->extent_start.p[slot] = mfn;
+		if ((!sim_xen_translated(d) || arm_can_steal(x, e)) &&
+		    sim_xen_copy_to_guest_offset(out->extent_start.p, slot,
+						 &told, sizeof(told)))
+			rc = -XEN_EFAULT;
 	}
 	e->nr_out = 0;
-}
-
-static uintptr_t list_start(const struct xen_memory_reservation *r)
-{
-	return (uintptr_t)r->extent_start.p;
-}
-
-/* Only once list_okay() said the list does not wrap. */
-static uintptr_t list_end(const struct xen_memory_reservation *r)
-{
-	return list_start(r) + r->nr_extents * sizeof(xen_pfn_t);
-}
-
-/* A guest list is usable: NULL only when nothing is left to do from
- * entry first on, and never running past the top of the address space. */
-static bool list_okay(const xen_pfn_t *list, uint64_t first, uint64_t nr)
-{
-	uintptr_t room = UINTPTR_MAX - (uintptr_t)list;
-
-	if (!list)
-		return first >= nr;
-	return nr <= room / sizeof(*list);
+	return rc;
 }
 
 /* The checks memory_exchange() makes before touching any page, in
- * Xen's order.  Returns 0 and fills e, or the error. */
+ * Xen's order, up to the handles.  Returns 0 and fills e, 1 when there
+ * is nothing left to exchange (Xen returns 0 there and writes nothing
+ * back), or the error. */
 static long exchange_check_args(struct exchange *e, struct sim_domain *caller)
 {
 	const struct xen_memory_reservation *in = &e->exch.in;
 	const struct xen_memory_reservation *out = &e->exch.out;
-	uint64_t in_first, out_first;
+	/* Xen's ~0UL: 32 bits on 32-bit ARM, where nr_extents is still
+	 * 64-bit in the ABI. */
+	uint64_t all = e->x->long_bits == 32 ? UINT32_MAX : UINT64_MAX;
+	uint64_t first = e->exch.nr_exchanged;
 
 	if (in->extent_order > sim_xen_max_order(caller) ||
 	    out->extent_order > sim_xen_max_order(caller))
 		return -XEN_EPERM;
 	if (e->exch.nr_exchanged > in->nr_extents || in->domid != out->domid ||
-	    (~0UL >> in->extent_order) < in->nr_extents ||
-	    (~0UL >> out->extent_order) < out->nr_extents ||
+	    in->extent_order >= 64 || out->extent_order >= 64 ||
+	    (all >> in->extent_order) < in->nr_extents ||
+	    (all >> out->extent_order) < out->nr_extents ||
 	    (in->nr_extents << in->extent_order) !=
 		    (out->nr_extents << out->extent_order))
 		return -XEN_EINVAL;
-
+	if (e->exch.nr_exchanged == in->nr_extents)
+		return 1;
+	if (!sim_xen_handle_subrange_okay(e->x, caller, in->extent_start.p,
+					  first, in->nr_extents - 1,
+					  sizeof(xen_pfn_t)))
+		return -XEN_EFAULT;
 	if (in->extent_order <= out->extent_order) {
 		e->in_chunk_order = out->extent_order - in->extent_order;
 		e->out_chunk_order = 0;
-		out_first = e->exch.nr_exchanged >> e->in_chunk_order;
+		first = e->exch.nr_exchanged >> e->in_chunk_order;
 	} else {
 		e->in_chunk_order = 0;
 		e->out_chunk_order = in->extent_order - out->extent_order;
-		out_first = e->exch.nr_exchanged << e->out_chunk_order;
+		first = e->exch.nr_exchanged << e->out_chunk_order;
 	}
-	/* Guest handles that point nowhere, for what is left to do, or
-	 * run off the end of the address space (Xen's guest_handle_okay). */
-	in_first = e->exch.nr_exchanged;
-	if (!list_okay(in->extent_start.p, in_first, in->nr_extents) ||
-	    !list_okay(out->extent_start.p, out_first, out->nr_extents))
+	if (!sim_xen_handle_subrange_okay(e->x, caller, out->extent_start.p,
+					  first, out->nr_extents - 1,
+					  sizeof(xen_pfn_t)))
 		return -XEN_EFAULT;
-	/*
-	 * Model check, not in Xen (the ABI says the lists "must not
-	 * overlap"; Xen trusts it and would read back frames it wrote).
-	 * Addresses, not pointers: the lists are known not to wrap.
-	 */
-	if (list_start(in) && list_start(out) && in->nr_extents &&
-	    out->nr_extents && list_start(in) < list_end(out) &&
-	    list_start(out) < list_end(in))
+	if (!sim_xen_node_okay(e->x, caller, out->mem_flags))
 		return -XEN_EINVAL;
 	return 0;
+}
+
+/* Xen writes nr_exchanged back alone (__copy_field_to_guest). */
+static long put_nr_exchanged(struct xen_memory_exchange *arg,
+			     const struct exchange *e, long rc)
+{
+	if (sim_xen_copy_to_guest(&arg->nr_exchanged, &e->exch.nr_exchanged,
+				  sizeof(e->exch.nr_exchanged)))
+		return -XEN_EFAULT;
+	return rc;
 }
 
 long sim_xen_memory_exchange(struct sim_xen *x, struct sim_domain *caller,
@@ -290,12 +272,14 @@ long sim_xen_memory_exchange(struct sim_xen *x, struct sim_domain *caller,
 {
 	struct exchange e = {.x = x, .pin = pin};
 	uint64_t chunk_pages, i;
+	unsigned int bits;
 	long rc;
 
-	if (!arg)
+	if (sim_xen_copy_from_guest(&e.exch, arg, sizeof(e.exch)))
 		return -XEN_EFAULT;
-	e.exch = *arg;
 	rc = exchange_check_args(&e, caller);
+	if (rc == 1)
+		return 0;
 	if (rc)
 		goto fail_early;
 	e.d = sim_xen_find_domain(x, caller, e.exch.in.domid);
@@ -313,9 +297,10 @@ long sim_xen_memory_exchange(struct sim_xen *x, struct sim_domain *caller,
 		rc = -XEN_EOPNOTSUPP;
 		goto fail_early;
 	}
-	e.max_mfn = sim_xen_address_bits_limit(
-		XENMEMF_get_address_bits(e.exch.out.mem_flags),
-		&e.no_frame_fits);
+	bits = XENMEMF_get_address_bits(e.exch.out.mem_flags);
+	e.max_mfn = sim_xen_address_bits_limit(bits, &e.no_frame_fits);
+	if (sim_xen_node_empty(e.exch.out.mem_flags))
+		e.no_frame_fits = true;
 
 	chunk_pages = 1ULL << (e.in_chunk_order + e.exch.in.extent_order);
 	e.in_mfn = malloc(chunk_pages * sizeof(uint64_t));
@@ -331,22 +316,21 @@ long sim_xen_memory_exchange(struct sim_xen *x, struct sim_domain *caller,
 	     i < (e.exch.in.nr_extents >> e.in_chunk_order); i++) {
 		rc = steal_chunk(&e, i);
 		if (!rc)
-			rc = check_output_gfns(&e, i);
-		if (!rc)
 			rc = alloc_chunk(&e);
+		if (!rc)
+			rc = commit_chunk(&e, i);
 		if (rc)
 			goto fail;
-		commit_chunk(&e, i);
 	}
-	e.exch.nr_exchanged = e.exch.in.nr_extents;
-	arg->nr_exchanged = e.exch.nr_exchanged;
 	free(e.in_mfn);
 	free(e.in_gfn);
 	free(e.out_mfn);
-	return 0;
+	e.exch.nr_exchanged = e.exch.in.nr_extents;
+	return put_nr_exchanged(arg, &e, 0);
 
 fail:
-	/* The failed chunk is undone; earlier chunks stay done. */
+	/* The failed chunk is undone unless it was committed; earlier
+	 * chunks stay done. */
 	give_back_inputs(&e);
 	free_outputs(&e);
 	free(e.in_mfn);
@@ -354,8 +338,7 @@ fail:
 	free(e.out_mfn);
 	e.exch.nr_exchanged = i << e.in_chunk_order;
 fail_early:
-	arg->nr_exchanged = e.exch.nr_exchanged;
-	return rc;
+	return put_nr_exchanged(arg, &e, rc);
 }
 
 /* DMK_XENMEM_unpin: every page of an extent must be pinned own RAM. */
@@ -366,8 +349,6 @@ static long unpin_extent(struct sim_xen *x, struct sim_domain *d,
 		enum sim_p2m_type type;
 		uint64_t mfn;
 
-		if (!sim_xen_gfn_in_span(d, gpfn + k))
-			return -XEN_EINVAL;
 		mfn = sim_domain_gfn_to_mfn(d, gpfn + k, &type);
 		if (type != SIM_P2M_RAM ||
 		    !sim_xen_owned_by(x->m, mfn, d->domid) ||
@@ -386,9 +367,8 @@ long sim_xen_memory_unpin(struct sim_xen *x, struct sim_domain *caller,
 	struct sim_domain *d;
 	long rc = 0;
 
-	if (!arg)
+	if (sim_xen_copy_from_guest(&u, arg, sizeof(u)))
 		return -XEN_EFAULT;
-	u = *arg;
 	if (u.in.extent_order > sim_xen_max_order(caller))
 		return -XEN_EPERM;
 	if (u.nr_unpinned > u.in.nr_extents)
@@ -403,11 +383,20 @@ long sim_xen_memory_unpin(struct sim_xen *x, struct sim_domain *caller,
 	if (!sim_xen_translated(d))
 		return -XEN_EOPNOTSUPP;
 	for (; u.nr_unpinned < u.in.nr_extents; u.nr_unpinned++) {
-		rc = unpin_extent(x, d, u.in.extent_start.p[u.nr_unpinned],
-				  u.in.extent_order);
+		xen_pfn_t gpfn;
+
+		if (sim_xen_copy_from_guest_offset(&gpfn, u.in.extent_start.p,
+						   u.nr_unpinned,
+						   sizeof(gpfn))) {
+			rc = -XEN_EFAULT;
+			break;
+		}
+		rc = unpin_extent(x, d, gpfn, u.in.extent_order);
 		if (rc)
 			break;
 	}
-	arg->nr_unpinned = u.nr_unpinned;
+	if (sim_xen_copy_to_guest(&arg->nr_unpinned, &u.nr_unpinned,
+				  sizeof(u.nr_unpinned)))
+		return -XEN_EFAULT;
 	return rc;
 }

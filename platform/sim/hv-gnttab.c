@@ -1,15 +1,22 @@
 // SPDX-License-Identifier: MIT
 /*
- * Grant tables of the hypervisor model, after Xen's common/grant_table.c
- * (version 1 entries only).
+ * Grant tables of the hypervisor model, after Xen 4.17's
+ * common/grant_table.c (version 1 entries only) and the arch hooks of
+ * arch/arm/mm.c and arch/x86/pv/grant_table.c.
  *
- * Each domain has one frame of grant_entry_v1_t in machine RAM, owned
- * by Xen.  The guest reaches it as on real Xen (ARM: add_to_physmap of
- * XENMAPSPACE_grant_table; x86 PV: setup_table then update_va_mapping)
- * and writes entries with CPU stores, so the model reads them from the
- * machine's C image, exactly as the CPU left them, and changes the
- * GTF_reading / GTF_writing bits with atomic compare-and-swap as Xen
- * does: the granting guest may be clearing the entry at the same time.
+ * A domain's table is frames of grant_entry_v1_t in machine RAM, owned
+ * by Xen, one at first and more as the guest asks (setup_table,
+ * add_to_physmap of a higher index) up to max_frames.  The guest reaches
+ * them as on real Xen (ARM: add_to_physmap of XENMAPSPACE_grant_table;
+ * x86 PV: setup_table then update_va_mapping) and writes entries with
+ * CPU stores, so the model reads them from the machine's C image,
+ * exactly as the CPU left them, and changes the GTF_reading /
+ * GTF_writing bits with atomic compare-and-swap as Xen does: the
+ * granting guest may be clearing the entry at the same time.
+ *
+ * Operation arrays are copied in and out element by element where Xen
+ * copies them (hv-guest.c), so a bad handle fails at the element Xen's
+ * copy fails at, with the elements before it done.
  *
  * Called with the hypervisor lock held (hv.c).
  */
@@ -20,18 +27,27 @@
 
 /* Xen's command encoding: a continuation's argument sits above the
  * command (internal to Xen, not in the public header). */
-#define GNTTABOP_CONTINUATION_ARG_SHIFT 12
-#define GNTTABOP_CMD_MASK ((1U << GNTTABOP_CONTINUATION_ARG_SHIFT) - 1)
+#define GNTTABOP_CMD_MASK ((1U << SIM_GNT_CONT_SHIFT) - 1)
+
+/* Xen's GNTTAB_UNMAP_BATCH_SIZE. */
+#define UNMAP_BATCH 32
 
 /* The GNTMAP_* parts a maptrack entry keeps. */
 #define MAP_KEPT (GNTMAP_device_map | GNTMAP_host_map | GNTMAP_readonly)
 
-static grant_entry_v1_t *entries(const struct sim_grant_table *gt,
-				 const struct sim_machine *m)
+static unsigned int nr_entries(const struct sim_grant_table *gt)
 {
-	int64_t idx = sim_mfn_index(m, gt->mfn);
+	return gt->nr_frames * SIM_GNT_PER_FRAME;
+}
 
-	return (grant_entry_v1_t *)(m->c + (uint64_t)idx * SIM_PAGE_SIZE);
+static grant_entry_v1_t *entry(const struct sim_grant_table *gt,
+			       const struct sim_machine *m, grant_ref_t ref)
+{
+	int64_t idx = sim_mfn_index(m, gt->mfn[ref / SIM_GNT_PER_FRAME]);
+	grant_entry_v1_t *frame =
+		(grant_entry_v1_t *)(m->c + (uint64_t)idx * SIM_PAGE_SIZE);
+
+	return &frame[ref % SIM_GNT_PER_FRAME];
 }
 
 void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr)
@@ -42,8 +58,40 @@ void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr)
 		return NULL;
 	}
 	if (nr)
-		*nr = SIM_GNT_ENTRIES;
-	return entries(d->grants, d->m);
+		*nr = SIM_GNT_PER_FRAME;
+	return entry(d->grants, d->m, 0);
+}
+
+grant_entry_v1_t *sim_xen_grant_entry(struct sim_domain *d, grant_ref_t ref)
+{
+	struct sim_grant_table *gt = d->grants;
+
+	if (!gt || ref >= nr_entries(gt))
+		return NULL;
+	return entry(gt, d->m, ref);
+}
+
+unsigned int sim_xen_grant_nr_entries(const struct sim_domain *d)
+{
+	return d->grants ? nr_entries(d->grants) : 0;
+}
+
+/* gnttab_grow_table(): new frames, zeroed, up to nr (<= max_frames). */
+static int grow_table(struct sim_xen *x, struct sim_grant_table *gt,
+		      unsigned int nr)
+{
+	while (gt->nr_frames < nr) {
+		uint64_t mfn =
+			sim_machine_alloc_extent(x->m, 0, 0, SIM_DOMID_XEN);
+
+		if (mfn == SIM_INVALID_MFN)
+			return -XEN_ENOMEM;
+		sim_mem_fill(x->m, mfn << SIM_PAGE_SHIFT, 0, SIM_PAGE_SIZE);
+		gt->mfn[gt->nr_frames] = mfn;
+		gt->gfn[gt->nr_frames] = SIM_INVALID_MFN;
+		gt->nr_frames++;
+	}
+	return 0;
 }
 
 int sim_grant_table_create(struct sim_xen *x, struct sim_domain *d)
@@ -52,14 +100,13 @@ int sim_grant_table_create(struct sim_xen *x, struct sim_domain *d)
 
 	if (!gt)
 		return -XEN_ENOMEM;
-	gt->mfn = sim_machine_alloc_extent(x->m, 0, 0, SIM_DOMID_XEN);
-	if (gt->mfn == SIM_INVALID_MFN) {
+	gt->d = d;
+	gt->max_frames = SIM_GNT_MAX_FRAMES;
+	gt->shared_info_mfn = SIM_INVALID_MFN;
+	if (grow_table(x, gt, 1)) {
 		free(gt);
 		return -XEN_ENOMEM;
 	}
-	sim_mem_fill(x->m, gt->mfn << SIM_PAGE_SHIFT, 0, SIM_PAGE_SIZE);
-	gt->d = d;
-	gt->gfn = SIM_INVALID_MFN;
 	d->grants = gt;
 	return 0;
 }
@@ -68,13 +115,53 @@ void sim_grant_table_destroy(struct sim_xen *x, struct sim_grant_table *gt)
 {
 	if (!gt)
 		return;
-	sim_machine_free_frame(x->m, gt->mfn);
+	for (unsigned int i = 0; i < gt->nr_frames; i++)
+		sim_machine_free_frame(x->m, gt->mfn[i]);
+	if (gt->shared_info_mfn != SIM_INVALID_MFN)
+		sim_machine_free_frame(x->m, gt->shared_info_mfn);
 	free(gt);
+}
+
+int sim_xen_grant_set_frames(struct sim_xen *x, struct sim_domain *d,
+			     unsigned int nr, unsigned int max)
+{
+	struct sim_xen_impl *xi = sim_xen_impl(x);
+	struct sim_grant_table *gt = d->grants;
+	int rc;
+
+	if (!gt || max < 1 || max > SIM_GNT_MAX_FRAMES || nr > max ||
+	    nr < gt->nr_frames)
+		return -XEN_EINVAL;
+	pthread_mutex_lock(&xi->lock);
+	gt->max_frames = max;
+	rc = grow_table(x, gt, nr);
+	pthread_mutex_unlock(&xi->lock);
+	return rc;
+}
+
+int sim_grant_table_frame(const struct sim_domain *d, uint64_t mfn)
+{
+	const struct sim_grant_table *gt = d->grants;
+
+	if (!gt)
+		return -1;
+	for (unsigned int i = 0; i < gt->nr_frames; i++)
+		if (gt->mfn[i] == mfn)
+			return (int)i;
+	return -1;
 }
 
 bool sim_grant_is_table_frame(const struct sim_domain *d, uint64_t mfn)
 {
-	return d->grants && d->grants->mfn == mfn;
+	return sim_grant_table_frame(d, mfn) >= 0;
+}
+
+void sim_grant_table_unmapped(struct sim_domain *d, uint64_t mfn)
+{
+	int i = sim_grant_table_frame(d, mfn);
+
+	if (i >= 0)
+		d->grants->gfn[i] = SIM_INVALID_MFN;
 }
 
 bool sim_grant_frame_in_use(const struct sim_domain *d, uint64_t mfn)
@@ -83,7 +170,7 @@ bool sim_grant_frame_in_use(const struct sim_domain *d, uint64_t mfn)
 
 	if (!gt)
 		return false;
-	for (unsigned int ref = 0; ref < SIM_GNT_ENTRIES; ref++)
+	for (unsigned int ref = 0; ref < nr_entries(gt); ref++)
 		if (gt->active[ref].pin && gt->active[ref].mfn == mfn)
 			return true;
 	return false;
@@ -185,55 +272,58 @@ static int get_maptrack_handle(struct sim_grant_table *lgt)
 	return -1;
 }
 
-/* Xen's get_paged_frame(): the frame the granter named must be its own
- * RAM (a GFN for an autotranslated granter, an MFN for a PV one). */
+/*
+ * Xen's get_paged_frame(): the frame the granter named must be RAM it
+ * owns (a GFN for an autotranslated granter, looked up in its p2m and
+ * not a foreign mapping; an MFN for a PV one).
+ */
 static int16_t granted_frame(struct sim_xen *x, struct sim_domain *rd,
 			     uint32_t frame, uint64_t *mfn)
 {
 	enum sim_p2m_type type = SIM_P2M_RAM;
-	int64_t idx;
 
 	*mfn = rd->pv ? frame : sim_domain_gfn_to_mfn(rd, frame, &type);
-	idx = sim_mfn_index(x->m, *mfn);
-	if (*mfn == SIM_INVALID_MFN || type != SIM_P2M_RAM || idx < 0 ||
-	    x->m->owner[idx] != rd->domid)
+	if (*mfn == SIM_INVALID_MFN || sim_mfn_index(x->m, *mfn) < 0 ||
+	    type == SIM_P2M_FOREIGN_RO ||
+	    (type == SIM_P2M_FOREIGN_RW &&
+	     !sim_grant_is_table_frame(rd, *mfn)) ||
+	    sim_xen_page_owner(x, *mfn) != rd->domid)
 		return GNTST_bad_page;
 	return GNTST_okay;
 }
 
-/* The gfn a host_addr names: a guest-physical address when translated,
- * a linear-map virtual address for x86 PV. */
-static uint64_t host_addr_gfn(const struct sim_domain *ld, uint64_t addr)
-{
-	uint64_t gfn;
-
-	if (ld->pv)
-		return sim_xen_pv_va_to_gfn(ld, addr);
-	gfn = addr >> SIM_PAGE_SHIFT;
-	return sim_xen_gfn_in_span(ld, gfn) ? gfn : SIM_INVALID_MFN;
-}
-
 /*
- * The host mapping: the foreign frame appears at host_addr in the
- * caller.  The model wants a hole there (a ballooned-out page, as Linux
- * uses); Xen would drop whatever was mapped.
+ * The host mapping, create_grant_host_mapping():
+ *   ARM: host_addr is a guest-physical address in the caller, and the
+ *   foreign frame is mapped there over whatever was there
+ *   (guest_physmap_add_entry); a gfn the p2m cannot hold fails.
+ *   x86 PV: host_addr is a linear-map virtual address of the caller.
+ *   The model wants a hole there (a ballooned page, as Linux uses):
+ *   Xen would replace the PTE and drop its reference to the old page.
  */
-static int16_t create_host_mapping(struct sim_domain *ld, uint64_t host_addr,
-				   uint64_t mfn, bool readonly, uint64_t *gfn)
+static int16_t create_host_mapping(struct sim_xen *x, struct sim_domain *ld,
+				   uint64_t host_addr, uint64_t mfn,
+				   bool readonly, uint64_t *gfn)
 {
-	enum sim_p2m_type type;
+	enum sim_p2m_type type =
+		readonly ? SIM_P2M_FOREIGN_RO : SIM_P2M_FOREIGN_RW;
 
-	*gfn = host_addr_gfn(ld, host_addr);
-	if (*gfn == SIM_INVALID_MFN)
-		return GNTST_general_error;
-	sim_domain_gfn_to_mfn(ld, *gfn, &type);
-	if (type != SIM_P2M_INVALID)
-		return GNTST_general_error;
-	if (sim_domain_set_p2m(ld, *gfn, mfn,
-			       readonly ? SIM_P2M_FOREIGN_RO
-					: SIM_P2M_FOREIGN_RW))
-		return GNTST_general_error;
-	return GNTST_okay;
+	if (ld->pv) {
+		*gfn = sim_xen_pv_va_to_gfn(ld, host_addr);
+		if (*gfn == SIM_INVALID_MFN)
+			return GNTST_general_error;
+		sim_domain_gfn_to_mfn(ld, *gfn, &type);
+		if (type != SIM_P2M_INVALID)
+			return GNTST_general_error;
+		type = readonly ? SIM_P2M_FOREIGN_RO : SIM_P2M_FOREIGN_RW;
+		return sim_domain_set_p2m(ld, *gfn, mfn, type)
+			       ? GNTST_general_error
+			       : GNTST_okay;
+	}
+	*gfn = sim_xen_frame(x, host_addr >> SIM_PAGE_SHIFT);
+	return sim_xen_p2m_replace(x, ld, *gfn, mfn, 1, type)
+		       ? GNTST_general_error
+		       : GNTST_okay;
 }
 
 static unsigned int map_parts(uint32_t flags)
@@ -262,17 +352,18 @@ static int16_t map_grant_ref(struct sim_xen *x, struct sim_domain *ld,
 	    (op->flags & (GNTMAP_device_map | GNTMAP_application_map |
 			  GNTMAP_contains_pte)))
 		return GNTST_general_error;
+	/* rcu_lock_domain_by_id(): DOMID_SELF names nobody here. */
 	rd = op->dom == DOMID_SELF ? NULL : sim_xen_find_domain(x, ld, op->dom);
 	if (!rd)
 		return GNTST_bad_domain;
 	handle = get_maptrack_handle(lgt);
 	if (handle < 0)
-		return GNTST_no_device_space;
+		return GNTST_no_space;
 	rgt = rd->grants;
-	if (op->ref >= SIM_GNT_ENTRIES)
+	if (op->ref >= nr_entries(rgt))
 		return GNTST_bad_gntref;
 	act = &rgt->active[op->ref];
-	e = &entries(rgt, x->m)[op->ref];
+	e = entry(rgt, x->m, op->ref);
 	if (act->pin && act->domid != ld->domid)
 		return GNTST_general_error;
 
@@ -295,8 +386,14 @@ static int16_t map_grant_ref(struct sim_xen *x, struct sim_domain *ld,
 	mfn = act->mfn;
 
 	if (op->flags & GNTMAP_host_map) {
-		rc = create_host_mapping(ld, op->host_addr, mfn, readonly,
-					 &gfn);
+		/* ARM's create_grant_host_mapping() takes nothing but
+		 * host_map and readonly. */
+		if (!ld->pv &&
+		    (op->flags & ~GNTMAP_readonly) != GNTMAP_host_map)
+			rc = GNTST_general_error;
+		else
+			rc = create_host_mapping(x, ld, op->host_addr, mfn,
+						 readonly, &gfn);
 		if (rc != GNTST_okay) {
 			reduce_status(e, act, readonly);
 			return rc;
@@ -322,19 +419,39 @@ static int16_t map_grant_ref(struct sim_xen *x, struct sim_domain *ld,
 
 /* ---- GNTTABOP_unmap_grant_ref ---- */
 
-static int16_t remove_host_mapping(struct sim_domain *ld,
+/*
+ * replace_grant_host_mapping(): ARM removes whatever is at host_addr's
+ * gfn unless it is RAM of some kind other than the granted frame
+ * (p2m_remove_mapping's -EILSEQ); a gfn that holds nothing unmaps
+ * nothing and succeeds, so the mapping made elsewhere stays in the p2m,
+ * as in Xen.  x86 PV: the page at host_addr must map the frame.
+ */
+static int16_t remove_host_mapping(struct sim_xen *x, struct sim_domain *ld,
 				   const struct sim_grant_maptrack *mt,
 				   uint64_t host_addr)
 {
 	enum sim_p2m_type type;
-	uint64_t gfn = host_addr_gfn(ld, host_addr);
+	uint64_t gfn, cur;
 
-	if (gfn == SIM_INVALID_MFN || gfn != mt->gfn ||
-	    sim_domain_gfn_to_mfn(ld, gfn, &type) != mt->mfn)
+	if (ld->pv) {
+		gfn = sim_xen_pv_va_to_gfn(ld, host_addr);
+		if (gfn == SIM_INVALID_MFN ||
+		    sim_domain_gfn_to_mfn(ld, gfn, &type) != mt->mfn)
+			return GNTST_general_error;
+		return sim_domain_set_p2m(ld, gfn, SIM_INVALID_MFN,
+					  SIM_P2M_INVALID)
+			       ? GNTST_general_error
+			       : GNTST_okay;
+	}
+	gfn = sim_xen_frame(x, host_addr >> SIM_PAGE_SHIFT);
+	if (gfn >= ld->p2m_end)
+		return GNTST_okay;
+	cur = sim_domain_gfn_to_mfn(ld, gfn, &type);
+	if (type == SIM_P2M_INVALID)
+		return GNTST_okay;
+	if (cur != mt->mfn)
 		return GNTST_general_error;
-	if (sim_domain_set_p2m(ld, gfn, SIM_INVALID_MFN, SIM_P2M_INVALID))
-		return GNTST_general_error;
-	return GNTST_okay;
+	return sim_xen_unmap_gfn(x, ld, gfn) ? GNTST_general_error : GNTST_okay;
 }
 
 static void drop_part(struct sim_grant_active *act, bool readonly)
@@ -364,11 +481,12 @@ static int16_t unmap_grant_ref(struct sim_xen *x, struct sim_domain *ld,
 		return GNTST_bad_domain;
 	act = &rd->grants->active[mt->ref];
 	readonly = mt->flags & GNTMAP_readonly;
-	if (op->dev_bus_addr && op->dev_bus_addr != mt->mfn << SIM_PAGE_SHIFT)
-		return GNTST_general_error;
+	if (op->dev_bus_addr && (mt->flags & GNTMAP_device_map) &&
+	    op->dev_bus_addr != mt->mfn << SIM_PAGE_SHIFT)
+		return GNTST_bad_dev_addr;
 
 	if (op->host_addr && (mt->flags & GNTMAP_host_map)) {
-		rc = remove_host_mapping(ld, mt, op->host_addr);
+		rc = remove_host_mapping(x, ld, mt, op->host_addr);
 		if (rc != GNTST_okay)
 			return rc;
 		mt->flags &= ~GNTMAP_host_map;
@@ -382,184 +500,316 @@ static int16_t unmap_grant_ref(struct sim_xen *x, struct sim_domain *ld,
 		mt->flags = 0;
 		lgt->nr_maps--;
 	}
-	reduce_status(&entries(rd->grants, x->m)[mt->ref], act, readonly);
+	reduce_status(entry(rd->grants, x->m, mt->ref), act, readonly);
 	return GNTST_okay;
 }
 
-/* ---- GNTTABOP_setup_table ---- */
+/* ---- GNTTABOP_setup_table, query_size, get_version ---- */
+
+/* gnttab_shared_gfn(): a PV guest is told the machine frame, a
+ * translated one where the frame is mapped (INVALID_GFN if nowhere). */
+static xen_pfn_t shared_gfn(const struct sim_xen *x, const struct sim_domain *d,
+			    unsigned int i)
+{
+	if (d->pv)
+		return d->grants->mfn[i];
+	if (d->grants->gfn[i] == SIM_INVALID_MFN)
+		return sim_xen_invalid_frame(x);
+	return d->grants->gfn[i];
+}
 
 static long setup_table(struct sim_xen *x, struct sim_domain *caller,
-			struct gnttab_setup_table *op, unsigned int count)
+			struct gnttab_setup_table *uop, unsigned int count)
 {
+	struct gnttab_setup_table op;
 	struct sim_domain *d;
 
 	if (count != 1)
 		return -XEN_EINVAL;
-	if (!op)
+	if (sim_xen_copy_from_guest(&op, uop, sizeof(op)))
 		return -XEN_EFAULT;
-	if (op->nr_frames > SIM_GNT_FRAMES) {
-		op->status = GNTST_general_error;
-		return 0;
-	}
-	d = sim_xen_find_domain(x, caller, op->dom);
+	if (!sim_xen_handle_okay(x, caller, op.frame_list.p, op.nr_frames,
+				 sizeof(xen_pfn_t)))
+		return -XEN_EFAULT;
+	d = sim_xen_find_domain(x, caller, op.dom);
 	if (!d) {
-		op->status = GNTST_bad_domain;
-		return 0;
+		op.status = GNTST_bad_domain;
+	} else if (!sim_xen_may_act_on(caller, d)) {
+		op.status = GNTST_permission_denied;
+	} else if (op.nr_frames > d->grants->max_frames ||
+		   (op.nr_frames > d->grants->nr_frames &&
+		    grow_table(x, d->grants, op.nr_frames))) {
+		op.status = GNTST_general_error;
+	} else {
+		op.status = GNTST_okay;
+		for (uint32_t i = 0; i < op.nr_frames; i++) {
+			xen_pfn_t gmfn = shared_gfn(x, d, i);
+
+			if (sim_xen_copy_to_guest_offset(op.frame_list.p, i,
+							 &gmfn, sizeof(gmfn)))
+				op.status = GNTST_bad_virt_addr;
+		}
 	}
-	if (d != caller && !caller->privileged) {
-		op->status = GNTST_permission_denied;
-		return 0;
-	}
-	if (op->nr_frames && !op->frame_list.p)
+	if (sim_xen_copy_to_guest(&uop->status, &op.status, sizeof(op.status)))
 		return -XEN_EFAULT;
-	/* PV guests map machine frames; a translated guest is told where
-	 * the table sits in its physmap (INVALID_GFN if nowhere yet). */
-	for (uint32_t i = 0; i < op->nr_frames; i++)
-		op->frame_list.p[i] = d->pv ? d->grants->mfn : d->grants->gfn;
-	op->status = GNTST_okay;
+	return 0;
+}
+
+static long query_size(struct sim_xen *x, struct sim_domain *caller,
+		       struct gnttab_query_size *uop, unsigned int count)
+{
+	struct gnttab_query_size op;
+	struct sim_domain *d;
+
+	if (count != 1)
+		return -XEN_EINVAL;
+	if (sim_xen_copy_from_guest(&op, uop, sizeof(op)))
+		return -XEN_EFAULT;
+	d = sim_xen_find_domain(x, caller, op.dom);
+	if (!d) {
+		op.status = GNTST_bad_domain;
+	} else if (!sim_xen_may_act_on(caller, d)) {
+		op.status = GNTST_permission_denied;
+	} else {
+		op.nr_frames = d->grants->nr_frames;
+		op.max_nr_frames = d->grants->max_frames;
+		op.status = GNTST_okay;
+	}
+	if (sim_xen_copy_to_guest(uop, &op, sizeof(op)))
+		return -XEN_EFAULT;
+	return 0;
+}
+
+static long get_version(struct sim_xen *x, struct sim_domain *caller,
+			struct gnttab_get_version *uop)
+{
+	struct gnttab_get_version op;
+	struct sim_domain *d;
+
+	if (sim_xen_copy_from_guest(&op, uop, sizeof(op)))
+		return -XEN_EFAULT;
+	d = sim_xen_find_domain(x, caller, op.dom);
+	if (!d)
+		return -XEN_ESRCH;
+	if (!sim_xen_may_act_on(caller, d))
+		return -XEN_EPERM;
+	op.version = 1;
+	if (sim_xen_copy_to_guest(&uop->version, &op.version,
+				  sizeof(op.version)))
+		return -XEN_EFAULT;
 	return 0;
 }
 
 /* ---- GNTTABOP_cache_flush ---- */
 
-/* Does ld map a grant of rd's frame mfn (Xen's grant_map_exists)? */
-static bool grant_map_exists(const struct sim_domain *rd,
-			     const struct sim_domain *ld, uint64_t mfn)
+/*
+ * Xen's grant_map_exists(): does ld map a grant of rgt's frame mfn?
+ * It looks at 2^12 entries from *cur_ref per call; 1 means "look
+ * further" (Xen continues the hypercall there), 0 found, -EINVAL none.
+ */
+static int grant_map_exists(const struct sim_domain *ld,
+			    const struct sim_grant_table *rgt, uint64_t mfn,
+			    unsigned int *cur_ref)
 {
-	const struct sim_grant_table *rgt = rd->grants;
+	unsigned int nr = nr_entries(rgt), ref;
+	unsigned int max_iter = *cur_ref + (1U << SIM_GNT_CONT_SHIFT);
 
-	for (unsigned int ref = 0; ref < SIM_GNT_ENTRIES; ref++) {
+	if (max_iter > nr)
+		max_iter = nr;
+	for (ref = *cur_ref; ref < max_iter; ref++) {
 		const struct sim_grant_active *act = &rgt->active[ref];
 
 		if (act->pin && act->domid == ld->domid && act->mfn == mfn)
-			return true;
+			return 0;
 	}
-	return false;
+	if (ref < nr) {
+		*cur_ref = ref;
+		return 1;
+	}
+	return -XEN_EINVAL;
 }
 
-static long cache_flush(struct sim_xen *x, struct sim_domain *ld,
-			const struct gnttab_cache_flush *c)
+/* Xen's _cache_flush(): 0 done, 1 to be continued, or an error. */
+static int cache_flush_one(struct sim_xen *x, struct sim_domain *ld,
+			   const struct gnttab_cache_flush *c,
+			   unsigned int *cur_ref)
 {
 	uint32_t both = GNTTAB_CACHE_CLEAN | GNTTAB_CACHE_INVAL;
 	struct sim_domain *owner;
 	uint64_t mfn, ma;
-	int64_t idx;
+	int rc;
 
 	/* SOURCE_GREF is among the bits refused here: Xen has never
 	 * implemented flushing by grant reference. */
 	if (c->offset >= SIM_PAGE_SIZE || c->length > SIM_PAGE_SIZE ||
 	    c->offset + c->length > SIM_PAGE_SIZE || (c->op & ~both))
 		return -XEN_EINVAL;
-	/* Zero length is how Linux probes for the call. */
+	/* Zero length is how Linux probes for the call; a continuation
+	 * must not end on one. */
 	if (c->length == 0 || c->op == 0)
-		return 0;
-	mfn = c->a.dev_bus_addr >> SIM_PAGE_SHIFT;
-	idx = sim_mfn_index(x->m, mfn);
-	if (idx < 0)
+		return *cur_ref ? -XEN_EILSEQ : 0;
+	mfn = sim_xen_frame(x, c->a.dev_bus_addr >> SIM_PAGE_SHIFT);
+	if (sim_mfn_index(x->m, mfn) < 0)
 		return -XEN_EINVAL;
 	/* Free frames and Xen's own have no owner with a grant table. */
-	if (x->m->owner[idx] >= DOMID_FIRST_RESERVED)
-		return -XEN_EPERM;
-	owner = sim_xen_find_domain(x, NULL, x->m->owner[idx]);
+	owner = sim_xen_find_domain(x, NULL, sim_xen_page_owner(x, mfn));
 	if (!owner)
 		return -XEN_EPERM;
-	if (owner != ld && !grant_map_exists(owner, ld, mfn))
-		return -XEN_EINVAL;
-
+	if (owner != ld) {
+		rc = grant_map_exists(ld, owner->grants, mfn, cur_ref);
+		if (rc)
+			return rc;
+	}
 	ma = (mfn << SIM_PAGE_SHIFT) + c->offset;
-	if ((c->op & both) == both)
+	/* x86 has no invalidate without a clean (flushtlb.h), and cleans
+	 * by cleaning and invalidating. */
+	if (x->arch == SIM_XEN_X86) {
+		if (c->op == GNTTAB_CACHE_INVAL)
+			return -XEN_EOPNOTSUPP;
 		sim_cache_clean_inval(x->m, ma, c->length);
-	else if (c->op & GNTTAB_CACHE_INVAL)
+	} else if ((c->op & both) == both) {
+		sim_cache_clean_inval(x->m, ma, c->length);
+	} else if (c->op & GNTTAB_CACHE_INVAL) {
 		sim_cache_inval(x->m, ma, c->length);
-	else
+	} else {
 		sim_cache_clean(x->m, ma, c->length);
+	}
+	return 0;
+}
+
+/*
+ * gnttab_cache_flush(): each element copied in, flushed; a continuation
+ * within an element (grant_map_exists looking further) is followed here
+ * at once, as Xen's preempted hypercall would be resumed.  cur_ref
+ * starts at the continuation argument in the command.
+ */
+static long cache_flush(struct sim_xen *x, struct sim_domain *ld,
+			const struct gnttab_cache_flush *uop,
+			unsigned int count, unsigned int cur_ref)
+{
+	if (!sim_xen_handle_okay(x, ld, uop, count, sizeof(*uop)))
+		return -XEN_EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		struct gnttab_cache_flush c;
+		int rc;
+
+		if (sim_xen_copy_from_guest_offset(&c, uop, i, sizeof(c)))
+			return -XEN_EFAULT;
+		do {
+			rc = cache_flush_one(x, ld, &c, &cur_ref);
+		} while (rc == 1);
+		if (rc < 0)
+			return rc;
+		cur_ref = 0;
+	}
 	return 0;
 }
 
 /* ---- the grant_table_op entry ---- */
 
+static long map_array(struct sim_xen *x, struct sim_domain *caller,
+		      struct gnttab_map_grant_ref *uop, unsigned int count)
+{
+	if (!sim_xen_handle_okay(x, caller, uop, count, sizeof(*uop)))
+		return -XEN_EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		struct gnttab_map_grant_ref op;
+
+		if (sim_xen_copy_from_guest_offset(&op, uop, i, sizeof(op)))
+			return -XEN_EFAULT;
+		op.status = map_grant_ref(x, caller, &op);
+		if (sim_xen_copy_to_guest_offset(uop, i, &op, sizeof(op)))
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
+
+/* Each element's status is written back, and nothing else. */
+static long unmap_array(struct sim_xen *x, struct sim_domain *caller,
+			struct gnttab_unmap_grant_ref *uop, unsigned int count)
+{
+	if (!sim_xen_handle_okay(x, caller, uop, count, sizeof(*uop)))
+		return -XEN_EFAULT;
+	for (unsigned int i = 0; i < count; i++) {
+		struct gnttab_unmap_grant_ref op;
+		struct gnttab_unmap_grant_ref *u =
+			sim_xen_guest_offset(uop, i, sizeof(op));
+
+		if (sim_xen_copy_from_guest(&op, u, sizeof(op)))
+			return -XEN_EFAULT;
+		op.status = unmap_grant_ref(x, caller, &op);
+		if (sim_xen_copy_to_guest(&u->status, &op.status,
+					  sizeof(op.status)))
+			return -XEN_EFAULT;
+	}
+	return 0;
+}
+
 long sim_grant_table_op(struct sim_xen *x, struct sim_domain *caller,
 			unsigned int cmd, void *uop, unsigned int count)
 {
 	unsigned int op = cmd & GNTTABOP_CMD_MASK;
+	unsigned int opaque = cmd >> SIM_GNT_CONT_SHIFT;
 
 	if ((int)count < 0)
 		return -XEN_EINVAL;
-	if (op != GNTTABOP_cache_flush && op != cmd)
+	if (op != GNTTABOP_cache_flush && opaque)
 		return -XEN_EINVAL;
 
 	switch (op) {
-	case GNTTABOP_map_grant_ref: {
-		struct gnttab_map_grant_ref *m = uop;
-
+	case GNTTABOP_map_grant_ref:
 		sim_xen_count_locked(x, "grant_table_op:map_grant_ref");
-		if (count && !m)
-			return -XEN_EFAULT;
-		for (unsigned int i = 0; i < count; i++)
-			m[i].status = map_grant_ref(x, caller, &m[i]);
-		return 0;
-	}
-	case GNTTABOP_unmap_grant_ref: {
-		struct gnttab_unmap_grant_ref *u = uop;
-
+		return map_array(x, caller, uop, count);
+	case GNTTABOP_unmap_grant_ref:
 		sim_xen_count_locked(x, "grant_table_op:unmap_grant_ref");
-		if (count && !u)
-			return -XEN_EFAULT;
-		for (unsigned int i = 0; i < count; i++)
-			u[i].status = unmap_grant_ref(x, caller, &u[i]);
-		return 0;
-	}
+		return unmap_array(x, caller, uop, count);
 	case GNTTABOP_setup_table:
 		sim_xen_count_locked(x, "grant_table_op:setup_table");
 		return setup_table(x, caller, uop, count);
-	case GNTTABOP_cache_flush: {
-		const struct gnttab_cache_flush *c = uop;
-
+	case GNTTABOP_query_size:
+		sim_xen_count_locked(x, "grant_table_op:query_size");
+		return query_size(x, caller, uop, count);
+	case GNTTABOP_get_version:
+		sim_xen_count_locked(x, "grant_table_op:get_version");
+		return get_version(x, caller, uop);
+	case GNTTABOP_cache_flush:
 		sim_xen_count_locked(x, "grant_table_op:cache_flush");
-		if (count && !c)
-			return -XEN_EFAULT;
-		for (unsigned int i = 0; i < count; i++) {
-			long rc = cache_flush(x, caller, &c[i]);
-
-			if (rc)
-				return rc;
-		}
-		return 0;
-	}
+		return cache_flush(x, caller, uop, count, opaque);
 	default:
 		sim_xen_count_locked(x, "grant_table_op:unknown");
 		return -XEN_ENOSYS;
 	}
 }
 
-/* ---- XENMEM_add_to_physmap, XENMAPSPACE_grant_table (from hv.c) ---- */
+/* ---- XENMEM_add_to_physmap, XENMAPSPACE_grant_table (hv-memop.c) ---- */
 
+/*
+ * gnttab_map_frame_begin() then ARM's xenmem_add_to_physmap_one():
+ * an index at or beyond the table grows it (up to max_frames; the table
+ * stays grown whatever happens next), and the frame is mapped at gpfn
+ * over whatever was there, unless it is already mapped somewhere
+ * (-EBUSY: Xen makes the guest unmap a Xen page first).  The index is
+ * an unsigned int inside Xen: higher bits are dropped.
+ */
 long sim_grant_add_to_physmap(struct sim_xen *x, struct sim_domain *d,
 			      xen_ulong_t idx, xen_pfn_t gpfn)
 {
 	struct sim_grant_table *gt = d->grants;
-	enum sim_p2m_type type;
-	uint64_t cur;
+	uint32_t i = (uint32_t)idx;
 
-	(void)x;
-	/* Status frames exist only with version 2 tables. */
-	if (idx & XENMAPIDX_grant_table_status)
-		return -XEN_EINVAL;
-	if (idx >= SIM_GNT_FRAMES || !sim_xen_gfn_in_span(d, gpfn))
-		return -XEN_EINVAL;
-	cur = sim_domain_gfn_to_mfn(d, gpfn, &type);
-	if (cur == gt->mfn)
-		return 0;
-	/* Model check: the guest picks a hole (a ballooned-out page). */
-	if (type != SIM_P2M_INVALID)
+	if (i >= gt->nr_frames) {
+		if (i == UINT32_MAX)
+			return -XEN_EINVAL;
+		if (i + 1 <= gt->max_frames)
+			grow_table(x, gt, i + 1);
+		if (i >= gt->nr_frames)
+			return -XEN_EINVAL;
+	}
+	if (gt->gfn[i] != SIM_INVALID_MFN)
 		return -XEN_EBUSY;
-	/* Like Xen, a table frame lives at one gfn at a time. */
-	if (gt->gfn != SIM_INVALID_MFN)
-		sim_domain_set_p2m(d, gt->gfn, SIM_INVALID_MFN,
-				   SIM_P2M_INVALID);
-	gt->gfn = SIM_INVALID_MFN;
-	if (sim_domain_set_p2m(d, gpfn, gt->mfn, SIM_P2M_FOREIGN_RW))
+	if (gpfn >= d->p2m_end ||
+	    sim_xen_p2m_replace(x, d, gpfn, gt->mfn[i], 1, SIM_P2M_FOREIGN_RW))
 		return -XEN_EINVAL;
-	gt->gfn = gpfn;
+	gt->gfn[i] = gpfn;
 	return 0;
 }

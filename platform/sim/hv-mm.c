@@ -100,3 +100,62 @@ uint64_t sim_xen_address_bits_limit(unsigned int bits, bool *none)
 	}
 	return 1ULL << (bits - SIM_PAGE_SHIFT);
 }
+
+uint64_t sim_xen_max_page(const struct sim_xen *x)
+{
+	const struct sim_machine *m = x->m;
+	const struct sim_bank *last = &m->banks[m->nbanks - 1];
+
+	return (last->base + last->size) >> SIM_PAGE_SHIFT;
+}
+
+uint16_t sim_xen_page_owner(struct sim_xen *x, uint64_t mfn)
+{
+	int64_t idx = sim_mfn_index(x->m, mfn);
+	uint16_t owner;
+
+	if (idx < 0)
+		return SIM_DOMID_FREE;
+	owner = x->m->owner[idx];
+	if (owner != SIM_DOMID_XEN)
+		return owner;
+	for (unsigned int i = 0; i < x->nr_domains; i++) {
+		struct sim_domain *d = x->domains[i];
+
+		if (sim_grant_is_table_frame(d, mfn) ||
+		    (d->grants && d->grants->shared_info_mfn == mfn))
+			return d->domid;
+	}
+	return owner;
+}
+
+int sim_xen_p2m_replace(struct sim_xen *x, struct sim_domain *d, uint64_t gfn,
+			uint64_t mfn, uint64_t n, enum sim_p2m_type type)
+{
+	int rc;
+
+	if (n == 0 || gfn + n < gfn || gfn + n > d->p2m_end)
+		return -XEN_EINVAL;
+	for (uint64_t k = 0; k < n; k++) {
+		enum sim_p2m_type t;
+		uint64_t old = sim_domain_gfn_to_mfn(d, gfn + k, &t);
+
+		if (t != SIM_P2M_FOREIGN_RW || !d->grants)
+			continue;
+		if (old == d->grants->shared_info_mfn)
+			d->shared_info_gfn = SIM_INVALID_MFN;
+		else
+			sim_grant_table_unmapped(d, old);
+	}
+	rc = sim_domain_set_p2m_range(d, gfn, mfn, n, type);
+	if (!rc && type == SIM_P2M_RAM)
+		for (uint64_t k = 0; k < n; k++)
+			sim_xen_m2p_set(sim_xen_impl(x), mfn + k, gfn + k);
+	return rc ? -XEN_EINVAL : 0;
+}
+
+int sim_xen_unmap_gfn(struct sim_xen *x, struct sim_domain *d, uint64_t gfn)
+{
+	return sim_xen_p2m_replace(x, d, gfn, SIM_INVALID_MFN, 1,
+				   SIM_P2M_INVALID);
+}

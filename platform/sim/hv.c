@@ -81,6 +81,7 @@ int sim_xen_create(struct sim_xen **out, struct sim_machine *m,
 	xi->x.m = m;
 	xi->x.rng = seed ? seed : 0x9e3779b97f4a7c15ULL;
 	xi->x.relocation_rate = 1;
+	xi->x.long_bits = 64;
 	xi->x.lock = &xi->lock;
 	*out = &xi->x;
 	return 0;
@@ -166,6 +167,13 @@ int sim_xen_add_domain(struct sim_xen *x, struct sim_domain *d, bool privileged)
 	xi->tables[x->nr_domains] = d->grants;
 	x->domains[x->nr_domains++] = d;
 	m2p_record_domain(x, d);
+	/* Xen's accounting starts with what the domain was built with; a
+	 * world that wants Xen's dom0 or domU limit sets max_pages. */
+	d->tot_pages = 0;
+	for (uint64_t i = 0; i < x->m->nr_frames; i++)
+		d->tot_pages += x->m->owner[i] == d->domid;
+	if (!d->max_pages)
+		d->max_pages = UINT32_MAX;
 out:
 	pthread_mutex_unlock(&xi->lock);
 	return rc;
@@ -277,6 +285,9 @@ static uint32_t feature_submap0(const struct sim_xen *x,
 {
 	uint32_t map = 1U << XENFEAT_memory_op_vnode_supported;
 
+	if (d->vm_assist & (1ULL << VMASST_TYPE_pae_extended_cr3))
+		map |= 1U << XENFEAT_pae_pgdir_above_4gb;
+
 	if (sim_xen_translated(d))
 		map |= (1U << XENFEAT_writable_page_tables) |
 		       (1U << XENFEAT_auto_translated_physmap);
@@ -299,7 +310,7 @@ static uint32_t feature_submap0(const struct sim_xen *x,
 static long do_xen_version(struct sim_xen *x, struct sim_domain *caller,
 			   unsigned long cmd, void *arg)
 {
-	struct xen_feature_info *fi = arg;
+	struct xen_feature_info fi;
 
 	switch (cmd) {
 	case XENVER_version:
@@ -307,12 +318,17 @@ static long do_xen_version(struct sim_xen *x, struct sim_domain *caller,
 		return SIM_XEN_VERSION;
 	case XENVER_get_features:
 		sim_xen_count_locked(x, "xen_version:get_features");
-		if (!fi)
+		if (sim_xen_copy_from_guest(&fi, arg, sizeof(fi)))
 			return -XEN_EFAULT;
-		if (fi->submap_idx >= XENFEAT_NR_SUBMAPS)
+		if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
 			return -XEN_EINVAL;
-		fi->submap = feature_submap0(x, caller);
+		fi.submap = feature_submap0(x, caller);
+		if (sim_xen_copy_to_guest(arg, &fi, sizeof(fi)))
+			return -XEN_EFAULT;
 		return 0;
+	case XENVER_pagesize:
+		sim_xen_count_locked(x, "xen_version:pagesize");
+		return arg ? -XEN_EINVAL : (long)SIM_PAGE_SIZE;
 	default:
 		sim_xen_count_locked(x, "xen_version:unknown");
 		return -XEN_ENOSYS;
@@ -337,6 +353,10 @@ long sim_xen_dispatch_locked(struct sim_xen *x, struct sim_domain *caller,
 		return sim_xen_pv_mmu_update(x, caller,
 					     (const struct mmu_update *)a1, a2,
 					     (unsigned int *)a3);
+	case __HYPERVISOR_domctl:
+		return sim_xen_domctl(x, caller, (const void *)a1);
+	case __HYPERVISOR_vm_assist:
+		return sim_xen_vm_assist(x, caller, a1, a2);
 	case __HYPERVISOR_multicall:
 		return sim_xen_do_multicall(x, caller,
 					    (struct multicall_entry *)a1, a2);

@@ -27,6 +27,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <xen/xen.h>
+#include <xen/grant_table.h>
 
 #define SIM_PAGE_SHIFT 12
 #define SIM_PAGE_SIZE 4096UL
@@ -127,6 +129,10 @@ struct sim_domain {
 	struct sim_machine *m;
 	struct sim_xen *xen;	    /* NULL natively */
 	uint64_t gfn_base, nr_gfns; /* guest-physical span [base, base+nr) */
+	/* The p2m may hold any gfn below p2m_end (the RAM span's end, or
+	 * more after sim_domain_set_p2m_end); the linear map covers
+	 * [0, p2m_end). */
+	uint64_t p2m_end;
 	/* Sparse two-level p2m (chunks allocated on first use), so domains
 	 * whose banks lie far apart cost nothing for the hole. */
 	struct sim_p2m_entry **p2m_chunks;
@@ -138,6 +144,23 @@ struct sim_domain {
 	struct sim_grant_table *grants;
 	uint64_t *pv_p2m; /* PV: the start_info mfn_list handed to the guest */
 	uint64_t host_mappings; /* mmap calls alive in the linear map */
+
+	/* What Xen keeps in struct domain (hv.c maintains these):
+	 * tot_pages is domain_tot_pages(), the pages allocated to the
+	 * domain; max_pages the limit assign_pages() enforces. */
+	uint64_t tot_pages;
+	uint32_t max_pages;
+	/* Translated guests: the p2m's max_mapped_gfn, which
+	 * XENMEM_maximum_gpfn answers on ARM; it never goes down. */
+	uint64_t max_mapped_gfn;
+	/* x86 PV: shared_info's arch.max_pfn, the p2m size the guest
+	 * wrote there (XENMEM_maximum_gpfn answers it - 1). */
+	uint64_t pv_max_pfn;
+	/* VMASST_TYPE_* bits the guest switched on (vm_assist). */
+	uint64_t vm_assist;
+	/* Where XENMAPSPACE_shared_info is mapped, SIM_INVALID_MFN if
+	 * nowhere (ARM guests map it once at boot). */
+	uint64_t shared_info_gfn;
 };
 
 /*
@@ -167,6 +190,11 @@ void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
 /* x86 PV: set d->pv and build d->pv_p2m (indexed by pfn from 0, entries
  * SIM_INVALID_MFN for holes) from the p2m.  Returns 0 or -ENOMEM. */
 int sim_domain_make_pv(struct sim_domain *d);
+/* Let the p2m hold gfns up to end (exclusive): guest-physical space
+ * beyond RAM, where a guest maps its grant table and foreign pages.
+ * The linear map is rebuilt at a new address: call it before anything
+ * keeps pointers into it. */
+int sim_domain_set_p2m_end(struct sim_domain *d, uint64_t end);
 /* p2m_chunks[gfn / SIM_P2M_CHUNK][gfn % SIM_P2M_CHUNK], gfn counted from 0. */
 #define SIM_P2M_CHUNK 512
 /* Mark an own-RAM gfn pinned (never relocated) or not; -EINVAL if the gfn
@@ -270,6 +298,9 @@ struct sim_xen_counter {
 
 struct sim_xen {
 	enum sim_xen_arch arch;
+	/* Xen's BITS_PER_LONG: 64, or 32 for Xen on 32-bit ARM, whose
+	 * unsigned long arithmetic shows in memory_op's checks. */
+	unsigned int long_bits;
 	struct sim_machine *m;
 	struct sim_domain *domains[16];
 	unsigned int nr_domains;
@@ -303,13 +334,27 @@ long sim_xen_hypercall(struct sim_xen *x, struct sim_domain *caller,
 		       unsigned long a3);
 /* Move some unpinned own-RAM page of a domain (relocation on). */
 void sim_xen_maybe_relocate(struct sim_xen *x);
+/* The owner Xen's get_page() sees: a domain's grant-table and
+ * shared_info pages are Xen's (SIM_DOMID_XEN in the machine) but shared
+ * with it (share_xen_page_with_guest), so they count as the domain's.
+ * Unlocked: for the model itself and single-threaded checkers. */
+uint16_t sim_xen_page_owner(struct sim_xen *x, uint64_t mfn);
 /* Is mfn accessible to devices of domain d (own, or granted to it)? */
 bool sim_xen_dev_may_access(struct sim_xen *x, struct sim_domain *d,
 			    uint64_t mfn, bool write);
 void sim_xen_count(struct sim_xen *x, const char *name);
 
-/* The grant table a domain writes its grant_entry_v1_t into. */
+/* The grant table a domain writes its grant_entry_v1_t into: the first
+ * frame's entries (*nr of them), or any entry by reference (NULL beyond
+ * the table's current size). */
 void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr);
+grant_entry_v1_t *sim_xen_grant_entry(struct sim_domain *d, grant_ref_t ref);
+unsigned int sim_xen_grant_nr_entries(const struct sim_domain *d);
+/* Grow d's table to nr frames now and let it grow to max (Xen's
+ * gnttab_max_frames, 64 at most here); a world that matches a real
+ * guest's table sets it after sim_xen_add_domain. */
+int sim_xen_grant_set_frames(struct sim_xen *x, struct sim_domain *d,
+			     unsigned int nr, unsigned int max);
 
 /* ---- platform.c: the dmk_platform of a domain ---- */
 

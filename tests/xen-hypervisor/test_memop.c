@@ -92,12 +92,20 @@ static void test_arm_balloon(void **state)
 	assert_int_equal(list[0], g); /* translated: list untouched */
 	assert_int_equal(hv_owner(h, hv_mfn(u, g)), 1);
 	assert_int_equal(hv_page(u, g + 2)[7], 0);
-	/* Not over RAM; stops there. */
-	list[0] = g + 3;
-	list[1] = g + 4;
-	assert_int_equal(reservation(h, u, XENMEM_populate_physmap, list, 2, 0,
-				     DOMID_SELF),
-			 1);
+	/* Over RAM too, as Xen's guest_physmap_add_page() does: the page
+	 * mapped there before stays the domain's, mapped nowhere. */
+	{
+		uint64_t was = hv_mfn(u, g + 4);
+
+		assert_int_not_equal(was, SIM_INVALID_MFN);
+		list[0] = g + 3;
+		list[1] = g + 4;
+		assert_int_equal(reservation(h, u, XENMEM_populate_physmap,
+					     list, 2, 0, DOMID_SELF),
+				 2);
+		assert_int_not_equal(hv_mfn(u, g + 4), was);
+		assert_int_equal(hv_owner(h, was), 1);
+	}
 	/* address_bits too small, orders above the limit: nothing done. */
 	{
 		struct xen_memory_reservation r = {
