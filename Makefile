@@ -147,3 +147,69 @@ format:
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
+
+# ---- real Xen as the judge (docs/hypervisor.md, "Real Xen") ----
+#
+# `make real-xen` builds the conformance battery statically for each
+# arch with Debian's cross compilers, boots real Xen 4.17 with a dom0
+# under QEMU for each (../shared/xen-qemu/run-in-dom0.sh; the .debs it
+# fetches are cached under $(REAL_XEN_DIR)/<arch>), runs the battery
+# there, and compares every case with the model's answer in a world
+# built from what that dom0 discovered.  One line per arch, then every
+# disagreement with both answers; the exit status is 0 only when no
+# case disagrees.
+REAL_XEN_DIR    ?= $(BUILD)/xen-qemu
+REAL_XEN_ARCHES ?= arm64 arm32 x86_64
+REAL_XEN_SCRIPT ?= $(abspath ../shared/xen-qemu/run-in-dom0.sh)
+REAL_XEN_PACKAGES := qemu-system-arm qemu-system-x86 cpio file gzip \
+                     gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
+                     libc6-dev-arm64-cross libc6-dev-armhf-cross
+CROSS_CC_arm64  := aarch64-linux-gnu-gcc
+CROSS_CC_arm32  := arm-linux-gnueabihf-gcc
+CROSS_CC_x86_64 := gcc
+XC_DIR := tools/xen-conformance
+XC_REAL_SRC := $(addprefix $(XC_DIR)/,main.c record.c run.c facts.c \
+                 catalog.c badmem.c caselib.c env-privcmd.c) \
+               $(wildcard $(XC_DIR)/cases-*.c) \
+               $(wildcard platform/privcmd/*.c)
+XC_REAL_HDR := $(wildcard $(XC_DIR)/*.h platform/privcmd/*.h)
+
+.PHONY: real-xen real-xen-deps real-xen-payloads
+
+real-xen-deps:
+	@missing=$$(for p in $(REAL_XEN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "make: real-xen needs: apt-get install -y $$missing" >&2; exit 2; fi
+	@test -x $(REAL_XEN_SCRIPT) || \
+	  { echo "make: real-xen needs $(REAL_XEN_SCRIPT)" >&2; exit 2; }
+
+# The cross compilers see their own libc, not the host's /usr/include:
+# give them Xen's public headers (arch-independent, from libxen-dev)
+# alone.
+$(REAL_XEN_DIR)/include/xen:
+	@mkdir -p $(REAL_XEN_DIR)/include
+	@ln -sfn /usr/include/xen $@
+
+$(REAL_XEN_DIR)/payload-%/xen-conformance: $(XC_REAL_SRC) $(XC_REAL_HDR) | $(REAL_XEN_DIR)/include/xen
+	@mkdir -p $(@D)
+	@$(CROSS_CC_$*) -static -O2 -std=c11 -Wall -Wextra -Werror \
+	  -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
+	  -Iinclude -Iplatform/privcmd -I$(REAL_XEN_DIR)/include \
+	  -o $@ $(XC_REAL_SRC)
+	@printf '#!/bin/sh\n# dom0 side of make real-xen\nexec ./xen-conformance real\n' >$(@D)/run
+	@chmod +x $(@D)/run
+
+real-xen-payloads: $(foreach a,$(REAL_XEN_ARCHES),$(REAL_XEN_DIR)/payload-$(a)/xen-conformance)
+
+real-xen: real-xen-deps all real-xen-payloads
+	@rc=0; for a in $(REAL_XEN_ARCHES); do \
+	  mkdir -p $(REAL_XEN_DIR)/$$a; \
+	  if ! ARCH=$$a W=$(abspath $(REAL_XEN_DIR))/$$a $(REAL_XEN_SCRIPT) \
+	       $(REAL_XEN_DIR)/payload-$$a >$(REAL_XEN_DIR)/real-$$a.txt \
+	       2>$(REAL_XEN_DIR)/real-$$a.err; then \
+	    echo "real-xen $$a: the dom0 run failed:"; \
+	    tail -n 5 $(REAL_XEN_DIR)/real-$$a.err; rc=1; continue; fi; \
+	  ./$(BUILD)/tools/xen-conformance/xen-conformance compare \
+	    $(REAL_XEN_DIR)/real-$$a.txt || rc=1; \
+	done; exit $$rc
