@@ -167,13 +167,13 @@ static void test_library_on_privcmd(void **state)
 	dev.coherent = true;
 	dmk_set_mask_and_coherent(&dev, ~0ULL);
 	assert_int_equal(dmk_device_setup_dma(&dev), 0);
-	cpu = dmk_alloc_coherent(&dev, 2 * DMK_PAGE_SIZE, &handle);
+	cpu = dmk_alloc_coherent(&dev, DMK_PAGE_SIZE, &handle);
 	assert_non_null(cpu);
 	assert_int_equal(handle, dmk_virt_to_phys(p, cpu));
 	bus = dmk_map_single(&dev, (uint8_t *)cpu + 8, 64, DMK_DMA_TO_DEVICE);
 	assert_int_equal(bus, handle + 8);
 	dmk_unmap_single(&dev, bus, 64, DMK_DMA_TO_DEVICE);
-	dmk_free_coherent(&dev, 2 * DMK_PAGE_SIZE, cpu, handle);
+	dmk_free_coherent(&dev, DMK_PAGE_SIZE, cpu, handle);
 	dmk_device_fini(&dev);
 	dmk_system_destroy(sys);
 }
