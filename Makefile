@@ -172,7 +172,7 @@ XC_REAL_SRC := $(addprefix $(XC_DIR)/,main.c record.c run.c facts.c \
                  catalog.c badmem.c caselib.c env-privcmd.c) \
                $(wildcard $(XC_DIR)/cases-*.c) \
                $(wildcard platform/privcmd/*.c)
-XC_REAL_HDR := $(wildcard $(XC_DIR)/*.h platform/privcmd/*.h)
+XC_REAL_HDR := $(wildcard $(XC_DIR)/*.h platform/privcmd/*.h include/dmakit/*.h env/user/*.h)
 
 .PHONY: real-xen real-xen-deps real-xen-payloads
 
@@ -195,7 +195,7 @@ $(REAL_XEN_DIR)/payload-%/xen-conformance: $(XC_REAL_SRC) $(XC_REAL_HDR) | $(REA
 	@mkdir -p $(@D)
 	@$(CROSS_CC_$*) -static -O2 -std=c11 -Wall -Wextra -Werror \
 	  -D_GNU_SOURCE -D__XEN_INTERFACE_VERSION__=__XEN_LATEST_INTERFACE_VERSION__ \
-	  -Iinclude -Iplatform/privcmd -I$(REAL_XEN_DIR)/include \
+	  -Iinclude -Ienv/user -Iplatform/privcmd -I$(REAL_XEN_DIR)/include \
 	  -o $@ $(XC_REAL_SRC)
 	@printf '#!/bin/sh\n# dom0 side of make real-xen\nexec ./xen-conformance real\n' >$(@D)/run
 	@chmod +x $(@D)/run
