@@ -161,9 +161,13 @@ clean:
 REAL_XEN_DIR    ?= $(BUILD)/xen-qemu
 REAL_XEN_ARCHES ?= arm64 arm32 x86_64
 REAL_XEN_SCRIPT ?= $(abspath ../shared/xen-qemu/run-in-dom0.sh)
+# The dom0 kernel run-in-dom0.sh boots on x86 (its KVER): the dmk_p2m
+# module is built against its headers.
+REAL_XEN_KVER   ?= 6.1.0-50-amd64
 REAL_XEN_PACKAGES := qemu-system-arm qemu-system-x86 cpio file gzip \
                      gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
-                     libc6-dev-arm64-cross libc6-dev-armhf-cross
+                     libc6-dev-arm64-cross libc6-dev-armhf-cross \
+                     linux-headers-$(REAL_XEN_KVER)
 CROSS_CC_arm64  := aarch64-linux-gnu-gcc
 CROSS_CC_arm32  := arm-linux-gnueabihf-gcc
 CROSS_CC_x86_64 := gcc
@@ -200,7 +204,24 @@ $(REAL_XEN_DIR)/payload-%/xen-conformance: $(XC_REAL_SRC) $(XC_REAL_HDR) | $(REA
 	@printf '#!/bin/sh\n# dom0 side of make real-xen\nexec ./xen-conformance real\n' >$(@D)/run
 	@chmod +x $(@D)/run
 
-real-xen-payloads: $(foreach a,$(REAL_XEN_ARCHES),$(REAL_XEN_DIR)/payload-$(a)/xen-conformance)
+# x86 PV: the dmk_p2m module (platform/privcmd/kmod) tells user space
+# the machine frames behind its pages; built out of tree in the build
+# directory against Debian's headers for the dom0 kernel, loaded by the
+# payload before the battery runs.
+KMOD_DIR := $(REAL_XEN_DIR)/kmod
+$(KMOD_DIR)/dmk_p2m.ko: platform/privcmd/kmod/dmk_p2m.c platform/privcmd/kmod/Kbuild
+	@mkdir -p $(KMOD_DIR)
+	@cp $^ $(KMOD_DIR)/
+	@$(MAKE) -s --no-print-directory -C /usr/src/linux-headers-$(REAL_XEN_KVER) \
+	  M=$(abspath $(KMOD_DIR)) modules >$(KMOD_DIR)/build.log 2>&1 || \
+	  { tail -n 20 $(KMOD_DIR)/build.log; exit 1; }
+
+$(REAL_XEN_DIR)/payload-x86_64/dmk_p2m.ko: $(KMOD_DIR)/dmk_p2m.ko $(REAL_XEN_DIR)/payload-x86_64/xen-conformance
+	@cp $< $@
+	@printf '#!/bin/sh\n# dom0 side of make real-xen: x86 PV machine frames, then the battery\ninsmod ./dmk_p2m.ko || echo "xc-note: dmk_p2m did not load"\nexec ./xen-conformance real\n' >$(@D)/run
+
+real-xen-payloads: $(foreach a,$(REAL_XEN_ARCHES),$(REAL_XEN_DIR)/payload-$(a)/xen-conformance) \
+                   $(if $(filter x86_64,$(REAL_XEN_ARCHES)),$(REAL_XEN_DIR)/payload-x86_64/dmk_p2m.ko)
 
 real-xen: real-xen-deps all real-xen-payloads
 	@rc=0; for a in $(REAL_XEN_ARCHES); do \

@@ -17,12 +17,14 @@
  *     coherent: cache_maint is NULL there, which tells the library that
  *     only coherent devices are right.
  *   - no non-cacheable mapping of RAM, no IOMMU.
- *   - x86 PV: no p2m (xen_pv_p2m NULL): user space cannot read the
- *     kernel's pfn -> mfn table (privcmd.h).
+ *   - x86 PV: the pool's part of the p2m (xen_pv_p2m) when the dmk_p2m
+ *     module is loaded, none without it: user space cannot read the
+ *     kernel's pfn -> mfn table itself (privcmd.h).
  */
 #include "privcmd-internal.h"
 
 #include <sched.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,6 +155,25 @@ static uint32_t features(struct dmk_privcmd *pc)
 	return fi.submap;
 }
 
+/* x86 PV: a p2m the library can index by pfn, holding the pool's
+ * machine frames (~0 for every other pfn: not ours to name). */
+static void pv_p2m_init(struct dmk_privcmd *pc)
+{
+	struct dmk_privcmd_pool *pool = &pc->pool;
+	uint64_t n = pool->pages[pool->npages - 1].frame + 1;
+
+	pc->pv_p2m = malloc(n * sizeof(*pc->pv_p2m));
+	if (!pc->pv_p2m)
+		return;
+	for (uint64_t i = 0; i < n; i++)
+		pc->pv_p2m[i] = ~0ULL;
+	for (size_t i = 0; i < pool->npages; i++)
+		pc->pv_p2m[pool->pages[i].frame] =
+			dmk_privcmd_mfn(pc, pool->pages[i].frame);
+	pc->plat.xen_pv_p2m = pc->pv_p2m;
+	pc->plat.xen_pv_nr_pages = n;
+}
+
 void dmk_privcmd_platform_init(struct dmk_privcmd *pc)
 {
 	struct dmk_platform *p = &pc->plat;
@@ -186,6 +207,8 @@ void dmk_privcmd_platform_init(struct dmk_privcmd *pc)
 	p->domid = p->xen_initial_domain ? 0 : DOMID_SELF;
 	p->xen_pv_p2m = NULL;
 	p->xen_pv_nr_pages = 0;
+	if (p->xen_pv && pc->p2m_fd >= 0 && pool->npages)
+		pv_p2m_init(pc);
 }
 
 const struct dmk_platform *dmk_privcmd_platform(struct dmk_privcmd *pc)

@@ -32,8 +32,8 @@ static int by_frame(const void *a, const void *b)
 static int reorder(struct dmk_privcmd_pool *pool)
 {
 	size_t len = pool->npages << DMK_PAGE_SHIFT;
-	uint8_t *dst = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			    -1, 0);
+	uint8_t *dst =
+		mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	if (dst == MAP_FAILED)
 		return -ENOMEM;
@@ -62,9 +62,9 @@ int dmk_privcmd_pool_init(struct dmk_privcmd *pc, size_t npages)
 	pthread_mutex_init(&pool->lock, NULL);
 	if (!npages)
 		return 0;
-	pool->base = mmap(NULL, npages << DMK_PAGE_SHIFT,
-			  PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
+	pool->base =
+		mmap(NULL, npages << DMK_PAGE_SHIFT, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (pool->base == MAP_FAILED) {
 		pool->base = NULL;
 		return -ENOMEM;

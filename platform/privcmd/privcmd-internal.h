@@ -30,8 +30,10 @@ struct dmk_privcmd_pool {
 };
 
 struct dmk_privcmd {
-	int fd;		/* /dev/xen/privcmd */
-	int pagemap_fd; /* /proc/self/pagemap */
+	int fd;		  /* /dev/xen/privcmd */
+	int pagemap_fd;	  /* /proc/self/pagemap */
+	int p2m_fd;	  /* the dmk_p2m module's device, -1 without it */
+	uint64_t *pv_p2m; /* x86 PV: the pool's frames' mfns, by pfn */
 	struct dmk_privcmd_pool pool;
 	struct dmk_platform plat;
 };
@@ -47,6 +49,9 @@ void *dmk_privcmd_pool_frame_to_va(struct dmk_privcmd_pool *pool,
 				   uint64_t frame);
 uint64_t dmk_privcmd_pool_va_to_frame(struct dmk_privcmd_pool *pool,
 				      const void *va);
+
+/* pagemap.c */
+void dmk_privcmd_p2m_open(struct dmk_privcmd *pc, const char *path);
 
 /* platform.c */
 void dmk_privcmd_platform_init(struct dmk_privcmd *pc);

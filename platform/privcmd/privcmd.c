@@ -33,6 +33,7 @@ int dmk_privcmd_open(const struct dmk_privcmd_config *cfg,
 	if (!pc)
 		return -ENOMEM;
 	pc->pagemap_fd = -1;
+	pc->p2m_fd = -1;
 	pc->fd = open(path, O_RDWR | O_CLOEXEC);
 	if (pc->fd < 0) {
 		rc = -errno;
@@ -45,6 +46,7 @@ int dmk_privcmd_open(const struct dmk_privcmd_config *cfg,
 		dmk_privcmd_close(pc);
 		return rc;
 	}
+	dmk_privcmd_p2m_open(pc, cfg ? cfg->p2m_path : NULL);
 	rc = dmk_privcmd_pool_init(pc, cfg ? cfg->pool_pages : 0);
 	if (rc) {
 		dmk_privcmd_close(pc);
@@ -60,6 +62,9 @@ void dmk_privcmd_close(struct dmk_privcmd *pc)
 	if (!pc)
 		return;
 	dmk_privcmd_pool_fini(&pc->pool);
+	free(pc->pv_p2m);
+	if (pc->p2m_fd >= 0)
+		close(pc->p2m_fd);
 	if (pc->pagemap_fd >= 0)
 		close(pc->pagemap_fd);
 	if (pc->fd >= 0)

@@ -14,7 +14,9 @@
  *     behind it is in the kernel's p2m, which user space cannot read;
  *     hypercalls that name machine frames (decrease_reservation,
  *     XENMEM_exchange, GNTTABOP_cache_flush) cannot be aimed at user
- *     pages without a kernel module (kmod/, docs/hypervisor.md).
+ *     pages without help from the kernel: the small dmk_p2m module
+ *     (kmod/) reads the p2m for us.  Without it, dmk_privcmd_mfn()
+ *     answers DMK_PRIVCMD_NO_FRAME and the platform has no xen_pv_p2m.
  *   - A page's frame holds only while Linux does not migrate it: mlock
  *     keeps it in RAM, and vm.compact_unevictable_allowed = 0 keeps
  *     compaction off locked pages.  Linux's own drivers pin pages in the
@@ -46,6 +48,9 @@ struct dmk_privcmd;
 
 struct dmk_privcmd_config {
 	const char *path; /* NULL: /dev/xen/privcmd */
+	/* The dmk_p2m kernel module's device (kmod/), for x86 PV machine
+	 * frames; NULL: /dev/dmk_p2m, used when it is there. */
+	const char *p2m_path;
 	/* Locked pages the platform's alloc_pages hands out; 0: none (the
 	 * hypercall and frame calls still work). */
 	size_t pool_pages;
@@ -70,6 +75,12 @@ int dmk_privcmd_lock(void *va, size_t len);
 /* The guest frame behind the page of va (see above for what "guest
  * frame" means per architecture), or DMK_PRIVCMD_NO_FRAME. */
 uint64_t dmk_privcmd_frame(struct dmk_privcmd *pc, const void *va);
+
+/* The machine frame behind a guest frame: through dmk_p2m on x86 PV
+ * (DMK_PRIVCMD_NO_FRAME without the module, or for a hole); the frame
+ * itself on a translated guest, whose frames are gfns to itself (and
+ * machine frames on a 1:1 dom0). */
+uint64_t dmk_privcmd_mfn(struct dmk_privcmd *pc, uint64_t frame);
 
 /* The platform over this privcmd: hypercalls, and pages from the pool
  * (guest-physically contiguous runs of it for order > 0). */

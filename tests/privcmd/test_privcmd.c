@@ -22,6 +22,8 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <xen/xen.h>
 
 #define POOL_PAGES 256
@@ -64,12 +66,12 @@ static void test_hypercall_passes_errors(void **state)
 	struct dmk_privcmd *pc = *state;
 	const struct dmk_platform *p = dmk_privcmd_platform(pc);
 
-	assert_int_equal(dmk_privcmd_hypercall(pc, __HYPERVISOR_xen_version, 0,
-					       0, 0),
-			 -ENOTTY);
-	assert_int_equal(p->ops->hypercall(p->ctx, __HYPERVISOR_memory_op, 0,
-					   0, 0),
-			 -ENOTTY);
+	assert_int_equal(
+		dmk_privcmd_hypercall(pc, __HYPERVISOR_xen_version, 0, 0, 0),
+		-ENOTTY);
+	assert_int_equal(
+		p->ops->hypercall(p->ctx, __HYPERVISOR_memory_op, 0, 0, 0),
+		-ENOTTY);
 }
 
 static void test_platform_fields(void **state)
@@ -130,13 +132,12 @@ static void test_orders(void **state)
 			continue; /* fragmentation is an honest answer */
 		assert_int_equal(phys % (DMK_PAGE_SIZE << order), 0);
 		for (unsigned int k = 0; k < (1U << order); k++)
-			assert_int_equal(dmk_privcmd_frame(
-						 pc, va + k * DMK_PAGE_SIZE),
-					 (phys >> DMK_PAGE_SHIFT) + k);
+			assert_int_equal(
+				dmk_privcmd_frame(pc, va + k * DMK_PAGE_SIZE),
+				(phys >> DMK_PAGE_SHIFT) + k);
 		p->ops->free_pages(p->ctx, phys, order);
 	}
-	while (n < POOL_PAGES &&
-	       p->ops->alloc_pages(p->ctx, 0, ~0ULL, &all[n]))
+	while (n < POOL_PAGES && p->ops->alloc_pages(p->ctx, 0, ~0ULL, &all[n]))
 		n++;
 	assert_int_equal(n, POOL_PAGES);
 	assert_null(p->ops->alloc_pages(p->ctx, 0, ~0ULL, &all[0]));
@@ -146,6 +147,39 @@ static void test_orders(void **state)
 	p->ops->free_pages(p->ctx, all[0], 0);
 	/* A limit below every frame: nothing. */
 	assert_null(p->ops->alloc_pages(p->ctx, 0, 0, &all[0]));
+}
+
+/*
+ * Machine frames on x86 PV come from the dmk_p2m module's device: read
+ * at pfn * 8.  Here a sparse file stands in for it (every entry 0 but
+ * one); without the device there is no answer at all.
+ */
+static void test_machine_frames(void **state)
+{
+	char path[] = "/tmp/dmk-p2m-XXXXXX";
+	int fd = mkstemp(path);
+	uint64_t mfn = 0x1234;
+	struct dmk_privcmd_config cfg = {.path = "/dev/null", .pool_pages = 16};
+	struct dmk_privcmd *pc;
+	const struct dmk_platform *p;
+
+	assert_int_equal(dmk_privcmd_mfn(*state, 5), DMK_PRIVCMD_NO_FRAME);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)8 << 24), 0);
+	assert_int_equal(pwrite(fd, &mfn, sizeof(mfn), 5 * 8), sizeof(mfn));
+	cfg.p2m_path = path;
+	assert_int_equal(dmk_privcmd_open(&cfg, &pc), 0);
+	assert_int_equal(dmk_privcmd_mfn(pc, 5), 0x1234);
+	assert_int_equal(dmk_privcmd_mfn(pc, 6), 0);
+	/* The platform's p2m: the pool's pfns, each with its entry. */
+	p = dmk_privcmd_platform(pc);
+	assert_true(p->xen_pv);
+	assert_non_null(p->xen_pv_p2m);
+	assert_int_equal(p->xen_pv_nr_pages, p->ram_end >> DMK_PAGE_SHIFT);
+	assert_int_equal(p->xen_pv_p2m[(p->ram_end >> DMK_PAGE_SHIFT) - 1], 0);
+	dmk_privcmd_close(pc);
+	close(fd);
+	unlink(path);
 }
 
 /* The library on it: a coherent allocation and a streaming mapping of a
@@ -186,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_platform_fields),
 		cmocka_unit_test(test_frames_and_translation),
 		cmocka_unit_test(test_orders),
+		cmocka_unit_test(test_machine_frames),
 		cmocka_unit_test(test_library_on_privcmd),
 	};
 

@@ -99,6 +99,13 @@ uint64_t xc_pv_frame(struct xc_case *c, unsigned int order)
 	return mfn;
 }
 
+uint64_t xc_mfn(struct xc_case *c, uint64_t frame)
+{
+	return c->env->ops->mfn(c->env, frame);
+}
+
+/* A grant's page is named by its machine frame, which is what Xen
+ * reports (dev_bus_addr); on ARM's 1:1 dom0 that is its gfn. */
 int xc_grant(struct xc_case *c, const char *name, domid_t to, bool writable,
 	     struct xc_grant *g)
 {
@@ -106,7 +113,7 @@ int xc_grant(struct xc_case *c, const char *name, domid_t to, bool writable,
 		xc_put(c, "setup", "no-grant");
 		return -1;
 	}
-	xc_name(c, name, g->frame);
+	xc_name(c, name, xc_mfn(c, g->frame));
 	return 0;
 }
 

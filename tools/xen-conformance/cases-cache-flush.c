@@ -211,6 +211,28 @@ out:
 	xc_grant_put(c, &g);
 }
 
+/* x86: a page dom0's kernel maps for us, by its machine frame (from
+ * dmk_p2m): dom0's own, so it may be flushed; no invalidate alone. */
+static void pv_user_page(struct xc_case *c)
+{
+	struct xc_page pg;
+	uint64_t mfn;
+
+	if (xc_page(c, "P", 0, &pg))
+		return;
+	memset(pg.va, 0x71, XC_PAGE_SIZE);
+	mfn = xc_mfn(c, pg.frame);
+	xc_name(c, "P_mfn", mfn);
+	xc_put_frame(c, "frame", mfn);
+	xc_put_rc(c, "clean",
+		  xc_flush(c, mfn << XC_PAGE_SHIFT, 0, XC_PAGE_SIZE, CLEAN));
+	xc_put_rc(c, "inval", xc_flush(c, mfn << XC_PAGE_SHIFT, 0, 64, INVAL));
+	xc_put_rc(c, "both",
+		  xc_flush(c, mfn << XC_PAGE_SHIFT, 64, 128, CLEAN | INVAL));
+	xc_put_bytes(c, "reads", pg.va, XC_PAGE_SIZE);
+	xc_page_put(c, &pg, 0);
+}
+
 /* ---- arrays and the command ---- */
 
 /* Good, bad, good: the call stops at the bad one with its error. */
@@ -323,6 +345,7 @@ const struct xc_case_def xc_cases_cache_flush[] = {
 	{"cache_flush/far", XC_ALL, 0, far},
 	{"cache_flush/pv_given_back", XC_X86, 0, pv_given_back},
 	{"cache_flush/pv_grant_table_frame", XC_X86, 0, pv_grant_table_frame},
+	{"cache_flush/pv_user_page", XC_X86, 0, pv_user_page},
 	{"cache_flush/own_granted", XC_ALL, 0, own_granted},
 	{"cache_flush/batch", XC_ALL, 0, batch},
 	{"cache_flush/null_array", XC_ALL, 0, null_array},

@@ -610,6 +610,24 @@ static void pv_grant_table_frame(struct xc_case *c)
 	in_frame(c, frame);
 }
 
+/* x86: a page dom0's kernel maps for us (a user page, its machine
+ * frame from dmk_p2m) is referenced: Xen cannot steal it. */
+static void pv_mapped_page(struct xc_case *c)
+{
+	struct xc_page pg;
+	uint64_t mfn;
+
+	if (xc_page(c, "P", 0, &pg))
+		return;
+	memset(pg.va, 0x2e, XC_PAGE_SIZE);
+	mfn = xc_mfn(c, pg.frame);
+	xc_name(c, "P_mfn", mfn);
+	xc_put_frame(c, "in", mfn);
+	in_frame(c, mfn);
+	xc_put_bytes(c, "reads", pg.va, XC_PAGE_SIZE);
+	xc_page_put(c, &pg, 0);
+}
+
 const struct xc_case_def xc_cases_exchange[] = {
 	{"exchange/one", XC_ALL, 0, one},
 	{"exchange/bits_32", XC_ALL, 0, bits_32},
@@ -652,5 +670,6 @@ const struct xc_case_def xc_cases_exchange[] = {
 	{"exchange/lists_overlap", XC_ALL, 0, lists_overlap},
 	{"exchange/cmd_start", XC_ALL, 0, cmd_start},
 	{"exchange/pv_grant_table_frame", XC_X86, 0, pv_grant_table_frame},
+	{"exchange/pv_mapped_page", XC_X86, 0, pv_mapped_page},
 	{NULL, 0, 0, NULL},
 };

@@ -39,10 +39,7 @@ static void map_unmap(struct xc_case *c, struct xc_grant *g, uint32_t flags,
 	xc_put_gntst(c, "status", st);
 	if (st != GNTST_okay)
 		return;
-	if (xc_arm(c))
-		xc_put_maddr(c, "dev_bus_addr", dev);
-	else
-		xc_put(c, "dev_bus_addr", "%s", dev ? "set" : "0");
+	xc_put_maddr(c, "dev_bus_addr", dev);
 	xc_put_gntst(c, "unmap",
 		     xc_unmap(c, h, (flags & GNTMAP_host_map) ? host : 0,
 			      (flags & GNTMAP_device_map) ? dev : 0));

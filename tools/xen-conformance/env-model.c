@@ -85,6 +85,15 @@ static void model_page_free(struct xc_env *e, struct xc_page *pg,
 	pg->va = NULL;
 }
 
+static uint64_t model_mfn(struct xc_env *e, uint64_t frame)
+{
+	struct model *w = e->priv;
+
+	if (!w->dom0->pv)
+		return frame;
+	return sim_domain_gfn_to_mfn(w->dom0, frame, NULL);
+}
+
 /* Linux's gnttab_grant_foreign_access_ref(): frame and domid first,
  * then the flags that make the entry live. */
 static int model_grant_alloc(struct xc_env *e, domid_t to, bool writable,
@@ -141,6 +150,7 @@ static const struct xc_env_ops model_ops = {
 	.hypercall = model_hypercall,
 	.page_alloc = model_page_alloc,
 	.page_free = model_page_free,
+	.mfn = model_mfn,
 	.grant_alloc = model_grant_alloc,
 	.grant_free = model_grant_free,
 };

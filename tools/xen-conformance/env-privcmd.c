@@ -174,6 +174,13 @@ static int real_grant_alloc(struct xc_env *e, domid_t to, bool writable,
 	return g->frame == DMK_PRIVCMD_NO_FRAME ? -EPERM : 0;
 }
 
+static uint64_t real_mfn(struct xc_env *e, uint64_t frame)
+{
+	struct real *r = e->priv;
+
+	return dmk_privcmd_mfn(r->pc, frame);
+}
+
 static void real_grant_free(struct xc_env *e, struct xc_grant *g)
 {
 	struct real *r = e->priv;
@@ -189,6 +196,7 @@ static const struct xc_env_ops real_ops = {
 	.hypercall = real_hypercall,
 	.page_alloc = real_page_alloc,
 	.page_free = real_page_free,
+	.mfn = real_mfn,
 	.grant_alloc = real_grant_alloc,
 	.grant_free = real_grant_free,
 };

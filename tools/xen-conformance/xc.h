@@ -127,6 +127,10 @@ struct xc_env_ops {
 	 * entries are as they were (cases put back what they change). */
 	void (*page_free)(struct xc_env *e, struct xc_page *pg,
 			  unsigned int order);
+	/* The machine frame behind a guest frame (the frame itself on a
+	 * translated guest; on x86 PV through the dmk_p2m module), ~0 when
+	 * the world cannot tell. */
+	uint64_t (*mfn)(struct xc_env *e, uint64_t frame);
 	int (*grant_alloc)(struct xc_env *e, domid_t to, bool writable,
 			   struct xc_grant *g);
 	void (*grant_free)(struct xc_env *e, struct xc_grant *g);
@@ -280,6 +284,8 @@ uint64_t xc_pv_frame(struct xc_case *c, unsigned int order);
 int xc_grant(struct xc_case *c, const char *name, domid_t to, bool writable,
 	     struct xc_grant *g);
 void xc_grant_put(struct xc_case *c, struct xc_grant *g);
+/* The machine frame behind a frame of dom0's (xc_env_ops.mfn). */
+uint64_t xc_mfn(struct xc_case *c, uint64_t frame);
 /* One map_grant_ref: status, and handle / dev_bus_addr when okay. */
 int16_t xc_map(struct xc_case *c, uint32_t flags, grant_ref_t ref, domid_t dom,
 	       uint64_t host_addr, grant_handle_t *handle,
