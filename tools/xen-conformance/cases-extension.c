@@ -15,38 +15,70 @@
 #include <dmakit/xen-ext.h>
 #include <string.h>
 
-static void pin(struct xc_case *c)
+/* The domU's first guest frame in the extension world (env-model.c
+ * builds it from the first machine frame up); real Xen has no domU. */
+static uint64_t domu_gfn(const struct xc_case *c)
+{
+	return xc_arm(c) ? c->env->facts.machine[0].start : 0;
+}
+
+static long pin_for(struct xc_case *c, domid_t domid, uint64_t gfn)
 {
 	struct xen_memory_exchange x;
+	xen_pfn_t in = gfn, out = gfn;
+	long rc;
+
+	memset(&x, 0, sizeof(x));
+	x.in.nr_extents = x.out.nr_extents = 1;
+	x.in.domid = x.out.domid = domid;
+	set_xen_guest_handle(x.in.extent_start, &in);
+	set_xen_guest_handle(x.out.extent_start, &out);
+	rc = xc_call(c, __HYPERVISOR_memory_op, DMK_XENMEM_exchange_and_pin, &x,
+		     0);
+	xc_put_rc(c, "rc", rc);
+	xc_put(c, "nr_exchanged", "%llu", (unsigned long long)x.nr_exchanged);
+	xc_put(c, "out", "%s", out == gfn ? "-" : "w");
+	return rc;
+}
+
+static long unpin_for(struct xc_case *c, domid_t domid, uint64_t gfn)
+{
+	struct dmk_xen_unpin u;
+	xen_pfn_t g = gfn;
+	long rc;
+
+	memset(&u, 0, sizeof(u));
+	u.in.nr_extents = 1;
+	u.in.domid = domid;
+	set_xen_guest_handle(u.in.extent_start, &g);
+	rc = xc_call(c, __HYPERVISOR_memory_op, DMK_XENMEM_unpin, &u, 0);
+	xc_put_rc(c, "unpin", rc);
+	return rc;
+}
+
+/* dom0 on its own page: real Xen has no such call; a 1:1 dom0 keeps
+ * gfn == mfn, so the extension refuses it (-EOPNOTSUPP) too. */
+static void pin(struct xc_case *c)
+{
 	struct xc_page pg;
-	xen_pfn_t in, out;
 
 	if (xc_page(c, "P", 0, &pg))
 		return;
-	memset(&x, 0, sizeof(x));
-	in = out = pg.frame;
-	x.in.nr_extents = x.out.nr_extents = 1;
-	x.in.domid = x.out.domid = DOMID_SELF;
-	set_xen_guest_handle(x.in.extent_start, &in);
-	set_xen_guest_handle(x.out.extent_start, &out);
-	xc_put_rc(c, "rc",
-		  xc_call(c, __HYPERVISOR_memory_op,
-			  DMK_XENMEM_exchange_and_pin, &x, 0));
-	xc_put(c, "nr_exchanged", "%llu", (unsigned long long)x.nr_exchanged);
+	pin_for(c, DOMID_SELF, pg.frame);
 	xc_page_put(c, &pg, 0);
 }
 
 static void unpin(struct xc_case *c)
 {
-	struct dmk_xen_unpin u;
-	xen_pfn_t gfn = xc_hole_gfn(c, 0);
+	unpin_for(c, DOMID_SELF, xc_hole_gfn(c, 0));
+}
 
-	memset(&u, 0, sizeof(u));
-	u.in.nr_extents = 1;
-	u.in.domid = DOMID_SELF;
-	set_xen_guest_handle(u.in.extent_start, &gfn);
-	xc_put_rc(c, "rc",
-		  xc_call(c, __HYPERVISOR_memory_op, DMK_XENMEM_unpin, &u, 0));
+/* dom0 pins a page of the domU for it (the 2013 series' use: a guest
+ * that is not 1:1 and has a device), then unpins it. */
+static void pin_domu(struct xc_case *c)
+{
+	pin_for(c, 1, domu_gfn(c));
+	unpin_for(c, 1, domu_gfn(c));
 }
 
 static void domu_reservation(struct xc_case *c)
@@ -68,18 +100,21 @@ static void domu_query_size(struct xc_case *c)
 	xc_put_gntst(c, "status", qs.status);
 }
 
-/* dom0 maps the domU's grant (the domU has none: a bad reference if
- * it exists, a bad domain if it does not). */
+/* dom0 maps a grant of the domU's, the usual way for the arch (the
+ * domU granted nothing: a grant error where real Xen has no domain). */
 static void domu_map(struct xc_case *c)
 {
-	xc_put_gntst(c, "status",
-		     xc_map(c, GNTMAP_device_map | GNTMAP_host_map, 8, 1,
-			    xc_hole_gfn(c, 0) << XC_PAGE_SHIFT, NULL, NULL));
+	uint32_t flags = xc_arm(c) ? GNTMAP_host_map : GNTMAP_device_map;
+	uint64_t at = xc_arm(c) ? xc_hole_gfn(c, 0) << XC_PAGE_SHIFT : 0;
+
+	xc_put_gntst(c, "status", xc_map(c, flags, 8, 1, at, NULL, NULL));
 }
 
 const struct xc_case_def xc_cases_extension[] = {
 	{"extension/exchange_and_pin", XC_ARM, XC_EXTENSION_PIN, pin},
 	{"extension/unpin", XC_ARM, XC_EXTENSION_PIN, unpin},
+	{"extension/pin_domu", XC_ARM, XC_EXTENSION_PIN | XC_EXTENSION_DOMU,
+	 pin_domu},
 	{"extension/domu_reservation", XC_ALL, XC_EXTENSION_DOMU,
 	 domu_reservation},
 	{"extension/domu_query_size", XC_ALL, XC_EXTENSION_DOMU,
