@@ -31,6 +31,15 @@ struct run {
 	size_t n;
 };
 
+/* The library's checks in the same dom0 (library.c). */
+#define MAX_LIB_FAILS 32
+struct lib_result {
+	bool ran; /* its "xc-library" line was there */
+	unsigned long checks, failed;
+	char fails[MAX_LIB_FAILS][XC_REC_MAX];
+	size_t nfails;
+};
+
 static void add_result(struct run *run, const char *name, const char *rec)
 {
 	size_t n;
@@ -62,7 +71,8 @@ static void free_run(struct run *run)
 }
 
 /* Parse the real output; 0, or the exit code after one line. */
-static int read_real(const char *path, struct xc_facts *f, struct run *real)
+static int read_real(const char *path, struct xc_facts *f, struct run *real,
+		     struct lib_result *lib)
 {
 	FILE *fp = fopen(path, "r");
 	char line[XC_REC_MAX + 256];
@@ -97,6 +107,18 @@ static int read_real(const char *path, struct xc_facts *f, struct run *real)
 			if (sp)
 				*sp = 0;
 			add_result(real, name, sp ? sp + 1 : "");
+		} else if (ended && !strncmp(line, "lib ", 4)) {
+			size_t len = strlen(line + 4);
+
+			if (len > 3 && strcmp(line + 4 + len - 3, " ok") &&
+			    lib->nfails < MAX_LIB_FAILS) {
+				snprintf(lib->fails[lib->nfails],
+					 sizeof(lib->fails[0]), "%s", line + 4);
+				lib->nfails++;
+			}
+		} else if (ended && !strncmp(line, "xc-library ", 11)) {
+			lib->ran = sscanf(line + 11, "%lu %lu", &lib->checks,
+					  &lib->failed) == 2;
 		}
 	}
 	fclose(fp);
@@ -209,12 +231,14 @@ int xc_compare(const char *path, enum xc_compare_mode mode)
 {
 	bool verbose = mode == XC_VERBOSE, model_only = mode == XC_MODEL_ONLY;
 	static struct run real, model, ext;
+	static struct lib_result lib;
 	struct xc_facts f = {0};
 	const char *missing, *arch;
 	size_t agree = 0, disagree = 0, extensions = 0, cases = 0;
 	int rc;
 
-	rc = read_real(path, &f, &real);
+	memset(&lib, 0, sizeof(lib));
+	rc = read_real(path, &f, &real, &lib);
 	if (rc)
 		return rc;
 	missing = xc_facts_missing(&f);
@@ -262,6 +286,17 @@ int xc_compare(const char *path, enum xc_compare_mode mode)
 		printf("real-xen %s: %zu extension cases (the model differs by "
 		       "design: docs/hypervisor.md)\n",
 		       arch, extensions);
+	/* The library on the privcmd platform in the same dom0: not a
+	 * comparison, but a failure all the same. */
+	if (!lib.ran)
+		printf("real-xen %s: the library on privcmd did not run\n",
+		       arch);
+	else
+		printf("real-xen %s: the library on privcmd: %lu checks, %lu "
+		       "failed\n",
+		       arch, lib.checks, lib.failed);
+	for (size_t i = 0; i < lib.nfails; i++)
+		printf("  library %s\n", lib.fails[i]);
 	for (size_t i = 0; i < real.n; i++) {
 		const char *name = real.r[i].name;
 		const char *m = find(&model, name), *x = find(&ext, name);
@@ -281,7 +316,8 @@ int xc_compare(const char *path, enum xc_compare_mode mode)
 			printf("  disagree %s\n    xen:   (not run)\n    model: "
 			       "%s\n",
 			       model.r[i].name, model.r[i].rec);
-	rc = disagree ? XC_EXIT_DISAGREE : XC_EXIT_AGREE;
+	rc = disagree || !lib.ran || lib.failed ? XC_EXIT_DISAGREE
+						: XC_EXIT_AGREE;
 out:
 	free_run(&real);
 	free_run(&model);

@@ -225,6 +225,12 @@ size_t xc_run_all(struct xc_env *e, FILE *out, bool extension_world);
 void xc_run_case(struct xc_env *e, const struct xc_case_def *def,
 		 struct xc_case *c);
 
+/* ---- the library on the privcmd platform (library.c), real side ---- */
+
+/* Run the library's checks in this dom0, print "lib ..." lines and
+ * "xc-library CHECKS FAILED" to out; returns the number failed. */
+unsigned int xc_library_run(FILE *out, long version);
+
 /* ---- facts (facts.c) ---- */
 
 /* What every world can ask Xen (hypercalls only). */
