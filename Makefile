@@ -172,7 +172,7 @@ REAL_XEN_PACKAGES := qemu-system-arm qemu-system-x86 cpio file gzip \
 CROSS_CC_arm64  := aarch64-linux-gnu-gcc
 CROSS_CC_arm32  := arm-linux-gnueabihf-gcc
 CROSS_CC_x86_64 := gcc
-# The library's 32-bit build: src/swiotlb.c bounds nslabs by 2^40, which
+# The library's 32-bit build: src/swiotlb/pool.c bounds nslabs by 2^40, which
 # a 32-bit size_t can never pass (-Wtype-limits says so; the check is
 # right for 64-bit hosts).
 CROSS_CFLAGS_arm32 := -Wno-type-limits
@@ -182,9 +182,9 @@ XC_REAL_SRC := $(addprefix $(XC_DIR)/,main.c record.c run.c facts.c \
                  catalog.c badmem.c caselib.c env-privcmd.c library.c) \
                $(wildcard $(XC_DIR)/cases-*.c) \
                $(wildcard platform/privcmd/*.c) \
-               $(wildcard src/*.c src/xen/*.c) env/user/env.c
+               $(wildcard src/*.c src/swiotlb/*.c src/xen/*.c) env/user/env.c
 XC_REAL_HDR := $(wildcard $(XC_DIR)/*.h platform/privcmd/*.h include/dmakit/*.h \
-                 env/user/*.h src/*.h src/xen/*.h)
+                 env/user/*.h src/*.h src/swiotlb/*.h src/xen/*.h)
 
 .PHONY: real-xen real-xen-deps real-xen-payloads
 

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: MIT
 #
 # `make freestanding`: prove that the library needs nothing of the world
-# but dmk_env.h.  Every library source (src/, src/xen/) is compiled with
-# -ffreestanding -nostdinc against env/freestanding/dmk_env.h, the
-# project's public headers and Xen's public ABI headers (libxen-dev's
+# but dmk_env.h.  Every library source (src/, src/swiotlb/, src/xen/) is
+# compiled with -ffreestanding -nostdinc against env/freestanding/dmk_env.h,
+# the project's public headers and Xen's public ABI headers (libxen-dev's
 # xen/ directory, alone), for x86_64 and for aarch64, with the warnings
 # the project builds with, as errors.  The objects are then linked into
 # one relocatable object per architecture whose undefined symbols must be
@@ -30,7 +30,7 @@ allowed='dmk_env_vsnprintf dmk_env_zalloc dmk_env_free dmk_env_bug memcpy memmov
 mkdir -p "$out/xen-abi"
 ln -sfn "$xenpub" "$out/xen-abi/xen"
 
-srcs=$(cd "$top" && ls src/*.c src/xen/*.c)
+srcs=$(cd "$top" && ls src/*.c src/swiotlb/*.c src/xen/*.c)
 status=0
 
 check_arch() {

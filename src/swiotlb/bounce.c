@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Bouncing: map a buffer through the pool, unmap it, sync part of it
+ * (Linux's swiotlb_tbl_map_single, swiotlb_tbl_unmap_single,
+ * swiotlb_sync_single_for_device/_for_cpu and swiotlb_bounce in
+ * kernel/dma/swiotlb.c), and the largest mapping a device may ask for.
+ * The caller does the cache maintenance; the pool only copies.
+ *
+ * This is the hot path (~28 ns per 64-byte map+unmap, docs/benchmarks.md):
+ * the records (records.h) and a thread's parked run (park.h) are inline
+ * here; the search and the release (slots.c) are called only when the
+ * parked run does not serve.
+ */
+#include "park.h"
+#include "records.h"
+#include "slots.h"
+
+enum bounce_dir { BOUNCE_TO_SLOT, BOUNCE_TO_ORIG };
+
+/*
+ * Copy [tlb, tlb + size) between the bounce buffer and the original,
+ * clipped to the mapping tlb lies in: a sync that runs past the end is
+ * cut there with a warning, one outside any mapping copies nothing.
+ */
+static void bounce(struct dmk_swiotlb *pool, dmk_phys_t tlb, size_t size,
+		   enum bounce_dir dir)
+{
+	struct swiotlb_mapping m;
+	dmk_phys_t first;
+	size_t delta;
+	uint8_t *slot, *orig;
+
+	if (!in_pool(pool, tlb) ||
+	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
+	    m.alloc) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu outside any mapping, ignored",
+			(unsigned long long)tlb, size);
+		return;
+	}
+	first = slot_phys(pool, m.head) + m.offset;
+	if (tlb < first || tlb - first >= m.size) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu outside mapping 0x%llx+%zu, ignored",
+			(unsigned long long)tlb, size,
+			(unsigned long long)first, m.size);
+		return;
+	}
+	delta = tlb - first;
+	if (size > m.size - delta) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx+%zu runs past mapping 0x%llx+%zu, cut to %zu bytes",
+			(unsigned long long)tlb, size,
+			(unsigned long long)first, m.size, m.size - delta);
+		size = m.size - delta;
+	}
+	slot = pool->va + (tlb - pool->start);
+	orig = dmk_phys_to_virt(pool->plat, m.orig + delta);
+	if (dir == BOUNCE_TO_SLOT)
+		memcpy(slot, orig, size);
+	else
+		memcpy(orig, slot, size);
+}
+
+/* The smallest 2^k - 1 covering x (masks are treated as contiguous). */
+static inline uint64_t round_mask(uint64_t x)
+{
+	unsigned int k = dmk_fls64(x);
+
+	return k >= 64 ? ~0ULL : (1ULL << k) - 1;
+}
+
+/*
+ * Alignment of the slot run: bits 11.. of the bounce's bus address must
+ * be zero under the alloc alignment and equal the original's under the
+ * high part of min_align_mask.  Both are taken as contiguous low masks.
+ */
+static void req_align(struct swiotlb_req *req, uint64_t align_mask,
+		      uint64_t min_align_high, dmk_phys_t orig)
+{
+	uint64_t mask =
+		round_mask(align_mask | min_align_high) >> DMK_IO_TLB_SHIFT;
+
+	if (mask >= (1ULL << 52))
+		mask = (1ULL << 52) - 1;
+	req->stride = mask + 1;
+	req->residue =
+		((orig & min_align_high & ~align_mask) >> DMK_IO_TLB_SHIFT) &
+		mask;
+}
+
+dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
+				      struct dmk_device *dev, dmk_phys_t orig,
+				      size_t mapping_size,
+				      unsigned int alloc_align_mask,
+				      enum dmk_data_direction dir,
+				      unsigned long attrs)
+{
+	uint64_t min_align = dev ? dev->min_align_mask : 0;
+	uint64_t low = round_mask(min_align & SLOT_MASK);
+	unsigned int j = dmk_fls64(low);
+	unsigned int offset = (unsigned int)(orig & low);
+	uint64_t align = alloc_align_mask;
+	struct swiotlb_req req;
+	unsigned int nslots;
+	long slot;
+	dmk_phys_t tlb;
+
+	if (!pool || !mapping_size || !dmk_dir_valid(dir))
+		return DMK_PHYS_ERROR;
+	if (mapping_size > MAX_MAPPING - offset) {
+		dmk_swiotlb_report_full(pool, mapping_size, attrs);
+		return DMK_PHYS_ERROR;
+	}
+	nslots = (unsigned int)((offset + mapping_size + SLOT_MASK) >>
+				DMK_IO_TLB_SHIFT);
+	/* The one-record form holds originals below 2^40 only. */
+	if (nslots == 1 && orig >> REC_SINGLE_ORIG_BITS)
+		nslots = 2;
+	if (orig > REC_MULTI_ORIG_MASK) {
+		dmk_log(pool->plat, DMK_LOG_ERR,
+			"swiotlb: original 0x%llx beyond 53 bits, not bounced",
+			(unsigned long long)orig);
+		return DMK_PHYS_ERROR;
+	}
+	/* Page alignment for a page or more when nothing else is asked
+	 * (Linux since 6.9: it must not fight the min_align_mask bits). */
+	if (!align && !(min_align & ~(uint64_t)SLOT_MASK) &&
+	    mapping_size >= DMK_PAGE_SIZE)
+		align = DMK_PAGE_SIZE - 1;
+
+	req.nslots = nslots;
+	req.bus_offset = dev ? dev->bus_offset : 0;
+	req.boundary = dev ? dev->seg_boundary_mask : ~0ULL;
+	req.bytes = mapping_size;
+	req_align(&req, align, min_align & ~(uint64_t)SLOT_MASK, orig);
+
+	slot = park_take(pool, &req);
+	if (slot < 0)
+		slot = dmk_swiotlb_find_slots(pool, &req);
+	if (slot < 0) {
+		dmk_swiotlb_report_full(pool, mapping_size, attrs);
+		return DMK_PHYS_ERROR;
+	}
+	if (dmk_atomic_load(&pool->warned, DMK_ORDER_RELAXED))
+		dmk_atomic_store(&pool->warned, false, DMK_ORDER_RELAXED);
+
+	write_records(pool, (size_t)slot, nslots, orig, offset, mapping_size, j,
+		      false);
+	tlb = slot_phys(pool, (size_t)slot) + offset;
+	/* Every direction: a device that writes less than the whole
+	 * buffer must not expose what the slot held before (CVE-2022-0854
+	 * was the leak of stale bounce data). */
+	memcpy(pool->va + (tlb - pool->start),
+	       dmk_phys_to_virt(pool->plat, orig), mapping_size);
+	return tlb;
+}
+
+void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
+				  struct dmk_device *dev, dmk_phys_t tlb,
+				  size_t mapping_size,
+				  enum dmk_data_direction dir,
+				  unsigned long attrs)
+{
+	struct swiotlb_mapping m;
+	dmk_phys_t first;
+	size_t copy;
+
+	(void)dev;
+	if (!pool)
+		return;
+	if (!in_pool(pool, tlb) ||
+	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
+	    m.alloc) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx+%zu which is not mapped, ignored",
+			(unsigned long long)tlb, mapping_size);
+		return;
+	}
+	first = slot_phys(pool, m.head) + m.offset;
+	if (tlb != first) {
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx is inside mapping 0x%llx+%zu, not its start; ignored",
+			(unsigned long long)tlb, (unsigned long long)first,
+			m.size);
+		return;
+	}
+	copy = mapping_size < m.size ? mapping_size : m.size;
+	if (mapping_size != m.size)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx with size %zu, mapped with %zu",
+			(unsigned long long)tlb, mapping_size, m.size);
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC) &&
+	    (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL))
+		memcpy(dmk_phys_to_virt(pool->plat, m.orig),
+		       pool->va + (tlb - pool->start), copy);
+	if (m.nslots <= PARK_MAX_SLOTS) {
+		/* No mapping from here on, parked or freed (the tails
+		 * lead to the head, and the head now says so). */
+		rec_set(pool, m.head, REC_NONE);
+		if (park_put(pool, m.head, m.nslots))
+			return;
+	}
+	if (!dmk_swiotlb_release_slots(pool, m.head, m.nslots))
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: unmap of 0x%llx raced with another unmap",
+			(unsigned long long)tlb);
+}
+
+void dmk_swiotlb_sync_single_for_device(struct dmk_swiotlb *pool,
+					dmk_phys_t tlb, size_t size,
+					enum dmk_data_direction dir)
+{
+	if (!pool)
+		return;
+	if (dir == DMK_DMA_TO_DEVICE || dir == DMK_DMA_BIDIRECTIONAL)
+		bounce(pool, tlb, size, BOUNCE_TO_SLOT);
+	else if (dir != DMK_DMA_FROM_DEVICE)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx with direction %d",
+			(unsigned long long)tlb, (int)dir);
+}
+
+void dmk_swiotlb_sync_single_for_cpu(struct dmk_swiotlb *pool, dmk_phys_t tlb,
+				     size_t size, enum dmk_data_direction dir)
+{
+	if (!pool)
+		return;
+	if (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL)
+		bounce(pool, tlb, size, BOUNCE_TO_ORIG);
+	else if (dir != DMK_DMA_TO_DEVICE)
+		dmk_log(pool->plat, DMK_LOG_WARN,
+			"swiotlb: sync of 0x%llx with direction %d",
+			(unsigned long long)tlb, (int)dir);
+}
+
+size_t dmk_swiotlb_max_mapping_size(struct dmk_device *dev)
+{
+	uint64_t mask = dev ? dev->min_align_mask : 0;
+	size_t min_align = 0;
+
+	/* As Linux: room for the worst offset min_align_mask can ask for. */
+	if (mask)
+		min_align = (size_t)((mask + DMK_IO_TLB_SIZE) & ~SLOT_MASK);
+	if (min_align >= MAX_MAPPING)
+		return 0;
+	return MAX_MAPPING - min_align;
+}

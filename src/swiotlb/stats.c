@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What the pool tells: slots in use, the high-water mark, bounced maps
+ * and bytes, failed maps, and the rate-limited "swiotlb buffer is full"
+ * line (Linux's io_tlb_used / io_tlb_used_hiwater debugfs files and the
+ * dev_warn_ratelimited of swiotlb_tbl_map_single).  The counters are
+ * kept per area under its lock and per park line (park.h); here they
+ * are summed, never on the hot path.
+ */
+#include "park.h"
+
+/* At most one "buffer is full" line per this many ns (Linux: ratelimit). */
+#define FULL_WARN_INTERVAL_NS 5000000000ULL
+
+static uint64_t pool_used(struct dmk_swiotlb *pool)
+{
+	uint64_t used = 0;
+
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		used += a->nslots - a->free;
+		dmk_spin_unlock(&a->lock);
+	}
+	return used - dmk_swiotlb_parked(pool, NULL);
+}
+
+static bool full_warning_allowed(struct dmk_swiotlb *pool)
+{
+	const struct dmk_platform *plat = pool->plat;
+
+	if (plat->ops->now_ns) {
+		uint64_t now = plat->ops->now_ns(plat->ctx);
+		uint64_t next =
+			dmk_atomic_load(&pool->warn_next_ns, DMK_ORDER_RELAXED);
+
+		return now >= next &&
+		       dmk_atomic_cmpxchg(&pool->warn_next_ns, &next,
+					  now + FULL_WARN_INTERVAL_NS,
+					  DMK_ORDER_RELAXED, DMK_ORDER_RELAXED);
+	}
+	return !dmk_atomic_exchange(&pool->warned, true, DMK_ORDER_RELAXED);
+}
+
+void dmk_swiotlb_report_full(struct dmk_swiotlb *pool, size_t size,
+			     unsigned long attrs)
+{
+	dmk_atomic_fetch_add(&pool->full, 1, DMK_ORDER_RELAXED);
+	if (attrs & DMK_ATTR_NO_WARN || !full_warning_allowed(pool))
+		return;
+	dmk_log(pool->plat, DMK_LOG_WARN,
+		"swiotlb buffer is full (sz: %zu bytes), total %zu (slots), used %llu (slots)",
+		size, pool->nslabs, (unsigned long long)pool_used(pool));
+}
+
+int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
+			   struct dmk_swiotlb_stats *st)
+{
+	if (!pool || !st)
+		return -DMK_EINVAL;
+	memset(st, 0, sizeof(*st));
+	st->start = pool->start;
+	st->end = pool->end;
+	st->nslabs = pool->nslabs;
+	st->nareas = pool->nareas;
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		st->used += a->nslots - a->free;
+		st->used_hiwater += a->hiwater;
+		st->bounced_maps += a->bounced_maps;
+		st->bounced_bytes += a->bounced_bytes;
+		dmk_spin_unlock(&a->lock);
+	}
+	for (unsigned int t = 1; t <= DMK_ENV_TOKENS; t++) {
+		struct swiotlb_park *p = &pool->park[t - 1];
+
+		st->bounced_maps +=
+			dmk_atomic_load(&p->bounced_maps, DMK_ORDER_RELAXED);
+		st->bounced_bytes +=
+			dmk_atomic_load(&p->bounced_bytes, DMK_ORDER_RELAXED);
+	}
+	st->used -= dmk_swiotlb_parked(pool, NULL);
+	/* The sum of per-area peaks bounds the pool's peak from above and
+	 * equals it when the peak was reached in one area at a time (one
+	 * area, or one thread that fills areas in turn); never below the
+	 * current use. */
+	if (st->used_hiwater < st->used)
+		st->used_hiwater = st->used;
+	st->full = dmk_atomic_load(&pool->full, DMK_ORDER_RELAXED);
+	return 0;
+}
+
+int dmk_swiotlb_stats(struct dmk_system *sys, struct dmk_swiotlb_stats *st)
+{
+	if (!sys || !st)
+		return -DMK_EINVAL;
+	if (!sys->swiotlb)
+		return -DMK_ENODEV;
+	return dmk_swiotlb_pool_stats(sys->swiotlb, st);
+}
+
+/* Like writing 0 to io_tlb_used_hiwater: the mark restarts from now. */
+static void pool_reset_hiwater(struct dmk_swiotlb *pool)
+{
+	for (unsigned int i = 0; i < pool->nareas; i++) {
+		struct swiotlb_area *a = &pool->areas[i];
+
+		dmk_spin_lock(&a->lock);
+		a->hiwater = a->nslots - a->free - dmk_swiotlb_parked(pool, a);
+		dmk_spin_unlock(&a->lock);
+	}
+}
+
+void dmk_swiotlb_reset_hiwater(struct dmk_system *sys)
+{
+	if (sys && sys->swiotlb)
+		pool_reset_hiwater(sys->swiotlb);
+}
