@@ -19,7 +19,7 @@ static const char bench_usage[] =
 	"map: per thread, map and unmap one buffer repeatedly (Linux's\n"
 	"dma_map_benchmark); bounces through swiotlb unless --direct.\n"
 	"  -d 0|1|2 (or bidi|to|from): BIDIRECTIONAL, TO_DEVICE, FROM_DEVICE\n"
-	"  --occupancy: fill the pool to PCT %% with other mappings first\n"
+	"  --occupancy: fill the pool to PCT % with other mappings first\n"
 	"sweep: the table of docs/benchmarks.md (sizes x directions x\n"
 	"occupancies against Linux 6.6's allocator and the memcpy floor),\n"
 	"fragmentation churn, thread scaling and the simulator's speed.\n";
