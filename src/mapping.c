@@ -562,11 +562,13 @@ void dmk_unmap_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	STAT_ADD(dev, unmaps, nents);
 }
 
+/* Linux's dma_mapping_error(): -ENOMEM for the error value, so that a
+ * ported driver can return what it got. */
 int dmk_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 {
 	if (dev_ready(dev) && dev->dma->debug)
 		dmk_debug_mapping_error(dev, addr);
-	return addr == DMK_MAPPING_ERROR;
+	return addr == DMK_MAPPING_ERROR ? -DMK_ENOMEM : 0;
 }
 
 /* ---- syncs ---- */

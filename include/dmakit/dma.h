@@ -230,8 +230,10 @@ static inline void dmk_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
 	dmk_unmap_sg_attrs(dev, sg, nents, dir, 0);
 }
 
-/* Returns non-zero when addr is the error value (and tells the checker
- * that the driver did look). */
+/* -DMK_ENOMEM when addr is the error value, else 0, as Linux's
+ * dma_mapping_error() (so `if (dmk_mapping_error(...))` still reads as
+ * before and a driver may return the value); it also tells the checker
+ * that the driver did look. */
 int dmk_mapping_error(struct dmk_device *dev, dmk_addr_t addr);
 
 void dmk_sync_single_for_cpu(struct dmk_device *dev, dmk_addr_t addr,

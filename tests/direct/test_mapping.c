@@ -325,6 +325,24 @@ static void test_map_single_and_ranges(void **state)
 	assert_true(fake_logged(fp, "outside the linear map"));
 }
 
+/* Linux's dma_mapping_error() returns -ENOMEM, which a ported driver
+ * returns from its probe or xmit as it is. */
+static void test_mapping_error_is_enomem(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	setup_dev(false, false, 0);
+	a = dmk_map_page(&dev, 0x600000, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(dmk_mapping_error(&dev, a), 0);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(dmk_mapping_error(&dev, DMK_MAPPING_ERROR),
+			 -DMK_ENOMEM);
+	assert_string_equal(
+		dmk_strerror(dmk_mapping_error(&dev, DMK_MAPPING_ERROR)),
+		dmk_strerror(-DMK_ENOMEM));
+}
+
 static void test_ops_without_hooks(void **state)
 {
 	struct dmk_sg sg = {.phys = 0x500000, .length = 64};
@@ -459,6 +477,8 @@ int main(void)
 					  teardown),
 		cmocka_unit_test_teardown(test_stats_many_threads, teardown),
 		cmocka_unit_test_teardown(test_map_single_and_ranges, teardown),
+		cmocka_unit_test_teardown(test_mapping_error_is_enomem,
+					  teardown),
 		cmocka_unit_test_teardown(test_ops_without_hooks, teardown),
 		cmocka_unit_test_teardown(test_fini_releases, teardown),
 		cmocka_unit_test_teardown(test_wrap_unwrap, teardown),
