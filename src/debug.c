@@ -15,7 +15,8 @@
  *    (Linux's check_sync(): anything goes for a BIDIRECTIONAL mapping;
  *    otherwise the sync's direction must be the mapping's);
  *  - two live mappings the device may write (not TO_DEVICE) sharing a
- *    CPU cache line: an invalidate for one destroys the other's data.
+ *    CPU cache line: an invalidate for one destroys the other's data
+ *    (not on x86, whose DMA is coherent: Linux stays silent there);
  *    Linux tracks only each mapping's first line; this tracks them all;
  *  - mappings and buffers still live when the device goes away.
  *
@@ -311,6 +312,18 @@ static void lines_del_page(struct dmk_debug *dbg, const struct debug_entry *e,
 	dmk_mutex_unlock(&b->lock);
 }
 
+/* Linux's dma_get_cache_alignment(): ARCH_DMA_MINALIGN where DMA may be
+ * non-coherent (ARM), 1 where the architecture's DMA is coherent (x86,
+ * and the host platform). */
+static unsigned int dma_cache_alignment(struct dmk_device *dev)
+{
+	enum dmk_arch arch = dev_plat(dev)->arch;
+
+	return arch == DMK_ARCH_X86_64 || arch == DMK_ARCH_HOST
+		       ? 1
+		       : DMK_CACHELINE_BYTES;
+}
+
 static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
 {
 	bool overlap = false;
@@ -320,8 +333,11 @@ static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
 	for_each_page_lines(e, lines_add_page, dbg, &overlap);
 	/* A mapping that promises to do its own syncs (SKIP_CPU_SYNC, as
 	 * page pools map one page for many buffers) may share lines:
-	 * Linux's add_dma_entry() excuses it too. */
-	if (overlap && !(e->attrs & DMK_ATTR_SKIP_CPU_SYNC))
+	 * Linux's add_dma_entry() excuses it too, and so it does where
+	 * dma_get_cache_alignment() is below a cache line (x86, whose DMA
+	 * snoops: no line is ever invalidated under another mapping). */
+	if (overlap && !(e->attrs & DMK_ATTR_SKIP_CPU_SYNC) &&
+	    dma_cache_alignment(e->dev) >= DMK_CACHELINE_BYTES)
 		report(e->dev,
 		       "cacheline tracking EEXIST, overlapping mappings aren't supported [device address=0x%016llx] [phys=0x%llx] [size=%zu bytes] [%s]",
 		       (unsigned long long)e->addr, (unsigned long long)e->phys,

@@ -237,6 +237,23 @@ static void test_overlapping_cachelines(void **state)
 	dmk_unmap_page(&dev, a, 128, DMK_DMA_FROM_DEVICE);
 }
 
+/* On x86 DMA snoops and dma_get_cache_alignment() is 1: Linux's
+ * add_dma_entry() reports no shared line there. */
+static void test_overlap_silent_on_x86(void **state)
+{
+	dmk_addr_t a, b;
+
+	(void)state;
+	fp->plat.arch = DMK_ARCH_X86_64;
+	a = map_checked(&dev, 0x500000, 32, DMK_DMA_FROM_DEVICE);
+	b = map_checked(&dev, 0x500020, 32, DMK_DMA_BIDIRECTIONAL);
+	assert_errors(0, NULL);
+	dmk_unmap_page(&dev, b, 32, DMK_DMA_BIDIRECTIONAL);
+	dmk_unmap_page(&dev, a, 32, DMK_DMA_FROM_DEVICE);
+	assert_errors(0, NULL);
+	fp->plat.arch = DMK_ARCH_ARM64;
+}
+
 static void test_coherent_free_misuse(void **state)
 {
 	dmk_addr_t h;
@@ -305,6 +322,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_misuse, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_overlapping_cachelines,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overlap_silent_on_x86,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coherent_free_misuse,
 						setup, teardown),
