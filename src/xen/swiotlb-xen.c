@@ -346,6 +346,20 @@ static bool coherent_reachable(struct dmk_device *dev, dmk_addr_t addr,
 }
 
 /*
+ * Linux's range_requires_alignment(): the guest gave a buffer aligned to
+ * its order, as dma_alloc_coherent promises, but the bus frames behind
+ * it are not, so the bus address would not be.  An exchange returns an
+ * extent of that order, which Xen aligns naturally.
+ */
+static bool range_requires_alignment(dmk_phys_t phys, dmk_addr_t addr,
+				     size_t size)
+{
+	uint64_t align = (uint64_t)DMK_PAGE_SIZE << dmk_get_order(size);
+
+	return !(phys & (align - 1)) && (addr & (align - 1));
+}
+
+/*
  * Make the buffer at phys machine-contiguous within the coherent mask
  * and remember that it was (Linux's PageXenRemapped) so that free
  * reverses it.  Returns the bus address or DMK_MAPPING_ERROR.
@@ -406,7 +420,8 @@ static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
 	 * frames (platform.h), so it follows the exchange like stage 2.
 	 */
 	if (!coherent_reachable(dev, addr, size) ||
-	    dmk_xen_range_straddles(dev_xen(dev), phys, size)) {
+	    dmk_xen_range_straddles(dev_xen(dev), phys, size) ||
+	    range_requires_alignment(phys, addr, size)) {
 		addr = remap_coherent(dev, phys, size, order);
 		if (addr == DMK_MAPPING_ERROR)
 			goto fail;
