@@ -31,6 +31,26 @@ static inline size_t page_align(size_t size)
 
 /* ---- the primitives other files share ---- */
 
+dmk_addr_t dmk_translate_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys)
+{
+	const struct dmk_bus_dma_region *r = dev->dma->range_map;
+
+	for (unsigned int i = 0; i < dev->dma->nr_ranges; i++)
+		if (phys - r[i].cpu_start < r[i].size)
+			return r[i].dma_start + (phys - r[i].cpu_start);
+	return DMK_MAPPING_ERROR;
+}
+
+dmk_phys_t dmk_translate_dma_to_phys(struct dmk_device *dev, dmk_addr_t addr)
+{
+	const struct dmk_bus_dma_region *r = dev->dma->range_map;
+
+	for (unsigned int i = 0; i < dev->dma->nr_ranges; i++)
+		if (addr - r[i].dma_start < r[i].size)
+			return r[i].cpu_start + (addr - r[i].dma_start);
+	return DMK_PHYS_ERROR;
+}
+
 bool dmk_dma_capable(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		     bool is_ram)
 {
@@ -120,7 +140,8 @@ static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 		return DMK_MAPPING_ERROR;
 
 	dma = dmk_phys_to_dma(dev, tlb);
-	if (!dmk_dma_capable(dev, dma, size, true)) {
+	if (!dmk_dma_capable(dev, dma, size, true) ||
+	    !dmk_dma_range_contiguous(dev, tlb, dma, size)) {
 		dmk_swiotlb_tbl_unmap_single(pool, dev, tlb, size, dir,
 					     attrs | DMK_ATTR_SKIP_CPU_SYNC);
 		warn_overflow(dev, "swiotlb", dma, size, attrs);
@@ -142,7 +163,8 @@ static dmk_addr_t direct_map(struct dmk_device *dev, dmk_phys_t phys,
 	if (pool && force_bounce(dev))
 		return bounce_map(dev, pool, phys, size, dir, attrs, coherent);
 
-	if (!dmk_dma_capable(dev, dma, size, true)) {
+	if (!dmk_dma_capable(dev, dma, size, true) ||
+	    !dmk_dma_range_contiguous(dev, phys, dma, size)) {
 		if (pool)
 			return bounce_map(dev, pool, phys, size, dir, attrs,
 					  coherent);
@@ -247,30 +269,104 @@ static int direct_map_sg(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 /* ---- coherent allocations ---- */
 
 /*
+ * The highest CPU address whose bus address is at or below bus_limit, in
+ * the region r (or with bus_offset when r is NULL); 0 with *none set
+ * when no CPU address of it is.  Unsigned throughout: a bus below the
+ * CPU address (a "negative" offset) is as valid as one above.
+ */
+static dmk_phys_t phys_top(struct dmk_device *dev,
+			   const struct dmk_bus_dma_region *r,
+			   uint64_t bus_limit, bool *none)
+{
+	int64_t off = (int64_t)dev->bus_offset;
+	uint64_t span;
+
+	*none = false;
+	if (!r) {
+		/* bus = cpu + bus_offset, the offset signed. */
+		if (off >= 0) {
+			*none = bus_limit < (uint64_t)off;
+			return *none ? 0 : bus_limit - (uint64_t)off;
+		}
+		return bus_limit + (uint64_t)-off < bus_limit
+			       ? ~0ULL
+			       : bus_limit + (uint64_t)-off;
+	}
+	*none = bus_limit < r->dma_start;
+	if (*none)
+		return 0;
+	span = r->size - 1;
+	if (bus_limit - r->dma_start < span)
+		span = bus_limit - r->dma_start;
+	return r->cpu_start + span;
+}
+
+/* Linux's dma_coherent_ok(): the whole buffer is reachable. */
+static bool coherent_ok(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+			uint64_t bus_limit)
+{
+	dmk_addr_t dma = dmk_phys_to_dma(dev, phys);
+
+	return dma != DMK_MAPPING_ERROR && dma + size - 1 >= dma &&
+	       dma + size - 1 <= bus_limit &&
+	       dmk_dma_range_contiguous(dev, phys, dma, size);
+}
+
+/*
  * Pages the device can reach with its coherent mask: from its
- * restricted pool if it has one, else from the platform below the
- * limit the mask and dma-ranges give.
+ * restricted pool if it has one, else from the platform below the CPU
+ * address the mask and dma-ranges give.  With a dma_range_map that has
+ * holes, the pages below one region's top may land in a hole: like
+ * __dma_direct_alloc_pages retrying in a lower zone, each region's top
+ * is tried in turn, highest first, until the pages are reachable.
  */
 static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 				   dmk_phys_t *phys)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
+	const struct dmk_bus_dma_region *map = dev->dma->range_map;
+	unsigned int nr = map ? dev->dma->nr_ranges : 1;
 	uint64_t bus_limit;
+	dmk_phys_t tried = 0;
+	bool first = true;
 
 	if (dev->dma->restricted_pool)
 		return dmk_swiotlb_alloc(dev->dma->restricted_pool, size, phys);
 
 	bus_limit =
 		dmk_min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
-	if (bus_limit < dev->bus_offset) {
-		dmk_log(plat, DMK_LOG_WARN,
-			"%s: coherent mask 0x%llx reaches no memory (bus offset 0x%llx)",
-			dev->name, (unsigned long long)bus_limit,
-			(unsigned long long)dev->bus_offset);
-		return NULL;
+	for (unsigned int n = 0; n < nr; n++) {
+		dmk_phys_t best = 0;
+		bool found = false, none;
+
+		/* The highest region top not tried yet. */
+		for (unsigned int i = 0; i < nr; i++) {
+			dmk_phys_t top = phys_top(dev, map ? &map[i] : NULL,
+						  bus_limit, &none);
+
+			if (!none && (first || top < tried) &&
+			    (!found || top > best)) {
+				best = top;
+				found = true;
+			}
+		}
+		if (!found)
+			break;
+		tried = best;
+		first = false;
+		void *cpu = plat->ops->alloc_pages(
+			plat->ctx, dmk_get_order(size), best, phys);
+		if (!cpu)
+			continue;
+		if (coherent_ok(dev, *phys, size, bus_limit))
+			return cpu;
+		plat->ops->free_pages(plat->ctx, *phys, dmk_get_order(size));
 	}
-	return plat->ops->alloc_pages(plat->ctx, dmk_get_order(size),
-				      dmk_dma_to_phys(dev, bus_limit), phys);
+	dmk_log(plat, DMK_LOG_WARN,
+		"%s: coherent mask 0x%llx reaches no memory (bus limit 0x%llx)",
+		dev->name, (unsigned long long)dev->coherent_dma_mask,
+		(unsigned long long)dev->bus_dma_limit);
+	return NULL;
 }
 
 static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
@@ -368,11 +464,17 @@ static int direct_supported(struct dmk_device *dev, uint64_t mask)
 	dmk_phys_t pool_start, pool_end;
 	void *va;
 
+	dmk_addr_t first =
+		dmk_phys_to_dma(dev, plat->ram_start + DMK_PAGE_SIZE - 1);
+	dmk_addr_t last = dmk_phys_to_dma(dev, last_ram);
+
 	if (mask >= DMK_BIT_MASK(32))
 		return 1;
-	if (mask < dmk_phys_to_dma(dev, plat->ram_start + DMK_PAGE_SIZE - 1))
+	/* A first page no region reaches: as translate_phys_to_dma's
+	 * error value, no mask is enough. */
+	if (first == DMK_MAPPING_ERROR || mask < first)
 		return 0;
-	if (mask >= dmk_phys_to_dma(dev, last_ram))
+	if (last != DMK_MAPPING_ERROR && mask >= last)
 		return 1;
 	if (!pool)
 		return 0;
@@ -388,8 +490,10 @@ static bool addressing_limited(struct dmk_device *dev)
 				      ? plat->ram_end - 1
 				      : plat->ram_start;
 
-	return dmk_min_not_zero(dev->dma_mask, dev->bus_dma_limit) <
-	       dmk_phys_to_dma(dev, last_ram);
+	dmk_addr_t last = dmk_phys_to_dma(dev, last_ram);
+
+	return last == DMK_MAPPING_ERROR ||
+	       dmk_min_not_zero(dev->dma_mask, dev->bus_dma_limit) < last;
 }
 
 static size_t direct_max_mapping_size(struct dmk_device *dev)

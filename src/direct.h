@@ -14,18 +14,44 @@
 /* The ops matching dev->coherent. */
 const struct dmk_dma_map_ops *dmk_direct_ops_for(struct dmk_device *dev);
 
-/* Bus address of a machine/guest-physical address for this device
- * (adds bus_offset) and back.  On Xen the caller translates pfn->bfn
- * first. */
+/* Linux's translate_phys_to_dma / translate_dma_to_phys: through the
+ * device's dma_range_map; DMK_MAPPING_ERROR / DMK_PHYS_ERROR outside
+ * every region. */
+dmk_addr_t dmk_translate_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys);
+dmk_phys_t dmk_translate_dma_to_phys(struct dmk_device *dev, dmk_addr_t addr);
+
+/* Bus address of a machine/guest-physical address for this device and
+ * back: through the dma_range_map when firmware gave one, else with
+ * bus_offset.  On Xen the caller translates pfn->bfn first. */
 static inline dmk_addr_t dmk_phys_to_dma(struct dmk_device *dev,
 					 dmk_phys_t phys)
 {
+	if (__builtin_expect(dev->dma && dev->dma->range_map, 0))
+		return dmk_translate_phys_to_dma(dev, phys);
 	return phys + dev->bus_offset;
 }
 static inline dmk_phys_t dmk_dma_to_phys(struct dmk_device *dev,
 					 dmk_addr_t addr)
 {
+	if (__builtin_expect(dev->dma && dev->dma->range_map, 0))
+		return dmk_translate_dma_to_phys(dev, addr);
 	return addr - dev->bus_offset;
+}
+
+/*
+ * [phys, phys + size) appears on the bus as one run at addr: with a
+ * dma_range_map a buffer that runs past its region's end (into a hole or
+ * another region with another offset) does not.  Linux checks only the
+ * first byte's translation; this is stricter.
+ */
+static inline bool dmk_dma_range_contiguous(struct dmk_device *dev,
+					    dmk_phys_t phys, dmk_addr_t addr,
+					    size_t size)
+{
+	if (__builtin_expect(!dev->dma || !dev->dma->range_map, 1))
+		return true;
+	return dmk_translate_phys_to_dma(dev, phys + size - 1) ==
+	       addr + size - 1;
 }
 
 /* Linux's dma_capable(): [addr, addr+size) within mask and bus limit. */

@@ -90,6 +90,9 @@ struct dmk_device_dma {
 	struct dmk_swiotlb *pool;	     /* restricted, else the default */
 	struct dmk_swiotlb *restricted_pool; /* restricted-dma-pool, or NULL */
 	struct dmk_iommu_domain *iommu;	     /* behind an IOMMU, or NULL */
+	/* Firmware's dma_range_map, or NULL: bus = phys + bus_offset. */
+	struct dmk_bus_dma_region *range_map;
+	unsigned int nr_ranges;
 	/* Token of the thread counting into stats (the first one to). */
 	unsigned int stats_owner;
 

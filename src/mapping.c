@@ -185,6 +185,7 @@ void dmk_device_fini(struct dmk_device *dev)
 		return;
 	if (dev->dma->debug)
 		dmk_debug_device_gone(dev);
+	dmk_env_free(dev->dma->range_map);
 	dmk_free_aligned(dev->dma);
 	dev->dma = NULL;
 }
@@ -259,6 +260,40 @@ int dmk_device_set_restricted_pool(struct dmk_device *dev,
 		return -DMK_EINVAL;
 	dev->dma->restricted_pool = pool;
 	dev->dma->pool = pool ? pool : dev->sys->swiotlb;
+	return 0;
+}
+
+int dmk_device_set_dma_range_map(struct dmk_device *dev,
+				 const struct dmk_bus_dma_region *map,
+				 unsigned int nr)
+{
+	struct dmk_bus_dma_region *copy = NULL;
+	uint64_t limit = 0;
+
+	if (!dev || !dev->dma || nr > DMK_MAX_DMA_RANGES)
+		return -DMK_EINVAL;
+	if (!map)
+		nr = 0;
+	for (unsigned int i = 0; i < nr; i++) {
+		if (!map[i].size ||
+		    map[i].cpu_start + map[i].size - 1 < map[i].cpu_start ||
+		    map[i].dma_start + map[i].size - 1 < map[i].dma_start)
+			return -DMK_EINVAL;
+		if (map[i].dma_start + map[i].size - 1 > limit)
+			limit = map[i].dma_start + map[i].size - 1;
+	}
+	if (nr) {
+		copy = dmk_env_zalloc(nr * sizeof(*copy));
+		if (!copy)
+			return -DMK_ENOMEM;
+		memcpy(copy, map, nr * sizeof(*copy));
+	}
+	dmk_env_free(dev->dma->range_map);
+	dev->dma->range_map = copy;
+	dev->dma->nr_ranges = nr;
+	/* of_dma_configure_id: the bus limit is the map's last bus byte. */
+	if (nr)
+		dev->bus_dma_limit = limit;
 	return 0;
 }
 

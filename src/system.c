@@ -85,13 +85,27 @@ static int create_bounce_pool(struct dmk_system *sys)
 		.ctx = sys,
 	};
 	bool remapped = sys->layer && sys->layer->pool_remap;
+	int ret;
 
 	if (sys->cfg.swiotlb_bytes == 0)
 		return 0;
-	return dmk_swiotlb_init_remap(sys->plat, sys->cfg.swiotlb_bytes,
-				      dmk_system_pool_limit(sys),
-				      sys->cfg.swiotlb_nareas,
-				      remapped ? &remap : NULL, &sys->swiotlb);
+	ret = dmk_swiotlb_init_remap(sys->plat, sys->cfg.swiotlb_bytes,
+				     dmk_system_pool_limit(sys),
+				     sys->cfg.swiotlb_nareas,
+				     remapped ? &remap : NULL, &sys->swiotlb);
+	/*
+	 * No memory below the limit even for the smallest pool: Linux's
+	 * swiotlb_init_remap warns and boots without one, and so does the
+	 * system (mappings that would bounce fail instead).
+	 */
+	if (ret == -DMK_ENOMEM) {
+		dmk_log(sys->plat, DMK_LOG_WARN,
+			"swiotlb: no memory for a bounce pool below 0x%llx: running without one",
+			(unsigned long long)dmk_system_pool_limit(sys));
+		sys->swiotlb = NULL;
+		return 0;
+	}
+	return ret;
 }
 
 static void layer_exit(struct dmk_system *sys)

@@ -92,6 +92,33 @@ int dmk_dma_ops_chain(struct dmk_device *dev, char *buf, size_t len);
  */
 int dmk_device_set_restricted_pool(struct dmk_device *dev,
 				   struct dmk_swiotlb *pool);
+
+/*
+ * One window of a device's dma-ranges (Linux's struct bus_dma_region):
+ * CPU addresses [cpu_start, cpu_start + size) appear on the device's bus
+ * at [dma_start, dma_start + size).  dma_start may lie below cpu_start
+ * (Keystone, PCIe inbound windows).
+ */
+struct dmk_bus_dma_region {
+	dmk_phys_t cpu_start;
+	dmk_addr_t dma_start;
+	uint64_t size;
+};
+
+/*
+ * Firmware's dma_range_map (of_dma_configure_id): every region of the
+ * device's path.  The library copies the nr regions; from then on a CPU
+ * address outside all of them is not reachable (it bounces, or the map
+ * fails), never translated with a neighbour's offset, and bus_offset is
+ * not used.  Sets bus_dma_limit to the map's highest bus address, as
+ * of_dma_configure_id does; the masks stay the caller's.  nr 0 (or a
+ * NULL map) removes it.  0, or -DMK_EINVAL for an empty or wrapping
+ * region or more than DMK_MAX_DMA_RANGES, -DMK_ENOMEM.
+ */
+#define DMK_MAX_DMA_RANGES 64
+int dmk_device_set_dma_range_map(struct dmk_device *dev,
+				 const struct dmk_bus_dma_region *map,
+				 unsigned int nr);
 int dmk_device_attach_iommu(struct dmk_device *dev,
 			    struct dmk_iommu_domain *dom);
 

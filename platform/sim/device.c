@@ -84,6 +84,21 @@ static int translate(struct sim_device *sd, dmk_addr_t bus, size_t len,
 	if (sd->smmu) {
 		if (!sim_smmu_translate(sd->smmu, bus, write, ma))
 			return SIM_FAULT_IOMMU;
+	} else if (sd->nr_map) {
+		/* The interconnect decodes dma-ranges windows: an address in
+		 * none of them (or running out of one) reaches nothing. */
+		unsigned int i;
+
+		for (i = 0; i < sd->nr_map; i++) {
+			const struct dmk_bus_dma_region *r = &sd->map[i];
+
+			if (bus - r->dma_start < r->size &&
+			    last - r->dma_start < r->size)
+				break;
+		}
+		if (i == sd->nr_map)
+			return SIM_FAULT_REACH;
+		*ma = sd->map[i].cpu_start + (bus - sd->map[i].dma_start);
 	} else {
 		/* The offset wraps mod 2^64 (dma.h): a negative one is a bus
 		 * that sees RAM below its CPU address.  Whatever the

@@ -1058,9 +1058,10 @@ static int dt_dma_regions(struct dt *dt, int x, struct dt_dma_region *rg)
  * higher"; a missing one ends the search with no DMA constraint, except
  * on the first node, which Linux lets pass.  Returns 0, -1 on error.
  */
-static int dt_dma_range(struct dt *dt, int dev, bool pci_host, uint64_t *offset,
-			uint64_t *limit)
+static int dt_dma_range(struct dt *dt, int dev, bool pci_host,
+			struct sim_desc_device *d)
 {
+	uint64_t *offset = &d->bus_offset, *limit = &d->dma_limit;
 	struct dt_dma_region rg[DT_MAX_RANGES];
 	int node = pci_host ? dev : dt->nodes[dev].parent, n;
 	bool found = false;
@@ -1084,6 +1085,20 @@ static int dt_dma_range(struct dt *dt, int dev, bool pci_host, uint64_t *offset,
 	if (n < 0)
 		return -1;
 	dt_pick_region(dt, rg, n, offset, limit);
+	/* Every region, sorted by CPU address (dt_pick_region sorted
+	 * them); more than fit are left out, so they bounce: safe. */
+	if (n > SIM_DESC_MAX_REGIONS) {
+		dt_note(dt, "%s: %d dma-ranges regions, first %d kept",
+			DT_PATH(dt, dev), n, SIM_DESC_MAX_REGIONS);
+		n = SIM_DESC_MAX_REGIONS;
+	}
+	for (int i = 0; i < n; i++)
+		d->regions[i] = (struct dmk_bus_dma_region){
+			.cpu_start = rg[i].cpu,
+			.dma_start = rg[i].bus,
+			.size = rg[i].size,
+		};
+	d->nr_regions = (unsigned int)n;
 	return 0;
 }
 
@@ -1291,7 +1306,7 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 	snprintf(d->compatible, sizeof(d->compatible), "%.*s",
 		 (int)strnlen(c, len), c);
 	d->coherent = dt_coherent(dt, node);
-	if (dt_dma_range(dt, node, pci_host, &d->bus_offset, &d->dma_limit))
+	if (dt_dma_range(dt, node, pci_host, d))
 		return -1;
 	if (pci_host && dt_has(dt, node, "iommu-map")) {
 		if (dt_iommu_map(dt, node, m))

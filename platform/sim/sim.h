@@ -262,6 +262,10 @@ struct sim_device {
 	unsigned int reach_bits; /* highest bus address 2^reach_bits - 1 */
 	uint64_t bus_offset; /* bus = machine address + bus_offset (mod 2^64) */
 	uint64_t bus_limit;  /* highest bus address (dma-ranges); 0 = reach */
+	/* The same dma_range_map as the library's device, or none (then
+	 * bus_offset): a bus address outside every region is no memory. */
+	const struct dmk_bus_dma_region *map;
+	unsigned int nr_map;
 	struct sim_machine *m;
 	struct sim_domain *dom; /* whose memory it may touch; NULL natively */
 	struct sim_smmu_stream *smmu; /* NULL: no IOMMU */

@@ -120,48 +120,53 @@ static int reserve_pools(struct sim_world *w, struct sim_world_guest *g,
 	return 0;
 }
 
-/* Highest CPU address a device reaches without an IOMMU (0: none). */
-static uint64_t device_cpu_top(const struct sim_desc_device *d)
-{
-	uint64_t mask = DMK_BIT_MASK(d->reach_bits), top;
-	int64_t off = (int64_t)d->bus_offset;
-
-	if (off >= 0)
-		top = mask >= (uint64_t)off ? mask - (uint64_t)off : 0;
-	else
-		top = mask + (uint64_t)-off < mask ? ~0ULL
-						   : mask + (uint64_t)-off;
-	if (d->dma_limit && d->dma_limit < top)
-		top = d->dma_limit;
-	return top;
-}
-
 /*
- * The bounce pool must lie below the most limited reach of the guest's
- * devices that bounce (not those behind an IOMMU): Linux puts it below
- * 4 GiB, in ZONE_DMA, whose size arm64 takes from the device tree's
- * dma-ranges, so a Raspberry Pi 4 style bus that reaches only the first
- * GiB gets it lower still; swiotlb-xen also asks the hypervisor for
- * machine frames below that limit.  A device that leaves no room for a
- * pool at all is left to fail its mappings.
+ * Where the guest's bounce pool goes, as Linux decides it.  On ARM,
+ * arm64's zone_sizes_init: zone_dma_bits = min(32, fls64(
+ * of_dma_get_max_cpu_address())), the lowest of the highest CPU
+ * addresses the tree's dma-ranges reach, and ZONE_DMA ends at
+ * max_zone_phys(zone_dma_bits): that mask, unless RAM starts above it
+ * (then 4 GiB) or above 4 GiB (then no limit), and never past the end
+ * of RAM; swiotlb_init takes its pool from there (memblock_alloc_low).
+ * A Raspberry Pi 4 style bus that reaches the first GiB puts it there;
+ * a Keystone board whose RAM is all above 4 GiB has it anywhere.  A
+ * master whose dma-ranges reach no RAM of the guest at all (a remote
+ * processor's window) is left out: it bounces nothing.  On x86 the pool
+ * is below 4 GiB.  Under Xen the limit also bounds the machine frames
+ * swiotlb-xen asks for.
  */
 static uint64_t guest_pool_limit(const struct sim_world *w,
-				 const struct sim_world_guest *g,
-				 uint64_t pool_bytes)
+				 const struct sim_world_guest *g)
 {
 	const struct sim_world_desc *desc = &w->desc;
-	uint64_t low = (g->dom->gfn_base << SIM_PAGE_SHIFT) + pool_bytes;
+	uint64_t ram_start = g->dom->gfn_base << SIM_PAGE_SHIFT;
+	uint64_t ram_last = ram_start + (g->dom->nr_gfns << SIM_PAGE_SHIFT) - 1;
 	unsigned int idx = (unsigned int)(g - w->guests);
-	uint64_t limit = DMK_SWIOTLB_DEFAULT_LIMIT;
+	uint64_t max_cpu = ~0ULL, zone_mask;
+	unsigned int bits;
 
+	if (desc->arch != DMK_ARCH_ARM64 && desc->arch != DMK_ARCH_ARM32)
+		return DMK_SWIOTLB_DEFAULT_LIMIT;
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
-		uint64_t top = device_cpu_top(&desc->devs[i]);
+		const struct sim_desc_device *d = &desc->devs[i];
+		uint64_t top = d->dma_limit ? d->dma_limit : ~0ULL;
 
-		if (desc->devs[i].guest == idx && desc->devs[i].smmu < 0 &&
-		    top < limit && top >= low)
-			limit = top;
+		for (unsigned int r = 0; r < d->nr_regions; r++)
+			if (r == 0 ||
+			    d->regions[r].cpu_start + d->regions[r].size - 1 >
+				    top)
+				top = d->regions[r].cpu_start +
+				      d->regions[r].size - 1;
+		if (d->guest == idx && top >= ram_start && top < max_cpu)
+			max_cpu = top;
 	}
-	return limit;
+	bits = dmk_fls64(max_cpu);
+	zone_mask = DMK_BIT_MASK(bits < 32 ? bits : 32);
+	if (ram_start > 0xffffffffULL)
+		zone_mask = ~0ULL;
+	else if (ram_start > zone_mask)
+		zone_mask = 0xffffffffULL;
+	return zone_mask < ram_last ? zone_mask : ram_last;
 }
 
 static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
@@ -175,7 +180,7 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	g->pd.hooks = w->opts.hooks.platform;
 	g->pd.hooks_arg = w->opts.hooks.arg;
 	if (!cfg->swiotlb_limit)
-		cfg->swiotlb_limit = guest_pool_limit(w, g, cfg->swiotlb_bytes);
+		cfg->swiotlb_limit = guest_pool_limit(w, g);
 	ret = reserve_pools(w, g, err, errlen);
 	if (ret)
 		return ret;
@@ -362,10 +367,12 @@ static int attach_iommu(struct sim_world *w, struct sim_world_device *wd,
 					 dd->path, dd->stream_id);
 		wd->sd.smmu = st;
 		wd->dev.stage2_iommu = true;
+		dmk_device_set_dma_range_map(&wd->dev, NULL, 0);
 		wd->dev.bus_offset = 0;
 		wd->dev.bus_dma_limit = 0;
 		wd->sd.bus_offset = 0;
 		wd->sd.bus_limit = 0;
+		wd->sd.nr_map = 0;
 		return 0;
 	}
 	st = sim_smmu_add_stream(smmu, dd->stream_id, NULL, false);
@@ -416,6 +423,26 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 	return dmk_device_set_restricted_pool(&wd->dev, wd->restricted_pool);
 }
 
+/*
+ * of_dma_configure_id with a dma_range_map: the map is attached (which
+ * sets the bus limit to its last bus byte) and both masks are narrowed
+ * to DMA_BIT_MASK(ilog2(end) + 1).
+ */
+static int set_range_map(struct dmk_device *dev,
+			 const struct sim_desc_device *dd)
+{
+	uint64_t mask;
+	int ret;
+
+	ret = dmk_device_set_dma_range_map(dev, dd->regions, dd->nr_regions);
+	if (ret)
+		return ret;
+	mask = DMK_BIT_MASK(dmk_fls64(dev->bus_dma_limit));
+	dev->dma_mask &= mask;
+	dev->coherent_dma_mask &= mask;
+	return 0;
+}
+
 static int build_device(struct sim_world *w, struct sim_world_device *wd,
 			const struct sim_desc_device *dd, char *err,
 			size_t errlen)
@@ -444,9 +471,19 @@ static int build_device(struct sim_world *w, struct sim_world_device *wd,
 	dev->coherent = dd->coherent;
 	dev->platform_data = wd;
 
+	if (dd->nr_regions) {
+		ret = set_range_map(dev, dd);
+		if (ret)
+			return world_err(err, errlen,
+					 "%s: dma-ranges refused (%s)",
+					 dd->path, dmk_strerror(ret));
+	}
+
 	sim_device_init(&wd->sd, w->m, dd->path, dd->coherent, dd->reach_bits,
 			dd->bus_offset);
 	wd->sd.bus_limit = dev->bus_dma_limit;
+	wd->sd.map = dd->nr_regions ? dd->regions : NULL;
+	wd->sd.nr_map = dd->nr_regions;
 	if (w->xen) {
 		wd->sd.dom = wd->guest->dom;
 		wd->sd.may_access = xen_dev_may_access;

@@ -16,6 +16,7 @@
 #define SIM_DESC_MAX_DEVS 64
 #define SIM_DESC_MAX_SMMUS 8
 #define SIM_DESC_MAX_POOLS 16
+#define SIM_DESC_MAX_REGIONS 8 /* dma-ranges regions kept per master */
 
 enum sim_hyp {
 	SIM_HYP_NONE,	      /* native: the OS owns the machine */
@@ -44,7 +45,13 @@ struct sim_desc_device {
 	unsigned int reach_bits; /* the device's own addressing (mask) */
 	uint64_t bus_offset;	 /* bus = cpu address + bus_offset */
 	uint64_t dma_limit; /* highest CPU address reachable (dma-ranges), ~0 */
-	int smmu;	    /* index into smmus, -1 for none */
+	/* Firmware's dma_range_map (every dma-ranges region of the path,
+	 * sorted by CPU address); 0 regions: bus_offset and dma_limit say
+	 * it all.  With regions, bus_offset and dma_limit are the first
+	 * region's offset and its reach, for display and pool placement. */
+	struct dmk_bus_dma_region regions[SIM_DESC_MAX_REGIONS];
+	unsigned int nr_regions;
+	int smmu; /* index into smmus, -1 for none */
 	uint32_t stream_id;
 	int pool;      /* index into pools (memory-region), -1 for none */
 	bool own_ops;  /* its driver installs its own dma_ops (set_dma_ops) */

@@ -270,12 +270,14 @@ static inline dmk_addr_t dmk_xen_maddr_to_dma(struct dmk_device *dev,
 {
 	if (ma.maddr == DMK_MADDR_INVALID.maddr)
 		return DMK_MAPPING_ERROR;
-	return ma.maddr + dev->bus_offset;
+	return dmk_phys_to_dma(dev, ma.maddr);
 }
 static inline dmk_maddr_t dmk_xen_dma_to_maddr(struct dmk_device *dev,
 					       dmk_addr_t addr)
 {
-	return (dmk_maddr_t){addr - dev->bus_offset};
+	dmk_phys_t ma = dmk_dma_to_phys(dev, addr);
+
+	return ma == DMK_PHYS_ERROR ? DMK_MADDR_INVALID : (dmk_maddr_t){ma};
 }
 dmk_addr_t dmk_xen_phys_to_dma(struct dmk_device *dev, dmk_phys_t phys);
 /* DMK_PHYS_ERROR when the guest does not know the frame. */

@@ -632,6 +632,127 @@ static void test_arch_sync_without_cache_maint(void **state)
 	assert_int_equal(fp->nev, 0);
 }
 
+/* ---- dma_range_map ---- */
+
+/*
+ * Firmware's dma_range_map on the fake RAM [0, 32 MiB):
+ *   B: CPU [0, 2 MiB)      -> bus 0x40000000 (holds the fake pool)
+ *   C: CPU [4, 12 MiB)     -> bus [1 MiB, 9 MiB): below the CPU address
+ *   A: CPU [16, 32 MiB)    -> bus 0x801000000 (above 4 GiB)
+ * and holes at [2, 4) and [12, 16) MiB.
+ */
+static const struct dmk_bus_dma_region test_map[] = {
+	{.cpu_start = 0x1000000, .dma_start = 0x801000000ULL, .size = 16 << 20},
+	{.cpu_start = 0x400000, .dma_start = 0x100000, .size = 8 << 20},
+	{.cpu_start = 0x0, .dma_start = 0x40000000, .size = 2 << 20},
+};
+
+static void setup_map(size_t pool_bytes)
+{
+	setup_dev(true, pool_bytes);
+	dmk_set_mask_and_coherent(&dev, DMK_BIT_MASK(64));
+	assert_int_equal(dmk_device_set_dma_range_map(&dev, test_map, 3), 0);
+	assert_int_equal(dev.bus_dma_limit, 0x801000000ULL + (16 << 20) - 1);
+}
+
+static void test_range_map_translates(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	setup_map(0);
+	/* Each region with its own offset, below the CPU address too. */
+	a = dmk_map_page(&dev, 0x500040, 64, BI);
+	assert_int_equal(a, 0x100000 + 0x100040);
+	dmk_unmap_page(&dev, a, 64, BI);
+	a = dmk_map_page(&dev, 0x1800000, 64, BI);
+	assert_int_equal(a, 0x801800000ULL);
+	dmk_unmap_page(&dev, a, 64, BI);
+	/* A hole is no region: without a pool the map fails, it is never
+	 * translated with a neighbour's offset. */
+	a = dmk_map_page(&dev, 0xd00000, 64, BI);
+	assert_true(dmk_mapping_error(&dev, a));
+	/* Nor may a buffer run from a region into a hole. */
+	a = dmk_map_page(&dev, 0xbfffe0, 64, BI);
+	assert_true(dmk_mapping_error(&dev, a));
+	/* Bad maps are refused whole. */
+	struct dmk_bus_dma_region bad = {
+		.cpu_start = 0, .dma_start = ~0ULL, .size = 2};
+	assert_int_equal(dmk_device_set_dma_range_map(&dev, &bad, 1),
+			 -DMK_EINVAL);
+	assert_int_equal(dmk_device_set_dma_range_map(&dev, test_map,
+						      DMK_MAX_DMA_RANGES + 1),
+			 -DMK_EINVAL);
+}
+
+static void test_range_map_bounces_holes(void **state)
+{
+	dmk_addr_t a;
+
+	(void)state;
+	setup_map(FAKE_POOL_BYTES);
+	/* The hole bounces into the pool, which region B reaches. */
+	a = dmk_map_page(&dev, 0xd00000, 64, BI);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_int_equal(a, 0x40000000 + FAKE_POOL_PHYS);
+	dmk_unmap_page(&dev, a, 64, BI);
+	a = dmk_map_page(&dev, 0xbfffe0, 64, BI);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_true(a >= 0x40000000 + FAKE_POOL_PHYS);
+	dmk_unmap_page(&dev, a, 64, BI);
+	/* Inside a region: no bounce. */
+	a = dmk_map_page(&dev, 0x500040, 64, BI);
+	assert_int_equal(a, 0x200040);
+	dmk_unmap_page(&dev, a, 64, BI);
+}
+
+static void test_range_map_coherent(void **state)
+{
+	dmk_addr_t handle;
+	uint8_t *cpu;
+
+	(void)state;
+	setup_map(0);
+	cpu = dmk_alloc_coherent(&dev, 8192, &handle);
+	assert_non_null(cpu);
+	assert_int_equal(dmk_virt_to_phys(&fp->plat, cpu),
+			 dmk_dma_to_phys(&dev, handle));
+	assert_int_equal(
+		handle,
+		dmk_phys_to_dma(&dev, dmk_virt_to_phys(&fp->plat, cpu)));
+	dmk_free_coherent(&dev, 8192, cpu, handle);
+	/* A 32-bit coherent mask reaches regions B and C only. */
+	dev.coherent_dma_mask = DMK_BIT_MASK(32);
+	cpu = dmk_alloc_coherent(&dev, 4096, &handle);
+	assert_non_null(cpu);
+	assert_true(handle < (1ULL << 32));
+	dmk_free_coherent(&dev, 4096, cpu, handle);
+	assert_int_equal(fp->outstanding_pages, 0);
+}
+
+/* A bus below the CPU address with a plain offset (Keystone): bus =
+ * CPU - 3 MiB.  Coherent allocations used to fail on an unsigned
+ * compare of the limit with the offset. */
+static void test_negative_offset_coherent(void **state)
+{
+	dmk_addr_t handle, a;
+	uint8_t *cpu;
+
+	(void)state;
+	setup_dev(false, 0);
+	dev.bus_offset = (uint64_t) - (int64_t)0x300000;
+	cpu = dmk_alloc_coherent(&dev, 4096, &handle);
+	assert_non_null(cpu);
+	/* The pages came from RAM above the first free 4 MiB. */
+	assert_true(handle + 0x300000 >= (4U << 20));
+	assert_true(handle + 0x300000 < FAKE_RAM_BYTES);
+	dmk_free_coherent(&dev, 4096, cpu, handle);
+	a = dmk_map_page(&dev, 0x500000, 64, TO);
+	assert_int_equal(a, 0x200000);
+	dmk_unmap_page(&dev, a, 64, TO);
+	assert_int_equal(fp->outstanding_pages, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -663,6 +784,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_restricted_pool, teardown),
 		cmocka_unit_test_teardown(test_masks, teardown),
 		cmocka_unit_test_teardown(test_dma_capable, teardown),
+		cmocka_unit_test_teardown(test_range_map_translates, teardown),
+		cmocka_unit_test_teardown(test_range_map_bounces_holes,
+					  teardown),
+		cmocka_unit_test_teardown(test_range_map_coherent, teardown),
+		cmocka_unit_test_teardown(test_negative_offset_coherent,
+					  teardown),
 		cmocka_unit_test_teardown(test_arch_sync_without_cache_maint,
 					  teardown),
 	};
