@@ -170,9 +170,9 @@ static void print_devices(const struct sim_world_desc *desc,
 {
 	char iommu[32];
 
-	printf("\n%-44s %-26s %-3s %-10s %-18s %-10s %-8s %s\n", "DMA MASTER",
-	       "COMPATIBLE", "COH", "BUS-OFFSET", "REACH", "IOMMU", "POOL",
-	       "OPS");
+	printf("\n%-44s %-26s %-3s %-10s %-18s %-10s %-8s %-18s %s\n",
+	       "DMA MASTER", "COMPATIBLE", "COH", "BUS-OFFSET", "REACH",
+	       "IOMMU", "POOL", "EVIDENCE", "OPS");
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
 		const struct sim_desc_device *d = &desc->devs[i];
 
@@ -182,13 +182,13 @@ static void print_devices(const struct sim_world_desc *desc,
 		else
 			snprintf(iommu, sizeof(iommu), "-");
 		printf("%-44s %-26s %-3s 0x%-8" PRIx64 " 0x%-16" PRIx64
-		       " %-10s %-8s %s\n",
+		       " %-10s %-8s %-18s %s\n",
 		       d->path, d->compatible, d->coherent ? "yes" : "no",
 		       d->bus_offset, inspect_reach(d), iommu,
 		       d->pool < 0			 ? "-"
 		       : desc->pools[d->pool].restricted ? "restrict"
 							 : "shared",
-		       chains[i]);
+		       d->evidence[0] ? d->evidence : "-", chains[i]);
 	}
 }
 
@@ -255,6 +255,7 @@ static json_t *json_device(const struct sim_world_desc *desc,
 		      "reach_bits", (int)d->reach_bits, "ops", ops);
 	if (!o)
 		return NULL;
+	json_object_set_new(o, "evidence", json_string(d->evidence));
 	json_object_set_new(o, "iommu",
 			    d->smmu < 0 ? json_null()
 					: json_pack("{s:s,s:i}", "path",

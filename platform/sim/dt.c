@@ -1124,10 +1124,14 @@ static int dt_iommu_node(struct dt *dt, int dev, uint32_t ph, int *cells)
 	int node = dt_by_phandle(dt, ph), len;
 	const fdt32_t *c;
 
-	if (node < 0)
-		return dt_fail(dt, "%s: IOMMU phandle 0x%x names no node",
-			       DT_PATH(dt, dev), ph),
-		       -2;
+	if (node < 0) {
+		/* Linux defers this device's probe for ever: it alone stays
+		 * unconfigured, the rest of the tree boots. */
+		dt_note(dt,
+			"%s: IOMMU phandle 0x%x names no node, left unconfigured",
+			DT_PATH(dt, dev), ph);
+		return -3;
+	}
 	c = dt_prop(dt, node, "#iommu-cells", &len);
 	if (!c || len != 4 || fdt32_ld(c) > 4)
 		return dt_fail(dt, "%s: #iommu-cells missing or not 0..4",
@@ -1151,6 +1155,8 @@ static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 	node = dt_iommu_node(dt, dev, fdt32_ld(p), &cells);
 	if (node == -2)
 		return -1;
+	if (node == -3)
+		return 1;
 	if (len < 4 * (1 + cells))
 		return dt_fail(dt, "%s: iommus shorter than #iommu-cells",
 			       DT_PATH(dt, dev));
@@ -1189,6 +1195,8 @@ static int dt_iommu_map(struct dt *dt, int dev, struct dt_master *m)
 	node = dt_iommu_node(dt, dev, fdt32_ld(hit + 1), &cells);
 	if (node == -2)
 		return -1;
+	if (node == -3)
+		return 1;
 	m->smmu_node = node;
 	m->d.stream_id = fdt32_ld(hit + 2) +
 			 (rid >= fdt32_ld(hit) ? rid - fdt32_ld(hit) : 0);
@@ -1261,18 +1269,48 @@ static bool dt_is_virtio(const struct dt *dt, int node)
 }
 
 /*
- * The rule (docs/device-tree.md): an available node with a compatible
- * that is not an IOMMU, interrupt controller, CPU or memory node, and
- * either a PCI host bridge, or a non-container whose parent has
- * dma-ranges or which has iommus, dma-coherent or a memory-region pool,
- * or a container with iommus of its own.
+ * Generic node names (the devicetree specification's) of device classes
+ * that are bus masters on every board that has them.
  */
-static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool)
+static const char *dt_dma_class(const struct dt *dt, int node)
+{
+	static const char *const classes[] = {
+		"ethernet",	   "mmc", "usb",    "sata",
+		"dma-controller",  "gpu", "crypto", "video-codec",
+		"nand-controller",
+	};
+	const char *name = fdt_get_name(dt->fdt, dt->nodes[node].off, NULL);
+	size_t len;
+
+	if (!name)
+		return NULL;
+	len = strcspn(name, "@");
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
+		if (strlen(classes[i]) == len &&
+		    !strncmp(name, classes[i], len))
+			return classes[i];
+	return NULL;
+}
+
+/*
+ * The rule (docs/device-tree.md).  Linux configures DMA for every
+ * platform device it creates (of_dma_configure with force_dma), so every
+ * available node with a compatible that is not an IOMMU, interrupt
+ * controller, CPU or memory node may be one; dmakit runs those for which
+ * the tree gives evidence that they really move data, and says which:
+ * a PCI host bridge, or a non-container whose bus has dma-ranges, or
+ * which has iommus, dma-coherent, a memory-region pool, a DMA-capable
+ * class name or dmas; or a container with iommus of its own.
+ */
+static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
+			 char *evidence, size_t elen)
 {
 	int parent = dt->nodes[node].parent;
+	const char *cls;
 
 	*pci_host = false;
 	*pool = -1;
+	evidence[0] = '\0';
 	if (parent < 0 || !dt_has(dt, node, "compatible") ||
 	    dt_has(dt, node, "#iommu-cells") ||
 	    dt_has(dt, node, "interrupt-controller") ||
@@ -1282,20 +1320,37 @@ static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool)
 		return false;
 	if (dt_is_pci(dt, node)) {
 		*pci_host = true;
+		snprintf(evidence, elen, "pci-host");
 		return true;
 	}
-	if (dt_is_container(dt, node))
-		return dt_has(dt, node, "iommus");
+	if (dt_is_container(dt, node)) {
+		if (!dt_has(dt, node, "iommus"))
+			return false;
+		snprintf(evidence, elen, "iommus");
+		return true;
+	}
 	*pool = dt_pool_of(dt, node);
-	return dt_has(dt, parent, "dma-ranges") || dt_has(dt, node, "iommus") ||
-	       dt_has(dt, node, "dma-coherent") || *pool >= 0;
+	cls = dt_dma_class(dt, node);
+	if (dt_has(dt, node, "iommus"))
+		snprintf(evidence, elen, "iommus");
+	else if (dt_has(dt, parent, "dma-ranges"))
+		snprintf(evidence, elen, "dma-ranges");
+	else if (dt_has(dt, node, "dma-coherent"))
+		snprintf(evidence, elen, "dma-coherent");
+	else if (*pool >= 0)
+		snprintf(evidence, elen, "memory-region");
+	else if (cls)
+		snprintf(evidence, elen, "class:%s", cls);
+	else if (dt_has(dt, node, "dmas"))
+		snprintf(evidence, elen, "dmas");
+	return evidence[0] != '\0';
 }
 
 static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 			  struct dt_master *m)
 {
 	struct sim_desc_device *d = &m->d;
-	int len;
+	int len, ret;
 	const char *c = dt_prop(dt, node, "compatible", &len);
 
 	memset(m, 0, sizeof(*m));
@@ -1308,12 +1363,12 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 	d->coherent = dt_coherent(dt, node);
 	if (dt_dma_range(dt, node, pci_host, d))
 		return -1;
-	if (pci_host && dt_has(dt, node, "iommu-map")) {
-		if (dt_iommu_map(dt, node, m))
-			return -1;
-	} else if (dt_iommus(dt, node, m)) {
-		return -1;
-	}
+	if (pci_host && dt_has(dt, node, "iommu-map"))
+		ret = dt_iommu_map(dt, node, m);
+	else
+		ret = dt_iommus(dt, node, m);
+	if (ret)
+		return ret; /* -1 refused, 1 left unconfigured */
 	d->reach_bits = pci_host || dt_is_virtio(dt, node) || m->smmu_node >= 0
 				? 64
 				: 32;
@@ -1395,10 +1450,19 @@ static int dt_load_masters(struct dt *dt)
 		bool pci_host;
 		int pool;
 
-		if (!dt_is_master(dt, i, &pci_host, &pool))
+		char evidence[32];
+		int r;
+
+		if (!dt_is_master(dt, i, &pci_host, &pool, evidence,
+				  sizeof(evidence)))
 			continue;
-		if (dt_fill_master(dt, i, pci_host, pool, &m[n]))
+		r = dt_fill_master(dt, i, pci_host, pool, &m[n]);
+		if (r < 0)
 			goto out;
+		if (r > 0)
+			continue; /* left unconfigured (dt_note says why) */
+		snprintf(m[n].d.evidence, sizeof(m[n].d.evidence), "%s",
+			 evidence);
 		n++;
 	}
 	dt_select(m, n, keep);

@@ -56,6 +56,10 @@ struct sim_desc_device {
 	int pool;      /* index into pools (memory-region), -1 for none */
 	bool own_ops;  /* its driver installs its own dma_ops (set_dma_ops) */
 	bool pci_host; /* a PCI host bridge: the masters behind it */
+	/* Why the tree loader took it for a DMA master: "dma-ranges",
+	 * "iommus", "dma-coherent", "memory-region", "pci-host", "dmas",
+	 * or "class:<node name>"; "" for a built-in device. */
+	char evidence[32];
 	unsigned int guest; /* 0: dom0 or the native OS, 1: the domU */
 };
 

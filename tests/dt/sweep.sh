@@ -1,0 +1,38 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Run `dmakit run --json` over every .dtb under a directory (Debian's
+# kernel packages ship hundreds: dpkg -x linux-image-*.deb DIR) and
+# count the verdicts.  A tree whose RAM firmware fills in is run with
+# --mem 1G (then 2G if a pool does not fit).  One line per tree in
+# OUT (verdict, masters found, masters run, wrong bytes, faults, path),
+# a summary on stdout.
+# Usage: tests/dt/sweep.sh DMAKIT DIR OUT [OPS]
+set -u
+[ $# -ge 3 ] || { echo "usage: $0 DMAKIT DIR OUT [OPS]" >&2; exit 2; }
+dmakit=$1 dir=$2 out=$3 ops=${4:-100}
+one() {
+	f=$1
+	for mem in "" "--mem 1G" "--mem 2G"; do
+		j=$("$dmakit" run --platform "$f" $mem --ops "$ops" --json 2>/tmp/sweep.$$.err)
+		rc=$?
+		if [ $rc -ne 2 ] || ! grep -q -- "--mem" /tmp/sweep.$$.err; then
+			break
+		fi
+	done
+	if [ $rc -eq 2 ]; then
+		echo "refused 0 0 0 0 $f $(head -c 160 /tmp/sweep.$$.err)"
+	else
+		found=$("$dmakit" inspect "$f" $mem --json 2>/dev/null |
+			python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null || echo 0)
+		echo "$j" | python3 -c '
+import json,sys
+r=json.load(sys.stdin); i=r["integrity"]
+print("%s %s %d %d %d" % ("ok" if i["ok"] else "FAILED", sys.argv[1], len(r["devices"]), i["corrupted_bytes"], i["faults"]), end=" ")' "$found" 2>/dev/null || printf 'noparse 0 0 0 0 '
+		echo "$f"
+	fi
+	rm -f /tmp/sweep.$$.err
+}
+find "$dir" -name '*.dtb' | sort | while read -r f; do one "$f"; done > "$out"
+awk '{n[$1]++; f+=$2; m+=$3; w+=$4; fl+=$5; if ($2 == 0 && $1 == "ok") z++}
+END {for (k in n) printf "%s %d\n", k, n[k];
+     printf "trees %d, masters found %d, masters run %d, trees without a master %d, wrong bytes %d, faults %d\n", NR, f, m, z, w, fl}' "$out"
