@@ -176,6 +176,35 @@ static void fill_arm64_domu_passthrough(struct sim_world_desc *d)
 	pt->guest = 1;
 }
 
+/*
+ * An x86 PVH (or HVM) domU next to a PV dom0: the domU is autotranslated
+ * and its assigned NIC sits behind Xen's IOMMU (VT-d / AMD-Vi), which
+ * translates with the domU's own p2m.  Linux brings up no swiotlb-xen
+ * there (xen_swiotlb_detect is for PV, and for 1:1 ARM guests): plain
+ * dma-direct, no exchange, bus address = guest-physical.
+ */
+static void fill_x86_pvh_domu(struct sim_world_desc *d)
+{
+	struct sim_desc_device *pt;
+
+	d->arch = DMK_ARCH_X86_64;
+	d->hyp = SIM_HYP_XEN_X86_PV;
+	add_bank(d, 0x0ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	d->domu_pages = PAGES(192 * MiB);
+	d->domu_hvm = true;
+	snprintf(d->smmus[0].name, sizeof(d->smmus[0].name), "iommu@vtd");
+	d->smmus[0].coherent = true;
+	d->nr_smmus = 1;
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64", true, 64);
+	sim_desc_add_device(d, "ahci0", "dmakit,blk-32", true, 32);
+	pt = sim_desc_add_device(d, "pt-nic0", "dmakit,nic-32", true, 32);
+	pt->guest = 1;
+	pt->smmu = 0;
+	pt->stream_id = 1;
+}
+
 static const struct builtin builtins[] = {
 	{"arm64-dom0",
 	 "Xen on ARM64, dom0 not 1:1 (exchange-and-pin), no SMMU; the default",
@@ -194,6 +223,9 @@ static const struct builtin builtins[] = {
 	{"arm64-native",
 	 "ARM64 without a hypervisor, RAM above 4 GiB, limited and offset buses",
 	 fill_arm64_native},
+	{"x86-pvh-domU",
+	 "Xen x86: PV dom0, a PVH domU whose assigned NIC is behind the IOMMU",
+	 fill_x86_pvh_domu},
 };
 
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
@@ -215,7 +247,7 @@ int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
 		if (err && errlen)
 			snprintf(
 				err, errlen,
-				"unknown platform '%s' (known: arm64-dom0, arm64-dom0-1to1, arm32-dom0, x86-pv-dom0, arm64-domU-passthrough, arm64-native, or a .dtb file)",
+				"unknown platform '%s' (known: arm64-dom0, arm64-dom0-1to1, arm32-dom0, x86-pv-dom0, arm64-domU-passthrough, arm64-native, x86-pvh-domU, or a .dtb file)",
 				name ? name : "");
 		return -1;
 	}
@@ -228,8 +260,13 @@ int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
 /* The same order as builtins[]; checked at compile time by count and by
  * the integration tests by name. */
 static const char *const builtin_names[] = {
-	"arm64-dom0",  "arm64-dom0-1to1",	 "arm32-dom0",
-	"x86-pv-dom0", "arm64-domU-passthrough", "arm64-native",
+	"arm64-dom0",
+	"arm64-dom0-1to1",
+	"arm32-dom0",
+	"x86-pv-dom0",
+	"arm64-domU-passthrough",
+	"arm64-native",
+	"x86-pvh-domU",
 	NULL,
 };
 

@@ -237,7 +237,8 @@ static int create_xen_guest(struct sim_world *w, unsigned int idx,
 	w->nr_guests = idx + 1;
 	g->dom->privileged = privileged;
 	g->dom->max_order = privileged ? DOM0_MAX_ORDER : DOMU_MAX_ORDER;
-	if (w->desc.hyp == SIM_HYP_XEN_X86_PV) {
+	if (w->desc.hyp == SIM_HYP_XEN_X86_PV &&
+	    !(idx == 1 && w->desc.domu_hvm)) {
 		ret = sim_domain_make_pv(g->dom);
 		if (ret)
 			return world_err(

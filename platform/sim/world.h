@@ -72,6 +72,9 @@ struct sim_world_desc {
 	uint64_t dom0_pages;   /* Xen: dom0's RAM in pages (0: half the RAM) */
 	uint64_t domu_pages;   /* Xen: a domU's pages (0: no domU) */
 	bool domu_passthrough; /* a device is assigned to the domU */
+	/* x86: the domU is autotranslated (HVM/PVH), not PV; its assigned
+	 * devices sit behind Xen's IOMMU, which shares its p2m. */
+	bool domu_hvm;
 	uint64_t grant_table_base, grant_table_size; /* /hypervisor reg[0] */
 	struct sim_desc_device devs[SIM_DESC_MAX_DEVS];
 	unsigned int nr_devs;

@@ -21,9 +21,19 @@ static const struct dmk_layer xen_layer = {
 	.exit = layer_exit,
 };
 
+/* Linux's xen_swiotlb_detect said no: grants and the p2m, no pool remap,
+ * no wrapping, no default ops. */
+static const struct dmk_layer xen_layer_direct = {
+	.name = "xen",
+	.exit = layer_exit,
+};
+
 struct dmk_xen *dmk_xen_of(const struct dmk_system *sys)
 {
-	return sys && sys->layer == &xen_layer ? sys->layer_data : NULL;
+	return sys && (sys->layer == &xen_layer ||
+		       sys->layer == &xen_layer_direct)
+		       ? sys->layer_data
+		       : NULL;
 }
 
 /* ---- what the guest learns at boot ---- */
@@ -159,6 +169,23 @@ static int check_platform(const struct dmk_platform *plat)
 	return 0;
 }
 
+/*
+ * Linux's xen_swiotlb_detect: swiotlb-xen for x86 PV guests and for ARM
+ * guests that are direct-mapped; an x86 HVM/PVH guest or an ARM guest
+ * that is not stays on dma-direct (its devices are emulated, or behind
+ * Xen's IOMMU sharing its p2m).  dmakit adds one case, strictly an
+ * extension: an ARM guest that is not 1:1 on a hypervisor with the 2013
+ * series' exchange-and-pin (cfg.xen_exchange_and_pin).
+ */
+static bool needs_swiotlb_xen(const struct dmk_xen *xen)
+{
+	if (xen->mode != DMK_XEN_MODE_PINNED)
+		return true;
+	if (xen->plat->arch == DMK_ARCH_X86_64)
+		return false;
+	return xen->sys->cfg.xen_exchange_and_pin;
+}
+
 static int mode_supported(struct dmk_xen *xen)
 {
 	if (xen->mode == DMK_XEN_MODE_PV &&
@@ -189,6 +216,7 @@ static void xen_free(struct dmk_xen *xen)
 int dmk_xen_layer_attach(struct dmk_system *sys)
 {
 	struct dmk_xen *xen;
+	bool direct = false;
 	int rc = check_platform(sys->plat);
 
 	if (rc)
@@ -205,7 +233,9 @@ int dmk_xen_layer_attach(struct dmk_system *sys)
 	rc = read_features(xen);
 	if (!rc) {
 		choose_mode(xen);
-		rc = mode_supported(xen);
+		direct = !needs_swiotlb_xen(xen);
+		if (!direct)
+			rc = mode_supported(xen);
 	}
 	if (!rc)
 		rc = dmk_xen_p2m_init(xen);
@@ -213,8 +243,13 @@ int dmk_xen_layer_attach(struct dmk_system *sys)
 		xen_free(xen);
 		return rc;
 	}
-	sys->layer = &xen_layer;
+	/* Without swiotlb-xen the layer keeps grants and the p2m only. */
+	sys->layer = direct ? &xen_layer_direct : &xen_layer;
 	sys->layer_data = xen;
+	if (direct)
+		dmk_log(sys->plat, DMK_LOG_INFO,
+			"xen: %s autotranslated and not direct-mapped: dma-direct, no swiotlb-xen",
+			xen->dom0 ? "dom0" : "domU");
 	return 0;
 }
 

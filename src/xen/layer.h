@@ -13,8 +13,11 @@ struct dmk_system;
 /*
  * Learn what the hypervisor says of this guest, choose the
  * per-architecture rules, and register the layer's hooks on sys (its
- * remap of the bounce pool, its per-device setup).  Returns 0, or
- * -DMK_E* with one log line and nothing registered.
+ * remap of the bounce pool, its per-device setup).  A guest that needs
+ * no swiotlb-xen (Linux's xen_swiotlb_detect: an autotranslated guest
+ * that is not direct-mapped) gets the layer without those hooks: grants
+ * and the p2m only, its devices on dma-direct.  Returns 0, or -DMK_E*
+ * with one log line and nothing registered.
  */
 int dmk_xen_layer_attach(struct dmk_system *sys);
 
