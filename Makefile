@@ -57,7 +57,8 @@ check-asan: $(ASAN_BUILD)/build.ninja
 	  $(MESON) test -C $(ASAN_BUILD) --print-errorlogs --timeout-multiplier 4
 
 # ThreadSanitizer over what runs threads: the swiotlb's areas and parked
-# runs under concurrent map/unmap, the library's locks, and two threads
+# runs under concurrent map/unmap, a dynamic swiotlb's pool list growing
+# under them, the library's locks, and two threads
 # mapping for one device through the public API (thread tokens, counter
 # shards).
 $(TSAN_BUILD)/build.ninja: | deps
@@ -66,9 +67,10 @@ $(TSAN_BUILD)/build.ninja: | deps
 
 check-tsan: $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
-	  tests/swiotlb/test-park tests/env/test-thread-tokens tools/dmakit
+	  tests/swiotlb/test-park tests/swiotlb/test-dynamic \
+	  tests/env/test-thread-tokens tools/dmakit
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
-	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park \
+	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park dynamic \
 	  thread-tokens bench-map-threads
 
 # The library against env/freestanding/dmk_env.h alone, for x86_64 and

@@ -47,6 +47,15 @@ static inline int dmk_swiotlb_init_alloc(const struct dmk_platform *plat,
 }
 void dmk_swiotlb_free(struct dmk_swiotlb *pool);
 
+/*
+ * Make pool (a default pool) dynamic: a list of pools that grows below
+ * phys_limit and transient pools (swiotlb/dynamic.c); 0 or -DMK_E*.
+ * dmk_swiotlb_dyn_exit frees every pool it added (before the pool's
+ * own dmk_swiotlb_free) and waits for a queued growth.
+ */
+int dmk_swiotlb_dyn_init(struct dmk_swiotlb *pool, dmk_phys_t phys_limit);
+void dmk_swiotlb_dyn_exit(struct dmk_swiotlb *pool);
+
 #define DMK_IO_TLB_SHIFT 11
 #define DMK_IO_TLB_SIZE (1UL << DMK_IO_TLB_SHIFT)
 #define DMK_IO_TLB_SEGSIZE 128

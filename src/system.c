@@ -25,6 +25,7 @@ void dmk_system_config_default(struct dmk_system_config *cfg)
 		.swiotlb_nareas = 0,
 		.swiotlb_limit = 0,
 		.swiotlb_force = false,
+		.swiotlb_dynamic = false,
 		.xen = true,
 		.xen_exchange_and_pin = false,
 		.debug = false,
@@ -105,7 +106,22 @@ static int create_bounce_pool(struct dmk_system *sys)
 		sys->swiotlb = NULL;
 		return 0;
 	}
+	if (!ret && sys->cfg.swiotlb_dynamic) {
+		ret = dmk_swiotlb_dyn_init(sys->swiotlb,
+					   dmk_system_pool_limit(sys));
+		if (ret) {
+			dmk_swiotlb_free(sys->swiotlb);
+			sys->swiotlb = NULL;
+		}
+	}
 	return ret;
+}
+
+static void free_bounce_pool(struct dmk_system *sys)
+{
+	dmk_swiotlb_dyn_exit(sys->swiotlb);
+	dmk_swiotlb_free(sys->swiotlb);
+	sys->swiotlb = NULL;
 }
 
 static void layer_exit(struct dmk_system *sys)
@@ -159,8 +175,7 @@ int dmk_system_create(struct dmk_system **out, const struct dmk_platform *plat,
 	return 0;
 
 err_pool:
-	dmk_swiotlb_free(sys->swiotlb);
-	sys->swiotlb = NULL;
+	free_bounce_pool(sys);
 err_layer:
 	layer_exit(sys);
 err_free:
@@ -174,9 +189,8 @@ void dmk_system_destroy(struct dmk_system *sys)
 		return;
 	if (sys->debug)
 		dmk_debug_destroy(sys->debug);
-	/* The pool first: its unremap needs the layer. */
-	dmk_swiotlb_free(sys->swiotlb);
-	sys->swiotlb = NULL;
+	/* The pools first: their unremap needs the layer. */
+	free_bounce_pool(sys);
 	layer_exit(sys);
 	dmk_env_free(sys);
 }

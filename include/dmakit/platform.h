@@ -84,6 +84,15 @@ struct dmk_platform_ops {
 	unsigned int (*cpu_id)(void *ctx);
 	/* Monotonic nanoseconds, for rate-limited warnings; NULL means none. */
 	uint64_t (*now_ns)(void *ctx);
+	/*
+	 * Deferred work (Linux's schedule_work), for a dynamic swiotlb's
+	 * growth: run fn(arg) soon on a thread of the platform's, return 0;
+	 * nonzero when it cannot (the library then runs it at once).
+	 * flush_work waits until every fn queued has returned.  Both or
+	 * neither; NULL: the work runs in the call that asked for it.
+	 */
+	int (*defer_work)(void *ctx, void (*fn)(void *arg), void *arg);
+	void (*flush_work)(void *ctx);
 	/* One line of kernel log, without a newline. */
 	void (*log)(void *ctx, enum dmk_log_level level, const char *msg);
 

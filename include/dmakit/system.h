@@ -24,6 +24,9 @@ struct dmk_system_config {
 	unsigned int swiotlb_nareas; /* 0 = nr_cpus rounded up to 2^n */
 	dmk_phys_t swiotlb_limit; /* pool's last byte at or below; 0 = 4 GiB */
 	bool swiotlb_force; /* bounce every streaming map (swiotlb=force) */
+	/* Linux 6.6's CONFIG_SWIOTLB_DYNAMIC: transient pools for maps the
+	 * default pool cannot serve, more pools as it fills (swiotlb.md). */
+	bool swiotlb_dynamic;
 	/* Bring up swiotlb-xen when the platform is on Xen (it then decides
 	 * per guest mode what it needs, as Linux's xen_swiotlb_detect). */
 	bool xen;
@@ -55,6 +58,19 @@ struct dmk_swiotlb_stats {
 	uint64_t bounced_bytes;
 	uint64_t full; /* maps refused for lack of slots */
 	uint64_t nareas;
+	/* A dynamic swiotlb (dmk_swiotlb_stats only; else pools = 1 and
+	 * the rest 0).  nslabs, used, used_hiwater, bounced_* and full
+	 * above are then summed over the default and the grown pools, used
+	 * with the transient pools' slots too. */
+	uint64_t pools;		     /* the default one and grown ones */
+	uint64_t grow_failed;	     /* growths that could not be made */
+	uint64_t transient_pools;    /* alive now */
+	uint64_t transient_total;    /* made since the start */
+	uint64_t transient_failed;   /* could not be made (map failed) */
+	uint64_t transient_slots;    /* slots of the live ones */
+	uint64_t pool_bytes;	     /* every pool's memory now */
+	uint64_t pool_bytes_hiwater; /* the most pool memory held at once */
+	uint64_t pools_hiwater;	     /* the most pools at once */
 };
 
 /* The default pool's numbers; -DMK_ENODEV when there is none. */
@@ -62,6 +78,14 @@ int dmk_swiotlb_stats(struct dmk_system *sys, struct dmk_swiotlb_stats *st);
 int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 			   struct dmk_swiotlb_stats *st);
 void dmk_swiotlb_reset_hiwater(struct dmk_system *sys);
+/*
+ * Add a pool to a dynamic swiotlb now: what the growth work does
+ * (Linux's swiotlb_dyn_alloc), for a platform worker or a test.
+ * 0; -DMK_ENODEV without a dynamic swiotlb; -DMK_ENOMEM without
+ * pages below the limit or at the most pools (32 grown); or what the
+ * remap hook (swiotlb-xen) refused with.
+ */
+int dmk_swiotlb_grow(struct dmk_system *sys);
 
 /*
  * A restricted-dma-pool: a per-device swiotlb over [phys, phys+size)

@@ -11,6 +11,7 @@
  * here; the search and the release (slots.c) are called only when the
  * parked run does not serve.
  */
+#include "dynamic.h"
 #include "park.h"
 #include "records.h"
 #include "slots.h"
@@ -22,18 +23,19 @@ enum bounce_dir { BOUNCE_TO_SLOT, BOUNCE_TO_ORIG };
  * clipped to the mapping tlb lies in: a sync that runs past the end is
  * cut there with a warning, one outside any mapping copies nothing.
  */
-static void bounce(struct dmk_swiotlb *pool, dmk_phys_t tlb, size_t size,
+static void bounce(struct dmk_swiotlb *root, dmk_phys_t tlb, size_t size,
 		   enum bounce_dir dir)
 {
+	struct dmk_swiotlb *pool = dyn_pool_of(root, tlb);
 	struct swiotlb_mapping m;
 	dmk_phys_t first;
 	size_t delta;
 	uint8_t *slot, *orig;
 
-	if (!in_pool(pool, tlb) ||
+	if (!pool ||
 	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
 	    m.alloc) {
-		dmk_log(pool->plat, DMK_LOG_WARN,
+		dmk_log(root->plat, DMK_LOG_WARN,
 			"swiotlb: sync of 0x%llx+%zu outside any mapping, ignored",
 			(unsigned long long)tlb, size);
 		return;
@@ -133,14 +135,29 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 	req.bus_offset = dev ? dev->bus_offset : 0;
 	req.boundary = dev ? dev->seg_boundary_mask : ~0ULL;
 	req.bytes = mapping_size;
+	req.crowded = false;
 	req_align(&req, align, min_align & ~(uint64_t)SLOT_MASK, orig);
 
 	slot = park_take(pool, &req);
 	if (slot < 0)
 		slot = dmk_swiotlb_find_slots(pool, &req);
-	if (slot < 0) {
-		dmk_swiotlb_report_full(pool, mapping_size, attrs);
-		return DMK_PHYS_ERROR;
+	if (__builtin_expect(slot < 0, 0)) {
+		/* A dynamic swiotlb's other pools, or a transient one. */
+		struct dmk_swiotlb *root = pool;
+
+		pool = root->dyn ? dmk_swiotlb_dyn_find(root->dyn, dev, &req,
+							&slot)
+				 : NULL;
+		if (!pool) {
+			dmk_swiotlb_report_full(root, mapping_size, attrs);
+			return DMK_PHYS_ERROR;
+		}
+	} else if (__builtin_expect(req.crowded, 0)) {
+		struct swiotlb_dyn *w =
+			dmk_atomic_load(&pool->watch, DMK_ORDER_RELAXED);
+
+		if (w)
+			dmk_swiotlb_dyn_kick(w);
 	}
 	if (dmk_atomic_load(&pool->warned, DMK_ORDER_RELAXED))
 		dmk_atomic_store(&pool->warned, false, DMK_ORDER_RELAXED);
@@ -162,6 +179,7 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 				  enum dmk_data_direction dir,
 				  unsigned long attrs)
 {
+	struct dmk_swiotlb *root = pool;
 	struct swiotlb_mapping m;
 	dmk_phys_t first;
 	size_t copy;
@@ -169,10 +187,12 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 	(void)dev;
 	if (!pool)
 		return;
-	if (!in_pool(pool, tlb) ||
+	if (__builtin_expect(!in_pool(pool, tlb), 0))
+		pool = pool->dyn ? dyn_lookup(pool->dyn, tlb) : NULL;
+	if (!pool ||
 	    !find_mapping(pool, (tlb - pool->start) >> DMK_IO_TLB_SHIFT, &m) ||
 	    m.alloc) {
-		dmk_log(pool->plat, DMK_LOG_WARN,
+		dmk_log(root->plat, DMK_LOG_WARN,
 			"swiotlb: unmap of 0x%llx+%zu which is not mapped, ignored",
 			(unsigned long long)tlb, mapping_size);
 		return;
@@ -194,7 +214,7 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 	    (dir == DMK_DMA_FROM_DEVICE || dir == DMK_DMA_BIDIRECTIONAL))
 		memcpy(dmk_phys_to_virt(pool->plat, m.orig),
 		       pool->va + (tlb - pool->start), copy);
-	if (m.nslots <= PARK_MAX_SLOTS) {
+	if (m.nslots <= PARK_MAX_SLOTS && !pool->transient) {
 		/* No mapping from here on, parked or freed (the tails
 		 * lead to the head, and the head now says so). */
 		rec_set(pool, m.head, REC_NONE);
@@ -205,6 +225,8 @@ void dmk_swiotlb_tbl_unmap_single(struct dmk_swiotlb *pool,
 		dmk_log(pool->plat, DMK_LOG_WARN,
 			"swiotlb: unmap of 0x%llx raced with another unmap",
 			(unsigned long long)tlb);
+	else if (pool->transient)
+		dmk_swiotlb_dyn_free_transient(root->dyn, pool);
 }
 
 void dmk_swiotlb_sync_single_for_device(struct dmk_swiotlb *pool,

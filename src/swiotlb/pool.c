@@ -4,8 +4,10 @@
  * below a limit made usable by a remap hook, or a restricted-dma-pool
  * range), answer where it is, free it (Linux's swiotlb_init_remap,
  * swiotlb_init_io_tlb_pool, swiotlb_exit and rmem_swiotlb_device_init
- * in kernel/dma/swiotlb.c).  Nothing here runs per mapping.
+ * in kernel/dma/swiotlb.c), and the pools a dynamic swiotlb adds
+ * (swiotlb_alloc_pool, dynamic.c).  Nothing here runs per mapping.
  */
+#include "dynamic.h"
 #include "park.h"
 #include "records.h"
 #include "slots.h"
@@ -109,8 +111,8 @@ int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,
 static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 			       dmk_phys_t limit,
 			       const struct dmk_swiotlb_remap *remap,
-			       unsigned int *order_out, dmk_phys_t *phys,
-			       void **va)
+			       bool exact, unsigned int *order_out,
+			       dmk_phys_t *phys, void **va)
 {
 	/* The order of the pages, but not dmk_get_order(bytes): that does
 	 * not end for sizes above 2^63, which a configuration may ask for
@@ -118,7 +120,7 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 	size_t pages = (bytes + DMK_PAGE_SIZE - 1) / DMK_PAGE_SIZE;
 	unsigned int want = pages > 1 ? dmk_fls64(pages - 1) : 0;
 	unsigned int floor =
-		want < SWIOTLB_MIN_ORDER ? want : SWIOTLB_MIN_ORDER;
+		want < SWIOTLB_MIN_ORDER || exact ? want : SWIOTLB_MIN_ORDER;
 	int ret = -DMK_ENOMEM;
 
 	for (unsigned int order = want;; order--) {
@@ -151,7 +153,7 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 		if (order == floor)
 			break;
 	}
-	if (ret == -DMK_ENOMEM)
+	if (ret == -DMK_ENOMEM && !exact)
 		dmk_log(plat, DMK_LOG_ERR,
 			"swiotlb: cannot allocate a %zu-byte pool below 0x%llx",
 			(size_t)DMK_PAGE_SIZE << floor,
@@ -159,10 +161,10 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 	return ret;
 }
 
-int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
-			   dmk_phys_t limit, unsigned int nareas,
-			   const struct dmk_swiotlb_remap *remap,
-			   struct dmk_swiotlb **out)
+static int pool_new(const struct dmk_platform *plat, size_t bytes,
+		    dmk_phys_t limit, unsigned int nareas,
+		    const struct dmk_swiotlb_remap *remap, bool transient,
+		    struct dmk_swiotlb **out)
 {
 	unsigned int order = 0;
 	dmk_phys_t phys = 0;
@@ -173,8 +175,8 @@ int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 		return -DMK_EINVAL;
 	if (!limit)
 		limit = DMK_SWIOTLB_DEFAULT_LIMIT;
-	ret = pool_alloc_remapped(plat, bytes, limit, remap, &order, &phys,
-				  &va);
+	ret = pool_alloc_remapped(plat, bytes, limit, remap, transient, &order,
+				  &phys, &va);
 	if (ret)
 		return ret;
 	ret = pool_create(plat, va, phys,
@@ -191,14 +193,33 @@ int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 	}
 	(*out)->owns_pages = true;
 	(*out)->order = order;
+	(*out)->transient = transient;
 	if (remap)
 		(*out)->remap = *remap;
-	dmk_log(plat, DMK_LOG_INFO,
-		"software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%zuMB)",
-		(unsigned long long)phys,
-		(unsigned long long)(phys + (DMK_PAGE_SIZE << order) - 1),
-		(size_t)(DMK_PAGE_SIZE << order) >> 20);
+	if (!transient)
+		dmk_log(plat, DMK_LOG_INFO,
+			"software IO TLB: mapped [mem 0x%016llx-0x%016llx] (%zuMB)",
+			(unsigned long long)phys,
+			(unsigned long long)(phys + (DMK_PAGE_SIZE << order) -
+					     1),
+			(size_t)(DMK_PAGE_SIZE << order) >> 20);
 	return 0;
+}
+
+int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
+			   dmk_phys_t limit, unsigned int nareas,
+			   const struct dmk_swiotlb_remap *remap,
+			   struct dmk_swiotlb **out)
+{
+	return pool_new(plat, bytes, limit, nareas, remap, false, out);
+}
+
+int dmk_swiotlb_pool_transient(const struct dmk_platform *plat, size_t bytes,
+			       dmk_phys_t limit,
+			       const struct dmk_swiotlb_remap *remap,
+			       struct dmk_swiotlb **out)
+{
+	return pool_new(plat, bytes, limit, 1, remap, true, out);
 }
 
 void dmk_swiotlb_free(struct dmk_swiotlb *pool)
@@ -215,7 +236,11 @@ void dmk_swiotlb_free(struct dmk_swiotlb *pool)
 
 bool dmk_is_swiotlb_buffer(const struct dmk_swiotlb *pool, dmk_phys_t phys)
 {
-	return pool && phys >= pool->start && phys < pool->end;
+	if (!pool)
+		return false;
+	if (phys >= pool->start && phys < pool->end)
+		return true;
+	return pool->dyn && dyn_lookup(pool->dyn, phys);
 }
 
 void dmk_swiotlb_span(const struct dmk_swiotlb *pool, dmk_phys_t *start,

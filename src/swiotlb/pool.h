@@ -14,6 +14,9 @@
  *   alloc.c    coherent allocations from a (restricted) pool
  *   stats.c    counters, the high-water mark, "buffer is full"
  *   pool.c     life cycle: create, init_remap, free, restricted pools
+ *   dynamic.h  the pool list of a dynamic swiotlb and its lock-free
+ *              lookup by address (CONFIG_SWIOTLB_DYNAMIC)
+ *   dynamic.c  transient pools and growth
  *
  * Geometry.  2 KiB slots in segments of 128; no mapping crosses a
  * segment, so the largest mapping is 256 KiB.  Segments are split into
@@ -69,11 +72,19 @@ struct swiotlb_area {
 } __attribute__((aligned(64)));
 
 struct swiotlb_park; /* park.h */
+struct swiotlb_dyn;  /* dynamic.h */
 
 struct dmk_swiotlb {
 	const struct dmk_platform *plat;
 	uint8_t *va;
 	dmk_phys_t start, end;
+	/* The pool list of a dynamic swiotlb, on its first (default) pool
+	 * only; NULL otherwise.  A map that this pool cannot serve goes on
+	 * to the list, an address outside it is looked up there. */
+	struct swiotlb_dyn *dyn;
+	/* One mapping's pool (Linux's io_tlb_pool.transient): never
+	 * parked, freed with its mapping. */
+	bool transient;
 	size_t nslabs;
 	unsigned int nsegs;
 	unsigned int nareas;
@@ -93,6 +104,11 @@ struct dmk_swiotlb {
 
 	struct swiotlb_park *park; /* [DMK_ENV_TOKENS] */
 	unsigned int drain_epoch;  /* bumped when a map finds it full */
+
+	/* The set to grow when an area of this pool passes the threshold:
+	 * set on the newest non-transient pool of a dynamic swiotlb only
+	 * (atomic: growth moves it to the new pool). */
+	struct swiotlb_dyn *watch;
 
 	uint64_t full;
 	uint64_t warn_next_ns; /* with a clock: next allowed line */
@@ -133,6 +149,18 @@ static inline bool in_pool(const struct dmk_swiotlb *pool, dmk_phys_t phys)
 {
 	return phys >= pool->start && phys < pool->end;
 }
+
+/* ---- pool.c ---- */
+
+/*
+ * A pool for one mapping of a dynamic swiotlb (dynamic.c): the pages of
+ * bytes rounded up to a power of two below limit, remapped as the
+ * default pool was, one area; no halving and no log line.
+ */
+int dmk_swiotlb_pool_transient(const struct dmk_platform *plat, size_t bytes,
+			       dmk_phys_t limit,
+			       const struct dmk_swiotlb_remap *remap,
+			       struct dmk_swiotlb **out);
 
 /* ---- stats.c ---- */
 

@@ -251,7 +251,7 @@ static long search_partial(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 
 /* Reserve req in area a; returns the pool slot index or -1. */
 static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
-		       const struct swiotlb_req *req)
+		       struct swiotlb_req *req)
 {
 	unsigned int rel;
 	long slot = -1;
@@ -312,6 +312,13 @@ static long area_alloc(struct dmk_swiotlb *pool, struct swiotlb_area *a,
 	used = a->nslots - a->free;
 	if (used > a->hiwater)
 		a->hiwater = used;
+	/* A dynamic swiotlb grows when its newest pool passes 3/4 used
+	 * (measured per area, the unit the allocator fills). */
+	if (__builtin_expect(dmk_atomic_load(&pool->watch, DMK_ORDER_RELAXED) !=
+				     NULL,
+			     0) &&
+	    used * 4 > (uint64_t)a->nslots * 3)
+		req->crowded = true;
 	if (req->bytes) {
 		a->bounced_maps++;
 		a->bounced_bytes += req->bytes;
@@ -362,8 +369,7 @@ static unsigned int this_area(const struct dmk_swiotlb *pool)
  * what is free; a search that fails everywhere drains the other parks
  * and tries once more.
  */
-long dmk_swiotlb_find_slots(struct dmk_swiotlb *pool,
-			    const struct swiotlb_req *req)
+long dmk_swiotlb_find_slots(struct dmk_swiotlb *pool, struct swiotlb_req *req)
 {
 	unsigned int first = this_area(pool);
 	struct swiotlb_park *p = my_park(pool);

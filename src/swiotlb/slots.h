@@ -18,6 +18,9 @@ struct swiotlb_req {
 	uint64_t bus_offset; /* bus = phys + bus_offset */
 	uint64_t boundary;   /* seg_boundary_mask; ~0 for none */
 	size_t bytes;	     /* counted as bounced when > 0 */
+	/* Out: the area the slots came from is past the growth threshold
+	 * of a watched pool (pool.h: watch). */
+	bool crowded;
 };
 
 static inline bool crosses_boundary(uint64_t bus, size_t bytes, uint64_t mask)
@@ -46,8 +49,7 @@ static inline struct swiotlb_area *area_of(struct dmk_swiotlb *pool,
  * the first slot's pool index, or -1 when no area holds a fit even
  * after the other threads' parks were asked back.
  */
-long dmk_swiotlb_find_slots(struct dmk_swiotlb *pool,
-			    const struct swiotlb_req *req);
+long dmk_swiotlb_find_slots(struct dmk_swiotlb *pool, struct swiotlb_req *req);
 
 /* Release a mapping's slots; false (nothing changed) if any is free. */
 bool dmk_swiotlb_release_slots(struct dmk_swiotlb *pool, size_t head,

@@ -5,8 +5,10 @@
  * line (Linux's io_tlb_used / io_tlb_used_hiwater debugfs files and the
  * dev_warn_ratelimited of swiotlb_tbl_map_single).  The counters are
  * kept per area under its lock and per park line (park.h); here they
- * are summed, never on the hot path.
+ * are summed, never on the hot path.  A dynamic swiotlb's numbers are
+ * the sums over its pools, read under the list's lock (dynamic.h).
  */
+#include "dynamic.h"
 #include "park.h"
 
 /* At most one "buffer is full" line per this many ns (Linux: ratelimit). */
@@ -90,16 +92,67 @@ int dmk_swiotlb_pool_stats(struct dmk_swiotlb *pool,
 	if (st->used_hiwater < st->used)
 		st->used_hiwater = st->used;
 	st->full = dmk_atomic_load(&pool->full, DMK_ORDER_RELAXED);
+	st->pools = 1;
+	st->pool_bytes = st->pool_bytes_hiwater = pool->end - pool->start;
+	st->pools_hiwater = 1;
 	return 0;
+}
+
+/* Add a grown pool's numbers (not its span: the default pool's stays). */
+static void add_pool(struct dmk_swiotlb_stats *st,
+		     const struct dmk_swiotlb_stats *g)
+{
+	st->nslabs += g->nslabs;
+	st->used += g->used;
+	st->used_hiwater += g->used_hiwater;
+	st->bounced_maps += g->bounced_maps;
+	st->bounced_bytes += g->bounced_bytes;
+	st->full += g->full;
+}
+
+static void dyn_stats(struct swiotlb_dyn *d, struct dmk_swiotlb_stats *st)
+{
+	struct dmk_swiotlb_stats g;
+
+	dmk_spin_lock(&d->lock);
+	for (unsigned int i = 0; i < d->ngrown; i++) {
+		dmk_swiotlb_pool_stats(d->grown[i], &g);
+		add_pool(st, &g);
+	}
+	for (unsigned int i = 0; i < d->nents; i++) {
+		struct dmk_swiotlb *p = d->table->ents[i].pool;
+
+		if (!p->transient)
+			continue;
+		dmk_swiotlb_pool_stats(p, &g);
+		st->used += g.used;
+		st->bounced_maps += g.bounced_maps;
+		st->bounced_bytes += g.bounced_bytes;
+		st->transient_slots += g.nslabs;
+	}
+	st->pools += d->ngrown;
+	st->grow_failed = d->grow_failed;
+	st->transient_pools = d->transient_live;
+	st->transient_total = d->transient_total;
+	st->transient_failed = d->transient_failed;
+	st->pool_bytes = d->pool_bytes;
+	st->pool_bytes_hiwater = d->pool_bytes_hiwater;
+	st->pools_hiwater = d->pools_hiwater;
+	dmk_spin_unlock(&d->lock);
 }
 
 int dmk_swiotlb_stats(struct dmk_system *sys, struct dmk_swiotlb_stats *st)
 {
+	int ret;
+
 	if (!sys || !st)
 		return -DMK_EINVAL;
 	if (!sys->swiotlb)
 		return -DMK_ENODEV;
-	return dmk_swiotlb_pool_stats(sys->swiotlb, st);
+	ret = dmk_swiotlb_pool_stats(sys->swiotlb, st);
+	if (!ret && sys->swiotlb->dyn)
+		dyn_stats(sys->swiotlb->dyn, st);
+	return ret;
 }
 
 /* Like writing 0 to io_tlb_used_hiwater: the mark restarts from now. */
@@ -116,6 +169,16 @@ static void pool_reset_hiwater(struct dmk_swiotlb *pool)
 
 void dmk_swiotlb_reset_hiwater(struct dmk_system *sys)
 {
-	if (sys && sys->swiotlb)
-		pool_reset_hiwater(sys->swiotlb);
+	struct swiotlb_dyn *d;
+
+	if (!sys || !sys->swiotlb)
+		return;
+	pool_reset_hiwater(sys->swiotlb);
+	d = sys->swiotlb->dyn;
+	if (!d)
+		return;
+	dmk_spin_lock(&d->lock);
+	for (unsigned int i = 0; i < d->ngrown; i++)
+		pool_reset_hiwater(d->grown[i]);
+	dmk_spin_unlock(&d->lock);
 }

@@ -44,6 +44,19 @@ int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 	return 0;
 }
 
+/* The fake pool never grows: a dynamic configuration is refused. */
+int dmk_swiotlb_dyn_init(struct dmk_swiotlb *pool, dmk_phys_t phys_limit)
+{
+	(void)pool;
+	(void)phys_limit;
+	return -DMK_ENOTSUP;
+}
+
+void dmk_swiotlb_dyn_exit(struct dmk_swiotlb *pool)
+{
+	(void)pool;
+}
+
 void dmk_swiotlb_free(struct dmk_swiotlb *pool)
 {
 	free(pool);

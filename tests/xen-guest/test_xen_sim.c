@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "swiotlb/dynamic.h"
 #include "world.h"
 #include "xen-internal.h"
 
@@ -590,6 +591,95 @@ static void test_ops_stage2_iommu_left_alone(void **state)
 	sim_world_destroy(w);
 }
 
+/*
+ * A dynamic swiotlb under swiotlb-xen: every pool it adds, grown or
+ * transient, is made machine-contiguous below the limit by the same
+ * hook as the default pool, and the device reads the bounced bytes
+ * through machine addresses.
+ */
+static void check_dynamic_pools(const char *platform)
+{
+	enum { LEN = 64 << 10, MAPS = 33 * 16 + 4 };
+	struct sim_world_options o;
+	struct sim_world_desc desc;
+	struct sim_world *w = NULL;
+	struct sim_world_guest *g;
+	struct sim_world_device *d;
+	struct dmk_swiotlb_stats st;
+	struct swiotlb_dyn *dyn;
+	static dmk_addr_t addr[MAPS];
+	static uint8_t got[LEN];
+	dmk_phys_t phys;
+	uint8_t *va;
+	char err[256];
+
+	assert_int_equal(sim_platform_desc(platform, &desc, err, sizeof(err)),
+			 0);
+	sim_world_options_default(&o);
+	o.seed = 42;
+	o.cfg.swiotlb_bytes = 1 << 20;
+	o.cfg.swiotlb_dynamic = true;
+	if (sim_world_build(&desc, &o, &w, err, sizeof(err)))
+		fail_msg("world %s: %s", platform, err);
+	g = &w->guests[0];
+	d = find_dev(w, "eth0");
+	va = alloc_pages(g, 4, &phys);
+	for (size_t i = 0; i < LEN; i++)
+		va[i] = (uint8_t)(i * 7 + 3);
+	for (unsigned int i = 0; i < MAPS; i++) {
+		addr[i] = dmk_map_page(&d->dev, phys, LEN, DMK_DMA_TO_DEVICE);
+		assert_false(dmk_mapping_error(&d->dev, addr[i]));
+		if (i % 16 && i < MAPS - 8)
+			continue;
+		assert_int_equal(sim_dev_dma_read(&d->sd, addr[i], got, LEN),
+				 0);
+		assert_memory_equal(got, va, LEN);
+	}
+	assert_int_equal(dmk_swiotlb_stats(g->sys, &st), 0);
+	assert_int_equal(st.pools, 33); /* the default one and 32 grown */
+	assert_true(st.transient_pools >= 4);
+	/* Grown pools: every segment machine-contiguous below 4 GiB. */
+	dyn = g->sys->swiotlb->dyn;
+	for (unsigned int p = 0; p < dyn->ngrown; p++) {
+		struct dmk_swiotlb *pool = dyn->grown[p];
+
+		for (dmk_phys_t seg = pool->start; seg < pool->end;
+		     seg += 256 << 10) {
+			uint64_t mfn0 =
+				assert_machine_contiguous(g->dom, seg, 64);
+
+			assert_true(((mfn0 + 64) << DMK_PAGE_SHIFT) <=
+				    (1ULL << 32));
+		}
+	}
+	/* The transient ones too (the last maps went there). */
+	for (unsigned int i = MAPS - 4; i < MAPS; i++) {
+		dmk_phys_t b = dmk_xen_dma_to_phys(&d->dev, addr[i]);
+
+		assert_true(b != DMK_PHYS_ERROR);
+		assert_machine_contiguous(g->dom, b & ~(dmk_phys_t)0xfff, 16);
+	}
+	for (unsigned int i = 0; i < MAPS; i++)
+		dmk_unmap_page(&d->dev, addr[i], LEN, DMK_DMA_TO_DEVICE);
+	assert_int_equal(dmk_swiotlb_stats(g->sys, &st), 0);
+	assert_int_equal(st.transient_pools, 0);
+	assert_int_equal(st.used, 0);
+	free_pages(g, phys, 4);
+	sim_world_destroy(w);
+}
+
+static void test_arm_dynamic_pools_contiguous(void **state)
+{
+	(void)state;
+	check_dynamic_pools("arm64-dom0");
+}
+
+static void test_x86_pv_dynamic_pools_contiguous(void **state)
+{
+	(void)state;
+	check_dynamic_pools("x86-pv-dom0");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -608,6 +698,8 @@ int main(void)
 		cmocka_unit_test(test_no_xen_identity),
 		cmocka_unit_test(test_ops_per_device),
 		cmocka_unit_test(test_ops_stage2_iommu_left_alone),
+		cmocka_unit_test(test_arm_dynamic_pools_contiguous),
+		cmocka_unit_test(test_x86_pv_dynamic_pools_contiguous),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
