@@ -52,6 +52,8 @@ static const char run_usage[] =
 	"  --swiotlb SIZE            bounce pool size (default 16M; Linux: 64M)\n"
 	"  --force-bounce            bounce every streaming mapping (swiotlb=force)\n"
 	"  --no-swiotlb              no bounce pool at all\n"
+	"  --swiotlb-dynamic         transient pools and growth when the pool\n"
+	"                            fills (Linux 6.6's CONFIG_SWIOTLB_DYNAMIC)\n"
 	"  --xen-ops MODE            per-device (default), default-only (2013),\n"
 	"                            device-first (2017)\n"
 	"  --driver-bug NAME         skip-sync, cacheable-coherent, no-swiotlb:\n"
@@ -72,6 +74,7 @@ struct run_args {
 	const char *workloads;
 	unsigned long long ops, seed, swiotlb;
 	bool swiotlb_given, adversarial, relocation, force_bounce, no_swiotlb;
+	bool swiotlb_dynamic;
 	bool json, verbose, list;
 	enum xen_ops_design xen_ops;
 	enum wl_bug bug;
@@ -91,6 +94,7 @@ enum {
 	OPT_SWIOTLB,
 	OPT_FORCE_BOUNCE,
 	OPT_NO_SWIOTLB,
+	OPT_SWIOTLB_DYNAMIC,
 	OPT_XEN_OPS,
 	OPT_DRIVER_BUG,
 	OPT_VERBOSE,
@@ -112,6 +116,7 @@ static const struct option run_options[] = {
 	{"swiotlb", required_argument, NULL, OPT_SWIOTLB},
 	{"force-bounce", no_argument, NULL, OPT_FORCE_BOUNCE},
 	{"no-swiotlb", no_argument, NULL, OPT_NO_SWIOTLB},
+	{"swiotlb-dynamic", no_argument, NULL, OPT_SWIOTLB_DYNAMIC},
 	{"xen-ops", required_argument, NULL, OPT_XEN_OPS},
 	{"driver-bug", required_argument, NULL, OPT_DRIVER_BUG},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
@@ -240,6 +245,9 @@ static int parse_one(struct run_args *a, int c, const char *arg)
 	case OPT_NO_SWIOTLB:
 		a->no_swiotlb = true;
 		return 0;
+	case OPT_SWIOTLB_DYNAMIC:
+		a->swiotlb_dynamic = true;
+		return 0;
 	case OPT_XEN_OPS:
 		return parse_xen_ops(a, arg);
 	case OPT_DRIVER_BUG:
@@ -302,9 +310,10 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 	if (!a->dtb && (a->mem_given || a->dt.force_xen_dom0 || a->nr_devices))
 		return dmk_usage_error(
 			"run: --mem, --xen-dom0 and --device apply to a .dtb platform");
-	if (a->no_swiotlb && (a->swiotlb_given || a->force_bounce))
+	if (a->no_swiotlb &&
+	    (a->swiotlb_given || a->force_bounce || a->swiotlb_dynamic))
 		return dmk_usage_error(
-			"run: --no-swiotlb contradicts --swiotlb and --force-bounce");
+			"run: --no-swiotlb contradicts --swiotlb, --force-bounce and --swiotlb-dynamic");
 	if (a->seed == 0)
 		return dmk_usage_error("--seed: must not be 0");
 	return -1;
@@ -385,6 +394,7 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 	o->log = a->verbose ? stderr : NULL;
 	o->cfg.debug = true;
 	o->cfg.swiotlb_force = a->force_bounce;
+	o->cfg.swiotlb_dynamic = a->swiotlb_dynamic;
 	o->cfg.swiotlb_bytes =
 		a->swiotlb_given ? a->swiotlb : RUN_DEFAULT_SWIOTLB;
 	if (a->no_swiotlb || a->bug == WL_BUG_NO_SWIOTLB)
@@ -395,6 +405,7 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 
 struct run_totals {
 	struct dmk_swiotlb_stats sw;
+	uint64_t pools_grown; /* by the guests' dynamic swiotlbs */
 	uint64_t pages_exchanged;
 };
 
@@ -407,6 +418,14 @@ static void add_pool(struct dmk_swiotlb_stats *sum,
 	sum->bounced_maps += st->bounced_maps;
 	sum->bounced_bytes += st->bounced_bytes;
 	sum->full += st->full;
+	sum->pools += st->pools;
+	sum->grow_failed += st->grow_failed;
+	sum->transient_pools += st->transient_pools;
+	sum->transient_total += st->transient_total;
+	sum->transient_failed += st->transient_failed;
+	sum->pool_bytes += st->pool_bytes;
+	sum->pool_bytes_hiwater += st->pool_bytes_hiwater;
+	sum->pools_hiwater += st->pools_hiwater;
 }
 
 static void gather(struct sim_world *w, struct run_totals *t)
@@ -415,8 +434,10 @@ static void gather(struct sim_world *w, struct run_totals *t)
 
 	memset(t, 0, sizeof(*t));
 	for (unsigned int i = 0; i < w->nr_guests; i++)
-		if (!dmk_swiotlb_stats(w->guests[i].sys, &st))
+		if (!dmk_swiotlb_stats(w->guests[i].sys, &st)) {
 			add_pool(&t->sw, &st);
+			t->pools_grown += st.pools - 1;
+		}
 	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++)
 		if (w->pools[i] && !dmk_swiotlb_pool_stats(w->pools[i], &st))
 			add_pool(&t->sw, &st);
@@ -525,6 +546,12 @@ static void print_human(const struct run_args *a, struct sim_world *w,
 	       (unsigned long long)t.sw.bounced_maps,
 	       (unsigned long long)t.sw.bounced_bytes,
 	       (unsigned long long)t.sw.full);
+	if (a->swiotlb_dynamic)
+		printf("swiotlb dynamic: %llu pools, %llu transient pools (%llu failed), at most %llu KiB of pools\n",
+		       (unsigned long long)t.sw.pools,
+		       (unsigned long long)t.sw.transient_total,
+		       (unsigned long long)t.sw.transient_failed,
+		       (unsigned long long)t.sw.pool_bytes_hiwater >> 10);
 	printf("cache: %llu lines cleaned, %llu invalidated, %llu dirty evictions\n",
 	       (unsigned long long)w->m->clean_lines,
 	       (unsigned long long)w->m->inval_lines,
@@ -640,12 +667,22 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 			  json_mismatches(o)));
 	json_object_set_new(
 		root, "swiotlb",
-		json_pack("{s:I, s:I, s:I, s:I, s:I}", "slots",
-			  (json_int_t)t.sw.nslabs, "used_hiwater",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, "
+			  "s:I, s:I, s:I}",
+			  "slots", (json_int_t)t.sw.nslabs, "used_hiwater",
 			  (json_int_t)t.sw.used_hiwater, "bounced_maps",
 			  (json_int_t)t.sw.bounced_maps, "bounced_bytes",
 			  (json_int_t)t.sw.bounced_bytes, "full",
-			  (json_int_t)t.sw.full));
+			  (json_int_t)t.sw.full, "dynamic",
+			  (int)a->swiotlb_dynamic, "pools",
+			  (json_int_t)t.sw.pools, "pools_grown",
+			  (json_int_t)t.pools_grown, "transient_pools",
+			  (json_int_t)t.sw.transient_total, "transient_live",
+			  (json_int_t)t.sw.transient_pools, "transient_failed",
+			  (json_int_t)t.sw.transient_failed,
+			  "pool_bytes_hiwater",
+			  (json_int_t)t.sw.pool_bytes_hiwater, "pools_hiwater",
+			  (json_int_t)t.sw.pools_hiwater));
 	json_object_set_new(
 		root, "cache",
 		json_pack("{s:I, s:I, s:I}", "clean_lines",

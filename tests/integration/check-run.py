@@ -32,7 +32,10 @@ KEYS = {
     "pages_exchanged": int, "foreign_maps": int, "devices": list,
 }
 INTEGRITY = ["checked_bytes", "corrupted_bytes", "faults", "leaks"]
-SWIOTLB = ["slots", "used_hiwater", "bounced_maps", "bounced_bytes", "full"]
+SWIOTLB = ["slots", "used_hiwater", "bounced_maps", "bounced_bytes", "full",
+           "dynamic", "pools", "pools_grown", "transient_pools",
+           "transient_live", "transient_failed", "pool_bytes_hiwater",
+           "pools_hiwater"]
 CACHE = ["clean_lines", "invalidate_lines"]
 DEVICE = ["name", "coherent", "reach_bits", "ops", "maps", "bounced"]
 
@@ -73,6 +76,8 @@ def check_clean(obj, proc):
         fail("no byte was checked", proc)
     if obj["swiotlb"]["full"] != 0:
         fail("the bounce pool was full", proc)
+    if obj["swiotlb"]["transient_live"] != 0:
+        fail("transient pools left at the end", proc)
 
 
 def main():
