@@ -14,6 +14,7 @@
  *   map.c      bench map: Linux's dma_map_benchmark
  *   churn.c    fragmentation churn
  *   threads.c  thread scaling
+ *   dynamic.c  a dynamic swiotlb: transient maps, growth, small-pool churn
  *   sim.c      the simulator's own speed
  *   sweep.c    bench sweep: all of the above in one run
  *   report.c   the sweep's report, text and JSON
@@ -230,6 +231,25 @@ struct scale_result {
 void bench_thread_scaling(struct bench_env *e, unsigned int reps,
 			  unsigned long iters, struct scale_result *r);
 
+/* ---- dynamic.c ---- */
+
+struct dyn_result {
+	/* 4 KiB map+unmap, median ns: default pool; every pool full, so
+	 * each pair makes and frees a transient pool. */
+	double steady_ns, transient_ns;
+	uint64_t pools, transient_made;
+	bool transient_ok;
+	/* p99 of one 1500 B map, ns: alone; while a thread grows. */
+	double p99_steady_ns, p99_growing_ns;
+	unsigned int steady_samples, growing_samples, grown;
+	/* Churn on a 1 MiB pool over 64 MiB of RAM. */
+	unsigned long churn_maps;
+	bool churn_failed, churn_memory_out;
+	uint64_t churn_pool_bytes, churn_pools, churn_transient;
+};
+
+void bench_dynamic(bool quick, struct dyn_result *r);
+
 /* ---- sim.c ---- */
 
 struct sim_speed {
@@ -264,6 +284,7 @@ struct sweep {
 	struct churn_result churn[2];
 	struct scale_result scale;
 	struct sim_speed sim;
+	struct dyn_result dyn;
 	unsigned int nareas;
 };
 

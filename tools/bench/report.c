@@ -71,6 +71,27 @@ void bench_print_sweep(const struct sweep *sw, bool quick)
 		       bench_impl_names[im], sw->scale.map_ratio[im],
 		       sw->scale.fraction[im]);
 
+	printf("\ndynamic swiotlb (--swiotlb-dynamic), 4 KiB map+unmap, median\n");
+	printf("  default pool: %.1f ns; every pool full (%llu), a transient pool per map: %.1f ns%s\n",
+	       sw->dyn.steady_ns, (unsigned long long)sw->dyn.pools,
+	       sw->dyn.transient_ns,
+	       sw->dyn.transient_ok ? "" : "  (NOT through transient pools)");
+	printf("  p99 of one 1500 B map: %.0f ns alone, %.0f ns while a thread adds %u pools (%.2fx; %u and %u samples)\n",
+	       sw->dyn.p99_steady_ns, sw->dyn.p99_growing_ns, sw->dyn.grown,
+	       sw->dyn.p99_steady_ns > 0
+		       ? sw->dyn.p99_growing_ns / sw->dyn.p99_steady_ns
+		       : 0,
+	       sw->dyn.steady_samples, sw->dyn.growing_samples);
+	printf("  churn on a 1 MiB pool, 64 MiB RAM: %lu maps, %s; then %llu KiB in %llu pools + %llu transient\n",
+	       sw->dyn.churn_maps,
+	       !sw->dyn.churn_failed ? "no failure"
+	       : sw->dyn.churn_memory_out
+		       ? "first failure when platform memory ran out"
+		       : "FAILED with platform memory left",
+	       (unsigned long long)sw->dyn.churn_pool_bytes >> 10,
+	       (unsigned long long)sw->dyn.churn_pools,
+	       (unsigned long long)sw->dyn.churn_transient);
+
 	printf("\nsimulator speed (dmakit run, arm64-native, oracle on): ");
 	if (sw->sim.ran)
 		printf("%.0f map/unmap ops/s (%llu ops in %.2f s, integrity %s)\n",
@@ -174,6 +195,26 @@ json_t *bench_sweep_json(const struct sweep *sw, bool quick)
 					      "normalised_fraction",
 					      sw->scale.fraction[im]));
 	json_object_set_new(root, "threads", scale);
+	json_object_set_new(
+		root, "dynamic",
+		json_pack("{s:f, s:f, s:I, s:I, s:b, s:f, s:f, s:i, s:i, s:i, "
+			  "s:{s:I, s:b, s:b, s:I, s:I, s:I}}",
+			  "steady_ns", sw->dyn.steady_ns, "transient_ns",
+			  sw->dyn.transient_ns, "pools",
+			  (json_int_t)sw->dyn.pools, "transient_pools",
+			  (json_int_t)sw->dyn.transient_made, "transient_ok",
+			  (int)sw->dyn.transient_ok, "p99_map_ns",
+			  sw->dyn.p99_steady_ns, "p99_map_growing_ns",
+			  sw->dyn.p99_growing_ns, "grown", (int)sw->dyn.grown,
+			  "steady_samples", (int)sw->dyn.steady_samples,
+			  "growing_samples", (int)sw->dyn.growing_samples,
+			  "churn", "maps", (json_int_t)sw->dyn.churn_maps,
+			  "failed", (int)sw->dyn.churn_failed,
+			  "failed_memory_out", (int)sw->dyn.churn_memory_out,
+			  "pool_bytes", (json_int_t)sw->dyn.churn_pool_bytes,
+			  "pools", (json_int_t)sw->dyn.churn_pools,
+			  "transient_pools",
+			  (json_int_t)sw->dyn.churn_transient));
 	json_object_set_new(sim, "measured", json_boolean(sw->sim.ran));
 	if (sw->sim.ran) {
 		json_object_set_new(sim, "ops_per_s",

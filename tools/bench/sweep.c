@@ -2,7 +2,8 @@
 /*
  * dmakit bench sweep (`make bench`): the table of docs/benchmarks.md,
  * sizes x directions x occupancies for dmakit and Linux's model against
- * the floors, then the churn, thread scaling and the simulator's speed,
+ * the floors, then the churn, thread scaling, a dynamic swiotlb
+ * (dynamic.c) and the simulator's speed,
  * all in one run; report.c prints it.
  */
 #include "bench.h"
@@ -85,6 +86,7 @@ int bench_sweep(bool json, bool quick)
 	bench_thread_scaling(&e, quick ? 1 : 7, quick ? 20000 : 400000,
 			     &sw->scale);
 	bench_env_destroy(&e);
+	bench_dynamic(quick, &sw->dyn);
 	bench_sim_speed(quick ? 2000 : 50000, &sw->sim);
 
 	if (json) {
