@@ -144,6 +144,7 @@ static int grow_now(struct swiotlb_dyn *d)
 	const struct dmk_swiotlb_remap *remap =
 		d->remap.remap ? &d->remap : NULL;
 	struct dmk_swiotlb *pool = NULL, *newest;
+	unsigned int added;
 	int ret;
 
 	if (dmk_atomic_load(&d->ngrown, DMK_ORDER_ACQUIRE) >= DYN_MAX_GROWN)
@@ -180,7 +181,8 @@ static int grow_now(struct swiotlb_dyn *d)
 	newest = d->ngrown ? d->grown[d->ngrown - 1] : d->root;
 	dmk_atomic_store(&pool->watch, d, DMK_ORDER_RELAXED);
 	d->grown[d->ngrown] = pool;
-	dmk_atomic_store(&d->ngrown, d->ngrown + 1, DMK_ORDER_RELEASE);
+	added = d->ngrown + 1;
+	dmk_atomic_store(&d->ngrown, added, DMK_ORDER_RELEASE);
 	dmk_atomic_store(&newest->watch, (struct swiotlb_dyn *)NULL,
 			 DMK_ORDER_RELAXED);
 	d->grown_total++;
@@ -190,7 +192,7 @@ static int grow_now(struct swiotlb_dyn *d)
 	dmk_log(d->plat, DMK_LOG_INFO,
 		"swiotlb: grew by a %zu KiB pool at 0x%llx (%u added)",
 		(size_t)(pool_bytes(pool) >> 10),
-		(unsigned long long)pool->start, d->ngrown);
+		(unsigned long long)pool->start, added);
 	return 0;
 }
 
