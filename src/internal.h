@@ -48,6 +48,9 @@ struct dmk_layer {
 	int (*pool_ready)(struct dmk_system *sys);
 	/* The device's native ops are chosen: wrap them if need be. */
 	void (*setup_dev)(struct dmk_device *dev);
+	/* The device goes away: free what the layer keeps in
+	 * dev->dma->layer_dev. */
+	void (*release_dev)(struct dmk_device *dev);
 	/* The system goes away (after its pool). */
 	void (*exit)(struct dmk_system *sys);
 };
@@ -93,6 +96,9 @@ struct dmk_device_dma {
 	/* Firmware's dma_range_map, or NULL: bus = phys + bus_offset. */
 	struct dmk_bus_dma_region *range_map;
 	unsigned int nr_ranges;
+	/* The system's layer's own state of the device, or NULL; the
+	 * layer's release_dev frees it. */
+	void *layer_dev;
 	/* Token of the thread counting into stats (the first one to). */
 	unsigned int stats_owner;
 

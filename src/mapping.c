@@ -185,6 +185,9 @@ void dmk_device_fini(struct dmk_device *dev)
 		return;
 	if (dev->dma->debug)
 		dmk_debug_device_gone(dev);
+	if (dev->dma->layer_dev && dev->sys->layer &&
+	    dev->sys->layer->release_dev)
+		dev->sys->layer->release_dev(dev);
 	dmk_env_free(dev->dma->range_map);
 	dmk_free_aligned(dev->dma);
 	dev->dma = NULL;

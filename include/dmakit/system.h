@@ -34,6 +34,10 @@ struct dmk_system_config {
 	 * which a dom0 that is not mapped 1:1 needs for machine-contiguous
 	 * memory.  Real Xen has not: leave it off for Xen 4.17. */
 	bool xen_exchange_and_pin;
+	/* Linux's CONFIG_XEN_VIRTIO_FORCE_GRANT: every virtio device
+	 * (dmk_xen_virtio_device) that firmware gives no grant binding uses
+	 * grant DMA with dom0 as its backend (docs/grant-dma.md). */
+	bool xen_virtio_force_grant;
 	bool debug; /* the DMA-API debug checker */
 };
 

@@ -101,12 +101,58 @@ int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 int dmk_xen_unmap_foreign(struct dmk_system *sys,
 			  struct dmk_xen_foreign_page *page);
 
+/* ---- Grant DMA (Linux's drivers/xen/grant-dma-ops.c) ---- */
+
+/*
+ * A device whose DMA is done by a backend in another domain (a virtio
+ * device emulated in dom0) cannot be handed guest frames: the backend
+ * owns none of them.  Its bus addresses are grant references instead:
+ * bit 63 set, the reference above the 4 KiB page offset (Linux's
+ * XEN_GRANT_DMA_ADDR_OFF), each page granted to the backend domain when
+ * mapped and revoked when unmapped.  docs/grant-dma.md.
+ */
+#define DMK_XEN_GRANT_DMA_ADDR_OFF (1ULL << 63)
+
+static inline bool dmk_xen_grant_dma_decode(dmk_addr_t addr, uint32_t *ref,
+					    uint32_t *offset)
+{
+	if (!(addr & DMK_XEN_GRANT_DMA_ADDR_OFF) ||
+	    ((addr & ~DMK_XEN_GRANT_DMA_ADDR_OFF) >> 12) > UINT32_MAX)
+		return false;
+	*ref = (uint32_t)((addr & ~DMK_XEN_GRANT_DMA_ADDR_OFF) >> 12);
+	*offset = (uint32_t)(addr & 0xfff);
+	return true;
+}
+
+/* The ops of a device on grant DMA (the chain shows "xen-grant-dma"). */
+extern const struct dmk_dma_map_ops dmk_xen_grant_dma_ops;
+
+/*
+ * What firmware tells before dmk_device_setup_dma.  bind: the device
+ * tree's `iommus = <&xen_grant_dma DOMID>` with the node compatible
+ * "xen,grant-dma": the device's backend is domain backend_domid.
+ * virtio_device: the device is a virtio device; without a binding it
+ * uses grant DMA with dom0 as its backend when the system says so
+ * (cfg.xen_virtio_force_grant, Linux's CONFIG_XEN_VIRTIO_FORCE_GRANT) or
+ * the guest is x86 PV (Linux's xen_pv_domain()).  Both return 0,
+ * -DMK_ENODEV (the system has no Xen layer), -DMK_EINVAL (no device
+ * state) or -DMK_ENOMEM.
+ */
+int dmk_xen_grant_dma_bind(struct dmk_device *dev, uint16_t backend_domid);
+int dmk_xen_virtio_device(struct dmk_device *dev);
+
+/* The backend domain of a device on grant DMA, or -DMK_ENODEV. */
+int dmk_xen_grant_dma_backend(struct dmk_device *dev);
+
 struct dmk_xen_stats {
 	uint64_t pages_exchanged;   /* frames moved by XENMEM_exchange */
 	uint64_t contig_regions;    /* live contiguous regions */
 	uint64_t foreign_maps;	    /* live foreign mappings */
 	uint64_t cache_flush_calls; /* GNTTABOP_cache_flush issued */
 	uint64_t bounced;	    /* maps swiotlb-xen bounced */
+	uint64_t grants_live;	    /* grant references handed out */
+	uint64_t grant_frames;	    /* grant-table frames mapped */
+	uint64_t grant_max_frames;  /* the hypervisor's limit (0: not asked) */
 };
 
 /* -DMK_ENODEV when the system has no Xen layer. */

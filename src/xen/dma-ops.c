@@ -27,6 +27,10 @@ static bool xen_leaves_alone(struct dmk_device *dev)
 
 void dmk_xen_setup_dev(struct dmk_device *dev)
 {
+	/* Grants first, as Linux's xen_setup_dma_ops: a device whose
+	 * backend is another domain never sees machine frames. */
+	if (dmk_xen_grant_dma_setup_dev(dev) || !dev_xen(dev)->swiotlb_xen)
+		return;
 	if (xen_leaves_alone(dev) ||
 	    dmk_get_dma_ops(dev) == &dmk_xen_swiotlb_dma_ops)
 		return;

@@ -71,126 +71,243 @@ static int return_page(struct dmk_xen *xen, dmk_phys_t phys)
 	return 0;
 }
 
-static int table_place_auto(struct dmk_xen *xen, dmk_phys_t phys)
+/* Frame idx of the table at the emptied guest frame phys. */
+static int frame_place_auto(struct dmk_xen *xen, unsigned int idx,
+			    dmk_phys_t phys)
 {
 	struct xen_add_to_physmap xatp;
 
 	memset(&xatp, 0, sizeof(xatp));
 	xatp.domid = DOMID_SELF;
 	xatp.space = XENMAPSPACE_grant_table;
-	xatp.idx = 0;
+	xatp.idx = idx;
 	xatp.gpfn = phys >> DMK_PAGE_SHIFT;
 	return dmk_xen_error(
 		dmk_xen_memory_op(xen, XENMEM_add_to_physmap, &xatp));
 }
 
-static int table_place_pv(struct dmk_xen *xen, dmk_phys_t phys)
+/* PV: setup_table for nr frames names every frame's MFN; the new ones
+ * (from xen->gnttab_frames on) are mapped at their ballooned pages. */
+static int frames_place_pv(struct dmk_xen *xen, unsigned int nr,
+			   const dmk_phys_t *phys)
 {
 	struct gnttab_setup_table st;
-	xen_pfn_t frame = 0;
+	xen_pfn_t frames[DMK_XEN_GRANT_MAX_FRAMES];
+	unsigned int cur = xen->gnttab_frames;
 	long rc;
+	int err = 0;
 
 	memset(&st, 0, sizeof(st));
+	memset(frames, 0, sizeof(frames));
 	st.dom = DOMID_SELF;
-	st.nr_frames = DMK_XEN_GRANT_FRAMES;
-	set_xen_guest_handle(st.frame_list, &frame);
+	st.nr_frames = nr;
+	set_xen_guest_handle(st.frame_list, frames);
 	rc = dmk_xen_grant_table_op(xen, GNTTABOP_setup_table, &st, 1);
 	if (rc || st.status != GNTST_okay)
 		return rc ? dmk_xen_error(rc) : -DMK_EIO;
-	return dmk_xen_pv_map_frame(xen, phys >> DMK_PAGE_SHIFT, frame);
+	for (unsigned int i = cur; i < nr && !err; i++) {
+		err = dmk_xen_pv_map_frame(xen, phys[i - cur] >> DMK_PAGE_SHIFT,
+					   frames[i]);
+		if (err)
+			for (unsigned int j = cur; j < i; j++)
+				dmk_xen_pv_unmap_frame(
+					xen, phys[j - cur] >> DMK_PAGE_SHIFT);
+	}
+	return err;
 }
 
-static int table_setup(struct dmk_xen *xen)
-{
-	dmk_phys_t phys;
-	int rc;
-
-	rc = ballooned_page(xen, &phys);
-	if (rc)
-		return rc;
-	if (xen->mode == DMK_XEN_MODE_PV)
-		rc = table_place_pv(xen, phys);
-	else
-		rc = table_place_auto(xen, phys);
-	if (rc) {
-		dmk_log(xen->plat, DMK_LOG_ERR,
-			"xen: cannot map the grant table (%d)", rc);
-		return_page(xen, phys);
-		return rc;
-	}
-	xen->gnttab_nr =
-		DMK_XEN_GRANT_FRAMES * DMK_PAGE_SIZE / sizeof(grant_entry_v1_t);
-	xen->gref_used = dmk_env_calloc(xen->gnttab_nr, 1);
-	if (!xen->gref_used) {
-		xen->gnttab_nr = 0;
-		return -DMK_ENOMEM;
-	}
-	xen->gnttab_phys = phys;
-	xen->gnttab = dmk_phys_to_virt(xen->plat, phys);
-	return 0;
-}
-
-static int table_remove_auto(struct dmk_xen *xen)
+static int frame_remove(struct dmk_xen *xen, dmk_phys_t phys)
 {
 	struct xen_remove_from_physmap xrfp;
 
+	if (xen->mode == DMK_XEN_MODE_PV)
+		return dmk_xen_pv_unmap_frame(xen, phys >> DMK_PAGE_SHIFT);
 	memset(&xrfp, 0, sizeof(xrfp));
 	xrfp.domid = DOMID_SELF;
-	xrfp.gpfn = xen->gnttab_phys >> DMK_PAGE_SHIFT;
+	xrfp.gpfn = phys >> DMK_PAGE_SHIFT;
 	return dmk_xen_error(
 		dmk_xen_memory_op(xen, XENMEM_remove_from_physmap, &xrfp));
 }
 
+/* The frame goes back to Xen, its guest frame to RAM; a hypervisor that
+ * cannot take the frame back keeps the page out. */
+static void frame_release(struct dmk_xen *xen, dmk_phys_t phys)
+{
+	if (!frame_remove(xen, phys))
+		return_page(xen, phys);
+}
+
+/*
+ * GNTTABOP_query_size once: how far the table may grow (Linux's
+ * gnttab_max_grant_frames, bounded by what this layer keeps).
+ */
+static int table_query(struct dmk_xen *xen)
+{
+	struct gnttab_query_size q;
+	long rc;
+
+	memset(&q, 0, sizeof(q));
+	q.dom = DOMID_SELF;
+	rc = dmk_xen_grant_table_op(xen, GNTTABOP_query_size, &q, 1);
+	if (rc || q.status != GNTST_okay)
+		return rc ? dmk_xen_error(rc) : -DMK_EIO;
+	xen->gnttab_max_frames = q.max_nr_frames < DMK_XEN_GRANT_MAX_FRAMES
+					 ? q.max_nr_frames
+					 : DMK_XEN_GRANT_MAX_FRAMES;
+	if (!xen->gnttab_max_frames)
+		return -DMK_EIO;
+	xen->gref_used = dmk_env_calloc(
+		(size_t)xen->gnttab_max_frames * DMK_XEN_GREFS_PER_FRAME, 1);
+	if (!xen->gref_used)
+		return -DMK_ENOMEM;
+	/* Xen's reserved entries (xenstore, console) are never handed out. */
+	memset(xen->gref_used, 1, GNTTAB_NR_RESERVED_ENTRIES);
+	return 0;
+}
+
+/*
+ * Linux's gnttab_expand: enough new frames for want more references,
+ * mapped where the guest reaches them; -DMK_ENOMEM with one line when
+ * the hypervisor's limit (max_nr_frames) is in the way.  The caller
+ * holds grant_lock.
+ */
+static int table_grow(struct dmk_xen *xen, unsigned int want)
+{
+	unsigned int cur = xen->gnttab_frames;
+	unsigned int extra =
+		(want + DMK_XEN_GREFS_PER_FRAME - 1) / DMK_XEN_GREFS_PER_FRAME;
+	dmk_phys_t phys[DMK_XEN_GRANT_MAX_FRAMES];
+	unsigned int got = 0;
+	int rc = 0;
+
+	if (!xen->gref_used) {
+		rc = table_query(xen);
+		if (rc) {
+			dmk_log(xen->plat, DMK_LOG_ERR,
+				"xen: GNTTABOP_query_size failed (%d)", rc);
+			return rc;
+		}
+	}
+	if (cur + extra > xen->gnttab_max_frames) {
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"xen: grant table full: %u references wanted, %u frames of %u in use, the hypervisor allows no more",
+			want, cur, xen->gnttab_max_frames);
+		return -DMK_ENOMEM;
+	}
+	for (; got < extra && !rc; got++)
+		rc = ballooned_page(xen, &phys[got]);
+	if (rc)
+		got--;
+	if (!rc && xen->mode == DMK_XEN_MODE_PV)
+		rc = frames_place_pv(xen, cur + extra, phys);
+	for (unsigned int i = 0;
+	     !rc && xen->mode != DMK_XEN_MODE_PV && i < extra; i++) {
+		rc = frame_place_auto(xen, cur + i, phys[i]);
+		if (rc)
+			for (unsigned int j = 0; j < i; j++)
+				frame_remove(xen, phys[j]);
+	}
+	if (rc) {
+		dmk_log(xen->plat, DMK_LOG_ERR,
+			"xen: cannot map grant-table frames %u-%u (%d)", cur,
+			cur + extra - 1, rc);
+		for (unsigned int i = 0; i < got; i++)
+			return_page(xen, phys[i]);
+		return rc;
+	}
+	for (unsigned int i = 0; i < extra; i++) {
+		xen->gnttab_phys[cur + i] = phys[i];
+		xen->gnttab[cur + i] = (grant_entry_v1_t *)dmk_phys_to_virt(
+			xen->plat, phys[i]);
+	}
+	xen->gnttab_frames = cur + extra;
+	xen->gnttab_nr = xen->gnttab_frames * DMK_XEN_GREFS_PER_FRAME;
+	return 0;
+}
+
 void dmk_xen_grant_exit(struct dmk_xen *xen)
 {
-	int rc;
+	unsigned int live = xen->gref_live;
 
-	if (!xen->gnttab)
-		return;
-	if (xen->mode == DMK_XEN_MODE_PV)
-		rc = dmk_xen_pv_unmap_frame(xen,
-					    xen->gnttab_phys >> DMK_PAGE_SHIFT);
-	else
-		rc = table_remove_auto(xen);
-	/* A hypervisor that cannot take the frame back keeps the page. */
-	if (!rc)
-		return_page(xen, xen->gnttab_phys);
-	xen->gnttab = NULL;
+	if (live)
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"xen: %u grant references still in use at exit", live);
+	for (unsigned int i = 0; i < xen->gnttab_frames; i++)
+		frame_release(xen, xen->gnttab_phys[i]);
+	xen->gnttab_frames = 0;
+	xen->gnttab_nr = 0;
 	dmk_env_free(xen->gref_used);
 	xen->gref_used = NULL;
 }
 
 /* ---- front end ---- */
 
-static int gref_get(struct dmk_xen *xen)
+static grant_entry_v1_t *gref_entry(struct dmk_xen *xen, unsigned int ref)
 {
-	int ref = -DMK_ENOMEM;
+	return &xen->gnttab[ref / DMK_XEN_GREFS_PER_FRAME]
+			   [ref % DMK_XEN_GREFS_PER_FRAME];
+}
 
+/* A run of n free references at or after from, or -1. */
+static long gref_find(struct dmk_xen *xen, unsigned int from, unsigned int n)
+{
+	unsigned int run = 0;
+
+	for (unsigned int i = from; i < xen->gnttab_nr; i++) {
+		run = xen->gref_used[i] ? 0 : run + 1;
+		if (run == n)
+			return (long)(i + 1 - n);
+	}
+	return -1;
+}
+
+/*
+ * Linux's gnttab_alloc_grant_reference_seq: n consecutive references
+ * (a coherent buffer's pages get consecutive bus addresses), the table
+ * grown as gnttab_expand does when there is no such run.
+ */
+int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n)
+{
+	long ref;
+	int rc;
+
+	if (!n || n > DMK_XEN_GRANT_MAX_FRAMES * DMK_XEN_GREFS_PER_FRAME)
+		return -DMK_EINVAL;
 	dmk_mutex_lock(&xen->grant_lock);
-	if (!xen->gnttab) {
-		int rc = table_setup(xen);
+	ref = gref_find(xen, xen->gref_hint, n);
+	if (ref < 0)
+		ref = gref_find(xen, GNTTAB_NR_RESERVED_ENTRIES, n);
+	while (ref < 0) {
+		/* Free references at the table's end start the new run. */
+		unsigned int nr = xen->gnttab_nr, tail = 0;
 
+		while (tail < nr && !xen->gref_used[nr - 1 - tail])
+			tail++;
+		rc = table_grow(xen,
+				nr ? n - tail : n + GNTTAB_NR_RESERVED_ENTRIES);
 		if (rc) {
 			dmk_mutex_unlock(&xen->grant_lock);
 			return rc;
 		}
+		ref = gref_find(xen,
+				nr ? nr - tail : GNTTAB_NR_RESERVED_ENTRIES, n);
 	}
-	for (unsigned int i = GNTTAB_NR_RESERVED_ENTRIES; i < xen->gnttab_nr;
-	     i++) {
-		if (!xen->gref_used[i]) {
-			xen->gref_used[i] = 1;
-			ref = (int)i;
-			break;
-		}
-	}
+	for (unsigned int i = 0; i < n; i++)
+		xen->gref_used[ref + i] = 1;
+	xen->gref_live += n;
+	xen->gref_hint = (unsigned int)ref + n;
 	dmk_mutex_unlock(&xen->grant_lock);
-	return ref;
+	return (int)ref;
 }
 
-static void gref_put(struct dmk_xen *xen, int ref)
+void dmk_xen_gref_put_seq(struct dmk_xen *xen, unsigned int ref, unsigned int n)
 {
 	dmk_mutex_lock(&xen->grant_lock);
-	xen->gref_used[ref] = 0;
+	for (unsigned int i = 0; i < n; i++)
+		xen->gref_used[ref + i] = 0;
+	xen->gref_live -= n;
+	if (ref < xen->gref_hint)
+		xen->gref_hint = ref;
 	dmk_mutex_unlock(&xen->grant_lock);
 }
 
@@ -199,32 +316,34 @@ static bool gref_in_use(struct dmk_xen *xen, int ref)
 	bool used;
 
 	dmk_mutex_lock(&xen->grant_lock);
-	used = xen->gnttab && ref >= GNTTAB_NR_RESERVED_ENTRIES &&
+	used = ref >= GNTTAB_NR_RESERVED_ENTRIES &&
 	       (unsigned int)ref < xen->gnttab_nr && xen->gref_used[ref];
 	dmk_mutex_unlock(&xen->grant_lock);
 	return used;
 }
 
-int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
-			 bool readonly)
+/* The frame Xen knows the page by: MFN for PV, GFN otherwise. */
+static uint64_t grant_frame(struct dmk_xen *xen, dmk_phys_t phys)
 {
-	struct dmk_xen *xen = dmk_xen_of(sys);
-	grant_entry_v1_t *e;
-	uint64_t frame;
-	int ref;
+	uint64_t frame = phys >> DMK_PAGE_SHIFT;
 
-	if (!xen)
-		return -DMK_ENODEV;
-	/* The frame Xen knows the page by: MFN for PV, GFN otherwise. */
-	frame = phys >> DMK_PAGE_SHIFT;
 	if (xen->mode == DMK_XEN_MODE_PV)
 		frame = dmk_xen_pv_get(xen, frame);
 	if (frame == DMK_INVALID_BFN || frame > UINT32_MAX)
+		return DMK_INVALID_BFN;
+	return frame;
+}
+
+/* gnttab_grant_foreign_access_ref on a reference this guest holds. */
+int dmk_xen_gref_grant(struct dmk_xen *xen, unsigned int ref, uint16_t to,
+		       dmk_phys_t phys, bool readonly)
+{
+	uint64_t frame = grant_frame(xen, phys);
+	grant_entry_v1_t *e;
+
+	if (frame == DMK_INVALID_BFN)
 		return -DMK_EINVAL;
-	ref = gref_get(xen);
-	if (ref < 0)
-		return ref;
-	e = &xen->gnttab[ref];
+	e = gref_entry(xen, ref);
 	e->domid = to;
 	e->frame = (uint32_t)frame;
 	/* The peer may act as soon as flags say so: publish them last. */
@@ -232,26 +351,55 @@ int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
 		&e->flags,
 		(uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
 		DMK_ORDER_RELEASE);
+	return 0;
+}
+
+/* gnttab_end_foreign_access_ref: never while the peer maps it. */
+bool dmk_xen_gref_revoke(struct dmk_xen *xen, unsigned int ref)
+{
+	grant_entry_v1_t *e = gref_entry(xen, ref);
+	uint16_t flags = dmk_atomic_load(&e->flags, DMK_ORDER_ACQUIRE);
+
+	do {
+		if (flags & (GTF_reading | GTF_writing))
+			return false;
+	} while (!dmk_atomic_cmpxchg(&e->flags, &flags, 0, DMK_ORDER_ACQ_REL,
+				     DMK_ORDER_ACQUIRE));
+	return true;
+}
+
+int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
+			 bool readonly)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+	int ref, rc;
+
+	if (!xen)
+		return -DMK_ENODEV;
+	if (grant_frame(xen, phys) == DMK_INVALID_BFN)
+		return -DMK_EINVAL;
+	ref = dmk_xen_gref_get_seq(xen, 1);
+	if (ref < 0)
+		return ref;
+	rc = dmk_xen_gref_grant(xen, (unsigned int)ref, to, phys, readonly);
+	if (rc) {
+		dmk_xen_gref_put_seq(xen, (unsigned int)ref, 1);
+		return rc;
+	}
 	return ref;
 }
 
 int dmk_xen_end_access(struct dmk_system *sys, int ref)
 {
 	struct dmk_xen *xen = dmk_xen_of(sys);
-	uint16_t flags;
 
 	if (!xen)
 		return -DMK_ENODEV;
 	if (!gref_in_use(xen, ref))
 		return -DMK_EINVAL;
-	/* gnttab_end_foreign_access_ref: never while the peer maps it. */
-	flags = dmk_atomic_load(&xen->gnttab[ref].flags, DMK_ORDER_ACQUIRE);
-	do {
-		if (flags & (GTF_reading | GTF_writing))
-			return -DMK_EIO;
-	} while (!dmk_atomic_cmpxchg(&xen->gnttab[ref].flags, &flags, 0,
-				     DMK_ORDER_ACQ_REL, DMK_ORDER_ACQUIRE));
-	gref_put(xen, ref);
+	if (!dmk_xen_gref_revoke(xen, (unsigned int)ref))
+		return -DMK_EIO;
+	dmk_xen_gref_put_seq(xen, (unsigned int)ref, 1);
 	return 0;
 }
 

@@ -18,13 +18,16 @@ static const struct dmk_layer xen_layer = {
 	.pool_unremap = dmk_xen_pool_unremap,
 	.pool_ready = layer_pool_ready,
 	.setup_dev = dmk_xen_setup_dev,
+	.release_dev = dmk_xen_grant_dma_release_dev,
 	.exit = layer_exit,
 };
 
 /* Linux's xen_swiotlb_detect said no: grants and the p2m, no pool remap,
- * no wrapping, no default ops. */
+ * no default ops; devices are set up only for grant DMA. */
 static const struct dmk_layer xen_layer_direct = {
 	.name = "xen",
+	.setup_dev = dmk_xen_setup_dev,
+	.release_dev = dmk_xen_grant_dma_release_dev,
 	.exit = layer_exit,
 };
 
@@ -244,6 +247,7 @@ int dmk_xen_layer_attach(struct dmk_system *sys)
 		return rc;
 	}
 	/* Without swiotlb-xen the layer keeps grants and the p2m only. */
+	xen->swiotlb_xen = !direct;
 	sys->layer = direct ? &xen_layer_direct : &xen_layer;
 	sys->layer_data = xen;
 	if (direct)
@@ -295,6 +299,11 @@ int dmk_xen_stats(struct dmk_system *sys, struct dmk_xen_stats *st)
 	st->cache_flush_calls =
 		dmk_atomic_load(&xen->cache_flush_calls, DMK_ORDER_RELAXED);
 	st->bounced = dmk_atomic_load(&xen->bounced, DMK_ORDER_RELAXED);
+	dmk_mutex_lock(&xen->grant_lock);
+	st->grants_live = xen->gref_live;
+	st->grant_frames = xen->gnttab_frames;
+	st->grant_max_frames = xen->gnttab_max_frames;
+	dmk_mutex_unlock(&xen->grant_lock);
 	return 0;
 }
 

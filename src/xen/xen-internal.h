@@ -14,6 +14,7 @@
  *   frame-tables.c       the lookup structures p2m.c keeps
  *   contig.c             xen_create/destroy_contiguous_region
  *   grant.c              grant tables: front end grants, back end maps
+ *   grant-dma.c          grant DMA ops: grant references as bus addresses
  *   arch-x86.c           the x86 rules: xen_alloc_coherent_pages = free
  *   arch-arm.c           the 32-bit ARM rules: the device's arm_dma_ops
  *   arch-arm64.c         the ARM64 rules: the device's own ops' alloc
@@ -39,8 +40,11 @@
 /* x86 PTE bits of a kernel data page: present, writable, accessed, dirty. */
 #define DMK_XEN_PTE_KERNEL 0x63ULL
 
-/* One grant-table frame: 512 grant_entry_v1_t. */
-#define DMK_XEN_GRANT_FRAMES 1
+/* A grant-table frame holds 512 grant_entry_v1_t; the table grows a
+ * frame at a time up to what GNTTABOP_query_size allows, and never past
+ * Xen's default gnttab_max_frames (64: 32768 references). */
+#define DMK_XEN_GREFS_PER_FRAME (DMK_PAGE_SIZE / sizeof(grant_entry_v1_t))
+#define DMK_XEN_GRANT_MAX_FRAMES 64U
 
 /* Offset of an address in its 4 KiB Xen page, and the page itself. */
 #define DMK_XEN_PAGE_MASK (~(uint64_t)(DMK_PAGE_SIZE - 1))
@@ -122,6 +126,7 @@ struct dmk_xen {
 	enum dmk_xen_mode mode;
 	bool dom0;
 	bool cache_flush; /* GNTTABOP_cache_flush answered the probe */
+	bool swiotlb_xen; /* xen_swiotlb_detect said yes */
 
 	/* p2m.c */
 	struct dmk_xen_rangemap by_pfn; /* foreign pages and pinned regions */
@@ -143,12 +148,17 @@ struct dmk_xen {
 	/* Coherent buffers that were made contiguous (PageXenRemapped). */
 	struct dmk_xen_rangemap remapped;
 
-	/* grant.c */
+	/* grant.c: the table's frames, each at a ballooned guest frame,
+	 * mapped on demand (none until the first grant). */
 	dmk_mutex_t grant_lock;
-	grant_entry_v1_t *gnttab; /* NULL until the first grant */
-	dmk_phys_t gnttab_phys;
-	unsigned int gnttab_nr;
-	uint8_t *gref_used;
+	grant_entry_v1_t *gnttab[DMK_XEN_GRANT_MAX_FRAMES];
+	dmk_phys_t gnttab_phys[DMK_XEN_GRANT_MAX_FRAMES];
+	unsigned int gnttab_frames;	/* mapped */
+	unsigned int gnttab_max_frames; /* query_size's limit, once asked */
+	unsigned int gnttab_nr;		/* references in the mapped frames */
+	uint8_t *gref_used;	/* one byte per reference up to the limit */
+	unsigned int gref_hint; /* where the next search starts */
+	uint64_t gref_live;	/* references handed out */
 
 	uint64_t pages_exchanged;
 	uint64_t contig_regions;
@@ -257,6 +267,26 @@ void dmk_xen_setup_dev(struct dmk_device *dev);
 /* ---- grant.c ---- */
 
 void dmk_xen_grant_exit(struct dmk_xen *xen);
+/* n consecutive free references (the table grown if need be): the
+ * first, or -DMK_ENOMEM when the hypervisor's limit is reached (logged),
+ * -DMK_EINVAL for n 0 or beyond any table. */
+int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n);
+void dmk_xen_gref_put_seq(struct dmk_xen *xen, unsigned int ref,
+			  unsigned int n);
+/* Grant the page at phys to domain to through ref (held by the caller):
+ * 0, or -DMK_EINVAL when the guest knows no frame for it. */
+int dmk_xen_gref_grant(struct dmk_xen *xen, unsigned int ref, uint16_t to,
+		       dmk_phys_t phys, bool readonly);
+/* End access through ref; false while the peer still maps it. */
+bool dmk_xen_gref_revoke(struct dmk_xen *xen, unsigned int ref);
+
+/* ---- grant-dma.c ---- */
+
+/* The device is on grant DMA (DT binding, or a virtio device the
+ * platform forces): put the grant ops on top.  true when it did. */
+bool dmk_xen_grant_dma_setup_dev(struct dmk_device *dev);
+/* The layer's release_dev hook: the device's grant DMA state. */
+void dmk_xen_grant_dma_release_dev(struct dmk_device *dev);
 
 /* ---- swiotlb-xen.c ---- */
 
