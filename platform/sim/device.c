@@ -20,7 +20,11 @@ static const char *const fault_names[SIM_FAULT_NR] = {
 	[SIM_FAULT_IOMMU] = "IOMMU fault",
 	[SIM_FAULT_NOT_OWNED] = "frame not owned or granted",
 	[SIM_FAULT_READ_ONLY] = "read-only grant",
+	[SIM_FAULT_GRANT] = "no such grant",
 };
+
+/* Bit 63 of a grant DMA address (Linux's XEN_GRANT_DMA_ADDR_OFF). */
+#define GRANT_ADDR_OFF (1ULL << 63)
 
 void sim_device_init(struct sim_device *sd, struct sim_machine *m,
 		     const char *name, bool coherent, unsigned int reach_bits,
@@ -135,6 +139,28 @@ static int dma(struct sim_device *sd, bool write, dmk_addr_t bus, uint8_t *rbuf,
 
 		if (chunk > len - done)
 			chunk = len - done;
+		if (sd->grant_copy) {
+			/* The backend's CPU copies: no bus, no cache model
+			 * beyond its own cacheable mapping. */
+			uint64_t ref =
+				(pbus & ~GRANT_ADDR_OFF) >> SIM_PAGE_SHIFT;
+
+			kind = SIM_FAULT_GRANT;
+			if ((pbus & GRANT_ADDR_OFF) && ref <= UINT32_MAX)
+				kind = sd->grant_copy(
+					sd->grant_ctx, (uint32_t)ref,
+					(uint32_t)(pbus & (SIM_PAGE_SIZE - 1)),
+					write ? (void *)(uintptr_t)(wbuf + done)
+					      : rbuf + done,
+					chunk, write);
+			if (kind >= 0)
+				return fault(sd, kind, write, bus, len, pbus);
+			atomic_fetch_add(write ? &sd->bytes_written
+					       : &sd->bytes_read,
+					 chunk);
+			done += chunk;
+			continue;
+		}
 		kind = translate(sd, pbus, chunk, write, &ma);
 		if (kind >= 0)
 			return fault(sd, kind, write, bus, len, pbus);

@@ -205,6 +205,38 @@ static void fill_x86_pvh_domu(struct sim_world_desc *d)
 	pt->stream_id = 1;
 }
 
+/*
+ * A domU whose devices are virtio, served by backends in dom0 (QEMU or
+ * vhost there), as on every current Xen-on-ARM deployment without
+ * passthrough.  The domU is not 1:1 and has no swiotlb-xen (Linux's
+ * xen_swiotlb_detect); the backend owns none of its frames, so each
+ * device gets grant DMA: virtio-net through the device tree binding
+ * `iommus = <&xen_grant_dma 0>`, virtio-blk without one, because the
+ * platform forces grants for every virtio device
+ * (CONFIG_XEN_VIRTIO_FORCE_GRANT).  dom0 keeps a NIC of its own.
+ */
+static void fill_arm64_domu_virtio_grant(struct sim_world_desc *d)
+{
+	struct sim_desc_device *v;
+
+	d->arch = DMK_ARCH_ARM64;
+	d->hyp = SIM_HYP_XEN_ARM_1TO1;
+	add_bank(d, 0x40000000ULL, 512 * MiB);
+	add_bank(d, 0x100000000ULL, 512 * MiB);
+	d->dom0_pages = PAGES(256 * MiB);
+	d->domu_pages = PAGES(192 * MiB);
+	d->virtio_force_grant = true;
+	sim_desc_add_device(d, "eth0", "dmakit,nic-64-coherent", true, 64);
+	v = sim_desc_add_device(d, "virtio-net0", "virtio,mmio", true, 64);
+	v->guest = 1;
+	v->virtio = true;
+	v->grant_dma = true;
+	v->grant_backend = 0;
+	v = sim_desc_add_device(d, "virtio-blk0", "virtio,mmio", true, 64);
+	v->guest = 1;
+	v->virtio = true;
+}
+
 static const struct builtin builtins[] = {
 	{"arm64-dom0",
 	 "Xen on ARM64, dom0 not 1:1 (exchange-and-pin), no SMMU; the default",
@@ -226,6 +258,9 @@ static const struct builtin builtins[] = {
 	{"x86-pvh-domU",
 	 "Xen x86: PV dom0, a PVH domU whose assigned NIC is behind the IOMMU",
 	 fill_x86_pvh_domu},
+	{"arm64-domU-virtio-grant",
+	 "Xen on ARM64, a domU with virtio-net and virtio-blk on grant DMA, backends in dom0",
+	 fill_arm64_domu_virtio_grant},
 };
 
 #define NR_BUILTINS (sizeof(builtins) / sizeof(builtins[0]))
@@ -247,7 +282,7 @@ int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
 		if (err && errlen)
 			snprintf(
 				err, errlen,
-				"unknown platform '%s' (known: arm64-dom0, arm64-dom0-1to1, arm32-dom0, x86-pv-dom0, arm64-domU-passthrough, arm64-native, x86-pvh-domU, or a .dtb file)",
+				"unknown platform '%s' (known: arm64-dom0, arm64-dom0-1to1, arm32-dom0, x86-pv-dom0, arm64-domU-passthrough, arm64-native, x86-pvh-domU, arm64-domU-virtio-grant, or a .dtb file)",
 				name ? name : "");
 		return -1;
 	}
@@ -260,14 +295,9 @@ int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,
 /* The same order as builtins[]; checked at compile time by count and by
  * the integration tests by name. */
 static const char *const builtin_names[] = {
-	"arm64-dom0",
-	"arm64-dom0-1to1",
-	"arm32-dom0",
-	"x86-pv-dom0",
-	"arm64-domU-passthrough",
-	"arm64-native",
-	"x86-pvh-domU",
-	NULL,
+	"arm64-dom0",	"arm64-dom0-1to1",	   "arm32-dom0",
+	"x86-pv-dom0",	"arm64-domU-passthrough",  "arm64-native",
+	"x86-pvh-domU", "arm64-domU-virtio-grant", NULL,
 };
 
 _Static_assert(sizeof(builtin_names) / sizeof(builtin_names[0]) ==

@@ -253,6 +253,7 @@ enum sim_fault_kind {
 	SIM_FAULT_IOMMU,     /* SMMU translation or permission fault */
 	SIM_FAULT_NOT_OWNED, /* a frame the domain neither owns nor was granted */
 	SIM_FAULT_READ_ONLY, /* a write to a read-only grant */
+	SIM_FAULT_GRANT,     /* no such grant for the backend (or revoked) */
 	SIM_FAULT_NR
 };
 
@@ -273,6 +274,16 @@ struct sim_device {
 	 * (own RAM of dom, or granted to it); NULL: any RAM. */
 	bool (*may_access)(void *ctx, uint64_t mfn, bool write);
 	void *may_access_ctx;
+	/*
+	 * A device whose backend runs in another domain (virtio over grant
+	 * DMA): its bus addresses are grant references (bit 63 | ref << 12
+	 * | offset), and the backend moves each page-bounded piece through a
+	 * grant mapping of its own.  Returns -1, or the fault kind.  NULL:
+	 * an ordinary bus master.
+	 */
+	int (*grant_copy)(void *ctx, uint32_t ref, uint32_t offset, void *buf,
+			  size_t len, bool write);
+	void *grant_ctx;
 	atomic_uint_fast64_t faults[SIM_FAULT_NR];
 	atomic_uint_fast64_t bytes_read, bytes_written;
 	char last_fault[160];

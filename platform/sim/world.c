@@ -13,6 +13,8 @@
  */
 #include "world.h"
 
+#include <dmakit/xen.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,9 +297,15 @@ static int build_xen(struct sim_world *w, char *err, size_t errlen)
 
 	for (unsigned int i = 0; i < w->nr_guests; i++) {
 		cfg = w->opts.cfg;
+		/* Only where the hypervisor has the extension: an ARM domU
+		 * with nothing assigned has no swiotlb-xen at all (Linux's
+		 * xen_swiotlb_detect), its virtio devices use grants. */
 		cfg.xen_exchange_and_pin =
 			cfg.xen_exchange_and_pin ||
-			(arm && !w->guests[i].dom->direct_mapped);
+			(arm && !w->guests[i].dom->direct_mapped &&
+			 w->xen->exchange_and_pin);
+		cfg.xen_virtio_force_grant =
+			cfg.xen_virtio_force_grant || desc->virtio_force_grant;
 		ret = guest_start_os(w, &w->guests[i], &cfg, err, errlen);
 		if (ret)
 			return ret;
@@ -444,6 +452,46 @@ static int set_range_map(struct dmk_device *dev,
 	return 0;
 }
 
+/* Firmware's grant binding and the virtio bus, before set-up. */
+static int describe_grant_dma(struct sim_world *w, struct sim_world_device *wd,
+			      char *err, size_t errlen)
+{
+	const struct sim_desc_device *dd = wd->desc;
+	int ret = 0;
+
+	(void)w;
+	if (dd->grant_dma)
+		ret = dmk_xen_grant_dma_bind(&wd->dev, dd->grant_backend);
+	if (!ret && dd->virtio)
+		ret = dmk_xen_virtio_device(&wd->dev);
+	if (ret)
+		return world_err(err, errlen, "%s: grant DMA refused (%s)",
+				 dd->path, dmk_strerror(ret));
+	return 0;
+}
+
+/* A device the Xen layer put on grant DMA gets its backend. */
+static int attach_grant_backend(struct sim_world *w,
+				struct sim_world_device *wd, char *err,
+				size_t errlen)
+{
+	int backend = dmk_xen_grant_dma_backend(&wd->dev);
+
+	if (backend < 0)
+		return 0;
+	for (unsigned int i = 0; i < w->nr_guests; i++) {
+		if (w->guests[i].dom->domid == backend &&
+		    &w->guests[i] != wd->guest) {
+			sim_grant_backend_attach(wd, &w->guests[i]);
+			return 0;
+		}
+	}
+	return world_err(
+		err, errlen,
+		"%s: grant DMA backend domain %d is not another guest of this machine",
+		wd->desc->path, backend);
+}
+
 static int build_device(struct sim_world *w, struct sim_world_device *wd,
 			const struct sim_desc_device *dd, char *err,
 			size_t errlen)
@@ -505,11 +553,19 @@ static int build_device(struct sim_world *w, struct sim_world_device *wd,
 			return ret;
 	}
 
+	if (w->xen) {
+		ret = describe_grant_dma(w, wd, err, errlen);
+		if (ret)
+			return ret;
+	}
+
 	ret = dmk_device_setup_dma(dev);
 	if (ret)
 		return world_err(err, errlen,
 				 "%s: DMA set-up failed (error %d)", dd->path,
 				 ret);
+	if (w->xen)
+		return attach_grant_backend(w, wd, err, errlen);
 	return 0;
 }
 

@@ -61,6 +61,12 @@ struct sim_desc_device {
 	 * or "class:<node name>"; "" for a built-in device. */
 	char evidence[32];
 	unsigned int guest; /* 0: dom0 or the native OS, 1: the domU */
+	/* Grant DMA (docs/grant-dma.md): the tree's `iommus =
+	 * <&xen_grant_dma DOMID>` (grant_dma, grant_backend), and whether
+	 * the device is a virtio device (virtio,mmio or a built-in's). */
+	bool grant_dma;
+	uint16_t grant_backend;
+	bool virtio;
 };
 
 struct sim_world_desc {
@@ -75,6 +81,9 @@ struct sim_world_desc {
 	/* x86: the domU is autotranslated (HVM/PVH), not PV; its assigned
 	 * devices sit behind Xen's IOMMU, which shares its p2m. */
 	bool domu_hvm;
+	/* Linux's CONFIG_XEN_VIRTIO_FORCE_GRANT: virtio devices without a
+	 * grant binding use grant DMA with dom0 as their backend. */
+	bool virtio_force_grant;
 	uint64_t grant_table_base, grant_table_size; /* /hypervisor reg[0] */
 	struct sim_desc_device devs[SIM_DESC_MAX_DEVS];
 	unsigned int nr_devs;
@@ -144,6 +153,9 @@ struct sim_world_device {
 	struct sim_device sd; /* the DMA engine */
 	const struct sim_desc_device *desc;
 	struct sim_world_guest *guest;
+	/* Grant DMA: the backend domain's guest that serves the device's
+	 * grant references (grant-backend.c), or NULL. */
+	struct sim_world_guest *backend;
 };
 
 struct sim_world_guest {
@@ -170,6 +182,12 @@ int sim_world_build(const struct sim_world_desc *desc,
 		    const struct sim_world_options *opts,
 		    struct sim_world **out, char *err, size_t errlen);
 void sim_world_destroy(struct sim_world *w);
+
+/* grant-backend.c: the device's DMA engine becomes a backend in the
+ * domain backend, reaching the front end's pages only through grant
+ * mappings of its own (map_grant_ref, then a CPU copy). */
+void sim_grant_backend_attach(struct sim_world_device *wd,
+			      struct sim_world_guest *backend);
 
 /* platforms.c: the built-in platforms. */
 int sim_platform_desc(const char *name, struct sim_world_desc *desc, char *err,

@@ -46,7 +46,7 @@ static void test_names_and_summaries(void **state)
 		assert_string_equal(d.name, names[n]);
 		assert_true(d.nbanks > 0 && d.nr_devs > 0);
 	}
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	assert_int_equal(sim_platform_desc("vax", &d, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "unknown platform 'vax'"));
 	assert_null(sim_platform_summary("vax"));
@@ -82,8 +82,12 @@ static void test_every_platform_builds(void **state)
 					 0);
 			/* Under Xen every device is wrapped by swiotlb-xen,
 			 * but for one behind Xen's IOMMU (x86-pvh-domU's
-			 * assigned NIC: dma-direct, as Linux). */
-			if (w->xen && !wd->dev.stage2_iommu)
+			 * assigned NIC: dma-direct, as Linux) and one on
+			 * grant DMA (arm64-domU-virtio-grant's virtio). */
+			if (d.devs[j].virtio)
+				assert_non_null(
+					strstr(chain, "xen-grant-dma>"));
+			else if (w->xen && !wd->dev.stage2_iommu)
 				assert_non_null(strstr(chain, "xen-swiotlb>"));
 			if (wd->dev.stage2_iommu)
 				assert_null(strstr(chain, "xen-swiotlb"));
