@@ -145,8 +145,9 @@ static void print_platform(const struct sim_world_desc *desc)
 	if (desc->hyp == SIM_HYP_NONE)
 		printf("xen       no (native)\n");
 	else
-		printf("xen       dom0, %s; grant table 0x%" PRIx64
-		       " +0x%" PRIx64 "\n",
+		printf("xen       %s, %s; grant table 0x%" PRIx64 " +0x%" PRIx64
+		       "\n",
+		       desc->domu_pages ? "domU (dom0 beside it)" : "dom0",
 		       sim_hyp_name(desc->hyp), desc->grant_table_base,
 		       desc->grant_table_size);
 	for (unsigned int i = 0; i < desc->nr_smmus; i++)
@@ -179,6 +180,9 @@ static void print_devices(const struct sim_world_desc *desc,
 		if (d->smmu >= 0)
 			snprintf(iommu, sizeof(iommu), "%d:0x%x", d->smmu,
 				 d->stream_id);
+		else if (d->grant_dma)
+			snprintf(iommu, sizeof(iommu), "grant:%u",
+				 d->grant_backend);
 		else
 			snprintf(iommu, sizeof(iommu), "-");
 		printf("%-44s %-26s %-3s 0x%-8" PRIx64 " 0x%-16" PRIx64
@@ -256,6 +260,9 @@ static json_t *json_device(const struct sim_world_desc *desc,
 	if (!o)
 		return NULL;
 	json_object_set_new(o, "evidence", json_string(d->evidence));
+	json_object_set_new(o, "grant_backend",
+			    d->grant_dma ? json_integer(d->grant_backend)
+					 : json_null());
 	json_object_set_new(o, "iommu",
 			    d->smmu < 0 ? json_null()
 					: json_pack("{s:s,s:i}", "path",

@@ -1141,6 +1141,9 @@ static int dt_iommu_node(struct dt *dt, int dev, uint32_t ph, int *cells)
 	return dt_available(dt, node) ? node : -1;
 }
 
+/* Xen's DOMID_FIRST_RESERVED: domain IDs from here on name no guest. */
+#define DT_DOMID_FIRST_RESERVED 0x7ff0U
+
 /* iommus = <&smmu sid ...>: the first specifier is the device's. */
 static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 {
@@ -1160,6 +1163,20 @@ static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 	if (len < 4 * (1 + cells))
 		return dt_fail(dt, "%s: iommus shorter than #iommu-cells",
 			       DT_PATH(dt, dev));
+	/* Xen's grant DMA binding (Linux's xen_dt_grant_init_backend_domid):
+	 * no IOMMU, the specifier is the backend's domain. */
+	if (dt_compatible(dt, node, "xen,grant-dma")) {
+		uint32_t domid = cells == 1 ? fdt32_ld(p + 1) : UINT32_MAX;
+
+		if (domid >= DT_DOMID_FIRST_RESERVED)
+			return dt_fail(
+				dt,
+				"%s: xen,grant-dma wants one cell, a backend domain below 0x7ff0",
+				DT_PATH(dt, dev));
+		m->d.grant_dma = true;
+		m->d.grant_backend = (uint16_t)domid;
+		return 0;
+	}
 	m->smmu_node = node;
 	m->d.stream_id = cells ? fdt32_ld(p + 1) : 0;
 	return 0;
@@ -1373,6 +1390,7 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 				? 64
 				: 32;
 	d->pci_host = pci_host;
+	d->virtio = dt_is_virtio(dt, node);
 	m->kind = sim_desc_device_kind(dt->desc, d);
 	return 0;
 }
@@ -1436,6 +1454,37 @@ static int dt_emit_masters(struct dt *dt, struct dt_master *m, int n,
 	return 0;
 }
 
+/*
+ * A Xen guest's tree whose masters use grant DMA with a backend in
+ * dom0 is a domU's (what libxl writes for virtio-mmio devices): the
+ * world then runs a 1:1 dom0 as the backend and the tree's masters in a
+ * domU beside it, the tree's RAM shared between them.  Natively the
+ * binding means nothing (Linux: not a Xen guest).
+ */
+static void dt_grant_guest(struct dt *dt)
+{
+	struct sim_world_desc *desc = dt->desc;
+	uint64_t frames = 0;
+	bool grant = false;
+
+	for (unsigned int i = 0; i < desc->nr_devs; i++)
+		grant = grant || desc->devs[i].grant_dma;
+	if (!grant)
+		return;
+	if (desc->hyp == SIM_HYP_NONE) {
+		dt_note(dt, "xen,grant-dma bindings ignored: not a Xen guest");
+		return;
+	}
+	for (unsigned int i = 0; i < desc->nbanks; i++)
+		frames += desc->banks[i].size >> SIM_PAGE_SHIFT;
+	desc->dom0_pages = frames / 4;
+	desc->domu_pages = frames / 2;
+	for (unsigned int i = 0; i < desc->nr_devs; i++)
+		desc->devs[i].guest = 1;
+	dt_note(dt,
+		"a domU's tree: its masters run in a domU, dom0 is the grant backend");
+}
+
 static int dt_load_masters(struct dt *dt)
 {
 	struct dt_master *m = calloc(dt->nr_nodes, sizeof(*m));
@@ -1467,6 +1516,8 @@ static int dt_load_masters(struct dt *dt)
 	}
 	dt_select(m, n, keep);
 	ret = dt_emit_masters(dt, m, n, keep);
+	if (!ret)
+		dt_grant_guest(dt);
 out:
 	free(m);
 	free(keep);
