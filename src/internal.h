@@ -96,14 +96,16 @@ struct dmk_device_dma {
 	/* Firmware's dma_range_map, or NULL: bus = phys + bus_offset. */
 	struct dmk_bus_dma_region *range_map;
 	unsigned int nr_ranges;
-	/* The system's layer's own state of the device, or NULL; the
-	 * layer's release_dev frees it. */
-	void *layer_dev;
 	/* Token of the thread counting into stats (the first one to). */
 	unsigned int stats_owner;
 
 	struct dmk_dma_stat_block stats;
 	struct dmk_dma_stat_block shards[DMK_STAT_SHARDS];
+
+	/* The system's layer's own state of the device, or NULL; the
+	 * layer's release_dev frees it.  Off the first line: only a
+	 * layer's own ops read it. */
+	void *layer_dev;
 };
 
 #define DMK_PHYS_ERROR (~(dmk_phys_t)0)

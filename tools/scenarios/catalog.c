@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The ten scenarios: the claims of the xen-devel/LKML thread "[PATCH v5
+ * The scenarios: the claims of the xen-devel/LKML thread "[PATCH v5
  * 11/13] xen: introduce xen_alloc/free_coherent_pages" (Stefano
  * Stabellini, Catalin Marinas, Konrad Wilk, 2013) and of the series it
  * belongs to ("enable swiotlb-xen on ARM and ARM64", v5), each with the
@@ -416,6 +416,39 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 				.worlds = {DMAKIT_ON("x86-pv-edu",
 						     scen_desc_x86_pv_edu,
 						     NULL)},
+			},
+	},
+	{
+		.id = 12,
+		.slug = "virtio-grant",
+		.claim = "Linux's grant-dma-ops.c (2022): a domU's virtio "
+			 "device whose backend runs in dom0 cannot be given "
+			 "guest frames, which the backend does not own; its "
+			 "bus addresses must be grant references",
+		.short_claim = "virtio domU: grants, not frames",
+		.platform = "arm64-domU-virtio-grant: domU with virtio-net "
+			    "(DT binding) and virtio-blk (forced), backends "
+			    "in dom0",
+		.kind = SCEN_NAIVE_CAUGHT,
+		.nr_naive = 1,
+		.naive = {{
+			.name = "dma-direct for the virtio devices: guest "
+				"frames as DMA addresses",
+			.nr_worlds = 1,
+			.worlds = {{.platform = "arm64-domU-virtio-grant",
+				    .describe = scen_desc_arm64_domu_virtio,
+				    .naive = NAIVE_GUEST_FRAMES,
+				    .workloads = "nic,blk"}},
+		}},
+		.dmakit =
+			{
+				.name = "grant DMA ops: each page granted to the "
+					"backend at map, revoked at unmap",
+				.nr_worlds = 1,
+				.worlds = {DMAKIT_ON(
+					"arm64-domU-virtio-grant",
+					scen_desc_arm64_domu_virtio,
+					"nic,blk")},
 			},
 	},
 };

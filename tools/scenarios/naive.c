@@ -14,7 +14,10 @@
  *   2013 default ops only  after probe, a device whose own ops are not
  *                          the arch's coherent default is unwrapped: it
  *                          bypasses Xen, as Catalin Marinas warned;
- *   2017 device first      every device is unwrapped.
+ *   2017 device first      every device is unwrapped;
+ *   guest frames           after probe, every device on grant DMA is
+ *                          unwrapped: a virtio backend in dom0 is handed
+ *                          the domU's guest-physical addresses.
  */
 #include "naive.h"
 
@@ -117,9 +120,24 @@ static bool bypasses_xen(const struct naive_design *d, struct dmk_device *dev)
 	return dmk_get_native_dma_ops(dev) != &dmk_direct_coherent_ops;
 }
 
+/* Take grant DMA off every device that has it. */
+static int unwrap_grants(struct sim_world *w)
+{
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		struct dmk_device *dev = &w->devs[i].dev;
+
+		if (dmk_get_dma_ops(dev) == &dmk_xen_grant_dma_ops &&
+		    dmk_dma_unwrap(dev))
+			return -1;
+	}
+	return 0;
+}
+
 int naive_after_probe(struct naive_design *d, struct sim_world *w)
 {
 	d->world = w;
+	if ((d->naive & NAIVE_GUEST_FRAMES) && unwrap_grants(w))
+		return -1;
 	if (d->xen_ops == XEN_OPS_PER_DEVICE)
 		return 0;
 	for (unsigned int i = 0; i < w->nr_devs; i++) {

@@ -29,6 +29,9 @@ enum xen_ops_design {
 /* Contiguous regions of a non-1:1 ARM guest from plain XENMEM_exchange,
  * unpinned, instead of exchange-and-pin. */
 #define NAIVE_XEN_NO_PIN (1U << 2)
+/* A domU's virtio devices on dma-direct: guest frames as bus addresses
+ * for a backend in dom0 that owns none of them (no grant DMA ops). */
+#define NAIVE_GUEST_FRAMES (1U << 3)
 
 struct naive_design {
 	unsigned int naive; /* NAIVE_* */

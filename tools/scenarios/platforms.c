@@ -169,3 +169,9 @@ int scen_desc_arm64_dom0_small(struct sim_world_desc *d, char *err,
 	filter_devs(d, is_eth0);
 	return 0;
 }
+
+int scen_desc_arm64_domu_virtio(struct sim_world_desc *d, char *err,
+				size_t errlen)
+{
+	return sim_platform_desc("arm64-domU-virtio-grant", d, err, errlen);
+}

@@ -6,7 +6,7 @@
  * simulated platform with the same seed, and the oracle says which one
  * moved wrong bytes or faulted.
  *
- *   catalog.c    the eleven scenarios and their verdicts
+ *   catalog.c    the twelve scenarios and their verdicts
  *   platforms.c  the platform descriptions the scenarios need
  *   drivers.c    two small drivers of the scenarios' own (a pool that
  *                fills up, contiguous regions under relocation)
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCEN_COUNT 11
+#define SCEN_COUNT 12
 #define SCEN_MAX_RUNS 2	 /* worlds one design runs on */
 #define SCEN_MAX_NAIVE 2 /* naive designs of one scenario */
 #define SCEN_DEFAULT_OPS 300
@@ -143,6 +143,8 @@ int scen_desc_arm64_dom0_one_dev(struct sim_world_desc *d, char *err,
 int scen_desc_arm64_dom0_small(struct sim_world_desc *d, char *err,
 			       size_t errlen);
 int scen_desc_arm64_native(struct sim_world_desc *d, char *err, size_t errlen);
+int scen_desc_arm64_domu_virtio(struct sim_world_desc *d, char *err,
+				size_t errlen);
 
 /* Default pool of the scenarios: small, so that boots are quick. */
 #define SCEN_SWIOTLB_BYTES ((size_t)4 << 20)
