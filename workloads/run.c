@@ -11,7 +11,7 @@
 #include <string.h>
 
 const struct wl_workload *const wl_workloads[] = {
-	&wl_nic, &wl_blk, &wl_coherent, &wl_netback, NULL,
+	&wl_nic, &wl_blk, &wl_coherent, &wl_netback, &wl_virtio, NULL,
 };
 
 const struct wl_workload *wl_workload_find(const char *name)

@@ -190,6 +190,7 @@ extern const struct wl_workload wl_nic;
 extern const struct wl_workload wl_blk;
 extern const struct wl_workload wl_coherent;
 extern const struct wl_workload wl_netback;
+extern const struct wl_workload wl_virtio;
 
 /* NULL-terminated, in the order they run. */
 extern const struct wl_workload *const wl_workloads[];

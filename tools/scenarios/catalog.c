@@ -438,7 +438,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 			.worlds = {{.platform = "arm64-domU-virtio-grant",
 				    .describe = scen_desc_arm64_domu_virtio,
 				    .naive = NAIVE_GUEST_FRAMES,
-				    .workloads = "nic,blk"}},
+				    .workloads = "virtio"}},
 		}},
 		.dmakit =
 			{
@@ -448,7 +448,7 @@ const struct scenario scen_catalog[SCEN_COUNT] = {
 				.worlds = {DMAKIT_ON(
 					"arm64-domU-virtio-grant",
 					scen_desc_arm64_domu_virtio,
-					"nic,blk")},
+					"virtio")},
 			},
 	},
 };
