@@ -32,7 +32,7 @@ struct grant_dev {
 	bool bound;	  /* firmware named a backend */
 	bool virtio;	  /* a virtio device */
 	bool active;	  /* the grant ops are on the device */
-	bool broken;	  /* a revoke failed: no more mappings */
+	bool broken;	  /* a revoke failed: no more mappings (atomic) */
 	uint16_t backend; /* the backend domain, when bound or active */
 };
 
@@ -162,7 +162,7 @@ static bool revoke_all(struct dmk_device *dev, struct grant_dev *gd,
 
 	for (size_t i = 0; i < n; i++) {
 		if (!dmk_xen_gref_revoke(xen, ref + (unsigned int)i)) {
-			gd->broken = true;
+			dmk_atomic_store(&gd->broken, true, DMK_ORDER_RELAXED);
 			dmk_log(xen->plat, DMK_LOG_ERR,
 				"xen-grant-dma: %s: grant %u still in use by backend domain %u, device disabled",
 				dev->name, ref + (unsigned int)i, gd->backend);
@@ -206,18 +206,30 @@ static int grant_pages(struct dmk_device *dev, struct grant_dev *gd,
 
 /* ---- the ops ---- */
 
+/* The device's state, NULL when it may not map: the ops were put on a
+ * device the layer never set up, or the device is broken. */
+static struct grant_dev *usable(struct dmk_device *dev)
+{
+	struct grant_dev *gd = grant_dev(dev);
+
+	if (!gd || !gd->active ||
+	    dmk_atomic_load(&gd->broken, DMK_ORDER_RELAXED))
+		return NULL;
+	return gd;
+}
+
 static void *grant_alloc(struct dmk_device *dev, size_t size,
 			 dmk_addr_t *dma_handle, unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
-	struct grant_dev *gd = grant_dev(dev);
+	struct grant_dev *gd = usable(dev);
 	size_t n = pages_of(size);
 	unsigned int order = order_of(n), ref;
 	dmk_phys_t phys;
 	void *va;
 
 	(void)attrs;
-	if (!n || gd->broken)
+	if (!n || !gd)
 		return NULL;
 	va = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
 	if (!va)
@@ -235,10 +247,13 @@ static void grant_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 		       dmk_addr_t dma_handle, unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
+	struct grant_dev *gd = grant_dev(dev);
 	size_t n = pages_of(size);
 
 	(void)attrs;
-	if (!revoke_all(dev, grant_dev(dev), dma_to_grant(dma_handle), n)) {
+	if (!gd || !n)
+		return;
+	if (!revoke_all(dev, gd, dma_to_grant(dma_handle), n)) {
 		dmk_log(plat, DMK_LOG_ERR,
 			"xen-grant-dma: %s: %zu pages at %p leaked, the backend still maps them",
 			dev->name, n, cpu_addr);
@@ -252,12 +267,12 @@ static dmk_addr_t grant_map_page(struct dmk_device *dev, dmk_phys_t phys,
 				 size_t size, enum dmk_data_direction dir,
 				 unsigned long attrs)
 {
-	struct grant_dev *gd = grant_dev(dev);
+	struct grant_dev *gd = usable(dev);
 	size_t off = phys & (DMK_PAGE_SIZE - 1);
 	unsigned int ref;
 
 	(void)attrs;
-	if (!dmk_dir_valid(dir) || gd->broken || !size)
+	if (!dmk_dir_valid(dir) || !gd || !size)
 		return DMK_MAPPING_ERROR;
 	if (grant_pages(dev, gd, phys - off, pages_of(off + size),
 			dir == DMK_DMA_TO_DEVICE, &ref))
@@ -269,12 +284,13 @@ static void grant_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
 			     size_t size, enum dmk_data_direction dir,
 			     unsigned long attrs)
 {
+	struct grant_dev *gd = grant_dev(dev);
 	size_t off = addr & (DMK_PAGE_SIZE - 1);
 
 	(void)dir;
 	(void)attrs;
-	revoke_all(dev, grant_dev(dev), dma_to_grant(addr),
-		   pages_of(off + size));
+	if (gd && size)
+		revoke_all(dev, gd, dma_to_grant(addr), pages_of(off + size));
 }
 
 static int grant_map_sg(struct dmk_device *dev, struct dmk_sg *sg, int nents,
