@@ -1165,7 +1165,7 @@ static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 			       DT_PATH(dt, dev));
 	/* Xen's grant DMA binding (Linux's xen_dt_grant_init_backend_domid):
 	 * no IOMMU, the specifier is the backend's domain. */
-	if (dt_compatible(dt, node, "xen,grant-dma")) {
+	if (node >= 0 && dt_compatible(dt, node, "xen,grant-dma")) {
 		uint32_t domid = cells == 1 ? fdt32_ld(p + 1) : UINT32_MAX;
 
 		if (domid >= DT_DOMID_FIRST_RESERVED)
