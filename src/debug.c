@@ -243,8 +243,10 @@ static struct line_bucket *line_bucket_of(struct dmk_debug *dbg, uint64_t pfn)
 
 static bool tracks_lines(const struct debug_entry *e)
 {
-	/* A device that only reads cannot make the CPU see stale data. */
-	return e->type != TYPE_COHERENT && e->dir != DMK_DMA_TO_DEVICE;
+	/* A device that only reads cannot make the CPU see stale data;
+	 * MMIO has no cache lines. */
+	return e->type != TYPE_COHERENT && e->dir != DMK_DMA_TO_DEVICE &&
+	       !(e->attrs & DMK_ATTR_MMIO);
 }
 
 /* Calls fn for each page of e's CPU buffer with the lines it covers. */
@@ -277,7 +279,10 @@ static void lines_add_page(struct dmk_debug *dbg, const struct debug_entry *e,
 
 	dmk_mutex_lock(&b->lock);
 	for (struct line_node *o = b->head; o; o = o->next)
-		if (o->pfn == pfn && o->first <= last && first <= o->last)
+		/* Lines every sharer promises to keep clean are safe
+		 * (DMK_ATTR_CPU_CACHE_CLEAN on both, as Linux 6.19). */
+		if (o->pfn == pfn && o->first <= last && first <= o->last &&
+		    !(e->attrs & o->owner->attrs & DMK_ATTR_CPU_CACHE_CLEAN))
 			*overlap = true;
 	if (n) {
 		*n = (struct line_node){.next = b->head,
@@ -317,11 +322,7 @@ static void lines_del_page(struct dmk_debug *dbg, const struct debug_entry *e,
  * and the host platform). */
 static unsigned int dma_cache_alignment(struct dmk_device *dev)
 {
-	enum dmk_arch arch = dev_plat(dev)->arch;
-
-	return arch == DMK_ARCH_X86_64 || arch == DMK_ARCH_HOST
-		       ? 1
-		       : DMK_CACHELINE_BYTES;
+	return dmk_get_cache_alignment(dev);
 }
 
 static void lines_track(struct dmk_debug *dbg, struct debug_entry *e)
@@ -479,6 +480,15 @@ void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	};
 
 	release(dev, &ref, "unmaps");
+}
+
+/* debug_dma_map_resource()'s first check: a resource is never RAM. */
+void dmk_debug_resource_ram(struct dmk_device *dev, dmk_phys_t phys,
+			    size_t size)
+{
+	report(dev,
+	       "device driver maps RAM as a resource (map_resource) [phys=0x%llx] [size=%zu bytes]",
+	       (unsigned long long)phys, size);
 }
 
 void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)

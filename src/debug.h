@@ -15,6 +15,8 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		   unsigned long attrs);
 void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		     enum dmk_data_direction dir, bool single);
+void dmk_debug_resource_ram(struct dmk_device *dev, dmk_phys_t phys,
+			    size_t size);
 void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr);
 void dmk_debug_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		    enum dmk_data_direction dir, bool for_cpu);

@@ -153,6 +153,21 @@ static dmk_addr_t bounce_map(struct dmk_device *dev, struct dmk_swiotlb *pool,
 	return dma;
 }
 
+/*
+ * DMK_ATTR_REQUIRE_COHERENT: the buffer must be the device's own, so a
+ * mapping that would bounce fails instead (Linux 7.0's dma-direct).
+ */
+static bool require_coherent(struct dmk_device *dev, dmk_phys_t phys,
+			     size_t size, unsigned long attrs)
+{
+	if (!(attrs & DMK_ATTR_REQUIRE_COHERENT))
+		return false;
+	dmk_log(dev_plat(dev), DMK_LOG_WARN,
+		"%s: 0x%llx+%zu would bounce and is mapped with REQUIRE_COHERENT",
+		dev->name, (unsigned long long)phys, size);
+	return true;
+}
+
 static dmk_addr_t direct_map(struct dmk_device *dev, dmk_phys_t phys,
 			     size_t size, enum dmk_data_direction dir,
 			     unsigned long attrs, bool coherent)
@@ -161,13 +176,18 @@ static dmk_addr_t direct_map(struct dmk_device *dev, dmk_phys_t phys,
 	dmk_addr_t dma = dmk_phys_to_dma(dev, phys);
 
 	if (pool && force_bounce(dev))
-		return bounce_map(dev, pool, phys, size, dir, attrs, coherent);
+		return require_coherent(dev, phys, size, attrs)
+			       ? DMK_MAPPING_ERROR
+			       : bounce_map(dev, pool, phys, size, dir, attrs,
+					    coherent);
 
 	if (!dmk_dma_capable(dev, dma, size, true) ||
 	    !dmk_dma_range_contiguous(dev, phys, dma, size)) {
-		if (pool)
+		if (pool && !require_coherent(dev, phys, size, attrs))
 			return bounce_map(dev, pool, phys, size, dir, attrs,
 					  coherent);
+		if (pool)
+			return DMK_MAPPING_ERROR;
 		warn_overflow(dev, "DMA", dma, size, attrs);
 		return DMK_MAPPING_ERROR;
 	}
@@ -446,6 +466,70 @@ static void direct_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 	free_reachable_pages(dev, dmk_dma_to_phys(dev, dma_handle), bytes);
 }
 
+/* ---- pages the driver syncs, and MMIO ---- */
+
+/*
+ * dma_direct_alloc_pages(): pages the device reaches with its coherent
+ * mask (or from its restricted pool), cacheable, zeroed; the caller
+ * maintains them with syncs, so there is no non-cacheable view here.
+ */
+void *dmk_direct_alloc_pages(struct dmk_device *dev, size_t size,
+			     dmk_addr_t *dma_handle,
+			     enum dmk_data_direction dir)
+{
+	size_t bytes = page_align(size);
+	dmk_phys_t phys;
+	void *cpu;
+
+	(void)dir;
+	cpu = alloc_reachable_pages(dev, bytes, &phys);
+	if (!cpu)
+		return NULL;
+	memset(cpu, 0, bytes);
+	*dma_handle = dmk_phys_to_dma(dev, phys);
+	return cpu;
+}
+
+void dmk_direct_free_pages(struct dmk_device *dev, size_t size, void *cpu_addr,
+			   dmk_addr_t dma_handle, enum dmk_data_direction dir)
+{
+	(void)cpu_addr;
+	(void)dir;
+	free_reachable_pages(dev, dmk_dma_to_phys(dev, dma_handle),
+			     page_align(size));
+}
+
+/*
+ * dma_direct_map_resource(): the address as the device's bus sees it,
+ * if within its reach; no bounce (a bounce buffer is RAM, the
+ * resource is not), no cache maintenance.  Linux passes the physical
+ * address through untranslated; dmakit translates it through the
+ * device's dma-ranges as it does RAM (Serge Semin's 2022 proposal),
+ * since a peer's BAR sits behind the same bus windows.
+ */
+dmk_addr_t dmk_direct_map_resource(struct dmk_device *dev, dmk_phys_t phys,
+				   size_t size, enum dmk_data_direction dir,
+				   unsigned long attrs)
+{
+	dmk_addr_t dma = dmk_phys_to_dma(dev, phys);
+
+	(void)dir;
+	if (!dmk_dma_capable(dev, dma, size, false) ||
+	    !dmk_dma_range_contiguous(dev, phys, dma, size)) {
+		warn_overflow(dev, "resource", dma, size, attrs);
+		return DMK_MAPPING_ERROR;
+	}
+	return dma;
+}
+
+/* dma_direct_need_sync(): caches to maintain, or a bounce slot to copy. */
+bool dmk_direct_need_sync(struct dmk_device *dev, dmk_addr_t addr,
+			  bool coherent)
+{
+	return !coherent ||
+	       bounce_pool_of(dev, dmk_dma_to_phys(dev, addr)) != NULL;
+}
+
 /* ---- masks and limits ---- */
 
 /*
@@ -494,6 +578,28 @@ static bool addressing_limited(struct dmk_device *dev)
 
 	return last == DMK_MAPPING_ERROR ||
 	       dmk_min_not_zero(dev->dma_mask, dev->bus_dma_limit) < last;
+}
+
+bool dmk_direct_addressing_limited(struct dmk_device *dev)
+{
+	return addressing_limited(dev);
+}
+
+/*
+ * dma_direct_get_required_mask(): the all-ones mask that covers the bus
+ * address of the last byte of RAM.
+ */
+uint64_t dmk_direct_get_required_mask(struct dmk_device *dev)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	dmk_phys_t last_ram = plat->ram_end > plat->ram_start
+				      ? plat->ram_end - 1
+				      : plat->ram_start;
+	dmk_addr_t max = dmk_phys_to_dma(dev, last_ram);
+
+	if (max == DMK_MAPPING_ERROR)
+		return ~0ULL;
+	return DMK_BIT_MASK(dmk_fls64(max));
 }
 
 static size_t direct_max_mapping_size(struct dmk_device *dev)

@@ -68,4 +68,20 @@ void dmk_arch_sync_for_device(const struct dmk_platform *plat, dmk_phys_t phys,
 void dmk_arch_sync_for_cpu(const struct dmk_platform *plat, dmk_phys_t phys,
 			   size_t size, enum dmk_data_direction dir);
 
+/* dma-direct's answers to the calls that have no hook in its tables
+ * (mapping.c calls them directly, as Linux's dma_map_direct()). */
+void *dmk_direct_alloc_pages(struct dmk_device *dev, size_t size,
+			     dmk_addr_t *dma_handle,
+			     enum dmk_data_direction dir);
+void dmk_direct_free_pages(struct dmk_device *dev, size_t size, void *cpu_addr,
+			   dmk_addr_t dma_handle, enum dmk_data_direction dir);
+dmk_addr_t dmk_direct_map_resource(struct dmk_device *dev, dmk_phys_t phys,
+				   size_t size, enum dmk_data_direction dir,
+				   unsigned long attrs);
+bool dmk_direct_need_sync(struct dmk_device *dev, dmk_addr_t addr,
+			  bool coherent);
+uint64_t dmk_direct_get_required_mask(struct dmk_device *dev);
+/* Some RAM is beyond the device's mask or bus limit. */
+bool dmk_direct_addressing_limited(struct dmk_device *dev);
+
 #endif /* DMAKIT_DIRECT_H */

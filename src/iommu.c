@@ -19,6 +19,7 @@
 #include "direct.h"
 #include "internal.h"
 #include "iommu.h"
+#include "ops-helpers.h"
 
 /* The part of a window the domain manages: 2^24 pages, 64 GiB. */
 #define IOVA_MAX_PAGES (1UL << 24)
@@ -219,16 +220,19 @@ void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom)
 
 /* ---- mapping ---- */
 
-/* dma_info_to_prot(): the device reads for TO_DEVICE, writes for FROM. */
-static int dir_to_prot(enum dmk_data_direction dir)
+/* dma_info_to_prot(): the device reads for TO_DEVICE, writes for FROM;
+ * DMK_ATTR_PRIVILEGED makes the pages privileged-only. */
+static int dir_to_prot(enum dmk_data_direction dir, unsigned long attrs)
 {
+	int prot = (attrs & DMK_ATTR_PRIVILEGED) ? DMK_IOMMU_PRIV : 0;
+
 	switch (dir) {
 	case DMK_DMA_TO_DEVICE:
-		return DMK_IOMMU_READ;
+		return prot | DMK_IOMMU_READ;
 	case DMK_DMA_FROM_DEVICE:
-		return DMK_IOMMU_WRITE;
+		return prot | DMK_IOMMU_WRITE;
 	default:
-		return DMK_IOMMU_READ | DMK_IOMMU_WRITE;
+		return prot | DMK_IOMMU_READ | DMK_IOMMU_WRITE;
 	}
 }
 
@@ -341,7 +345,7 @@ static dmk_addr_t iommu_dma_map_page(struct dmk_device *dev, dmk_phys_t phys,
 	/* The IOMMU translates addresses, not caches. */
 	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
-	return iommu_map_range(dev, phys, size, dir_to_prot(dir));
+	return iommu_map_range(dev, phys, size, dir_to_prot(dir, attrs));
 }
 
 static void iommu_dma_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
@@ -425,6 +429,31 @@ static void iommu_dma_sync_sg_for_device(struct dmk_device *dev,
 	dmk_sg_sync_each(dev, sg, nents, dir, iommu_dma_sync_for_device);
 }
 
+/*
+ * iommu_dma_map_resource(): a peer's MMIO behind IOVAs with MMIO
+ * permissions; no cache maintenance, the pages are not RAM.
+ */
+static dmk_addr_t iommu_dma_map_resource(struct dmk_device *dev,
+					 dmk_phys_t phys, size_t size,
+					 enum dmk_data_direction dir,
+					 unsigned long attrs)
+{
+	if (!dev->dma->iommu)
+		return DMK_MAPPING_ERROR;
+	return iommu_map_range(dev, phys, size,
+			       dir_to_prot(dir, attrs) | DMK_IOMMU_MMIO);
+}
+
+static void iommu_dma_unmap_resource(struct dmk_device *dev, dmk_addr_t addr,
+				     size_t size, enum dmk_data_direction dir,
+				     unsigned long attrs)
+{
+	(void)dir;
+	(void)attrs;
+	if (iova_known(dev, addr, size, "unmap_resource"))
+		iommu_unmap_range(dev, addr, size);
+}
+
 /* ---- coherent allocations: any pages, made reachable by the IOMMU ---- */
 
 static size_t alloc_order(size_t size)
@@ -469,8 +498,8 @@ static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
 			}
 		}
 	}
-	*dma_handle = iommu_map_range(dev, phys, bytes,
-				      DMK_IOMMU_READ | DMK_IOMMU_WRITE);
+	*dma_handle = iommu_map_range(
+		dev, phys, bytes, dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs));
 	if (*dma_handle != DMK_MAPPING_ERROR)
 		return va;
 	if (va != cpu && plat->ops->unmap_uncached)
@@ -495,6 +524,141 @@ static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 	    plat->ops->unmap_uncached)
 		plat->ops->unmap_uncached(plat->ctx, cpu_addr, bytes);
 	plat->ops->free_pages(plat->ctx, phys, order);
+}
+
+/* ---- non-contiguous allocations: chunks behind one IOVA range ---- */
+
+/*
+ * __iommu_dma_alloc_pages(): the largest chunks the platform gives,
+ * from the order of what is left down to single pages (only single
+ * pages with DMK_ATTR_ALLOC_SINGLE_PAGES); each is one sg entry.
+ * Returns the number of entries or 0 (everything given back).
+ */
+static unsigned int alloc_chunks(struct dmk_device *dev, size_t npages,
+				 struct dmk_sg *sgl, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	unsigned int n = 0, order;
+
+	while (npages) {
+		void *cpu = NULL;
+		dmk_phys_t phys;
+
+		order = (attrs & DMK_ATTR_ALLOC_SINGLE_PAGES)
+				? 0
+				: dmk_fls64(npages) - 1;
+		for (;; order--) {
+			cpu = plat->ops->alloc_pages(plat->ctx, order,
+						     ~(dmk_phys_t)0, &phys);
+			if (cpu || order == 0)
+				break;
+		}
+		if (!cpu) {
+			while (n--)
+				plat->ops->free_pages(
+					plat->ctx, sgl[n].phys,
+					dmk_get_order(sgl[n].length));
+			return 0;
+		}
+		memset(cpu, 0, DMK_PAGE_SIZE << order);
+		sgl[n].phys = phys;
+		sgl[n].length = (uint32_t)(DMK_PAGE_SIZE << order);
+		n++;
+		npages -= (size_t)1 << order;
+	}
+	return n;
+}
+
+static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
+					 struct dmk_sg_table *sgt,
+					 enum dmk_data_direction dir,
+					 unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+	int prot = dir_to_prot(dir, attrs);
+	uint64_t iova, off = 0;
+	unsigned int n;
+
+	if (!dom || npages == 0 || npages > UINT32_MAX)
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(npages * sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	n = alloc_chunks(dev, npages, sgt->sgl, attrs);
+	if (!n)
+		goto err_table;
+	iova = iova_alloc(dom, dev, npages);
+	if (iova == DMK_MAPPING_ERROR)
+		goto err_pages;
+	for (unsigned int i = 0; i < n; i++) {
+		size_t pg = (iova + off - dom->base) >> DMK_PAGE_SHIFT;
+
+		if (plat->ops->iommu_map(plat->ctx, dom->platform_iommu,
+					 iova + off, sgt->sgl[i].phys,
+					 sgt->sgl[i].length, prot)) {
+			if (off)
+				plat->ops->iommu_unmap(plat->ctx,
+						       dom->platform_iommu,
+						       iova, off);
+			for (size_t p = 0; p < off >> DMK_PAGE_SHIFT; p++)
+				dom->shadow[((iova - dom->base) >>
+					     DMK_PAGE_SHIFT) +
+					    p] = SHADOW_NONE;
+			iova_free(dom, iova, npages);
+			goto err_pages;
+		}
+		for (size_t p = 0; p < sgt->sgl[i].length >> DMK_PAGE_SHIFT;
+		     p++)
+			dom->shadow[pg + p] =
+				(sgt->sgl[i].phys >> DMK_PAGE_SHIFT) + p + 1;
+		off += sgt->sgl[i].length;
+	}
+	/* One segment for the device; the CPU's entries stay as they are. */
+	sgt->orig_nents = n;
+	sgt->nents = 1;
+	sgt->sgl[0].dma_address = iova;
+	sgt->sgl[0].dma_length = (uint32_t)(npages << DMK_PAGE_SHIFT);
+	for (unsigned int i = 1; i < n; i++) {
+		sgt->sgl[i].dma_address = DMK_MAPPING_ERROR;
+		sgt->sgl[i].dma_length = 0;
+	}
+	return 0;
+
+err_pages:
+	while (n--)
+		plat->ops->free_pages(plat->ctx, sgt->sgl[n].phys,
+				      dmk_get_order(sgt->sgl[n].length));
+err_table:
+	dmk_env_free(sgt->sgl);
+	sgt->sgl = NULL;
+	return -DMK_ENOMEM;
+}
+
+static void iommu_dma_free_noncontiguous(struct dmk_device *dev, size_t size,
+					 struct dmk_sg_table *sgt,
+					 enum dmk_data_direction dir)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+
+	(void)dir;
+	if (iova_known(dev, sgt->sgl[0].dma_address, npages << DMK_PAGE_SHIFT,
+		       "free_noncontiguous"))
+		iommu_unmap_range(dev, sgt->sgl[0].dma_address,
+				  npages << DMK_PAGE_SHIFT);
+	for (unsigned int i = 0; i < sgt->orig_nents; i++)
+		plat->ops->free_pages(plat->ctx, sgt->sgl[i].phys,
+				      dmk_get_order(sgt->sgl[i].length));
+}
+
+/* iommu_dma_opt_mapping_size(): the largest size Linux's IOVA range
+ * caches keep (PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1)); dmakit's
+ * allocator has no caches, but a driver tuned on Linux expects it. */
+static size_t iommu_dma_opt_mapping_size(void)
+{
+	return DMK_PAGE_SIZE << 5;
 }
 
 /* Any mask works: the IOVA allocator honours it (iommu-dma has no hook). */
@@ -524,4 +688,11 @@ const struct dmk_dma_map_ops dmk_iommu_dma_ops = {
 	.sync_sg_for_device = iommu_dma_sync_sg_for_device,
 	.dma_supported = iommu_dma_supported,
 	.max_mapping_size = iommu_dma_max_mapping_size,
+	.alloc_pages_op = dmk_common_alloc_pages,
+	.free_pages = dmk_common_free_pages,
+	.alloc_noncontiguous = iommu_dma_alloc_noncontiguous,
+	.free_noncontiguous = iommu_dma_free_noncontiguous,
+	.map_resource = iommu_dma_map_resource,
+	.unmap_resource = iommu_dma_unmap_resource,
+	.opt_mapping_size = iommu_dma_opt_mapping_size,
 };

@@ -18,6 +18,7 @@
 #include "direct.h"
 #include "internal.h"
 #include "iommu.h"
+#include "ops-helpers.h"
 
 #define STAT_ADD(dev, field, n)                                                \
 	do {                                                                   \
@@ -485,6 +486,327 @@ void dmk_free_attrs(struct dmk_device *dev, size_t size, void *cpu_addr,
 
 /* ---- streaming mappings ---- */
 
+/* Linux's dma_map_direct(): the library's dma-direct tables are called
+ * through dma-direct itself for the hooks they do not carry. */
+static bool map_direct(const struct dmk_dma_map_ops *ops)
+{
+	return ops == &dmk_direct_coherent_ops ||
+	       ops == &dmk_direct_noncoherent_ops;
+}
+
+/* DMK_ATTR_REQUIRE_COHERENT on a device that needs cache maintenance:
+ * refused before any ops see it (each ops refuses a bounce itself). */
+static bool coherent_if_required(struct dmk_device *dev, unsigned long attrs,
+				 const char *what)
+{
+	if (!(attrs & DMK_ATTR_REQUIRE_COHERENT) || dev->coherent)
+		return true;
+	dmk_log(dev_plat(dev), DMK_LOG_WARN,
+		"%s: %s with REQUIRE_COHERENT on a non-coherent device",
+		dev->name, what);
+	return false;
+}
+
+/*
+ * MMIO by physical address (dma_map_resource, or a map with
+ * DMK_ATTR_MMIO as Linux 6.18's dma_map_phys): dma-direct's rule or the
+ * ops' map_resource; an ops table without one cannot map MMIO.
+ */
+static dmk_addr_t map_mmio(struct dmk_device *dev, dmk_phys_t phys, size_t size,
+			   enum dmk_data_direction dir, unsigned long attrs,
+			   const char *what)
+{
+	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	dmk_addr_t addr = DMK_MAPPING_ERROR;
+
+	attrs |= DMK_ATTR_MMIO;
+	if (!request_valid(dev, size, dir, what)) {
+		/* counted below */
+	} else if (map_direct(ops)) {
+		addr = dmk_direct_map_resource(dev, phys, size, dir, attrs);
+	} else if (ops_can(dev, ops, ops->map_resource != NULL,
+			   "map_resource")) {
+		addr = ops->map_resource(dev, phys, size, dir, attrs);
+	}
+	if (addr == DMK_MAPPING_ERROR) {
+		STAT_ADD(dev, errors, 1);
+		return addr;
+	}
+	count_map(dev);
+	if (dev->dma->debug)
+		dmk_debug_map(dev, phys, size, dir, addr, true, attrs);
+	return addr;
+}
+
+static void unmap_mmio(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+		       enum dmk_data_direction dir, unsigned long attrs)
+{
+	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+
+	if (dev->dma->debug)
+		dmk_debug_unmap(dev, addr, size, dir, true);
+	if (!map_direct(ops) && ops->unmap_resource)
+		ops->unmap_resource(dev, addr, size, dir,
+				    attrs | DMK_ATTR_MMIO);
+	STAT_ADD(dev, unmaps, 1);
+}
+
+/* pfn_valid() for any page of [phys, phys + size). */
+static bool range_has_ram(struct dmk_device *dev, dmk_phys_t phys, size_t size)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	dmk_phys_t first = phys >> DMK_PAGE_SHIFT;
+	dmk_phys_t last = (phys + size - 1) >> DMK_PAGE_SHIFT;
+
+	if (phys + size - 1 < phys)
+		return true; /* wraps: refused as RAM would be */
+	for (dmk_phys_t pfn = first; pfn <= last; pfn++) {
+		dmk_phys_t page = pfn << DMK_PAGE_SHIFT;
+
+		if (plat->ops->phys_is_ram
+			    ? plat->ops->phys_is_ram(plat->ctx, page)
+			    : page >= plat->ram_start && page < plat->ram_end)
+			return true;
+	}
+	return false;
+}
+
+dmk_addr_t dmk_map_resource(struct dmk_device *dev, dmk_phys_t phys_addr,
+			    size_t size, enum dmk_data_direction dir,
+			    unsigned long attrs)
+{
+	if (!dev_ready(dev))
+		return DMK_MAPPING_ERROR;
+	/* Linux WARNs and refuses: RAM goes through map_page. */
+	if (size && range_has_ram(dev, phys_addr, size)) {
+		dmk_log(dev_plat(dev), DMK_LOG_ERR,
+			"%s: map_resource of RAM at 0x%llx+%zu", dev->name,
+			(unsigned long long)phys_addr, size);
+		if (dev->dma->debug)
+			dmk_debug_resource_ram(dev, phys_addr, size);
+		STAT_ADD(dev, errors, 1);
+		return DMK_MAPPING_ERROR;
+	}
+	return map_mmio(dev, phys_addr, size, dir, attrs, "map_resource");
+}
+
+void dmk_unmap_resource(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+			enum dmk_data_direction dir, unsigned long attrs)
+{
+	if (!dev_ready(dev) || !request_valid(dev, size, dir, "unmap_resource"))
+		return;
+	unmap_mmio(dev, addr, size, dir, attrs);
+}
+
+/* ---- pages the driver syncs (dma_alloc_pages, _noncoherent) ---- */
+
+void *dmk_alloc_pages(struct dmk_device *dev, size_t size,
+		      dmk_addr_t *dma_handle, enum dmk_data_direction dir)
+{
+	const struct dmk_dma_map_ops *ops;
+	void *cpu = NULL;
+
+	if (!dma_handle)
+		return NULL;
+	*dma_handle = DMK_MAPPING_ERROR;
+	if (!dev_ready(dev))
+		return NULL;
+	ops = dmk_get_dma_ops(dev);
+	if (!request_valid(dev, size, dir, "alloc_pages")) {
+		/* counted below */
+	} else if (map_direct(ops)) {
+		cpu = dmk_direct_alloc_pages(dev, size, dma_handle, dir);
+	} else if (ops_can(dev, ops, ops->alloc_pages_op != NULL,
+			   "alloc_pages_op")) {
+		cpu = ops->alloc_pages_op(dev, size, dma_handle, dir);
+	}
+	if (!cpu) {
+		*dma_handle = DMK_MAPPING_ERROR;
+		STAT_ADD(dev, errors, 1);
+		return NULL;
+	}
+	STAT_ADD(dev, allocs, 1);
+	/* Tracked as a mapping (debug_dma_map_phys), whose error was
+	 * checked: a NULL return is how it fails. */
+	if (dev->dma->debug) {
+		dmk_debug_map(dev, dmk_virt_to_phys(dev_plat(dev), cpu), size,
+			      dir, *dma_handle, true, 0);
+		dmk_debug_mapping_error(dev, *dma_handle);
+	}
+	return cpu;
+}
+
+void dmk_free_pages(struct dmk_device *dev, size_t size, void *cpu_addr,
+		    dmk_addr_t dma_handle, enum dmk_data_direction dir)
+{
+	const struct dmk_dma_map_ops *ops;
+
+	if (!cpu_addr || !dev_ready(dev) ||
+	    !request_valid(dev, size, dir, "free_pages"))
+		return;
+	ops = dmk_get_dma_ops(dev);
+	if (dev->dma->debug)
+		dmk_debug_unmap(dev, dma_handle, size, dir, true);
+	if (map_direct(ops))
+		dmk_direct_free_pages(dev, size, cpu_addr, dma_handle, dir);
+	else if (ops->free_pages)
+		ops->free_pages(dev, size, cpu_addr, dma_handle, dir);
+	STAT_ADD(dev, frees, 1);
+}
+
+void *dmk_alloc_noncoherent(struct dmk_device *dev, size_t size,
+			    dmk_addr_t *dma_handle, enum dmk_data_direction dir)
+{
+	return dmk_alloc_pages(dev, size, dma_handle, dir);
+}
+
+void dmk_free_noncoherent(struct dmk_device *dev, size_t size, void *cpu_addr,
+			  dmk_addr_t dma_handle, enum dmk_data_direction dir)
+{
+	dmk_free_pages(dev, size, cpu_addr, dma_handle, dir);
+}
+
+/* ---- non-contiguous allocations ---- */
+
+/* alloc_single_sgt(): one run of pages from dmk_alloc_pages' path. */
+static int alloc_single_sgt(struct dmk_device *dev, size_t size,
+			    struct dmk_sg_table *sgt,
+			    enum dmk_data_direction dir)
+{
+	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+	dmk_addr_t handle = DMK_MAPPING_ERROR;
+	void *cpu = NULL;
+
+	if (size > UINT32_MAX)
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	if (map_direct(ops))
+		cpu = dmk_direct_alloc_pages(dev, size, &handle, dir);
+	else if (ops->alloc_pages_op)
+		cpu = ops->alloc_pages_op(dev, size, &handle, dir);
+	if (!cpu) {
+		dmk_env_free(sgt->sgl);
+		sgt->sgl = NULL;
+		return -DMK_ENOMEM;
+	}
+	sgt->sgl[0] = (struct dmk_sg){
+		.phys = dmk_virt_to_phys(dev_plat(dev), cpu),
+		.length = (uint32_t)size,
+		.dma_address = handle,
+		.dma_length = (uint32_t)size,
+	};
+	sgt->nents = sgt->orig_nents = 1;
+	return 0;
+}
+
+struct dmk_sg_table *dmk_alloc_noncontiguous(struct dmk_device *dev,
+					     size_t size,
+					     enum dmk_data_direction dir,
+					     unsigned long attrs)
+{
+	const struct dmk_dma_map_ops *ops;
+	struct dmk_sg_table *sgt;
+	int ret;
+
+	if (!dev_ready(dev))
+		return NULL;
+	if (!request_valid(dev, size, dir, "alloc_noncontiguous")) {
+		STAT_ADD(dev, errors, 1);
+		return NULL;
+	}
+	/* Linux: only NO_WARN and ALLOC_SINGLE_PAGES mean anything here. */
+	if (attrs & ~(DMK_ATTR_NO_WARN | DMK_ATTR_ALLOC_SINGLE_PAGES)) {
+		dmk_log(dev_plat(dev), DMK_LOG_ERR,
+			"%s: alloc_noncontiguous with attrs 0x%lx", dev->name,
+			attrs);
+		STAT_ADD(dev, errors, 1);
+		return NULL;
+	}
+	sgt = dmk_env_zalloc(sizeof(*sgt));
+	if (!sgt) {
+		STAT_ADD(dev, errors, 1);
+		return NULL;
+	}
+	ops = dmk_get_dma_ops(dev);
+	if (!map_direct(ops) && ops->alloc_noncontiguous)
+		ret = ops->alloc_noncontiguous(dev, size, sgt, dir, attrs);
+	else
+		ret = alloc_single_sgt(dev, size, sgt, dir);
+	if (ret) {
+		dmk_env_free(sgt);
+		STAT_ADD(dev, errors, 1);
+		return NULL;
+	}
+	STAT_ADD(dev, allocs, 1);
+	/* debug_dma_map_sg(): each device segment is a tracked mapping. */
+	if (dev->dma->debug)
+		for (unsigned int i = 0; i < sgt->nents; i++)
+			dmk_debug_map(dev, sgt->sgl[i].phys,
+				      sgt->sgl[i].dma_length, dir,
+				      sgt->sgl[i].dma_address, false, 0);
+	return sgt;
+}
+
+void dmk_free_noncontiguous(struct dmk_device *dev, size_t size,
+			    struct dmk_sg_table *sgt,
+			    enum dmk_data_direction dir)
+{
+	const struct dmk_dma_map_ops *ops;
+
+	if (!sgt || !dev_ready(dev) ||
+	    !request_valid(dev, size, dir, "free_noncontiguous"))
+		return;
+	ops = dmk_get_dma_ops(dev);
+	if (dev->dma->debug)
+		for (unsigned int i = 0; i < sgt->nents; i++)
+			dmk_debug_unmap(dev, sgt->sgl[i].dma_address,
+					sgt->sgl[i].dma_length, dir, false);
+	if (!map_direct(ops) && ops->free_noncontiguous)
+		ops->free_noncontiguous(dev, size, sgt, dir);
+	else if (map_direct(ops))
+		dmk_direct_free_pages(
+			dev, size,
+			dmk_phys_to_virt(dev_plat(dev), sgt->sgl[0].phys),
+			sgt->sgl[0].dma_address, dir);
+	else if (ops->free_pages)
+		ops->free_pages(
+			dev, size,
+			dmk_phys_to_virt(dev_plat(dev), sgt->sgl[0].phys),
+			sgt->sgl[0].dma_address, dir);
+	dmk_env_free(sgt->sgl);
+	dmk_env_free(sgt);
+	STAT_ADD(dev, frees, 1);
+}
+
+void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
+			     struct dmk_sg_table *sgt)
+{
+	dmk_phys_t next;
+
+	if (!sgt || !sgt->orig_nents || !dev_ready(dev))
+		return NULL;
+	next = sgt->sgl[0].phys;
+	for (unsigned int i = 0; i < sgt->orig_nents; i++) {
+		if (sgt->sgl[i].phys != next) {
+			dmk_log(dev_plat(dev), DMK_LOG_WARN,
+				"%s: vmap_noncontiguous of %zu bytes in %u scattered chunks: the platform has no vmap",
+				dev->name, size, sgt->orig_nents);
+			return NULL;
+		}
+		next += sgt->sgl[i].length;
+	}
+	return dmk_phys_to_virt(dev_plat(dev), sgt->sgl[0].phys);
+}
+
+/* The view is the linear map: nothing to undo. */
+void dmk_vunmap_noncontiguous(struct dmk_device *dev, void *vaddr)
+{
+	(void)dev;
+	(void)vaddr;
+}
+
 dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 			      size_t size, enum dmk_data_direction dir,
 			      unsigned long attrs)
@@ -494,8 +816,11 @@ dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 
 	if (!dev_ready(dev))
 		return DMK_MAPPING_ERROR;
+	if (attrs & DMK_ATTR_MMIO)
+		return map_mmio(dev, phys, size, dir, attrs, "map");
 	ops = dmk_get_dma_ops(dev);
 	if (!request_valid(dev, size, dir, "map") ||
+	    !coherent_if_required(dev, attrs, "map") ||
 	    !ops_can(dev, ops, ops->map_page != NULL, "map_page")) {
 		STAT_ADD(dev, errors, 1);
 		return DMK_MAPPING_ERROR;
@@ -518,6 +843,10 @@ void dmk_unmap_page_attrs(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 
 	if (!dev_ready(dev) || !request_valid(dev, size, dir, "unmap"))
 		return;
+	if (attrs & DMK_ATTR_MMIO) {
+		unmap_mmio(dev, addr, size, dir, attrs);
+		return;
+	}
 	ops = dmk_get_dma_ops(dev);
 	if (dev->dma->debug)
 		dmk_debug_unmap(dev, addr, size, dir, true);
@@ -565,6 +894,7 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 		return 0;
 	ops = dmk_get_dma_ops(dev);
 	if (!sg_valid(dev, sg, nents, dir, "map_sg") ||
+	    !coherent_if_required(dev, attrs, "map_sg") ||
 	    !ops_can(dev, ops, ops->map_sg != NULL, "map_sg")) {
 		STAT_ADD(dev, errors, 1);
 		return 0;
@@ -697,4 +1027,84 @@ void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 		for (int i = 0; i < nents; i++)
 			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
 				       dir, false);
+}
+
+/* ---- queries ---- */
+
+bool dmk_need_sync(struct dmk_device *dev, dmk_addr_t dma_addr)
+{
+	const struct dmk_dma_map_ops *ops;
+
+	if (!dev_ready(dev))
+		return true;
+	ops = dmk_get_dma_ops(dev);
+	if (map_direct(ops))
+		return dmk_direct_need_sync(dev, dma_addr,
+					    ops == &dmk_direct_coherent_ops);
+	/* iommu_dma_need_sync(): the IOMMU ops never bounce. */
+	if (ops == &dmk_iommu_dma_ops)
+		return !dev->coherent;
+	return ops->sync_single_for_cpu || ops->sync_single_for_device ||
+	       ops->sync_sg_for_cpu || ops->sync_sg_for_device;
+}
+
+size_t dmk_opt_mapping_size(struct dmk_device *dev)
+{
+	const struct dmk_dma_map_ops *ops;
+	size_t size = SIZE_MAX, max;
+
+	if (!dev_ready(dev))
+		return 0;
+	ops = dmk_get_dma_ops(dev);
+	if (!map_direct(ops) && ops->opt_mapping_size)
+		size = ops->opt_mapping_size();
+	max = dmk_max_mapping_size(dev);
+	return size < max ? size : max;
+}
+
+uint64_t dmk_get_required_mask(struct dmk_device *dev)
+{
+	const struct dmk_dma_map_ops *ops;
+
+	if (!dev_ready(dev))
+		return 0;
+	ops = dmk_get_dma_ops(dev);
+	if (map_direct(ops))
+		return dmk_direct_get_required_mask(dev);
+	if (ops->get_required_mask)
+		return ops->get_required_mask(dev);
+	/* Every ops must take a 32-bit mask: Linux's default answer. */
+	return DMK_BIT_MASK(32);
+}
+
+bool dmk_addressing_limited(struct dmk_device *dev)
+{
+	const struct dmk_dma_map_ops *ops;
+	uint64_t reach;
+
+	if (!dev_ready(dev))
+		return false;
+	ops = dmk_get_dma_ops(dev);
+	reach = dev->dma_mask;
+	if (dev->bus_dma_limit && dev->bus_dma_limit < reach)
+		reach = dev->bus_dma_limit;
+	if (reach < dmk_get_required_mask(dev))
+		return true;
+	if (!map_direct(ops))
+		return false;
+	return dmk_direct_addressing_limited(dev);
+}
+
+unsigned int dmk_get_cache_alignment(struct dmk_device *dev)
+{
+	if (!dev || !dev->sys)
+		return 1;
+	switch (dev_plat(dev)->arch) {
+	case DMK_ARCH_ARM64:
+		return 128; /* arm64's ARCH_DMA_MINALIGN */
+	case DMK_ARCH_ARM32:
+		return DMK_CACHE_LINE; /* L1_CACHE_BYTES */
+	default:
+		return 1; /* no ARCH_HAS_DMA_MINALIGN: DMA snoops */
+	}
 }

@@ -57,6 +57,37 @@ struct dmk_dma_map_ops {
 				   int nents, enum dmk_data_direction dir);
 	int (*dma_supported)(struct dmk_device *dev, uint64_t mask);
 	size_t (*max_mapping_size)(struct dmk_device *dev);
+
+	/*
+	 * The rest of Linux's hooks, each optional; the library's own
+	 * dma-direct tables are called through dma-direct itself, as
+	 * Linux's dma_map_direct() does.  alloc_pages_op returns the
+	 * cacheable CPU address of zeroed pages the device reaches at
+	 * *dma_handle (dmk_alloc_pages).
+	 */
+	void *(*alloc_pages_op)(struct dmk_device *dev, size_t size,
+				dmk_addr_t *dma_handle,
+				enum dmk_data_direction dir);
+	void (*free_pages)(struct dmk_device *dev, size_t size, void *cpu_addr,
+			   dmk_addr_t dma_handle, enum dmk_data_direction dir);
+	/* Fills sgt (sgl allocated with dmk_env_zalloc) and maps it; 0 or
+	 * -DMK_E*.  free_noncontiguous unmaps and frees the pages, not
+	 * the table. */
+	int (*alloc_noncontiguous)(struct dmk_device *dev, size_t size,
+				   struct dmk_sg_table *sgt,
+				   enum dmk_data_direction dir,
+				   unsigned long attrs);
+	void (*free_noncontiguous)(struct dmk_device *dev, size_t size,
+				   struct dmk_sg_table *sgt,
+				   enum dmk_data_direction dir);
+	dmk_addr_t (*map_resource)(struct dmk_device *dev, dmk_phys_t phys,
+				   size_t size, enum dmk_data_direction dir,
+				   unsigned long attrs);
+	void (*unmap_resource)(struct dmk_device *dev, dmk_addr_t addr,
+			       size_t size, enum dmk_data_direction dir,
+			       unsigned long attrs);
+	uint64_t (*get_required_mask)(struct dmk_device *dev);
+	size_t (*opt_mapping_size)(void);
 };
 
 /* The ops the device's calls go to: a wrapping layer's, the device's

@@ -65,6 +65,17 @@ enum dmk_data_direction {
 #define DMK_ATTR_ALLOC_SINGLE_PAGES (1UL << 7)
 #define DMK_ATTR_NO_WARN (1UL << 8)
 #define DMK_ATTR_PRIVILEGED (1UL << 9)
+/* The newer ones, with Linux's bits: memory that is not RAM (a BAR, a
+ * peer's MMIO): translated, never bounced, no cache maintenance; */
+#define DMK_ATTR_MMIO (1UL << 10)
+/* the CPU keeps the cache lines this buffer shares with others clean
+ * while it is mapped (Linux 6.19's name; later
+ * DMA_ATTR_DEBUGGING_IGNORE_CACHELINES, the same bit): the checker
+ * accepts the overlap when every mapping of the line says so; */
+#define DMK_ATTR_CPU_CACHE_CLEAN (1UL << 11)
+/* the mapping must be coherent as it is: fail rather than bounce or
+ * maintain caches (a non-coherent device, a bounce). */
+#define DMK_ATTR_REQUIRE_COHERENT (1UL << 12)
 
 /* One scatter-gather entry: guest-physical in, bus address out. */
 struct dmk_sg {
@@ -72,6 +83,17 @@ struct dmk_sg {
 	uint32_t length;
 	dmk_addr_t dma_address;
 	uint32_t dma_length;
+};
+
+/*
+ * Linux's struct sg_table: sgl[0..orig_nents) the CPU's entries, and
+ * after a mapping the first nents of them also carry the device's
+ * segments (dma_address, dma_length), which may be fewer.
+ */
+struct dmk_sg_table {
+	struct dmk_sg *sgl;
+	unsigned int nents;	 /* mapped segments */
+	unsigned int orig_nents; /* CPU entries */
 };
 
 struct dmk_system;
@@ -179,7 +201,64 @@ static inline void dmk_free_coherent(struct dmk_device *dev, size_t size,
 	dmk_free_attrs(dev, size, cpu_addr, dma_handle, 0);
 }
 
+/*
+ * Pages the driver owns and syncs itself (Linux's dma_alloc_pages):
+ * cacheable memory reachable by the device, mapped for dir, its CPU
+ * address returned (NULL on failure, *dma_handle = DMK_MAPPING_ERROR).
+ * Ownership starts with the device as after a map: write, then
+ * dmk_sync_single_for_device() before the device reads.  The memory is
+ * zeroed.  Free with the same size, handle and direction.
+ */
+void *dmk_alloc_pages(struct dmk_device *dev, size_t size,
+		      dmk_addr_t *dma_handle, enum dmk_data_direction dir);
+void dmk_free_pages(struct dmk_device *dev, size_t size, void *cpu_addr,
+		    dmk_addr_t dma_handle, enum dmk_data_direction dir);
+/* Linux's dma_alloc_noncoherent: dmk_alloc_pages under another name. */
+void *dmk_alloc_noncoherent(struct dmk_device *dev, size_t size,
+			    dmk_addr_t *dma_handle,
+			    enum dmk_data_direction dir);
+void dmk_free_noncoherent(struct dmk_device *dev, size_t size, void *cpu_addr,
+			  dmk_addr_t dma_handle, enum dmk_data_direction dir);
+
+/*
+ * Linux's dma_alloc_noncontiguous: pages that need not be contiguous
+ * for the CPU, mapped for dir.  Behind an IOMMU one IOVA range over
+ * every chunk (sgt->nents == 1, orig_nents chunks; with
+ * DMK_ATTR_ALLOC_SINGLE_PAGES each chunk one page), else one
+ * contiguous run (nents == orig_nents == 1).  Returns the table
+ * (allocated by the library) or NULL.  Synced as a mapping
+ * (dmk_sync_sgtable_*); free with the same size and direction.
+ */
+struct dmk_sg_table *dmk_alloc_noncontiguous(struct dmk_device *dev,
+					     size_t size,
+					     enum dmk_data_direction dir,
+					     unsigned long attrs);
+void dmk_free_noncontiguous(struct dmk_device *dev, size_t size,
+			    struct dmk_sg_table *sgt,
+			    enum dmk_data_direction dir);
+/*
+ * A CPU-contiguous view of such a table: the linear map when the
+ * chunks follow each other guest-physically (always for one chunk);
+ * NULL when they do not, since dmakit's platforms offer no vmap.
+ */
+void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
+			     struct dmk_sg_table *sgt);
+void dmk_vunmap_noncontiguous(struct dmk_device *dev, void *vaddr);
+
 /* ---- Streaming mappings ---- */
+
+/*
+ * MMIO of a peer (a BAR, a FIFO) by its physical address (Linux's
+ * dma_map_resource): translated for the device (dma-ranges, or an IOVA
+ * with MMIO permissions), never bounced, no cache maintenance.  RAM is
+ * refused (DMK_MAPPING_ERROR, and the checker reports it).  Test the
+ * result with dmk_mapping_error().
+ */
+dmk_addr_t dmk_map_resource(struct dmk_device *dev, dmk_phys_t phys_addr,
+			    size_t size, enum dmk_data_direction dir,
+			    unsigned long attrs);
+void dmk_unmap_resource(struct dmk_device *dev, dmk_addr_t addr, size_t size,
+			enum dmk_data_direction dir, unsigned long attrs);
 
 dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,
 			      size_t size, enum dmk_data_direction dir,
@@ -251,6 +330,25 @@ void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 			 enum dmk_data_direction dir);
 void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir);
+
+/* ---- Queries ---- */
+
+/* Whether syncs of this mapping do anything (Linux's dma_need_sync):
+ * false only for a coherent device's mapping that did not bounce. */
+bool dmk_need_sync(struct dmk_device *dev, dmk_addr_t dma_addr);
+/* The largest mapping that costs no more than smaller ones (Linux's
+ * dma_opt_mapping_size), never above dmk_max_mapping_size(). */
+size_t dmk_opt_mapping_size(struct dmk_device *dev);
+/* The smallest mask that reaches all of RAM without bouncing (Linux's
+ * dma_get_required_mask); 32 bits behind an IOMMU or foreign ops. */
+uint64_t dmk_get_required_mask(struct dmk_device *dev);
+/* Some RAM lies beyond the device's reach: its buffers there bounce
+ * (Linux's dma_addressing_limited). */
+bool dmk_addressing_limited(struct dmk_device *dev);
+/* The alignment a buffer needs not to share cache lines with others
+ * (Linux's dma_get_cache_alignment, ARCH_DMA_MINALIGN): 128 on arm64,
+ * 64 on 32-bit ARM, 1 where DMA is coherent (x86, the host). */
+unsigned int dmk_get_cache_alignment(struct dmk_device *dev);
 
 #ifdef __cplusplus
 }

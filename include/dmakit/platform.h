@@ -43,6 +43,11 @@ enum dmk_log_level { DMK_LOG_ERR, DMK_LOG_WARN, DMK_LOG_INFO };
 /* IOMMU mapping permissions. */
 #define DMK_IOMMU_READ (1 << 0)
 #define DMK_IOMMU_WRITE (1 << 1)
+/* Linux's IOMMU_MMIO and IOMMU_PRIV bits: the page is a device's MMIO
+ * (map_resource), the access is privileged (DMK_ATTR_PRIVILEGED).  A
+ * platform whose IOMMU has no such distinction may ignore them. */
+#define DMK_IOMMU_MMIO (1 << 4)
+#define DMK_IOMMU_PRIV (1 << 5)
 
 struct dmk_platform_ops {
 	/*
@@ -105,6 +110,11 @@ struct dmk_platform_ops {
 	 */
 	void *(*phys_to_virt)(void *ctx, dmk_phys_t phys);
 	dmk_phys_t (*virt_to_phys)(void *ctx, const void *va);
+
+	/* Whether the page at phys is the guest's RAM (Linux's pfn_valid),
+	 * for dmk_map_resource, which refuses RAM.  NULL: RAM is every
+	 * address in [ram_start, ram_end). */
+	bool (*phys_is_ram)(void *ctx, dmk_phys_t phys);
 };
 
 struct dmk_platform {

@@ -91,6 +91,15 @@ static void plat_unmap_uncached(void *ctx, void *va, size_t size)
 	sim_domain_unmap_uncached(pd_of(ctx)->dom, va, size);
 }
 
+/* RAM is what the p2m backs with the domain's own frames. */
+static bool plat_phys_is_ram(void *ctx, dmk_phys_t phys)
+{
+	enum sim_p2m_type type = SIM_P2M_INVALID;
+
+	sim_domain_gfn_to_mfn(pd_of(ctx)->dom, phys >> SIM_PAGE_SHIFT, &type);
+	return type == SIM_P2M_RAM;
+}
+
 long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,
 			    unsigned long a1, unsigned long a2,
 			    unsigned long a3)
@@ -123,7 +132,8 @@ static int plat_iommu_map(void *ctx, void *iommu, uint64_t iova,
 	size_t off;
 	int ret;
 
-	if (sim_smmu_stream_domain(st))
+	/* MMIO is outside the p2m of RAM: its address is the bus's own. */
+	if (sim_smmu_stream_domain(st) || (prot & DMK_IOMMU_MMIO))
 		return sim_smmu_map(st, iova, phys, size, prot);
 	if ((iova | phys | size) & (SIM_PAGE_SIZE - 1))
 		return -DMK_EINVAL;
@@ -198,7 +208,8 @@ static void plat_log(void *ctx, enum dmk_log_level level, const char *msg)
 	.map_uncached = plat_map_uncached,                                     \
 	.unmap_uncached = plat_unmap_uncached, .iommu_map = plat_iommu_map,    \
 	.iommu_unmap = plat_iommu_unmap, .cpu_id = plat_cpu_id,                \
-	.now_ns = plat_now_ns, .log = plat_log
+	.now_ns = plat_now_ns, .log = plat_log,                                \
+	.phys_is_ram = plat_phys_is_ram
 
 static const struct dmk_platform_ops ops_noncoherent = {
 	COMMON_OPS,

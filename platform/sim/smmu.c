@@ -178,7 +178,8 @@ int sim_smmu_map(struct sim_smmu_stream *st, uint64_t iova, uint64_t out,
 	int ret = 0;
 
 	if (size == 0 || ((iova | out | size) & (SIM_PAGE_SIZE - 1)) ||
-	    !(prot & PTE_PROT) || (prot & ~PTE_PROT) ||
+	    !(prot & PTE_PROT) ||
+	    (prot & ~(PTE_PROT | DMK_IOMMU_MMIO | DMK_IOMMU_PRIV)) ||
 	    iova + size > (1ULL << IOVA_BITS) || iova + size < iova ||
 	    out + size < out)
 		return -EINVAL;
@@ -198,8 +199,9 @@ int sim_smmu_map(struct sim_smmu_stream *st, uint64_t iova, uint64_t out,
 		}
 	}
 	for (off = 0; !ret && off < size; off += SIM_PAGE_SIZE)
-		*pte_of(st, iova + off, false) =
-			((out + off) & PTE_ADDR) | PTE_VALID | (uint64_t)prot;
+		*pte_of(st, iova + off, false) = ((out + off) & PTE_ADDR) |
+						 PTE_VALID |
+						 (uint64_t)(prot & PTE_PROT);
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }

@@ -18,6 +18,7 @@
  * the guest cannot clean what it does not map cacheably as its own.
  */
 #include "xen-internal.h"
+#include "../ops-helpers.h"
 
 #define XEN_PAGE_MASK DMK_XEN_PAGE_MASK
 
@@ -202,6 +203,9 @@ static dmk_addr_t bounce(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 	dmk_phys_t map;
 	dmk_addr_t addr;
 
+	/* DMK_ATTR_REQUIRE_COHERENT: the device must see the buffer itself. */
+	if (attrs & DMK_ATTR_REQUIRE_COHERENT)
+		return DMK_MAPPING_ERROR;
 	if (!pool) {
 		dmk_log(xen->plat, DMK_LOG_ERR,
 			"swiotlb-xen: %s: %#llx+%zu needs a bounce and there is no pool",
@@ -493,4 +497,9 @@ const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops = {
 	.sync_sg_for_device = xen_swiotlb_sync_sg_for_device,
 	.dma_supported = xen_swiotlb_dma_supported,
 	.max_mapping_size = xen_swiotlb_max_mapping_size,
+	/* As Linux's table: the common page allocator over map_page, and
+	 * MMIO translated as dma-direct does (it is 1:1 in the p2m). */
+	.alloc_pages_op = dmk_common_alloc_pages,
+	.free_pages = dmk_common_free_pages,
+	.map_resource = dmk_direct_map_resource,
 };
