@@ -170,6 +170,17 @@ static void report(struct dmk_device *dev, const char *fmt, ...)
 	dmk_log(dev_plat(dev), DMK_LOG_WARN, "DMA-API: %s: %s", dev->name, msg);
 }
 
+void dmk_debug_report(struct dmk_device *dev, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	dmk_env_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(dev, "%s", msg);
+}
+
 static const char *dir_name(enum dmk_data_direction dir)
 {
 	return (unsigned int)dir <= DMK_DMA_NONE ? dir_names[dir] : "invalid";

@@ -24,6 +24,9 @@ void dmk_debug_alloc(struct dmk_device *dev, void *cpu, size_t size,
 		     dmk_addr_t addr);
 void dmk_debug_free(struct dmk_device *dev, void *cpu, size_t size,
 		    dmk_addr_t addr);
+/* A misuse found elsewhere (a DMA pool): one line, one counted error. */
+void dmk_debug_report(struct dmk_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 /* A device goes away: every mapping it still holds is reported. */
 void dmk_debug_device_gone(struct dmk_device *dev);
 

@@ -8,6 +8,8 @@
  *   swiotlb.c  the bounce pool
  *   iommu.c    IOMMU dma ops (IOVA allocation, page tables via platform)
  *   debug.c    the DMA-API debug checker
+ *   dmapool.c  DMA pools: small coherent blocks (mm/dmapool.c)
+ *   ops-helpers.c  what non-direct ops borrow (dma_common_alloc_pages)
  *   system.c   struct dmk_system: the pool, the checker, the layer
  *   log.c      printk, snprintf and strerror over the environment
  * The core knows no hypervisor.  A layer between it and the world (the

@@ -400,33 +400,234 @@ static void iommu_dma_sync_for_device(struct dmk_device *dev, dmk_addr_t addr,
 	iommu_sync(dev, addr, size, dir, false);
 }
 
+/* ---- scatterlists: one IOVA range, merged segments ---- */
+
+/*
+ * Where each entry goes in the list's IOVA range, as Linux's
+ * iommu_dma_map_sg lays it out: every entry takes whole pages from its
+ * in-page offset on, and an entry that would cross a segment boundary
+ * where it falls is moved to the next boundary (the pad belongs to the
+ * gap) unless it is too long to fit between two boundaries anyway.
+ */
+struct sg_layout {
+	uint64_t pos;	/* next free offset in the range */
+	uint64_t start; /* this entry's first page in the range */
+	uint64_t span;	/* its pages, in bytes */
+	bool padded;	/* a pad went before it */
+};
+
+static void layout_next(struct sg_layout *l, const struct dmk_sg *s,
+			uint64_t mask)
+{
+	uint64_t off = s->phys & (DMK_PAGE_SIZE - 1);
+	uint64_t pad = (mask - l->pos + 1) & mask;
+
+	l->span = (off + s->length + DMK_PAGE_SIZE - 1) &
+		  ~(uint64_t)(DMK_PAGE_SIZE - 1);
+	l->padded = pad && pad < l->span - 1;
+	if (l->padded)
+		l->pos += pad;
+	l->start = l->pos;
+	l->pos += l->span;
+}
+
+/*
+ * __finalise_sg(): the device's segments.  An entry joins the segment
+ * before it when it starts a page, the one before ended its page and no
+ * pad lies between, the join is not at a segment boundary and the
+ * result stays within max_seg_size; otherwise it starts a new one.
+ * Entries past the last segment get DMK_MAPPING_ERROR and length 0.
+ */
+static int finalise_sg(struct dmk_device *dev, struct dmk_sg *sg, int nents,
+		       uint64_t iova)
+{
+	uint64_t mask = dev->seg_boundary_mask;
+	struct sg_layout l = {0};
+	uint64_t cur_len = 0;
+	bool prev_ends_page = false;
+	int cur = -1;
+
+	for (int i = 0; i < nents; i++) {
+		uint64_t off = sg[i].phys & (DMK_PAGE_SIZE - 1);
+		uint64_t addr;
+
+		layout_next(&l, &sg[i], mask);
+		addr = iova + l.start;
+		sg[i].dma_address = DMK_MAPPING_ERROR;
+		sg[i].dma_length = 0;
+		if (cur >= 0 && prev_ends_page && !l.padded && off == 0 &&
+		    (addr & mask) != 0 &&
+		    (uint64_t)dev->max_seg_size - cur_len >= sg[i].length) {
+			cur_len += sg[i].length;
+		} else {
+			cur++;
+			cur_len = sg[i].length;
+			sg[cur].dma_address = addr + off;
+		}
+		sg[cur].dma_length = (uint32_t)cur_len;
+		prev_ends_page = off + sg[i].length == l.span;
+	}
+	return cur + 1;
+}
+
+static void sync_sg_entries(struct dmk_device *dev, struct dmk_sg *sg,
+			    int nents, enum dmk_data_direction dir,
+			    bool for_cpu)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+
+	if (dev->coherent)
+		return;
+	for (int i = 0; i < nents; i++) {
+		if (for_cpu)
+			dmk_arch_sync_for_cpu(plat, sg[i].phys, sg[i].length,
+					      dir);
+		else
+			dmk_arch_sync_for_device(plat, sg[i].phys, sg[i].length,
+						 dir);
+	}
+}
+
+/* [first segment's start, last segment's end): what the list holds. */
+static bool sg_range(const struct dmk_sg *sg, int nents, dmk_addr_t *start,
+		     size_t *len)
+{
+	int last = -1;
+
+	for (int i = 0; i < nents && sg[i].dma_length; i++)
+		last = i;
+	if (last < 0)
+		return false;
+	*start = sg[0].dma_address;
+	*len = sg[last].dma_address + sg[last].dma_length - *start;
+	return true;
+}
+
 static void iommu_dma_unmap_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			       int nents, enum dmk_data_direction dir,
 			       unsigned long attrs)
 {
-	dmk_sg_unmap_each(dev, sg, nents, dir, attrs, iommu_dma_unmap_page);
+	dmk_addr_t start;
+	size_t len;
+
+	if (!sg_range(sg, nents, &start, &len) ||
+	    !iova_known(dev, start, len, "unmap_sg"))
+		return;
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		sync_sg_entries(dev, sg, nents, dir, true);
+	iommu_unmap_range(dev, start, len);
 }
 
-/* One IOVA range per entry: merging is an optimisation we do not need. */
+/*
+ * iommu_dma_map_sg(): the whole list in one IOVA range, each entry's
+ * pages mapped at its place in the layout, then merged into as few
+ * segments as max_seg_size and the segment boundary allow.
+ */
 static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir,
 			    unsigned long attrs)
 {
-	return dmk_sg_map_each(dev, sg, nents, dir, attrs, iommu_dma_map_page,
-			       iommu_dma_unmap_page);
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	int prot = dir_to_prot(dir, attrs);
+	struct sg_layout l = {0};
+	uint64_t iova;
+	size_t npages;
+	int i;
+
+	if (!dom)
+		return 0;
+	for (i = 0; i < nents; i++)
+		layout_next(&l, &sg[i], dev->seg_boundary_mask);
+	npages = l.pos >> DMK_PAGE_SHIFT;
+	iova = iova_alloc(dom, dev, npages);
+	if (iova == DMK_MAPPING_ERROR) {
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: no IOVA space for %zu pages", dev->name,
+			npages);
+		return 0;
+	}
+	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
+		sync_sg_entries(dev, sg, nents, dir, false);
+	l = (struct sg_layout){0};
+	for (i = 0; i < nents; i++) {
+		dmk_phys_t page = sg[i].phys & ~(dmk_phys_t)(DMK_PAGE_SIZE - 1);
+		size_t pg;
+
+		layout_next(&l, &sg[i], dev->seg_boundary_mask);
+		if (plat->ops->iommu_map(plat->ctx, dom->platform_iommu,
+					 iova + l.start, page, l.span, prot))
+			break;
+		pg = (iova + l.start - dom->base) >> DMK_PAGE_SHIFT;
+		for (size_t p = 0; p < l.span >> DMK_PAGE_SHIFT; p++)
+			dom->shadow[pg + p] = (page >> DMK_PAGE_SHIFT) + p + 1;
+	}
+	if (i < nents) {
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: mapping entry %d of a scatterlist failed",
+			dev->name, i);
+		plat->ops->iommu_unmap(plat->ctx, dom->platform_iommu, iova,
+				       npages << DMK_PAGE_SHIFT);
+		for (size_t p = 0; p < npages; p++)
+			dom->shadow[((iova - dom->base) >> DMK_PAGE_SHIFT) +
+				    p] = SHADOW_NONE;
+		iova_free(dom, iova, npages);
+		return 0;
+	}
+	return finalise_sg(dev, sg, nents, iova);
 }
 
+/* The CPU's entries are what caches hold: sync those. */
 static void iommu_dma_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg,
 				      int nents, enum dmk_data_direction dir)
 {
-	dmk_sg_sync_each(dev, sg, nents, dir, iommu_dma_sync_for_cpu);
+	sync_sg_entries(dev, sg, nents, dir, true);
 }
 
 static void iommu_dma_sync_sg_for_device(struct dmk_device *dev,
 					 struct dmk_sg *sg, int nents,
 					 enum dmk_data_direction dir)
 {
-	dmk_sg_sync_each(dev, sg, nents, dir, iommu_dma_sync_for_device);
+	sync_sg_entries(dev, sg, nents, dir, false);
+}
+
+/*
+ * iommu_dma_get_sgtable(): the pages behind a coherent buffer's IOVAs,
+ * one entry per guest-physically contiguous run.
+ */
+static int iommu_dma_get_sgtable(struct dmk_device *dev,
+				 struct dmk_sg_table *sgt, void *cpu_addr,
+				 dmk_addr_t dma_addr, size_t size,
+				 unsigned long attrs)
+{
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+	unsigned int n = 0;
+
+	(void)cpu_addr;
+	(void)attrs;
+	if (!dom || npages > UINT32_MAX ||
+	    !iova_known(dev, dma_addr, npages << DMK_PAGE_SHIFT, "get_sgtable"))
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(npages * sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	for (size_t p = 0; p < npages; p++) {
+		dmk_phys_t phys =
+			iova_to_phys(dom, dma_addr + (p << DMK_PAGE_SHIFT)) &
+			~(dmk_phys_t)(DMK_PAGE_SIZE - 1);
+
+		if (n &&
+		    sgt->sgl[n - 1].phys + sgt->sgl[n - 1].length == phys) {
+			sgt->sgl[n - 1].length += DMK_PAGE_SIZE;
+			continue;
+		}
+		sgt->sgl[n].phys = phys;
+		sgt->sgl[n].length = DMK_PAGE_SIZE;
+		n++;
+	}
+	sgt->orig_nents = sgt->nents = n;
+	return 0;
 }
 
 /*
@@ -695,4 +896,5 @@ const struct dmk_dma_map_ops dmk_iommu_dma_ops = {
 	.map_resource = iommu_dma_map_resource,
 	.unmap_resource = iommu_dma_unmap_resource,
 	.opt_mapping_size = iommu_dma_opt_mapping_size,
+	.get_sgtable = iommu_dma_get_sgtable,
 };

@@ -913,21 +913,37 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	return mapped;
 }
 
+/*
+ * The device's segments of a mapped list: the leading entries with a
+ * DMA length (an IOMMU merges entries; the rest get length 0), as
+ * Linux's debug code keeps sg_mapped_ents.
+ */
+static int sg_mapped(const struct dmk_sg *sg, int nents)
+{
+	int n = 0;
+
+	while (n < nents && sg[n].dma_length)
+		n++;
+	return n;
+}
+
 void dmk_unmap_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 			enum dmk_data_direction dir, unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops;
+	int mapped;
 
 	if (!dev_ready(dev) || !sg_valid(dev, sg, nents, dir, "unmap_sg"))
 		return;
 	ops = dmk_get_dma_ops(dev);
+	mapped = sg_mapped(sg, nents);
 	if (dev->dma->debug)
-		for (int i = 0; i < nents; i++)
+		for (int i = 0; i < mapped; i++)
 			dmk_debug_unmap(dev, sg[i].dma_address,
 					sg[i].dma_length, dir, false);
 	if (ops->unmap_sg)
 		ops->unmap_sg(dev, sg, nents, dir, attrs);
-	STAT_ADD(dev, unmaps, nents);
+	STAT_ADD(dev, unmaps, mapped);
 }
 
 /* Linux's dma_mapping_error(): -ENOMEM for the error value, so that a
@@ -1008,7 +1024,7 @@ void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	if (ops->sync_sg_for_cpu)
 		ops->sync_sg_for_cpu(dev, sg, nents, dir);
 	if (dev->dma->debug)
-		for (int i = 0; i < nents; i++)
+		for (int i = 0, n = sg_mapped(sg, nents); i < n; i++)
 			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
 				       dir, true);
 }
@@ -1024,7 +1040,7 @@ void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 	if (ops->sync_sg_for_device)
 		ops->sync_sg_for_device(dev, sg, nents, dir);
 	if (dev->dma->debug)
-		for (int i = 0; i < nents; i++)
+		for (int i = 0, n = sg_mapped(sg, nents); i < n; i++)
 			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
 				       dir, false);
 }
@@ -1107,4 +1123,91 @@ unsigned int dmk_get_cache_alignment(struct dmk_device *dev)
 	default:
 		return 1; /* no ARCH_HAS_DMA_MINALIGN: DMA snoops */
 	}
+}
+
+/* ---- sg tables ---- */
+
+/*
+ * dma_get_sgtable_attrs(): the pages of a coherent buffer.  dma-direct
+ * finds them from the bus address (the CPU address may be a
+ * non-cacheable alias), one entry of whole pages.
+ */
+int dmk_get_sgtable_attrs(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			  void *cpu_addr, dmk_addr_t dma_addr, size_t size,
+			  unsigned long attrs)
+{
+	const struct dmk_dma_map_ops *ops;
+	size_t bytes = (size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1);
+	dmk_phys_t phys;
+
+	if (!sgt)
+		return -DMK_EINVAL;
+	*sgt = (struct dmk_sg_table){0};
+	if (!dev_ready(dev) || !cpu_addr || size == 0 || bytes > UINT32_MAX)
+		return -DMK_EINVAL;
+	ops = dmk_get_dma_ops(dev);
+	if (!map_direct(ops)) {
+		if (!ops->get_sgtable)
+			return -DMK_ENOTSUP; /* Linux: -ENXIO */
+		return ops->get_sgtable(dev, sgt, cpu_addr, dma_addr, size,
+					attrs);
+	}
+	phys = dmk_dma_to_phys(dev, dma_addr);
+	if (phys == DMK_PHYS_ERROR)
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	sgt->sgl[0].phys = phys;
+	sgt->sgl[0].length = (uint32_t)bytes;
+	sgt->nents = sgt->orig_nents = 1;
+	return 0;
+}
+
+void dmk_sg_free_table(struct dmk_sg_table *sgt)
+{
+	if (!sgt)
+		return;
+	dmk_env_free(sgt->sgl);
+	*sgt = (struct dmk_sg_table){0};
+}
+
+/* dma_map_sgtable(): every CPU entry; nents becomes the segments. */
+int dmk_map_sgtable(struct dmk_device *dev, struct dmk_sg_table *sgt,
+		    enum dmk_data_direction dir, unsigned long attrs)
+{
+	int n;
+
+	if (!dev_ready(dev) || !sgt || !sgt->sgl || !sgt->orig_nents ||
+	    sgt->orig_nents > __INT_MAX__ || !dmk_dir_valid(dir))
+		return -DMK_EINVAL;
+	n = dmk_map_sg_attrs(dev, sgt->sgl, (int)sgt->orig_nents, dir, attrs);
+	if (n <= 0)
+		return -DMK_ENOMEM;
+	sgt->nents = (unsigned int)n;
+	return 0;
+}
+
+void dmk_unmap_sgtable(struct dmk_device *dev, struct dmk_sg_table *sgt,
+		       enum dmk_data_direction dir, unsigned long attrs)
+{
+	if (sgt && sgt->orig_nents <= __INT_MAX__)
+		dmk_unmap_sg_attrs(dev, sgt->sgl, (int)sgt->orig_nents, dir,
+				   attrs);
+}
+
+void dmk_sync_sgtable_for_cpu(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			      enum dmk_data_direction dir)
+{
+	if (sgt && sgt->orig_nents <= __INT_MAX__)
+		dmk_sync_sg_for_cpu(dev, sgt->sgl, (int)sgt->orig_nents, dir);
+}
+
+void dmk_sync_sgtable_for_device(struct dmk_device *dev,
+				 struct dmk_sg_table *sgt,
+				 enum dmk_data_direction dir)
+{
+	if (sgt && sgt->orig_nents <= __INT_MAX__)
+		dmk_sync_sg_for_device(dev, sgt->sgl, (int)sgt->orig_nents,
+				       dir);
 }

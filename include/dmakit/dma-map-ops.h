@@ -86,6 +86,11 @@ struct dmk_dma_map_ops {
 	void (*unmap_resource)(struct dmk_device *dev, dmk_addr_t addr,
 			       size_t size, enum dmk_data_direction dir,
 			       unsigned long attrs);
+	/* The pages of a coherent buffer as a table (sgl allocated with
+	 * dmk_env_zalloc, nents == orig_nents); 0 or -DMK_E*. */
+	int (*get_sgtable)(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			   void *cpu_addr, dmk_addr_t dma_addr, size_t size,
+			   unsigned long attrs);
 	uint64_t (*get_required_mask)(struct dmk_device *dev);
 	size_t (*opt_mapping_size)(void);
 };

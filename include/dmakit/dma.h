@@ -331,6 +331,67 @@ void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 			    int nents, enum dmk_data_direction dir);
 
+/* ---- Scatter-gather tables ---- */
+
+/*
+ * The pages of a coherent buffer as a table (Linux's
+ * dma_get_sgtable_attrs), for another device to map: one entry of
+ * whole pages for dma-direct and swiotlb-xen, one per contiguous run
+ * behind an IOMMU.  The library allocates sgt->sgl; dmk_sg_free_table
+ * frees it.  0, -DMK_EINVAL, -DMK_ENOMEM, or -DMK_ENOTSUP for ops that
+ * cannot tell (Linux's -ENXIO).
+ */
+int dmk_get_sgtable_attrs(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			  void *cpu_addr, dmk_addr_t dma_addr, size_t size,
+			  unsigned long attrs);
+static inline int dmk_get_sgtable(struct dmk_device *dev,
+				  struct dmk_sg_table *sgt, void *cpu_addr,
+				  dmk_addr_t dma_addr, size_t size)
+{
+	return dmk_get_sgtable_attrs(dev, sgt, cpu_addr, dma_addr, size, 0);
+}
+void dmk_sg_free_table(struct dmk_sg_table *sgt);
+
+/*
+ * Linux's dma_map_sgtable: maps sgl[0..orig_nents) and sets nents to
+ * the device's segments.  Behind an IOMMU entries are merged into one
+ * IOVA range, each segment at most dev->max_seg_size and never across
+ * dev->seg_boundary_mask, as Linux's iommu_dma_map_sg; elsewhere one
+ * segment per entry.  0, -DMK_EINVAL or -DMK_ENOMEM.  Unmap and sync
+ * with the same table (orig_nents entries, as Linux).
+ */
+int dmk_map_sgtable(struct dmk_device *dev, struct dmk_sg_table *sgt,
+		    enum dmk_data_direction dir, unsigned long attrs);
+void dmk_unmap_sgtable(struct dmk_device *dev, struct dmk_sg_table *sgt,
+		       enum dmk_data_direction dir, unsigned long attrs);
+void dmk_sync_sgtable_for_cpu(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			      enum dmk_data_direction dir);
+void dmk_sync_sgtable_for_device(struct dmk_device *dev,
+				 struct dmk_sg_table *sgt,
+				 enum dmk_data_direction dir);
+
+/* ---- DMA pools (Linux's mm/dmapool.c) ---- */
+
+/*
+ * Small coherent blocks of one size carved from the device's coherent
+ * pages: each block aligned to align (a power of two, 0 = 1) and never
+ * crossing a multiple of boundary (a power of two no smaller than the
+ * size, 0 = none).  NULL on bad arguments (logged) or no memory.
+ */
+struct dmk_dma_pool;
+struct dmk_dma_pool *dmk_pool_create(const char *name, struct dmk_device *dev,
+				     size_t size, size_t align,
+				     size_t boundary);
+/* Blocks still in use are reported ("dma_pool_destroy NAME busy") and
+ * their pages left allocated, as Linux. */
+void dmk_pool_destroy(struct dmk_dma_pool *pool);
+/* A block and its bus address, or NULL; zalloc zeroes it. */
+void *dmk_pool_alloc(struct dmk_dma_pool *pool, dmk_addr_t *handle);
+void *dmk_pool_zalloc(struct dmk_dma_pool *pool, dmk_addr_t *handle);
+/* A block that is not the pool's, or whose bus address differs ("bad
+ * dma"), or is already free, is reported and left alone. */
+void dmk_pool_free(struct dmk_dma_pool *pool, void *vaddr, dmk_addr_t dma);
+
 /* ---- Queries ---- */
 
 /* Whether syncs of this mapping do anything (Linux's dma_need_sync):

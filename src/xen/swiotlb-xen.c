@@ -483,6 +483,29 @@ static size_t xen_swiotlb_max_mapping_size(struct dmk_device *dev)
 	return dmk_swiotlb_max_mapping_size(dev);
 }
 
+/* dma_common_get_sgtable(), from the bus address: the CPU address of a
+ * non-coherent device's buffer is a non-cacheable alias. */
+static int xen_swiotlb_get_sgtable(struct dmk_device *dev,
+				   struct dmk_sg_table *sgt, void *cpu_addr,
+				   dmk_addr_t dma_addr, size_t size,
+				   unsigned long attrs)
+{
+	dmk_phys_t phys = dmk_xen_dma_to_phys(dev, dma_addr);
+
+	(void)cpu_addr;
+	(void)attrs;
+	if (phys == DMK_PHYS_ERROR)
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	sgt->sgl[0].phys = phys;
+	sgt->sgl[0].length =
+		(uint32_t)((size + DMK_PAGE_SIZE - 1) & ~(DMK_PAGE_SIZE - 1));
+	sgt->nents = sgt->orig_nents = 1;
+	return 0;
+}
+
 const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops = {
 	.name = "xen-swiotlb",
 	.alloc = xen_swiotlb_alloc,
@@ -502,4 +525,5 @@ const struct dmk_dma_map_ops dmk_xen_swiotlb_dma_ops = {
 	.alloc_pages_op = dmk_common_alloc_pages,
 	.free_pages = dmk_common_free_pages,
 	.map_resource = dmk_direct_map_resource,
+	.get_sgtable = xen_swiotlb_get_sgtable,
 };

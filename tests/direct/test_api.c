@@ -278,8 +278,7 @@ static void test_noncontiguous_iommu(void **state)
 	assert_ptr_equal(dmk_vmap_noncontiguous(&dev, 3 * 4096, sgt),
 			 dmk_phys_to_virt(&fp->plat, sgt->sgl[0].phys));
 	fake_events_clear(fp);
-	dmk_sync_sg_for_cpu(&dev, sgt->sgl, (int)sgt->nents,
-			    DMK_DMA_FROM_DEVICE);
+	dmk_sync_sgtable_for_cpu(&dev, sgt, DMK_DMA_FROM_DEVICE);
 	assert_int_equal(count(EV_INVAL), 3);
 	dmk_free_noncontiguous(&dev, 3 * 4096, sgt, DMK_DMA_FROM_DEVICE);
 	assert_int_equal(count(EV_IOMMU_UNMAP), 1);
@@ -389,6 +388,115 @@ static void test_cpu_cache_clean(void **state)
 	dmk_unmap_page(&dev, b, 32, DMK_DMA_FROM_DEVICE);
 }
 
+/* Four whole pages anywhere: one IOVA range, merged into segments no
+ * longer than max_seg_size and never across the segment boundary. */
+static void test_sgtable_merge_iommu(void **state)
+{
+	struct dmk_sg ents[4] = {{.phys = 0x500000, .length = 4096},
+				 {.phys = 0x700000, .length = 4096},
+				 {.phys = 0x300000, .length = 4096},
+				 {.phys = 0x900000, .length = 4096}};
+	struct dmk_sg_table sgt = {ents, 0, 4};
+
+	(void)state;
+	setup(true, 0, true, true);
+	assert_int_equal(dmk_map_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(sgt.nents, 1);
+	assert_int_equal(ents[0].dma_length, 4 * 4096);
+	assert_int_equal(ents[1].dma_length, 0);
+	assert_int_equal(ents[1].dma_address, DMK_MAPPING_ERROR);
+	dmk_sync_sgtable_for_device(&dev, &sgt, DMK_DMA_TO_DEVICE);
+	dmk_unmap_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0);
+	assert_int_equal(count(EV_IOMMU_UNMAP), 1);
+
+	dev.max_seg_size = 8192;
+	assert_int_equal(dmk_map_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0), 0);
+	assert_int_equal(sgt.nents, 2);
+	assert_int_equal(ents[0].dma_length, 8192);
+	assert_int_equal(ents[1].dma_address, ents[0].dma_address + 8192);
+	assert_int_equal(ents[1].dma_length, 8192);
+	dmk_unmap_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0);
+
+	/* A 16 KiB boundary splits what 64 KiB segments would join. */
+	dev.max_seg_size = 65536;
+	dev.seg_boundary_mask = 0x3fff;
+	ents[0].length = 8192;
+	ents[1].length = 4096;
+	ents[2].length = 8192;
+	sgt.orig_nents = 3;
+	assert_int_equal(dmk_map_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0), 0);
+	/* Entry 2 would cross at 16 KiB: a pad moves it there. */
+	assert_int_equal(sgt.nents, 2);
+	assert_int_equal(ents[0].dma_length, 12288);
+	assert_int_equal(ents[1].dma_address, ents[0].dma_address + 16384);
+	assert_int_equal(ents[1].dma_length, 8192);
+	for (unsigned int i = 0; i < sgt.nents; i++)
+		assert_true((ents[i].dma_address & ~0x3fffULL) ==
+			    ((ents[i].dma_address + ents[i].dma_length - 1) &
+			     ~0x3fffULL));
+	dmk_unmap_sgtable(&dev, &sgt, DMK_DMA_TO_DEVICE, 0);
+	assert_int_equal(dbg_errors(), 0);
+}
+
+/* dma-direct maps entry by entry; the table's nents says so. */
+static void test_sgtable_direct(void **state)
+{
+	struct dmk_sg ents[2] = {{.phys = 0x500000, .length = 4096},
+				 {.phys = 0x501000, .length = 4096}};
+	struct dmk_sg_table sgt = {ents, 0, 2};
+	struct dmk_sg_table got;
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup(false, 0, true, false);
+	assert_int_equal(dmk_map_sgtable(&dev, &sgt, DMK_DMA_FROM_DEVICE, 0),
+			 0);
+	assert_int_equal(sgt.nents, 2);
+	fake_events_clear(fp);
+	dmk_sync_sgtable_for_cpu(&dev, &sgt, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(count(EV_INVAL), 2);
+	dmk_unmap_sgtable(&dev, &sgt, DMK_DMA_FROM_DEVICE, 0);
+	assert_int_equal(dmk_map_sgtable(&dev, &sgt, DMK_DMA_NONE, 0),
+			 -DMK_EINVAL);
+
+	/* get_sgtable: the pages behind the handle, not the alias. */
+	dev.bus_offset = 0x40000000;
+	dev.coherent_dma_mask = ~0ULL;
+	cpu = dmk_alloc_coherent(&dev, 5000, &h);
+	assert_non_null(cpu);
+	assert_int_equal(dmk_get_sgtable(&dev, &got, cpu, h, 5000), 0);
+	assert_int_equal(got.orig_nents, 1);
+	assert_int_equal(got.sgl[0].phys, h - 0x40000000);
+	assert_int_equal(got.sgl[0].length, 8192);
+	dmk_sg_free_table(&got);
+	assert_null(got.sgl);
+	dmk_free_coherent(&dev, 5000, cpu, h);
+	assert_int_equal(dbg_errors(), 0);
+}
+
+static void test_get_sgtable_iommu(void **state)
+{
+	struct dmk_sg_table got;
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup(true, 0, false, true);
+	cpu = dmk_alloc_coherent(&dev, 3 * 4096, &h);
+	assert_non_null(cpu);
+	assert_int_equal(dmk_get_sgtable(&dev, &got, cpu, h, 3 * 4096), 0);
+	assert_int_equal(got.orig_nents, 1);
+	assert_int_equal(got.sgl[0].phys, dmk_virt_to_phys(&fp->plat, cpu));
+	assert_int_equal(got.sgl[0].length, 3 * 4096);
+	dmk_sg_free_table(&got);
+	dmk_free_coherent(&dev, 3 * 4096, cpu, h);
+	/* Ops without the hook cannot tell. */
+	assert_int_equal(
+		dmk_get_sgtable(&dev, &got, cpu, IOVA_BASE + 0x100000, 4096),
+		-DMK_EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +512,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_queries, teardown),
 		cmocka_unit_test_teardown(test_queries_iommu, teardown),
 		cmocka_unit_test_teardown(test_cpu_cache_clean, teardown),
+		cmocka_unit_test_teardown(test_sgtable_merge_iommu, teardown),
+		cmocka_unit_test_teardown(test_sgtable_direct, teardown),
+		cmocka_unit_test_teardown(test_get_sgtable_iommu, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
