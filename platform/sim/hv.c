@@ -24,8 +24,8 @@
 #include <xen/version.h>
 
 /* Extent-order limits when the world gave none (Xen's defaults:
- * CONFIG_HWDOM_MAX_ORDER 12 is raised for dom0 by memop-max-order in
- * the dom0 ANCHORS measured; CONFIG_DOMU_MAX_ORDER 9). */
+ * CONFIG_HWDOM_MAX_ORDER 12, which a dom0 command line raises with
+ * memop-max-order; CONFIG_DOMU_MAX_ORDER 9). */
 #define SIM_DOM0_MAX_ORDER 18U
 #define SIM_DOMU_MAX_ORDER 9U
 

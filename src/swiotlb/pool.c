@@ -40,6 +40,16 @@ static void pool_release_meta(struct dmk_swiotlb *pool)
 	dmk_env_free(pool);
 }
 
+/* At most 2^40 slots, and a byte size that fits size_t.  Widened into a
+ * variable first, so that on a 32-bit size_t, where the first bound can
+ * never bite, the compiler does not call the test useless. */
+static bool pool_nslabs_ok(size_t nslabs)
+{
+	uint64_t n = nslabs;
+
+	return n && n <= (1ULL << 40) && nslabs <= SIZE_MAX >> DMK_IO_TLB_SHIFT;
+}
+
 static int pool_create(const struct dmk_platform *plat, void *va,
 		       dmk_phys_t phys, size_t nslabs, unsigned int nareas,
 		       struct dmk_swiotlb **out)
@@ -47,10 +57,8 @@ static int pool_create(const struct dmk_platform *plat, void *va,
 	struct dmk_swiotlb *pool;
 	size_t bytes = nslabs << DMK_IO_TLB_SHIFT;
 
-	if (!plat || !plat->ops || !va || !out || !nslabs ||
-	    (uint64_t)nslabs > (1ULL << 40) ||
-	    nslabs > SIZE_MAX >> DMK_IO_TLB_SHIFT || (phys & SLOT_MASK) ||
-	    phys + bytes < phys)
+	if (!plat || !plat->ops || !va || !out || !pool_nslabs_ok(nslabs) ||
+	    (phys & SLOT_MASK) || phys + bytes < phys)
 		return -DMK_EINVAL;
 	pool = dmk_env_calloc(1, sizeof(*pool));
 	if (!pool)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dmakit bench: its command line (docs/benchmarks.md).  `bench map` is
- * Linux's dma_map_benchmark (map.c), `bench sweep` the table of issue 6
- * with the churn, thread scaling and the simulator's speed (sweep.c).
+ * Linux's dma_map_benchmark (map.c), `bench sweep` the allocator's
+ * targets table (docs/benchmarks.md) with the churn, thread scaling and the simulator's speed (sweep.c).
  */
 #include "bench.h"
 
