@@ -12,7 +12,7 @@ WERROR     ?= $(if $(filter true 1 yes,$(CI)),true,false)
 # Debian 12 packages the build needs (see README, .ci/run).
 DEB_PACKAGES := meson ninja-build pkg-config gcc libc6-dev libfdt-dev \
                 device-tree-compiler libxen-dev libcmocka-dev libjansson-dev \
-                python3 gcc-aarch64-linux-gnu
+                python3 gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 SAN_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps run check check-fast check-asan check-tsan freestanding \
@@ -73,8 +73,9 @@ check-tsan: $(TSAN_BUILD)/build.ninja
 	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park dynamic \
 	  thread-tokens bench-map-threads
 
-# The library against env/freestanding/dmk_env.h alone, for x86_64 and
-# aarch64: no hidden libc or pthread use (env/freestanding/check.sh).
+# The library against env/freestanding/dmk_env.h alone, for x86_64,
+# aarch64 and 32-bit ARM: no hidden libc, pthread or libgcc use
+# (env/freestanding/check.sh).
 freestanding: | deps
 	env/freestanding/check.sh $(BUILD)/freestanding
 

@@ -5,7 +5,7 @@
 # but dmk_env.h.  Every library source (src/, src/swiotlb/, src/xen/) is
 # compiled with -ffreestanding -nostdinc against env/freestanding/dmk_env.h,
 # the project's public headers and Xen's public ABI headers (libxen-dev's
-# xen/ directory, alone), for x86_64 and for aarch64, with the warnings
+# xen/ directory, alone), for x86_64, aarch64 and 32-bit ARM, with the warnings
 # the project builds with, as errors.  The objects are then linked into
 # one relocatable object per architecture whose undefined symbols must be
 # the four functions the embedder provides and the memory builtins the
@@ -34,11 +34,11 @@ srcs=$(cd "$top" && ls src/*.c src/swiotlb/*.c src/xen/*.c)
 status=0
 
 check_arch() {
-	arch=$1 cc=$2 ld=$3 nm=$4
-	shift 4
+	arch=$1 cc=$2 ld=$3 nm=$4 archallowed=$5
+	shift 5
 	for t in "$cc" "$ld" "$nm"; do
 		command -v "$t" >/dev/null 2>&1 || {
-			echo "freestanding: $t missing (apt-get install gcc-aarch64-linux-gnu binutils)" >&2
+			echo "freestanding: $t missing (apt-get install gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf binutils)" >&2
 			exit 2
 		}
 	done
@@ -62,7 +62,7 @@ check_arch() {
 	undefined=$("$nm" -u "$dir/libdmakit.o" | awk '{print $2}' | sort -u)
 	extra=
 	for sym in $undefined; do
-		case " $allowed " in
+		case " $allowed $archallowed " in
 		*" $sym "*) ;;
 		*) extra="$extra $sym" ;;
 		esac
@@ -76,8 +76,17 @@ check_arch() {
 	echo "freestanding $arch: $n library sources, needs only:" $undefined
 }
 
-check_arch x86_64 gcc ld nm -mno-red-zone
+check_arch x86_64 gcc ld nm '' -mno-red-zone
 # The kernel's own choice: atomics inline, not libgcc's outline helpers.
 check_arch aarch64 aarch64-linux-gnu-gcc aarch64-linux-gnu-ld \
-	aarch64-linux-gnu-nm -mno-outline-atomics -mgeneral-regs-only
+	aarch64-linux-gnu-nm '' -mno-outline-atomics -mgeneral-regs-only
+# 32-bit ARM (the thread's "ARM", an LPAE kernel), built as the kernel
+# builds: no PIC, no FPU.  The only run-time helpers allowed are the ones
+# Linux's arch/arm/lib and lib/clz_ctz.c provide: 32-bit division and
+# 64-bit bit scans.  64-bit division (__aeabi_uldivmod) is not among
+# them, as the kernel has none: a 64-bit '/' in the library fails here.
+check_arch arm32 arm-linux-gnueabihf-gcc arm-linux-gnueabihf-ld \
+	arm-linux-gnueabihf-nm \
+	'__aeabi_uidiv __aeabi_uidivmod __aeabi_idiv __aeabi_idivmod __ctzdi2 __clzdi2' \
+	-march=armv7-a -mfloat-abi=soft -fno-pic
 exit $status
