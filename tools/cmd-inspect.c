@@ -23,17 +23,67 @@
 
 static const char inspect_usage[] =
 	"usage: dmakit inspect FILE.dtb [--json] [--mem SIZE[@BASE]] [--dom0]\n"
+	"                      [--arch arm32|arm64] [--all]\n"
 	"\n"
 	"  --json              one JSON object instead of the table\n"
 	"  --mem SIZE[@BASE]   RAM instead of /memory (needed when the tree\n"
 	"                      leaves the size to firmware, as the RPi 4's)\n"
-	"  --dom0              as if a Xen /hypervisor node were present\n";
+	"  --dom0              as if a Xen /hypervisor node were present\n"
+	"  --arch arm32|arm64  instead of what the tree's CPUs run\n"
+	"  --all               also every device node Linux would configure\n"
+	"                      for DMA (of_dma_configure), masters or not\n";
+
+/* Every device node of the tree with what Linux configures (--all). */
+struct inspect_all {
+	struct sim_desc_device *d;
+	enum sim_dt_verdict *v;
+	unsigned int n, cap;
+	bool oom;
+};
 
 struct inspect_args {
 	const char *file;
 	bool json;
 	struct sim_dt_options dt;
+	struct inspect_all all;
 };
+
+static void inspect_collect(void *ctx, const struct sim_desc_device *d,
+			    enum sim_dt_verdict v)
+{
+	struct inspect_all *all = ctx;
+
+	if (all->n == all->cap) {
+		unsigned int cap = all->cap ? 2 * all->cap : 64;
+		struct sim_desc_device *nd = realloc(all->d, cap * sizeof(*nd));
+		enum sim_dt_verdict *nv;
+
+		if (nd)
+			all->d = nd;
+		nv = nd ? realloc(all->v, cap * sizeof(*nv)) : NULL;
+		if (!nv) {
+			all->oom = true;
+			return;
+		}
+		all->v = nv;
+		all->cap = cap;
+	}
+	all->d[all->n] = *d;
+	all->v[all->n++] = v;
+}
+
+static const char *verdict_name(enum sim_dt_verdict v)
+{
+	switch (v) {
+	case SIM_DT_MASTER:
+		return "master";
+	case SIM_DT_NO_EVIDENCE:
+		return "no-evidence";
+	case SIM_DT_UNCONFIGURED:
+		return "unconfigured";
+	}
+	return "?";
+}
 
 static int parse_mem(const char *arg, struct sim_dt_options *o)
 {
@@ -66,8 +116,16 @@ static int parse_args(int argc, char **argv, struct inspect_args *a)
 			return -DMK_EXIT_OK - 1;
 		} else if (!strcmp(argv[i], "--json")) {
 			a->json = true;
+		} else if (!strcmp(argv[i], "--all")) {
+			a->dt.each = inspect_collect;
+			a->dt.each_ctx = &a->all;
 		} else if (!strcmp(argv[i], "--dom0")) {
 			a->dt.force_xen_dom0 = true;
+		} else if (!strcmp(argv[i], "--arch")) {
+			if (i + 1 >= argc ||
+			    dmk_parse_dt_arch(argv[++i], &a->dt.arch))
+				return dmk_usage_error(
+					"inspect: --arch wants arm32 or arm64");
 		} else if (!strcmp(argv[i], "--mem")) {
 			if (i + 1 >= argc || parse_mem(argv[++i], &a->dt))
 				return dmk_usage_error(
@@ -196,6 +254,21 @@ static void print_devices(const struct sim_world_desc *desc,
 	}
 }
 
+static void print_all(const struct inspect_all *all)
+{
+	printf("\n%-52s %-30s %-3s %-4s %-12s %s\n", "DEVICE NODE (--all)",
+	       "COMPATIBLE", "COH", "MASK", "BUS-OFFSET", "DMAKIT");
+	for (unsigned int i = 0; i < all->n; i++) {
+		const struct sim_desc_device *d = &all->d[i];
+
+		printf("%-52s %-30s %-3s %-4u 0x%-10" PRIx64 " %s%s%s\n",
+		       d->path, d->compatible, d->coherent ? "yes" : "no",
+		       (unsigned int)d->reach_bits, d->bus_offset,
+		       verdict_name(all->v[i]), d->evidence[0] ? " " : "",
+		       d->evidence);
+	}
+}
+
 /* ---- JSON ---- */
 
 static json_t *hex(uint64_t v)
@@ -280,7 +353,8 @@ static json_t *json_device(const struct sim_world_desc *desc,
 }
 
 static int print_json(const char *file, const struct sim_world_desc *desc,
-		      const inspect_chain *chains)
+		      const inspect_chain *chains,
+		      const struct inspect_all *all)
 {
 	json_t *o = json_platform(file, desc), *devs = json_array();
 	int ret = DMK_EXIT_OK;
@@ -289,6 +363,26 @@ static int print_json(const char *file, const struct sim_world_desc *desc,
 		json_array_append_new(
 			devs, json_device(desc, &desc->devs[i], chains[i]));
 	json_object_set_new(o, "devices", devs);
+	if (all) {
+		json_t *arr = json_array();
+
+		for (unsigned int i = 0; i < all->n; i++) {
+			const struct sim_desc_device *d = &all->d[i];
+
+			json_array_append_new(
+				arr,
+				json_pack("{s:s,s:s,s:b,s:i,s:o,s:o,s:s,s:s}",
+					  "path", d->path, "compatible",
+					  d->compatible, "coherent",
+					  d->coherent, "mask_bits",
+					  (int)d->reach_bits, "bus_offset",
+					  hex(d->bus_offset), "dma_limit",
+					  hex(d->dma_limit), "evidence",
+					  d->evidence, "dmakit",
+					  verdict_name(all->v[i])));
+		}
+		json_object_set_new(o, "all_devices", arr);
+	}
 	if (json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0)
 		ret = dmk_usage_error("inspect: cannot write JSON");
 	else
@@ -312,20 +406,27 @@ int dmk_cmd_inspect(int argc, char **argv)
 		return dmk_usage_error("inspect: out of memory");
 	if (sim_dt_load_file(a.file, &a.dt, desc, err, sizeof(err))) {
 		free(desc);
+		free(a.all.d);
+		free(a.all.v);
 		return dmk_usage_error("%s: %s", a.file, err);
 	}
 	chains = calloc(SIM_DESC_MAX_DEVS, sizeof(*chains));
-	if (!chains) {
+	if (!chains || a.all.oom) {
 		ret = dmk_usage_error("inspect: out of memory");
 	} else if (inspect_chains(desc, chains, err, sizeof(err))) {
 		ret = dmk_usage_error("%s: cannot build the platform: %s",
 				      a.file, err);
 	} else if (a.json) {
-		ret = print_json(a.file, desc, chains);
+		ret = print_json(a.file, desc, chains,
+				 a.dt.each ? &a.all : NULL);
 	} else {
 		print_platform(desc);
 		print_devices(desc, chains);
+		if (a.dt.each)
+			print_all(&a.all);
 	}
+	free(a.all.d);
+	free(a.all.v);
 	free(chains);
 	free(desc);
 	return ret;

@@ -39,6 +39,8 @@ static const char run_usage[] =
 	")\n"
 	"                            or a flattened device tree\n"
 	"  --mem SIZE[@BASE]         RAM for a tree whose /memory is empty\n"
+	"  --arch arm32|arm64        override the tree's CPUs (a 32-bit kernel\n"
+	"                            on an ARMv8 board)\n"
 	"  --device PATH             run on this DMA master of the tree (repeatable)\n"
 	"  --xen-dom0                run the tree as a Xen dom0 (as if it had\n"
 	"                            a /hypervisor node)\n"
@@ -84,6 +86,7 @@ struct run_args {
 enum {
 	OPT_PLATFORM = 256,
 	OPT_MEM,
+	OPT_ARCH,
 	OPT_DEVICE,
 	OPT_XEN_DOM0,
 	OPT_LIST,
@@ -106,6 +109,7 @@ enum {
 static const struct option run_options[] = {
 	{"platform", required_argument, NULL, OPT_PLATFORM},
 	{"mem", required_argument, NULL, OPT_MEM},
+	{"arch", required_argument, NULL, OPT_ARCH},
 	{"device", required_argument, NULL, OPT_DEVICE},
 	{"xen-dom0", no_argument, NULL, OPT_XEN_DOM0},
 	{"list", no_argument, NULL, OPT_LIST},
@@ -208,6 +212,12 @@ static int parse_one(struct run_args *a, int c, const char *arg)
 		return 0;
 	case OPT_MEM:
 		return parse_mem(a, arg);
+	case OPT_ARCH:
+		if (dmk_parse_dt_arch(arg, &a->dt.arch))
+			return dmk_usage_error(
+				"--arch: expected arm32 or arm64, got '%s'",
+				arg);
+		return 0;
 	case OPT_DEVICE:
 		if (a->nr_devices >= SIM_DESC_MAX_DEVS)
 			return dmk_usage_error("--device: at most %d devices",
@@ -308,9 +318,10 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 		return dmk_usage_error("run: unexpected argument '%s'",
 				       argv[optind]);
 	a->dtb = looks_like_file(a->platform);
-	if (!a->dtb && (a->mem_given || a->dt.force_xen_dom0 || a->nr_devices))
-		return dmk_usage_error(
-			"run: --mem, --xen-dom0 and --device apply to a .dtb platform");
+	if (!a->dtb && (a->mem_given || a->dt.force_xen_dom0 || a->nr_devices ||
+			a->dt.arch))
+		return dmk_usage_error("run: --mem, --arch, --xen-dom0 and "
+				       "--device apply to a .dtb platform");
 	if (a->no_swiotlb &&
 	    (a->swiotlb_given || a->force_bounce || a->swiotlb_dynamic))
 		return dmk_usage_error(

@@ -21,5 +21,8 @@ int dmk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int dmk_parse_size(const char *s, unsigned long long *out);
 /* Parse a decimal or 0x number, whole string; 0 on success. */
 int dmk_parse_u64(const char *s, unsigned long long *out);
+/* Parse --arch for a device tree: "arm32" or "arm64" into the
+ * DMK_ARCH_* value; 0 on success. */
+int dmk_parse_dt_arch(const char *s, int *out);
 
 #endif

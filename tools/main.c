@@ -3,6 +3,7 @@
 #include "commands.h"
 
 #include <dmakit/dma.h>
+#include <dmakit/platform.h>
 
 #include <errno.h>
 #include <stdarg.h>
@@ -47,6 +48,17 @@ int dmk_parse_u64(const char *s, unsigned long long *out)
 	return (errno || *end) ? -1 : 0;
 }
 
+int dmk_parse_dt_arch(const char *s, int *out)
+{
+	if (!strcmp(s, "arm32") || !strcmp(s, "arm"))
+		*out = DMK_ARCH_ARM32;
+	else if (!strcmp(s, "arm64") || !strcmp(s, "aarch64"))
+		*out = DMK_ARCH_ARM64;
+	else
+		return -1;
+	return 0;
+}
+
 int dmk_parse_size(const char *s, unsigned long long *out)
 {
 	unsigned long long v, mul = 1;
@@ -61,9 +73,21 @@ int dmk_parse_size(const char *s, unsigned long long *out)
 	switch (*end) {
 	case '\0':
 		break;
-	case 'k': case 'K': mul = 1ULL << 10; end++; break;
-	case 'm': case 'M': mul = 1ULL << 20; end++; break;
-	case 'g': case 'G': mul = 1ULL << 30; end++; break;
+	case 'k':
+	case 'K':
+		mul = 1ULL << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mul = 1ULL << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mul = 1ULL << 30;
+		end++;
+		break;
 	default:
 		return -1;
 	}
@@ -79,10 +103,10 @@ static const struct {
 	const char *name;
 	int (*fn)(int, char **);
 } commands[] = {
-	{ "run", dmk_cmd_run },
-	{ "inspect", dmk_cmd_inspect },
-	{ "bench", dmk_cmd_bench },
-	{ "scenarios", dmk_cmd_scenarios },
+	{"run", dmk_cmd_run},
+	{"inspect", dmk_cmd_inspect},
+	{"bench", dmk_cmd_bench},
+	{"scenarios", dmk_cmd_scenarios},
 };
 
 int main(int argc, char **argv)

@@ -798,34 +798,91 @@ static int dt_load_hypervisor(struct dt *dt)
 	return 0;
 }
 
-/* ARMv7 cores: a tree whose every CPU is one of these is 32-bit ARM. */
-static bool dt_cpu_is_armv7(const struct dt *dt, int node)
+/*
+ * Does this compatible name a core that runs AArch64 (ARMv8-A or later)?
+ * Arm's own cores by number: Cortex-A34/A35, A53/A55/A57, A65, A72 to
+ * A78 and the three-digit v9 cores (A510, A710, ...), the Cortex-X and
+ * Neoverse lines and the generic "arm,armv8"; Cortex-A32 is ARMv8 but
+ * AArch32 only.  Then the vendors' own AArch64 cores in Linux's cpus.yaml.
+ */
+static bool dt_compat_is_aarch64(const char *c)
 {
-	static const char *const v7[] = {
-		"arm,cortex-a5",  "arm,cortex-a7",  "arm,cortex-a8",
-		"arm,cortex-a9",  "arm,cortex-a12", "arm,cortex-a15",
-		"arm,cortex-a17", "marvell,pj4b",   "qcom,krait",
+	static const char *const prefixes[] = {
+		"arm,cortex-x",
+		"arm,neoverse-",
+		"arm,armv8",
+		"arm,kryo",
+		"qcom,kryo",
+		"qcom,falkor",
+		"qcom,oryon",
+		"apple,",
+		"nvidia,tegra132-denver",
+		"nvidia,tegra186-denver",
+		"nvidia,carmel",
+		"cavium,thunder",
+		"brcm,brahma-b53",
+		"brcm,vulcan",
+		"apm,potenza",
+		"apm,strega",
+		"fujitsu,a64fx",
+		"hisilicon,tsv110",
+		"phytium,",
+		"samsung,mongoose",
 	};
+	const char *a = "arm,cortex-a";
+	unsigned long n = 0;
 
-	for (size_t i = 0; i < sizeof(v7) / sizeof(v7[0]); i++)
-		if (dt_compatible(dt, node, v7[i]))
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (!strncmp(c, prefixes[i], strlen(prefixes[i])))
 			return true;
+	if (strncmp(c, a, strlen(a)))
+		return false;
+	c += strlen(a);
+	if (*c < '0' || *c > '9')
+		return false;
+	while (*c >= '0' && *c <= '9' && n < 10000)
+		n = n * 10 + (unsigned long)(*c++ - '0');
+	return n == 34 || n == 35 || n == 53 || n == 55 || n == 57 || n == 65 ||
+	       (n >= 72 && n <= 79) || n >= 100;
+}
+
+/* Does any compatible string of a cpu node name an AArch64 core? */
+static bool dt_cpu_is_aarch64(const struct dt *dt, int node)
+{
+	int len;
+	const char *p = dt_prop(dt, node, "compatible", &len);
+
+	while (p && len > 0) {
+		size_t n = strnlen(p, (size_t)len);
+
+		if (n < (size_t)len && dt_compat_is_aarch64(p))
+			return true;
+		p += n + 1;
+		len -= (int)n + 1;
+	}
 	return false;
 }
 
 static void dt_load_arch(struct dt *dt)
 {
-	int cpus = 0, v7 = 0;
+	int cpus = 0, v8 = 0;
 	const char *s;
 	int len;
 
+	/* Only AArch64 cores make an arm64 platform; ARMv7 and older (and
+	 * any core not known to be AArch64) are arm32, whose rule
+	 * (invalidate FROM_DEVICE buffers at map time as well) is the
+	 * stricter.  A tree without cpu nodes says nothing: arm64.  The
+	 * caller's --arch overrides either (a 32-bit kernel on ARMv8). */
 	for (int i = 1; i < dt->nr_nodes; i++) {
 		if (!dt_prop_is(dt, i, "device_type", "cpu"))
 			continue;
 		cpus++;
-		v7 += dt_cpu_is_armv7(dt, i);
+		v8 += dt_cpu_is_aarch64(dt, i);
 	}
-	dt->desc->arch = cpus && v7 == cpus ? DMK_ARCH_ARM32 : DMK_ARCH_ARM64;
+	dt->desc->arch = cpus && v8 < cpus ? DMK_ARCH_ARM32 : DMK_ARCH_ARM64;
+	if (dt->o && dt->o->arch)
+		dt->desc->arch = (enum dmk_arch)dt->o->arch;
 
 	s = dt_prop(dt, 0, "model", &len);
 	if (!s || len <= 0)
@@ -1317,10 +1374,36 @@ static const char *dt_dma_class(const struct dt *dt, int node)
  * the tree gives evidence that they really move data, and says which:
  * a PCI host bridge, or a non-container whose bus has dma-ranges, or
  * which has iommus, dma-coherent, a memory-region pool, a DMA-capable
- * class name or dmas; or a container with iommus of its own.
+ * class name or dmas; or a container with iommus of its own.  Returns
+ * DT_MASTER for those, DT_CANDIDATE for a non-container Linux would
+ * configure all the same (no evidence: inspect --all shows it), and
+ * DT_NOT_A_DEVICE otherwise.
  */
-static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
-			 char *evidence, size_t elen)
+enum { DT_NOT_A_DEVICE, DT_CANDIDATE, DT_MASTER };
+
+/* Does of_platform_populate create platform devices for this node's
+ * children?  The root's, and those of a bus in Linux's
+ * of_default_bus_match_table (simple-bus, simple-mfd, isa, arm,amba-bus),
+ * if that bus is itself one. */
+static bool dt_populated_bus(const struct dt *dt, int node)
+{
+	static const char *const buses[] = {"simple-bus", "simple-mfd", "isa",
+					    "arm,amba-bus"};
+	int depth = 0;
+
+	for (; node > 0 && depth < 64; node = dt->nodes[node].parent, depth++) {
+		bool bus = false;
+
+		for (size_t i = 0; i < sizeof(buses) / sizeof(buses[0]); i++)
+			bus = bus || dt_compatible(dt, node, buses[i]);
+		if (!bus)
+			return false;
+	}
+	return node == 0;
+}
+
+static int dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
+			char *evidence, size_t elen)
 {
 	int parent = dt->nodes[node].parent;
 	const char *cls;
@@ -1334,17 +1417,17 @@ static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
 	    dt_prop_is(dt, node, "device_type", "memory") ||
 	    dt_prop_is(dt, node, "device_type", "cpu") ||
 	    dt_is_pci(dt, parent) || !dt_available(dt, node))
-		return false;
+		return DT_NOT_A_DEVICE;
 	if (dt_is_pci(dt, node)) {
 		*pci_host = true;
 		snprintf(evidence, elen, "pci-host");
-		return true;
+		return DT_MASTER;
 	}
 	if (dt_is_container(dt, node)) {
 		if (!dt_has(dt, node, "iommus"))
-			return false;
+			return DT_NOT_A_DEVICE;
 		snprintf(evidence, elen, "iommus");
-		return true;
+		return DT_MASTER;
 	}
 	*pool = dt_pool_of(dt, node);
 	cls = dt_dma_class(dt, node);
@@ -1360,7 +1443,9 @@ static bool dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
 		snprintf(evidence, elen, "class:%s", cls);
 	else if (dt_has(dt, node, "dmas"))
 		snprintf(evidence, elen, "dmas");
-	return evidence[0] != '\0';
+	if (evidence[0])
+		return DT_MASTER;
+	return dt_populated_bus(dt, parent) ? DT_CANDIDATE : DT_NOT_A_DEVICE;
 }
 
 static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
@@ -1485,6 +1570,22 @@ static void dt_grant_guest(struct dt *dt)
 		"a domU's tree: its masters run in a domU, dom0 is the grant backend");
 }
 
+/* Tell the caller's visitor (inspect --all) what Linux's
+ * of_dma_configure gives this device, and what dmakit does with it. */
+static void dt_visit(struct dt *dt, int node, const struct sim_desc_device *d,
+		     bool master, bool unconfigured)
+{
+	struct sim_desc_device v = *d;
+
+	if (fdt_get_path(dt->fdt, dt->nodes[node].off, v.path, sizeof(v.path)) <
+	    0)
+		snprintf(v.path, sizeof(v.path), "(path too long)");
+	dt->o->each(dt->o->each_ctx, &v,
+		    unconfigured ? SIM_DT_UNCONFIGURED
+		    : master	 ? SIM_DT_MASTER
+				 : SIM_DT_NO_EVIDENCE);
+}
+
 static int dt_load_masters(struct dt *dt)
 {
 	struct dt_master *m = calloc(dt->nr_nodes, sizeof(*m));
@@ -1498,20 +1599,24 @@ static int dt_load_masters(struct dt *dt)
 	for (int i = 1; i < dt->nr_nodes; i++) {
 		bool pci_host;
 		int pool;
-
 		char evidence[32];
-		int r;
+		int kind, r;
 
-		if (!dt_is_master(dt, i, &pci_host, &pool, evidence,
-				  sizeof(evidence)))
+		kind = dt_is_master(dt, i, &pci_host, &pool, evidence,
+				    sizeof(evidence));
+		if (kind == DT_NOT_A_DEVICE ||
+		    (kind == DT_CANDIDATE && !dt->o->each))
 			continue;
 		r = dt_fill_master(dt, i, pci_host, pool, &m[n]);
 		if (r < 0)
 			goto out;
-		if (r > 0)
-			continue; /* left unconfigured (dt_note says why) */
 		snprintf(m[n].d.evidence, sizeof(m[n].d.evidence), "%s",
 			 evidence);
+		if (dt->o->each)
+			dt_visit(dt, i, &m[n].d, kind == DT_MASTER, r > 0);
+		if (r > 0 || kind != DT_MASTER)
+			continue; /* unconfigured (dt_note says why), or
+				   * no evidence of DMA */
 		n++;
 	}
 	dt_select(m, n, keep);

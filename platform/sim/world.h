@@ -206,9 +206,27 @@ struct sim_desc_device *sim_desc_add_device(struct sim_world_desc *d,
 /* dt.c: a description from a flattened device tree.  mem_override
  * (size, base) replaces /memory when size != 0.  Returns 0, or -1 with
  * one line in err (malformed or hostile blobs included). */
+/* What sim_dt_load decided for one platform device (inspect --all). */
+enum sim_dt_verdict {
+	SIM_DT_MASTER,	     /* a DMA master by evidence: dmakit runs it */
+	SIM_DT_NO_EVIDENCE,  /* configured by Linux, no sign it does DMA */
+	SIM_DT_UNCONFIGURED, /* Linux would defer it (dangling iommus) */
+};
+typedef void (*sim_dt_each_fn)(void *ctx, const struct sim_desc_device *d,
+			       enum sim_dt_verdict v);
+
 struct sim_dt_options {
 	uint64_t mem_size, mem_base; /* --mem SIZE[@BASE] */
 	bool force_xen_dom0; /* behave as if a /hypervisor node were there */
+	/* --arch: 0 takes the architecture from the tree's cpu nodes;
+	 * DMK_ARCH_ARM32 or DMK_ARCH_ARM64 overrides it (a 32-bit kernel on
+	 * an ARMv8 board). */
+	int arch;
+	/* If set, called for every device node Linux would create a
+	 * platform device for, with the configuration of_dma_configure
+	 * gives it (evidence empty unless a master), in tree order. */
+	sim_dt_each_fn each;
+	void *each_ctx;
 };
 int sim_dt_load(const void *blob, size_t len, const struct sim_dt_options *o,
 		struct sim_world_desc *desc, char *err, size_t errlen);

@@ -25,10 +25,14 @@ expect 0 "$dir/qemu-virt-smmu.dtb"
 expect 0 "$dir/xen-dom0-qemu-virt.dtb" --json
 expect 0 "$dir/bcm2711-rpi-4-b.dtb" --mem 2G
 expect 0 "$dir/juno-r2.dtb" --dom0
+expect 0 "$dir/qemu-virt.dtb" --all --arch arm32
+expect 0 "$dir/imx8mq-evk.dtb" --all --json
 expect 2 "$dir/bcm2711-rpi-4-b.dtb"
 expect 2 "$dir/does-not-exist.dtb"
 expect 2 "$dir/qemu-virt.dtb" --mem banana
 expect 2 "$dir/qemu-virt.dtb" --frobnicate
+expect 2 "$dir/qemu-virt.dtb" --arch riscv
+expect 2 "$dir/qemu-virt.dtb" --arch
 expect 2
 for f in "$dir"/hostile/*.dtb; do
 	expect 2 "$f"

@@ -724,6 +724,109 @@ static void test_masters_by_evidence(void **state)
 	assert_string_equal(desc.devs[2].evidence, "dmas");
 }
 
+/* A tree whose cpu nodes name these cores, loaded with o. */
+static enum dmk_arch arch_of(const char *const *cores, int n,
+			     const struct sim_dt_options *o)
+{
+	t_root_with_memory();
+	t_node("cpus");
+	t_u32("#address-cells", 1);
+	t_u32("#size-cells", 0);
+	for (int i = 0; i < n; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "cpu@%d", i);
+		t_node(name);
+		t_str("device_type", "cpu");
+		t_str("compatible", cores[i]);
+		t_cells("reg", 1, i);
+		t_end();
+	}
+	t_end();
+	assert_int_equal(t_load(o), 0);
+	return desc.arch;
+}
+
+/* Only AArch64 cores make arm64; v7 and older, Cortex-A32 (AArch32
+ * only) and cores nobody knows are arm32; --arch overrides. */
+static void test_arch_from_cpus(void **state)
+{
+	static const char *const v8[] = {"arm,cortex-a53", "arm,cortex-a72",
+					 "qcom,kryo468", "arm,cortex-a510"};
+	static const char *const v7[] = {"arm,cortex-a15", "arm,cortex-a7"};
+	static const char *const old[] = {"arm,arm926ej-s"};
+	static const char *const a32[] = {"arm,cortex-a32"};
+	static const char *const a7x[] = {"arm,cortex-a7", "arm,cortex-a73"};
+	static const char *const odd[] = {"vendor,mystery-core"};
+	struct sim_dt_options o = {.arch = DMK_ARCH_ARM32};
+
+	(void)state;
+	assert_int_equal(arch_of(v8, 4, NULL), DMK_ARCH_ARM64);
+	assert_int_equal(arch_of(v7, 2, NULL), DMK_ARCH_ARM32);
+	assert_int_equal(arch_of(old, 1, NULL), DMK_ARCH_ARM32);
+	assert_int_equal(arch_of(a32, 1, NULL), DMK_ARCH_ARM32);
+	/* "arm,cortex-a7" is not a prefix match for A7x */
+	assert_int_equal(arch_of(a7x, 1, NULL), DMK_ARCH_ARM32);
+	assert_int_equal(arch_of(a7x + 1, 1, NULL), DMK_ARCH_ARM64);
+	assert_int_equal(arch_of(odd, 1, NULL), DMK_ARCH_ARM32);
+	assert_int_equal(arch_of(NULL, 0, NULL), DMK_ARCH_ARM64);
+	assert_int_equal(arch_of(v8, 4, &o), DMK_ARCH_ARM32);
+	o.arch = DMK_ARCH_ARM64;
+	assert_int_equal(arch_of(v7, 2, &o), DMK_ARCH_ARM64);
+}
+
+struct seen {
+	char path[8][sizeof(((struct sim_desc_device *)0)->path)];
+	enum sim_dt_verdict v[8];
+	int n;
+};
+
+static void see(void *ctx, const struct sim_desc_device *d,
+		enum sim_dt_verdict v)
+{
+	struct seen *s = ctx;
+
+	if (s->n < 8) {
+		snprintf(s->path[s->n], sizeof(s->path[0]), "%s", d->path);
+		s->v[s->n++] = v;
+	}
+}
+
+/* inspect --all: every device of_platform_populate would create, with
+ * dmakit's verdict; a device under a non-bus (an MDIO PHY) is none. */
+static void test_every_platform_device(void **state)
+{
+	struct seen s = {0};
+	struct sim_dt_options o = {.each = see, .each_ctx = &s};
+
+	(void)state;
+	t_root_with_memory();
+	t_node("soc");
+	t_str("compatible", "simple-bus");
+	t_u32("#address-cells", 1);
+	t_u32("#size-cells", 1);
+	t_flag("ranges");
+	t_node("ethernet@1000");
+	t_str("compatible", "vendor,gmac");
+	t_node("mdio");
+	t_str("compatible", "snps,dwmac-mdio");
+	t_device("ethernet-phy@0", "ethernet-phy-ieee802.3-c22");
+	t_end();
+	t_end();
+	t_device("serial@4000", "vendor,uart");
+	t_end();
+	t_device("clock-25m", "fixed-clock");
+	assert_int_equal(t_load(&o), 0);
+	assert_int_equal(desc.nr_devs, 1);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.path[0], "/soc/ethernet@1000");
+	assert_int_equal(s.v[0], SIM_DT_MASTER);
+	assert_string_equal(s.path[1], "/soc/serial@4000");
+	assert_int_equal(s.v[1], SIM_DT_NO_EVIDENCE);
+	assert_string_equal(s.path[2], "/clock-25m");
+	assert_int_equal(s.v[2], SIM_DT_NO_EVIDENCE);
+}
+
 static void test_broken_references(void **state)
 {
 	(void)state;
@@ -795,6 +898,8 @@ int main(void)
 		cmocka_unit_test(test_absurd_cells),
 		cmocka_unit_test(test_masters_by_evidence),
 		cmocka_unit_test(test_broken_references),
+		cmocka_unit_test(test_arch_from_cpus),
+		cmocka_unit_test(test_every_platform_device),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
