@@ -382,10 +382,16 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 			return cpu;
 		plat->ops->free_pages(plat->ctx, *phys, dmk_get_order(size));
 	}
-	dmk_log(plat, DMK_LOG_WARN,
-		"%s: coherent mask 0x%llx reaches no memory (bus limit 0x%llx)",
-		dev->name, (unsigned long long)dev->coherent_dma_mask,
-		(unsigned long long)dev->bus_dma_limit);
+	if (first)
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: coherent mask 0x%llx reaches no memory (bus limit 0x%llx)",
+			dev->name, (unsigned long long)dev->coherent_dma_mask,
+			(unsigned long long)dev->bus_dma_limit);
+	else
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: no free block of %zu bytes within the coherent mask 0x%llx",
+			dev->name, size,
+			(unsigned long long)dev->coherent_dma_mask);
 	return NULL;
 }
 

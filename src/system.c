@@ -78,6 +78,24 @@ static void layer_pool_unremap(void *ctx, dmk_phys_t phys, size_t nslabs)
 	sys->layer->pool_unremap(sys, phys, nslabs);
 }
 
+/* The default pool's size (DMK_SWIOTLB_SIZE_AUTO in system.h). */
+static size_t bounce_pool_bytes(const struct dmk_system *sys, bool remapped)
+{
+	const struct dmk_platform *plat = sys->plat;
+	const uint64_t seg = (uint64_t)DMK_IO_TLB_SEGSIZE << DMK_IO_TLB_SHIFT;
+	uint64_t ram = plat->ram_end - plat->ram_start, bytes;
+
+	if (sys->cfg.swiotlb_bytes != DMK_SWIOTLB_SIZE_AUTO)
+		return sys->cfg.swiotlb_bytes;
+	if (remapped || sys->cfg.swiotlb_force || !plat->ram_end ||
+	    plat->ram_end - 1 > dmk_system_pool_limit(sys))
+		return DMK_SWIOTLB_DEFAULT_BYTES;
+	bytes = (ram + 1023) >> 10;		/* 1 MiB per GiB */
+	bytes = (bytes + seg - 1) & ~(seg - 1); /* whole segments */
+	return bytes < DMK_SWIOTLB_DEFAULT_BYTES ? (size_t)bytes
+						 : DMK_SWIOTLB_DEFAULT_BYTES;
+}
+
 static int create_bounce_pool(struct dmk_system *sys)
 {
 	struct dmk_swiotlb_remap remap = {
@@ -86,11 +104,12 @@ static int create_bounce_pool(struct dmk_system *sys)
 		.ctx = sys,
 	};
 	bool remapped = sys->layer && sys->layer->pool_remap;
+	size_t bytes = bounce_pool_bytes(sys, remapped);
 	int ret;
 
-	if (sys->cfg.swiotlb_bytes == 0)
+	if (bytes == 0)
 		return 0;
-	ret = dmk_swiotlb_init_remap(sys->plat, sys->cfg.swiotlb_bytes,
+	ret = dmk_swiotlb_init_remap(sys->plat, bytes,
 				     dmk_system_pool_limit(sys),
 				     sys->cfg.swiotlb_nareas,
 				     remapped ? &remap : NULL, &sys->swiotlb);

@@ -23,8 +23,10 @@
 /*
  * Linux's default pool is 64 MiB.  Under Xen every one of its pages is
  * exchanged for machine-contiguous memory at boot, which dominates a
- * short run; a default run's high-water mark is under 1 MiB, so runs
- * default to 16 MiB (--swiotlb 64M gives Linux's size).
+ * short run; a default run's high-water mark is under 1 MiB, so runs on
+ * built-in platforms default to 16 MiB (--swiotlb 64M gives Linux's
+ * size).  A device tree is a real board: it gets Linux's own sizing
+ * (DMK_SWIOTLB_SIZE_AUTO), which on a small board is far smaller.
  */
 #define RUN_DEFAULT_SWIOTLB (16ULL << 20)
 
@@ -52,7 +54,8 @@ static const char run_usage[] =
 	"  --seed S                  seed of every random choice (default 1)\n"
 	"  --adversarial             caches evict dirty lines over device writes\n"
 	"  --relocation              the hypervisor moves unpinned pages\n"
-	"  --swiotlb SIZE            bounce pool size (default 16M; Linux: 64M)\n"
+	"  --swiotlb SIZE            bounce pool size (default 16M; a .dtb:\n"
+	"                            Linux's size for its RAM and reach)\n"
 	"  --force-bounce            bounce every streaming mapping (swiotlb=force)\n"
 	"  --no-swiotlb              no bounce pool at all\n"
 	"  --swiotlb-dynamic         transient pools and growth when the pool\n"
@@ -407,8 +410,11 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 	o->cfg.debug = true;
 	o->cfg.swiotlb_force = a->force_bounce;
 	o->cfg.swiotlb_dynamic = a->swiotlb_dynamic;
-	o->cfg.swiotlb_bytes =
-		a->swiotlb_given ? a->swiotlb : RUN_DEFAULT_SWIOTLB;
+	/* A built-in platform gets a test-sized pool; a real board's tree
+	 * the size Linux would give it (DMK_SWIOTLB_SIZE_AUTO). */
+	o->cfg.swiotlb_bytes = a->swiotlb_given ? a->swiotlb
+			       : a->dtb		? DMK_SWIOTLB_SIZE_AUTO
+						: RUN_DEFAULT_SWIOTLB;
 	if (a->no_swiotlb || a->bug == WL_BUG_NO_SWIOTLB)
 		o->cfg.swiotlb_bytes = 0;
 }

@@ -19,8 +19,20 @@ extern "C" {
  * does not say: below 4 GiB, as Linux's swiotlb_init. */
 #define DMK_SWIOTLB_DEFAULT_LIMIT 0xffffffffULL
 
+/*
+ * swiotlb_bytes = DMK_SWIOTLB_SIZE_AUTO sizes the default pool as Linux
+ * does: 64 MiB (IO_TLB_DEFAULT_SIZE) when the pool is there for
+ * addressing (RAM reaches above the pool's limit, Linux's arm64 test
+ * max_pfn > arm64_dma_phys_limit), under swiotlb-xen, or when forced;
+ * otherwise the pool only serves odd cases (arm64 since 6.5 keeps it for
+ * kmalloc bouncing) and gets 1 MiB per GiB of RAM, in whole 256 KiB
+ * segments, at most 64 MiB.  A 32 MiB board thus gets 256 KiB, not half
+ * its memory.  The platform's RAM span stands for memblock's total.
+ */
+#define DMK_SWIOTLB_SIZE_AUTO ((size_t)-1)
+
 struct dmk_system_config {
-	size_t swiotlb_bytes;	     /* default pool; 0 = no swiotlb */
+	size_t swiotlb_bytes; /* default pool; 0 = no swiotlb; or _AUTO */
 	unsigned int swiotlb_nareas; /* 0 = nr_cpus rounded up to 2^n */
 	dmk_phys_t swiotlb_limit; /* pool's last byte at or below; 0 = 4 GiB */
 	bool swiotlb_force; /* bounce every streaming map (swiotlb=force) */

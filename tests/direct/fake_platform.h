@@ -69,6 +69,9 @@ struct dmk_system *fake_system(struct fake_platform *fp, size_t pool_bytes,
 extern dmk_phys_t fake_pool_phys;
 /* 1: the next bounce fails (full pool); n: the n-th next one. */
 extern int fake_swiotlb_fail_in;
+/* What the system last asked the fake swiotlb for (fake_swiotlb.c). */
+extern size_t fake_swiotlb_asked;
+extern dmk_phys_t fake_swiotlb_asked_limit;
 /* True when a log line contains needle. */
 bool fake_logged(struct fake_platform *fp, const char *needle);
 uint8_t *fake_uncached_base(void);

@@ -23,6 +23,9 @@ static void record(const struct dmk_swiotlb *pool, struct fake_event ev)
 		fp->ev[fp->nev++] = ev;
 }
 
+size_t fake_swiotlb_asked;
+dmk_phys_t fake_swiotlb_asked_limit;
+
 int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 			   dmk_phys_t limit, unsigned int nareas,
 			   const struct dmk_swiotlb_remap *remap,
@@ -30,7 +33,8 @@ int dmk_swiotlb_init_remap(const struct dmk_platform *plat, size_t bytes,
 {
 	struct dmk_swiotlb *pool = calloc(1, sizeof(*pool));
 
-	(void)limit;
+	fake_swiotlb_asked = bytes;
+	fake_swiotlb_asked_limit = limit;
 	(void)nareas;
 	(void)remap; /* the core's tests have no layer that remaps */
 	if (!pool)

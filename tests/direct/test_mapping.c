@@ -462,9 +462,48 @@ static void test_system_config(void **state)
 	dmk_system_destroy(NULL);
 }
 
+/* DMK_SWIOTLB_SIZE_AUTO: Linux's sizing.  The fake board has 32 MiB, all
+ * below the pool's limit: 1 MiB per GiB is 32 KiB, one 256 KiB segment,
+ * not half the board.  RAM above the limit, or forced bouncing: Linux's
+ * 64 MiB (which swiotlb_init_remap halves until it fits). */
+static void test_pool_size_auto(void **state)
+{
+	struct dmk_system_config cfg;
+	struct dmk_system *s;
+
+	(void)state;
+	fp = fake_platform_get();
+	dmk_system_config_default(&cfg);
+	cfg.swiotlb_bytes = DMK_SWIOTLB_SIZE_AUTO;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	assert_int_equal(fake_swiotlb_asked, 256 << 10);
+	assert_int_equal(fake_swiotlb_asked_limit, DMK_SWIOTLB_DEFAULT_LIMIT);
+	dmk_system_destroy(s);
+
+	/* the zone ends at 16 MiB: RAM above it, the pool is for reach */
+	cfg.swiotlb_limit = (16UL << 20) - 1;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	assert_int_equal(fake_swiotlb_asked, 64UL << 20);
+	assert_int_equal(fake_swiotlb_asked_limit, cfg.swiotlb_limit);
+	dmk_system_destroy(s);
+
+	cfg.swiotlb_limit = 0;
+	cfg.swiotlb_force = true;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	assert_int_equal(fake_swiotlb_asked, 64UL << 20);
+	dmk_system_destroy(s);
+
+	/* a size given is a size taken */
+	cfg.swiotlb_bytes = 1UL << 20;
+	assert_int_equal(dmk_system_create(&s, &fp->plat, &cfg), 0);
+	assert_int_equal(fake_swiotlb_asked, 1UL << 20);
+	dmk_system_destroy(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pool_size_auto),
 		cmocka_unit_test_teardown(test_device_defaults, teardown),
 		cmocka_unit_test_teardown(test_setup_picks_native_ops,
 					  teardown),
