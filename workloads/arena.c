@@ -5,6 +5,7 @@
  * them (a bitmap per chunk, naturally aligned blocks).
  */
 #include "workload.h"
+#include "faults.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +80,10 @@ int wl_arena_create(struct sim_world_guest *g, struct wl_arena **out)
 	if (!a)
 		return -DMK_ENOMEM;
 	a->plat = plat;
+	/* The drivers' memory, not the DMA layer's calls: no faults. */
+	sim_faults_pause(g->pd.faults);
 	all = grab_all(plat, &n);
+	sim_faults_resume(g->pd.faults);
 	keep = n < ARENA_CHUNKS ? n : ARENA_CHUNKS;
 	/* Keep evenly spaced chunks, from the bottom to the top of RAM. */
 	for (size_t i = 0, k = 0; i < n; i++) {

@@ -6,6 +6,7 @@
  * driver bugs the oracle must catch.
  */
 #include "workload.h"
+#include "faults.h"
 
 #include <string.h>
 
@@ -86,9 +87,13 @@ int wl_buf_alloc(struct wl_env *env, struct sim_world_guest *g, uint64_t *rng,
 	if (arena)
 		va = wl_arena_alloc(arena, order, wl_rand(rng), &b->page_phys);
 	b->from_arena = va != NULL;
-	if (!va)
+	if (!va) {
+		/* The driver's kmalloc, not the DMA layer's call. */
+		sim_faults_pause(g->pd.faults);
 		va = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0,
 					    &b->page_phys);
+		sim_faults_resume(g->pd.faults);
+	}
 	if (!va)
 		return -DMK_ENOMEM;
 	b->order = order;

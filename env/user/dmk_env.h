@@ -61,13 +61,37 @@ static inline int dmk_env_vsnprintf(char *buf, size_t size, const char *fmt,
 
 /* ---- the library's own allocations ---- */
 
+/*
+ * Fault injection (`dmakit faults`, docs/faults.md): when a test sets
+ * dmk_env_alloc_fault, it is asked before each of the library's
+ * allocations and a true answer makes that allocation fail as if memory
+ * had run out.  NULL (always, outside tests) costs one predicted branch.
+ * It is the environment's, not the library's: a kernel's env has its own
+ * (Linux: fail_page_alloc / failslab).
+ */
+extern bool (*dmk_env_alloc_fault)(void *arg, size_t size);
+extern void *dmk_env_alloc_fault_arg;
+
+static inline bool dmk_env_alloc_fails(size_t size)
+{
+	bool (*fault)(void *, size_t) =
+		__atomic_load_n(&dmk_env_alloc_fault, __ATOMIC_RELAXED);
+
+	return __builtin_expect(fault != NULL, 0) &&
+	       fault(dmk_env_alloc_fault_arg, size);
+}
+
 static inline void *dmk_env_zalloc(size_t size)
 {
+	if (dmk_env_alloc_fails(size))
+		return NULL;
 	return calloc(1, size);
 }
 
 static inline void *dmk_env_calloc(size_t nmemb, size_t size)
 {
+	if (dmk_env_alloc_fails(nmemb * size))
+		return NULL;
 	return calloc(nmemb, size);
 }
 

@@ -168,6 +168,11 @@ unsigned int dmk_env_token_slow(void)
 	return dmk_env_token_tls;
 }
 
+/* ---- fault injection ---- */
+
+bool (*dmk_env_alloc_fault)(void *arg, size_t size);
+void *dmk_env_alloc_fault_arg;
+
 /* ---- checks ---- */
 
 void dmk_env_bug(const char *file, int line, const char *what)

@@ -579,6 +579,23 @@ int sim_domain_set_pinned(struct sim_domain *d, uint64_t gfn, bool pinned)
 	return ret;
 }
 
+uint64_t sim_domain_pinned_pages(const struct sim_domain *d)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	uint64_t n = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	for (uint64_t c = 0; c < d->p2m_nr_chunks; c++) {
+		const struct sim_p2m_entry *chunk = d->p2m_chunks[c];
+
+		for (unsigned int i = 0; chunk && i < SIM_P2M_CHUNK; i++)
+			n += chunk[i].type != SIM_P2M_INVALID &&
+			     chunk[i].pinned;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return n;
+}
+
 bool sim_domain_is_pinned(const struct sim_domain *d, uint64_t gfn)
 {
 	struct sim_domain_priv *dp = priv_of(d);

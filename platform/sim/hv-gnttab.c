@@ -176,6 +176,16 @@ bool sim_grant_frame_in_use(const struct sim_domain *d, uint64_t mfn)
 	return false;
 }
 
+unsigned int sim_xen_grant_maps(const struct sim_domain *d)
+{
+	const struct sim_grant_table *gt = d->grants;
+	unsigned int n = 0;
+
+	for (unsigned int h = 0; gt && h < gt->maptrack_hw; h++)
+		n += gt->maptrack[h].flags != 0;
+	return n;
+}
+
 bool sim_grant_mapped_by(const struct sim_domain *d, uint64_t mfn, bool write)
 {
 	const struct sim_grant_table *gt = d->grants;

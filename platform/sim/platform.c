@@ -7,6 +7,7 @@
  * domain runs on.
  */
 #include "sim.h"
+#include "faults.h"
 
 #include <pthread.h>
 #include <sched.h>
@@ -34,6 +35,14 @@ static void *plat_alloc_pages(void *ctx, unsigned int order, dmk_phys_t limit,
 
 	if (limit_gfn == ~0ULL)
 		return NULL;
+	if (pd_of(ctx)->faults) {
+		char what[48];
+
+		snprintf(what, sizeof(what), "alloc_pages order %u", order);
+		if (sim_fault_hit(pd_of(ctx)->faults, SIM_FAULT_ALLOC_PAGES,
+				  what))
+			return NULL;
+	}
 	gfn = sim_pagealloc_alloc(d->alloc, order, limit_gfn);
 	if (gfn == ~0ULL)
 		return NULL;
@@ -83,6 +92,9 @@ static void plat_cache_maint(void *ctx, dmk_phys_t phys, size_t size,
 
 static void *plat_map_uncached(void *ctx, dmk_phys_t phys, size_t size)
 {
+	if (sim_fault_hit(pd_of(ctx)->faults, SIM_FAULT_MAP_UNCACHED,
+			  "map_uncached"))
+		return NULL;
 	return sim_domain_map_uncached(pd_of(ctx)->dom, phys, size);
 }
 
@@ -116,6 +128,8 @@ static long plat_hypercall(void *ctx, unsigned int op, unsigned long a1,
 	if (pd->hooks && pd->hooks->hypercall &&
 	    pd->hooks->hypercall(pd->hooks_arg, pd, op, a1, a2, a3, &ret))
 		return ret;
+	if (pd->faults && sim_fault_hypercall(pd, op, a1, a2, a3, &ret))
+		return ret;
 	return sim_platform_hypercall(pd, op, a1, a2, a3);
 }
 
@@ -132,6 +146,8 @@ static int plat_iommu_map(void *ctx, void *iommu, uint64_t iova,
 	size_t off;
 	int ret;
 
+	if (sim_fault_hit(pd_of(ctx)->faults, SIM_FAULT_IOMMU_MAP, "iommu_map"))
+		return -DMK_ENOMEM;
 	/* MMIO is outside the p2m of RAM: its address is the bus's own. */
 	if (sim_smmu_stream_domain(st) || (prot & DMK_IOMMU_MMIO))
 		return sim_smmu_map(st, iova, phys, size, prot);

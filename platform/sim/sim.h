@@ -201,6 +201,8 @@ int sim_domain_set_p2m_end(struct sim_domain *d, uint64_t end);
  * is a hole or out of the domain's span. */
 int sim_domain_set_pinned(struct sim_domain *d, uint64_t gfn, bool pinned);
 bool sim_domain_is_pinned(const struct sim_domain *d, uint64_t gfn);
+/* Own-RAM pages pinned now (a leak check's count). */
+uint64_t sim_domain_pinned_pages(const struct sim_domain *d);
 
 /* ---- pagealloc.c: a buddy allocator over a domain's guest frames ---- */
 
@@ -241,6 +243,8 @@ void sim_smmu_unmap(struct sim_smmu_stream *st, uint64_t iova, size_t size);
 bool sim_smmu_translate(struct sim_smmu_stream *st, uint64_t iova, bool write,
 			uint64_t *ma);
 uint64_t sim_smmu_faults(const struct sim_smmu_stream *st);
+/* Pages the stream's tables map now (a leak check's count). */
+uint64_t sim_smmu_mapped_pages(struct sim_smmu_stream *st);
 /* The domain whose stage-2 follows the stream's table (NULL: the table's
  * output is a machine address). */
 struct sim_domain *sim_smmu_stream_domain(const struct sim_smmu_stream *st);
@@ -365,6 +369,8 @@ void sim_xen_count(struct sim_xen *x, const char *name);
 void *sim_xen_grant_entries(struct sim_domain *d, unsigned int *nr);
 grant_entry_v1_t *sim_xen_grant_entry(struct sim_domain *d, grant_ref_t ref);
 unsigned int sim_xen_grant_nr_entries(const struct sim_domain *d);
+/* Grant mappings d holds now (maptrack handles in use; a leak check). */
+unsigned int sim_xen_grant_maps(const struct sim_domain *d);
 /* Grow d's table to nr frames now and let it grow to max (Xen's
  * gnttab_max_frames, 64 at most here); a world that matches a real
  * guest's table sets it after sim_xen_add_domain. */
@@ -401,6 +407,7 @@ struct sim_platform_dom {
 	atomic_uint_fast64_t warnings;
 	const struct sim_platform_hooks *hooks; /* NULL: none */
 	void *hooks_arg;
+	struct sim_faults *faults; /* fault injection (faults.h); NULL: none */
 };
 
 /* The hypervisor's answer to a hypercall of this guest, past any hook. */

@@ -43,6 +43,7 @@ struct sim_smmu_stream {
 	pthread_mutex_t lock;
 	struct pt_node *root;
 	atomic_uint_fast64_t faults;
+	uint64_t mapped; /* valid leaf entries, under lock */
 };
 
 struct sim_smmu {
@@ -198,10 +199,12 @@ int sim_smmu_map(struct sim_smmu_stream *st, uint64_t iova, uint64_t out,
 			break;
 		}
 	}
-	for (off = 0; !ret && off < size; off += SIM_PAGE_SIZE)
+	for (off = 0; !ret && off < size; off += SIM_PAGE_SIZE) {
 		*pte_of(st, iova + off, false) = ((out + off) & PTE_ADDR) |
 						 PTE_VALID |
 						 (uint64_t)(prot & PTE_PROT);
+		st->mapped++;
+	}
 	pthread_mutex_unlock(&st->lock);
 	return ret;
 }
@@ -217,10 +220,22 @@ void sim_smmu_unmap(struct sim_smmu_stream *st, uint64_t iova, size_t size)
 	for (off = first; off < end; off += SIM_PAGE_SIZE) {
 		uint64_t *pte = pte_of(st, off, false);
 
+		if (pte && (*pte & PTE_VALID))
+			st->mapped--;
 		if (pte)
 			*pte = 0;
 	}
 	pthread_mutex_unlock(&st->lock);
+}
+
+uint64_t sim_smmu_mapped_pages(struct sim_smmu_stream *st)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&st->lock);
+	n = st->mapped;
+	pthread_mutex_unlock(&st->lock);
+	return n;
 }
 
 static bool smmu_fault(struct sim_smmu_stream *st)
