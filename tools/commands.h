@@ -13,6 +13,7 @@ int dmk_cmd_run(int argc, char **argv);
 int dmk_cmd_inspect(int argc, char **argv);
 int dmk_cmd_bench(int argc, char **argv);
 int dmk_cmd_scenarios(int argc, char **argv);
+int dmk_cmd_faults(int argc, char **argv);
 
 /* One line "dmakit: <what>" on stderr; returns DMK_EXIT_USAGE. */
 int dmk_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,0 +1,651 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dmakit faults: every call the DMA layer makes into the world, failed
+ * once each (docs/faults.md).
+ *
+ * For each platform, a short run of every workload is made once with
+ * the injector counting (platform/sim/faults.h), which gives K, the
+ * number of calls into the world; then once per k = 1..K with call k
+ * failing, each run in a child process so that a crash is caught and
+ * counted with the k that reproduces it.  Each run is judged by the
+ * oracle and by the world itself: no wrong byte, no device fault, no
+ * DMA-API misuse, and nothing left behind at the end (swiotlb slots,
+ * live mappings and coherent buffers, the guests' pages, pinned frames,
+ * contiguous regions, grant mappings, IOMMU page-table entries).
+ *
+ * Linux's counterpart is running a driver under fail_page_alloc /
+ * fail_function with an interval of 1 and a times of 1, k by k.
+ */
+#include "commands.h"
+#include "faults.h"
+#include "workload.h"
+#include "world.h"
+
+#include <dmakit/xen.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FAULTS_DEFAULT_OPS 24
+#define FAULTS_SWIOTLB (4UL << 20)
+#define FAULTS_MAX_JOBS 64
+
+static const char usage[] =
+	"usage: dmakit faults [options]\n"
+	"\n"
+	"Run every workload briefly, once per call the DMA layer makes into\n"
+	"the world, with that call failing (Xen's partial progress for\n"
+	"hypercalls); check every run with the oracle and for leaks.\n"
+	"\n"
+	"  --platform NAME|all  a built-in platform, all of them (default), or a\n"
+	"                       device tree blob (every DMA master it has)\n"
+	"  --ops N              transactions per run (default 24)\n"
+	"  --seed S             the runs' seed (default 1)\n"
+	"  --k K                only injection point K, with the guests' log on\n"
+	"                       stderr (reproduces a failure the sweep reports)\n"
+	"  --max K              at most K injection points per platform\n"
+	"  -j, --jobs N         runs at a time (default: the CPUs online)\n"
+	"  --json               one JSON object instead of the report\n"
+	"  -v, --verbose        one line per failing injection point\n"
+	"\n"
+	"exit status: 0 no wrong byte, leak or crash; 1 otherwise; 2 bad usage\n";
+
+struct faults_args {
+	const char *platform;
+	unsigned long long ops, seed, k, max;
+	unsigned int jobs;
+	bool json, verbose;
+};
+
+/* The world's own resources, before and after the run. */
+struct snapshot {
+	uint64_t free_pages[2], pinned[2], grant_maps[2], contig[2];
+	uint64_t iommu_pages;
+};
+
+/* What one run found; a child writes it to its parent through a pipe. */
+struct run_result {
+	uint64_t calls; /* calls into the world counted */
+	uint64_t calls_by_site[SIM_FAULT_NR_SITES];
+	uint64_t injected; /* failures injected */
+	uint64_t corrupted, device_faults, api_errors, leaks;
+	uint64_t map_errors, alloc_failures, log_lines;
+	struct sim_fault_record first;
+	char detail[160]; /* what leaked or went wrong first */
+	struct snapshot before, after;
+	bool built; /* the world was built and ran */
+};
+
+static void snap(struct sim_world *w, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (unsigned int g = 0; g < w->nr_guests && g < 2; g++) {
+		struct sim_world_guest *wg = &w->guests[g];
+		struct dmk_xen_stats xs;
+
+		s->free_pages[g] = sim_pagealloc_free_pages(wg->dom->alloc);
+		s->pinned[g] = sim_domain_pinned_pages(wg->dom);
+		if (w->xen)
+			s->grant_maps[g] = sim_xen_grant_maps(wg->dom);
+		if (!dmk_xen_stats(wg->sys, &xs))
+			s->contig[g] = xs.contig_regions;
+	}
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		struct sim_smmu_stream *st = w->devs[i].sd.smmu;
+		bool seen = false;
+
+		for (unsigned int j = 0; st && j < i; j++)
+			seen |= w->devs[j].sd.smmu == st;
+		if (st && !seen)
+			s->iommu_pages += sim_smmu_mapped_pages(st);
+	}
+}
+
+static void leak(struct run_result *r, int64_t base, int64_t now,
+		 const char *what)
+{
+	/* More held than the run without faults held at its end. */
+	uint64_t n = now > base ? (uint64_t)(now - base) : 0;
+
+	if (!n)
+		return;
+	if (!r->leaks && !r->detail[0])
+		snprintf(r->detail, sizeof(r->detail), "%llu %s",
+			 (unsigned long long)n, what);
+	r->leaks += n;
+}
+
+#define HELD(res, field)                                                       \
+	((int64_t)(res)->after.field - (int64_t)(res)->before.field)
+
+/*
+ * What the world holds at the end, against what the run without faults
+ * held: the library keeps a few things for good once it first needs
+ * them (the grant table's frame), so the fault-free run is the measure.
+ */
+static void compare(struct run_result *r, const struct run_result *base)
+{
+	for (unsigned int g = 0; g < 2; g++) {
+		leak(r, -HELD(base, free_pages[g]), -HELD(r, free_pages[g]),
+		     "guest pages not given back");
+		leak(r, HELD(base, pinned[g]), HELD(r, pinned[g]),
+		     "pinned frames left");
+		leak(r, HELD(base, grant_maps[g]), HELD(r, grant_maps[g]),
+		     "grant mappings left");
+		leak(r, HELD(base, contig[g]), HELD(r, contig[g]),
+		     "contiguous regions not destroyed");
+	}
+	leak(r, HELD(base, iommu_pages), HELD(r, iommu_pages),
+	     "IOMMU pages still mapped");
+}
+
+static uint64_t warnings(struct sim_world *w)
+{
+	uint64_t n = 0;
+
+	for (unsigned int g = 0; g < w->nr_guests; g++)
+		n += atomic_load(&w->guests[g].pd.warnings);
+	return n;
+}
+
+/* Build, run with the injector in mode/k, judge.  In a child. */
+static void one_run(const struct sim_world_desc *desc,
+		    const struct faults_args *a, enum sim_fault_mode mode,
+		    uint64_t k, struct run_result *r)
+{
+	struct wl_run_config rc = {.seed = a->seed, .ops = a->ops};
+	struct sim_world_options opts;
+	struct sim_faults f;
+	struct sim_world *w;
+	struct wl_oracle o;
+	uint64_t logs;
+	char err[256];
+
+	memset(r, 0, sizeof(*r));
+	sim_world_options_default(&opts);
+	opts.seed = a->seed;
+	opts.cfg.debug = true;
+	opts.cfg.swiotlb_bytes = FAULTS_SWIOTLB;
+	opts.log = a->k ? stderr : NULL;
+	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
+		snprintf(r->detail, sizeof(r->detail), "build: %.140s", err);
+		return;
+	}
+	if (wl_drivers_probe(w)) {
+		snprintf(r->detail, sizeof(r->detail),
+			 "a driver failed to probe");
+		sim_world_destroy(w);
+		return;
+	}
+	snap(w, &r->before);
+	logs = warnings(w);
+	sim_faults_init(&f, mode, k, a->seed);
+	f.trace = a->k ? stderr : NULL;
+	for (unsigned int g = 0; g < w->nr_guests; g++)
+		w->guests[g].pd.faults = &f;
+	sim_faults_attach_env(&f);
+	memset(&o, 0, sizeof(o));
+	wl_run(w, &rc, &o);
+	sim_faults_attach_env(NULL);
+	for (unsigned int g = 0; g < w->nr_guests; g++)
+		w->guests[g].pd.faults = NULL;
+	snap(w, &r->after);
+	r->built = true;
+	r->calls = f.calls;
+	memcpy(r->calls_by_site, f.calls_by_site, sizeof(r->calls_by_site));
+	r->injected = f.injected;
+	r->first = f.first;
+	r->corrupted = o.corrupted_bytes;
+	r->device_faults = o.faults;
+	r->api_errors = o.api_errors;
+	r->map_errors = o.map_errors;
+	r->alloc_failures = o.alloc_failures;
+	r->log_lines = warnings(w) - logs;
+	r->leaks = o.leaks;
+	if (o.leaks)
+		snprintf(r->detail, sizeof(r->detail), "%s", o.leak_detail);
+	wl_drivers_remove(w);
+	sim_faults_destroy(&f);
+	sim_world_destroy(w);
+}
+
+/* one_run in a child: a crash (a signal, an abort, an exit without an
+ * answer) is caught and reported instead of ending the sweep. */
+struct child {
+	pid_t pid;
+	int fd;
+	uint64_t k;
+};
+
+static int start_run(const struct sim_world_desc *desc,
+		     const struct faults_args *a, enum sim_fault_mode mode,
+		     uint64_t k, struct child *c)
+{
+	int fds[2];
+
+	if (pipe(fds))
+		return -errno;
+	fflush(NULL);
+	c->pid = fork();
+	if (c->pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -errno;
+	}
+	if (c->pid == 0) {
+		struct run_result res;
+		const uint8_t *p = (const uint8_t *)&res;
+		size_t left = sizeof(res);
+
+		close(fds[0]);
+		one_run(desc, a, mode, k, &res);
+		while (left) {
+			ssize_t n = write(fds[1], p, left);
+
+			if (n <= 0)
+				_exit(3);
+			p += n;
+			left -= (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	c->fd = fds[0];
+	c->k = k;
+	return 0;
+}
+
+/* 0 with *r, or 1: the child crashed (*status says how). */
+static int finish_run(struct child *c, struct run_result *r, int *status)
+{
+	ssize_t got = 0;
+
+	memset(r, 0, sizeof(*r));
+	while ((size_t)got < sizeof(*r)) {
+		ssize_t n = read(c->fd, (uint8_t *)r + got,
+				 sizeof(*r) - (size_t)got);
+
+		if (n <= 0)
+			break;
+		got += n;
+	}
+	close(c->fd);
+	while (waitpid(c->pid, status, 0) < 0 && errno == EINTR)
+		;
+	return (size_t)got == sizeof(*r) && WIFEXITED(*status) &&
+			       WEXITSTATUS(*status) == 0
+		       ? 0
+		       : 1;
+}
+
+static int forked_run(const struct sim_world_desc *desc,
+		      const struct faults_args *a, enum sim_fault_mode mode,
+		      uint64_t k, struct run_result *r, int *status)
+{
+	struct child c;
+	int err = start_run(desc, a, mode, k, &c);
+
+	if (err)
+		return err;
+	return finish_run(&c, r, status);
+}
+
+struct platform_totals {
+	const char *name;
+	uint64_t calls; /* calls into the world in the run without faults */
+	uint64_t points, corrupted, leaks, crashes, device_faults, api_errors;
+	uint64_t silent; /* the fault was not injected: the run diverged */
+	uint64_t by_site[SIM_FAULT_NR_SITES];	    /* injected */
+	uint64_t calls_by_site[SIM_FAULT_NR_SITES]; /* counted */
+	struct run_result base;			    /* the run without faults */
+	uint64_t first_bad_k;			    /* 0: none */
+	char first_bad[400];
+	double seconds;
+};
+
+static bool judge(const struct run_result *r)
+{
+	return r->built && r->injected == 1 && !r->corrupted &&
+	       !r->device_faults && !r->api_errors && !r->leaks;
+}
+
+static void note_bad(struct platform_totals *t, uint64_t k, const char *fmt,
+		     const char *a, const char *b)
+{
+	if (t->first_bad_k)
+		return;
+	t->first_bad_k = k;
+	snprintf(t->first_bad, sizeof(t->first_bad), fmt, a, b);
+}
+
+static int sweep_platform(const char *name, const struct faults_args *a,
+			  struct platform_totals *t)
+{
+	struct sim_world_desc *desc = calloc(1, sizeof(*desc));
+	struct run_result count, r;
+	struct timespec t0, t1;
+	uint64_t first_k = 1, last_k;
+	struct child live[FAULTS_MAX_JOBS];
+	unsigned int head = 0, nr_live = 0;
+	char err[256];
+	int status;
+
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	if (!desc)
+		return dmk_usage_error("out of memory");
+	if (strchr(name, '/') || strstr(name, ".dtb")) {
+		struct sim_dt_options dto = {0};
+
+		if (sim_dt_load_file(name, &dto, desc, err, sizeof(err))) {
+			free(desc);
+			return dmk_usage_error("%s", err);
+		}
+	} else if (sim_platform_desc(name, desc, err, sizeof(err))) {
+		free(desc);
+		return dmk_usage_error("%s", err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (forked_run(desc, a, SIM_FAULTS_COUNT, 0, &count, &status) ||
+	    !count.built ||
+	    !judge(&(struct run_result){.built = true,
+					.injected = 1,
+					.corrupted = count.corrupted,
+					.device_faults = count.device_faults,
+					.api_errors = count.api_errors,
+					.leaks = count.leaks})) {
+		free(desc);
+		fprintf(stderr,
+			"dmakit: %s: the run without faults is not clean (%s)\n",
+			name, count.detail[0] ? count.detail : "crashed");
+		t->crashes = 1;
+		return DMK_EXIT_FAIL;
+	}
+	last_k = t->calls = count.calls;
+	memcpy(t->calls_by_site, count.calls_by_site, sizeof(t->calls_by_site));
+	t->base = count;
+	if (a->k) {
+		first_k = a->k;
+		last_k = a->k;
+	} else if (a->max && last_k > a->max) {
+		last_k = a->max;
+	}
+	for (uint64_t next_k = first_k, k; next_k <= last_k || nr_live;) {
+		struct child c;
+		bool crashed;
+		char what[160];
+
+		/* Keep a->jobs children running; judge them in order. */
+		while (nr_live < a->jobs && next_k <= last_k) {
+			if (start_run(desc, a, SIM_FAULTS_NTH, next_k,
+				      &live[(head + nr_live) %
+					    FAULTS_MAX_JOBS])) {
+				free(desc);
+				return dmk_usage_error("fork: %s",
+						       strerror(errno));
+			}
+			nr_live++;
+			next_k++;
+		}
+		c = live[head];
+		head = (head + 1) % FAULTS_MAX_JOBS;
+		nr_live--;
+		k = c.k;
+		crashed = finish_run(&c, &r, &status) != 0;
+
+		t->points++;
+		if (crashed) {
+			t->crashes++;
+			snprintf(what, sizeof(what), "%s %d",
+				 WIFSIGNALED(status) ? "signal" : "exit",
+				 WIFSIGNALED(status) ? WTERMSIG(status)
+						     : WEXITSTATUS(status));
+			note_bad(t, k, "crash (%s)%s", what, "");
+		} else {
+			compare(&r, &count);
+			if (r.injected)
+				t->by_site[r.first.site]++;
+			t->corrupted += r.corrupted;
+			t->leaks += r.leaks;
+			t->device_faults += r.device_faults;
+			t->api_errors += r.api_errors;
+			if (!r.injected)
+				t->silent++;
+			if (!judge(&r)) {
+				snprintf(what, sizeof(what),
+					 "%s (progress %llu): ", r.first.what,
+					 (unsigned long long)r.first.progress);
+				note_bad(t, k, "%s%s", what,
+					 r.detail[0]
+						 ? r.detail
+						 : (r.corrupted ? "wrong bytes"
+						    : r.api_errors
+							    ? "DMA-API errors"
+						    : r.device_faults
+							    ? "device faults"
+							    : "not injected"));
+			}
+		}
+		if (a->verbose && (crashed || !judge(&r)))
+			fprintf(stderr,
+				"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
+				name, (unsigned long long)k,
+				crashed ? "CRASH" : r.first.what,
+				(unsigned long long)r.corrupted,
+				(unsigned long long)r.leaks,
+				(unsigned long long)r.api_errors,
+				(unsigned long long)r.device_faults,
+				(unsigned long long)r.log_lines, r.detail);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	t->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	free(desc);
+	return DMK_EXIT_OK;
+}
+
+static bool platform_ok(const struct platform_totals *t)
+{
+	return !t->corrupted && !t->leaks && !t->crashes && !t->device_faults &&
+	       !t->api_errors && !t->silent;
+}
+
+static json_t *json_platform(const struct platform_totals *t)
+{
+	json_t *sites = json_object();
+
+	for (unsigned int s = 0; s < SIM_FAULT_NR_SITES; s++)
+		json_object_set_new(
+			sites, sim_fault_site_name(s),
+			json_integer((json_int_t)t->calls_by_site[s]));
+	return json_pack(
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:s, s:f}",
+		"platform", t->name, "calls", (json_int_t)t->calls,
+		"injection_points", (json_int_t)t->points, "corrupted_bytes",
+		(json_int_t)t->corrupted, "leaks", (json_int_t)t->leaks,
+		"crashes", (json_int_t)t->crashes, "device_faults",
+		(json_int_t)t->device_faults, "api_errors",
+		(json_int_t)t->api_errors, "not_injected",
+		(json_int_t)t->silent, "by_site", sites, "first_failing_k",
+		(json_int_t)t->first_bad_k, "first_failure", t->first_bad,
+		"seconds", t->seconds);
+}
+
+static int parse_args(struct faults_args *a, int argc, char **argv)
+{
+	enum {
+		OPT_PLATFORM = 256,
+		OPT_OPS,
+		OPT_SEED,
+		OPT_K,
+		OPT_MAX,
+		OPT_JSON
+	};
+	static const struct option longopts[] = {
+		{"platform", required_argument, NULL, OPT_PLATFORM},
+		{"ops", required_argument, NULL, OPT_OPS},
+		{"seed", required_argument, NULL, OPT_SEED},
+		{"k", required_argument, NULL, OPT_K},
+		{"max", required_argument, NULL, OPT_MAX},
+		{"jobs", required_argument, NULL, 'j'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"verbose", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int c;
+
+	memset(a, 0, sizeof(*a));
+	a->platform = "all";
+	a->ops = FAULTS_DEFAULT_OPS;
+	a->seed = 1;
+	{
+		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+		a->jobs = cpus < 1		   ? 1
+			  : cpus > FAULTS_MAX_JOBS ? FAULTS_MAX_JOBS
+						   : (unsigned int)cpus;
+	}
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "vhj:", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PLATFORM:
+			a->platform = optarg;
+			break;
+		case OPT_OPS:
+			if (dmk_parse_u64(optarg, &a->ops) || !a->ops ||
+			    a->ops > 1000000)
+				return dmk_usage_error(
+					"--ops wants a number from 1 to 1000000, not '%s'",
+					optarg);
+			break;
+		case OPT_SEED:
+			if (dmk_parse_u64(optarg, &a->seed))
+				return dmk_usage_error(
+					"--seed wants a number, not '%s'",
+					optarg);
+			break;
+		case OPT_K:
+			if (dmk_parse_u64(optarg, &a->k) || !a->k)
+				return dmk_usage_error(
+					"--k wants a number from 1, not '%s'",
+					optarg);
+			break;
+		case OPT_MAX:
+			if (dmk_parse_u64(optarg, &a->max) || !a->max)
+				return dmk_usage_error(
+					"--max wants a number from 1, not '%s'",
+					optarg);
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case 'v':
+			a->verbose = true;
+			break;
+		case 'j': {
+			unsigned long long j;
+
+			if (dmk_parse_u64(optarg, &j) || !j ||
+			    j > FAULTS_MAX_JOBS)
+				return dmk_usage_error(
+					"--jobs wants a number from 1 to %d, not '%s'",
+					FAULTS_MAX_JOBS, optarg);
+			a->jobs = (unsigned int)j;
+			break;
+		}
+		case 'h':
+			fputs(usage, stdout);
+			return DMK_EXIT_OK;
+		default:
+			return dmk_usage_error(
+				"faults: unknown option '%s' (try dmakit faults --help)",
+				argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return dmk_usage_error("faults: unexpected argument '%s'",
+				       argv[optind]);
+	if (a->k && !strcmp(a->platform, "all"))
+		return dmk_usage_error("faults: --k needs one --platform");
+	return -1;
+}
+
+int dmk_cmd_faults(int argc, char **argv)
+{
+	const char *const *names = sim_platform_names();
+	const char *one[2] = {NULL, NULL};
+	struct platform_totals t[32];
+	struct faults_args a;
+	uint64_t points = 0, corrupted = 0, leaks = 0, crashes = 0;
+	unsigned int n = 0;
+	bool ok = true;
+	int ret;
+
+	ret = parse_args(&a, argc, argv);
+	if (ret >= 0)
+		return ret;
+	if (strcmp(a.platform, "all")) {
+		if (!strchr(a.platform, '/') && !strstr(a.platform, ".dtb") &&
+		    !sim_platform_summary(a.platform))
+			return dmk_usage_error(
+				"faults: unknown platform '%s' (dmakit run --list)",
+				a.platform);
+		one[0] = a.platform;
+		names = one;
+	}
+	for (; names[n] && n < sizeof(t) / sizeof(t[0]); n++) {
+		ret = sweep_platform(names[n], &a, &t[n]);
+		if (ret == DMK_EXIT_USAGE)
+			return ret;
+		points += t[n].points;
+		corrupted += t[n].corrupted;
+		leaks += t[n].leaks;
+		crashes += t[n].crashes;
+		ok &= ret == DMK_EXIT_OK && platform_ok(&t[n]);
+		if (!a.json) {
+			printf("%-24s %5llu injection points (of %llu), %llu wrong bytes, %llu leaks, %llu crashes (%.1f s)\n",
+			       names[n], (unsigned long long)t[n].points,
+			       (unsigned long long)t[n].calls,
+			       (unsigned long long)t[n].corrupted,
+			       (unsigned long long)t[n].leaks,
+			       (unsigned long long)t[n].crashes, t[n].seconds);
+			if (t[n].first_bad_k)
+				printf("  first failure at k=%llu: %s (dmakit faults --platform %s --ops %llu --seed %llu --k %llu)\n",
+				       (unsigned long long)t[n].first_bad_k,
+				       t[n].first_bad, names[n], a.ops, a.seed,
+				       (unsigned long long)t[n].first_bad_k);
+			fflush(stdout);
+		}
+	}
+	if (a.json) {
+		json_t *arr = json_array(), *root;
+
+		for (unsigned int i = 0; i < n; i++)
+			json_array_append_new(arr, json_platform(&t[i]));
+		root = json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}",
+				 "ok", ok, "ops", (json_int_t)a.ops, "seed",
+				 (json_int_t)a.seed, "injection_points",
+				 (json_int_t)points, "corrupted_bytes",
+				 (json_int_t)corrupted, "leaks",
+				 (json_int_t)leaks, "crashes",
+				 (json_int_t)crashes, "platforms", arr);
+		json_dumpf(root, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(root);
+	} else {
+		printf("fault sweep: %llu injection points, %llu wrong bytes, %llu leaks, %llu crashes\n",
+		       (unsigned long long)points,
+		       (unsigned long long)corrupted, (unsigned long long)leaks,
+		       (unsigned long long)crashes);
+	}
+	return ok ? DMK_EXIT_OK : DMK_EXIT_FAIL;
+}
