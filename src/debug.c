@@ -20,6 +20,11 @@
  *    Linux tracks only each mapping's first line; this tracks them all;
  *  - mappings and buffers still live when the device goes away.
  *
+ * Out of memory for an entry, the checker turns itself off for good,
+ * with one line, as Linux's does ("debugging out of memory -
+ * disabling"): a mapping it could not record would otherwise make its
+ * correct unmap look like the unmap of something never mapped.
+ *
  * Locking: one mutex per hash bucket, as Linux's hash_bucket locks, and
  * one per bucket of the cache-line table.  Never two at once.
  */
@@ -87,6 +92,7 @@ struct dmk_debug {
 	struct bucket buckets[HASH_SIZE];
 	struct line_bucket lines[LINE_HASH_SIZE];
 	size_t max_size; /* largest mapping seen: how far back a sync looks */
+	bool disabled;	 /* out of memory once: no more checks (atomic) */
 	struct dmk_debug_stats stats; /* relaxed atomics */
 };
 
@@ -404,6 +410,11 @@ static void check_release(struct dmk_device *dev, const struct debug_entry *e,
 	}
 }
 
+static bool disabled(const struct dmk_device *dev)
+{
+	return dmk_atomic_load(&dev->dma->debug->disabled, DMK_ORDER_ACQUIRE);
+}
+
 static void release(struct dmk_device *dev, const struct debug_entry *ref,
 		    const char *verb)
 {
@@ -417,13 +428,15 @@ static void release(struct dmk_device *dev, const struct debug_entry *ref,
 		return;
 	}
 	e = entry_take(dbg, ref);
-	if (!e) {
+	if (!e && !disabled(dev)) {
 		report(dev,
 		       "device driver tries to %s DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
 		       verb[0] == 'u' ? "unmap" : "free",
 		       (unsigned long long)ref->addr, ref->size);
 		return;
 	}
+	if (!e)
+		return;
 	check_release(dev, e, ref, verb);
 	lines_untrack(dbg, e);
 	account_removed(dbg, e);
@@ -444,11 +457,35 @@ static void add_entry(struct dmk_device *dev, struct debug_entry *e)
 	lines_track(dbg, e);
 }
 
+/* What the checker knew goes: it no longer knows every live mapping. */
+static void drop_all(struct dmk_debug *dbg)
+{
+	for (size_t i = 0; i < HASH_SIZE; i++) {
+		struct bucket *b = &dbg->buckets[i];
+		struct debug_entry *e, *next;
+
+		dmk_mutex_lock(&b->lock);
+		e = b->head;
+		b->head = NULL;
+		dmk_mutex_unlock(&b->lock);
+		for (; e; e = next) {
+			next = e->next;
+			lines_untrack(dbg, e);
+			account_removed(dbg, e);
+			dmk_env_free(e);
+		}
+	}
+}
+
 static void out_of_memory(struct dmk_device *dev)
 {
+	struct dmk_debug *dbg = dev->dma->debug;
+
+	if (dmk_atomic_exchange(&dbg->disabled, true, DMK_ORDER_ACQ_REL))
+		return;
 	dmk_log(dev_plat(dev), DMK_LOG_ERR,
-		"DMA-API: %s: out of memory for debug entries, checks incomplete",
-		dev->name);
+		"DMA-API: %s: debugging out of memory - disabling", dev->name);
+	drop_all(dbg);
 }
 
 void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
@@ -457,6 +494,8 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 {
 	struct debug_entry *e;
 
+	if (disabled(dev))
+		return;
 	if (addr == DMK_MAPPING_ERROR)
 		return;
 	e = dmk_env_zalloc(sizeof(*e));
@@ -490,6 +529,8 @@ void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		.dir = dir,
 	};
 
+	if (disabled(dev))
+		return;
 	release(dev, &ref, "unmaps");
 }
 
@@ -506,6 +547,8 @@ void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr)
 {
 	struct bucket *b = bucket_of(dev->dma->debug, addr);
 
+	if (disabled(dev))
+		return;
 	if (addr == DMK_MAPPING_ERROR)
 		return;
 	dmk_mutex_lock(&b->lock);
@@ -560,6 +603,8 @@ void dmk_debug_sync(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 {
 	struct debug_entry e;
 
+	if (disabled(dev))
+		return;
 	if (!find_containing(dev->dma->debug, dev, addr, &e)) {
 		report(dev,
 		       "device driver tries to sync DMA memory it has not allocated [device address=0x%016llx] [size=%zu bytes]",
@@ -596,6 +641,8 @@ void dmk_debug_alloc(struct dmk_device *dev, void *cpu, size_t size,
 {
 	struct debug_entry *e;
 
+	if (disabled(dev))
+		return;
 	if (!cpu)
 		return;
 	e = dmk_env_zalloc(sizeof(*e));
@@ -628,6 +675,8 @@ void dmk_debug_free(struct dmk_device *dev, void *cpu, size_t size,
 		.dir = DMK_DMA_BIDIRECTIONAL,
 	};
 
+	if (disabled(dev))
+		return;
 	release(dev, &ref, "frees");
 }
 

@@ -297,6 +297,48 @@ static void test_leaks_at_device_gone(void **state)
 	assert_int_equal(stats().live_mappings, 0);
 }
 
+/* The environment's allocations fail from the n-th on (0: none fail). */
+static unsigned int allocs_until_failure;
+
+static bool fail_alloc(void *arg, size_t size)
+{
+	(void)arg;
+	(void)size;
+	return allocs_until_failure && --allocs_until_failure == 0;
+}
+
+/*
+ * Found by `dmakit faults`: an entry the checker could not allocate made
+ * the driver's correct unmap of that mapping a "never mapped" report.
+ * Out of memory, the checker turns itself off with one line, as Linux's
+ * does, and forgets what it knew.
+ */
+static void test_out_of_memory_disables(void **state)
+{
+	dmk_addr_t a, b;
+	int logs;
+
+	(void)state;
+	a = map_checked(&dev, 0x500000, 300, DMK_DMA_FROM_DEVICE);
+	logs = fp->nlog;
+	allocs_until_failure = 1;
+	dmk_env_alloc_fault = fail_alloc;
+	b = map_checked(&dev, 0x600000, 300, DMK_DMA_TO_DEVICE);
+	dmk_env_alloc_fault = NULL;
+	assert_int_equal(allocs_until_failure, 0);
+	assert_int_equal(fp->nlog, logs + 1);
+	assert_true(fake_logged(fp, "debugging out of memory - disabling"));
+	assert_int_equal(stats().live_mappings, 0);
+	/* Correct use after that: silent, whatever the checker lost. */
+	dmk_unmap_page(&dev, b, 300, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 300, DMK_DMA_FROM_DEVICE);
+	/* And misuse goes unseen: the checker is off. */
+	dmk_unmap_page(&dev, 0x900000, 64, DMK_DMA_TO_DEVICE);
+	assert_int_equal(stats().errors, 0);
+	assert_int_equal(fp->nwarn, 0);
+	assert_int_equal(fp->nlog, logs + 1);
+}
+
 static void test_stats_without_debug(void **state)
 {
 	struct dmk_system *plain;
@@ -328,6 +370,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_coherent_free_misuse,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaks_at_device_gone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_disables,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stats_without_debug, setup,
 						teardown),
