@@ -69,11 +69,15 @@ int dmk_xen_pv_set_m2p(struct dmk_xen *xen, const uint64_t *mfns, uint64_t pfn,
 /*
  * Point the linear map of [pfn, pfn + n) at mfns[] (NULL: unmap), one
  * update_va_mapping per page batched in a multicall, as Linux's
- * xen_remap_exchanged_ptes does.  Returns the first error.
+ * xen_remap_exchanged_ptes does.  Where Linux BUG()s on a failed entry,
+ * each failed entry is tried once more on its own: a page left unmapped
+ * after its exchange would fault the first time the kernel touched it
+ * (`dmakit faults` found that).  Returns the first error that stayed.
  */
 static int pv_update_range(struct dmk_xen *xen, uint64_t pfn,
 			   const uint64_t *mfns, unsigned int n)
 {
+	int err = 0;
 	long rc;
 
 	for (unsigned int i = 0; i < n; i++) {
@@ -89,9 +93,18 @@ static int pv_update_range(struct dmk_xen *xen, uint64_t pfn,
 	}
 	rc = dmk_xen_hypercall(xen, __HYPERVISOR_multicall,
 			       (unsigned long)xen->mc, n, 0);
-	for (unsigned int i = 0; !rc && i < n; i++)
-		rc = (long)xen->mc[i].result;
-	return dmk_xen_error(rc);
+	for (unsigned int i = 0; i < n; i++) {
+		struct multicall_entry *mc = &xen->mc[i];
+		long one;
+
+		if (!rc && !mc->result)
+			continue;
+		one = dmk_xen_hypercall(xen, __HYPERVISOR_update_va_mapping,
+					mc->args[0], mc->args[1], mc->args[2]);
+		if (one && !err)
+			err = dmk_xen_error(one);
+	}
+	return err;
 }
 
 /* Unmap [pfn, pfn + n), remembering the frames in xen->old_mfns. */
@@ -212,21 +225,38 @@ static int pv_destroy(struct dmk_xen *xen, uint64_t pfn, unsigned int order)
 
 /* ---- exchange-and-pin (autotranslated, not 1:1) ---- */
 
-static void unpin(struct dmk_xen *xen, uint64_t pfn, unsigned int n)
+/* One XENMEM_unpin of [pfn, pfn + n); returns how many were unpinned. */
+static xen_ulong_t unpin_once(struct dmk_xen *xen, uint64_t pfn, unsigned int n,
+			      long *rc)
 {
 	struct dmk_xen_unpin up;
-	long rc;
 
 	for (unsigned int i = 0; i < n; i++)
 		xen->frames[i] = pfn + i;
 	reservation(&up.in, xen->frames, n, 0, 0);
 	up.nr_unpinned = 0;
-	rc = dmk_xen_memory_op(xen, DMK_XENMEM_unpin, &up);
+	*rc = dmk_xen_memory_op(xen, DMK_XENMEM_unpin, &up);
+	return *rc ? up.nr_unpinned : n;
+}
+
+/*
+ * Unpin [pfn, pfn + n).  An unpin that stops part-way (nr_unpinned
+ * says where) is tried once more from there: a frame left pinned is
+ * one the hypervisor may never move again (`dmakit faults` found that).
+ */
+static void unpin(struct dmk_xen *xen, uint64_t pfn, unsigned int n)
+{
+	xen_ulong_t done;
+	long rc;
+
+	done = unpin_once(xen, pfn, n, &rc);
+	if (rc && done < n)
+		done += unpin_once(xen, pfn + done, n - (unsigned int)done,
+				   &rc);
 	if (rc)
 		dmk_log(xen->plat, DMK_LOG_WARN,
-			"xen: XENMEM_unpin of pfn %#llx: %ld (%lu unpinned)",
-			(unsigned long long)pfn, rc,
-			(unsigned long)up.nr_unpinned);
+			"xen: XENMEM_unpin of pfn %#llx: %ld (%lu of %u unpinned)",
+			(unsigned long long)pfn, rc, (unsigned long)done, n);
 }
 
 static int pin_create(struct dmk_xen *xen, uint64_t pfn, unsigned int order,
