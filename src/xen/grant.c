@@ -56,10 +56,18 @@ static int ballooned_page(struct dmk_xen *xen, dmk_phys_t *phys)
 	return rc;
 }
 
-/* Back to RAM and to the allocator; a frame Xen refuses stays out. */
+/*
+ * Back to RAM and to the allocator; a frame Xen refuses twice stays out.
+ * Once more after a refusal: populate_physmap may do fewer extents than
+ * asked when Xen is short of memory for a moment, and a frame left out
+ * is a page the guest never gets back (`dmakit faults` found that).
+ */
 static int return_page(struct dmk_xen *xen, dmk_phys_t phys)
 {
 	int rc = balloon(xen, phys, false);
+
+	if (rc)
+		rc = balloon(xen, phys, false);
 
 	if (rc) {
 		dmk_log(xen->plat, DMK_LOG_WARN,
@@ -453,8 +461,8 @@ static int map_grant(struct dmk_xen *xen, uint16_t domid, int ref,
 	return grant_status_error(op->status);
 }
 
-static int unmap_grant(struct dmk_xen *xen,
-		       const struct dmk_xen_foreign_page *page)
+static int unmap_grant_once(struct dmk_xen *xen,
+			    const struct dmk_xen_foreign_page *page)
 {
 	struct gnttab_unmap_grant_ref op;
 	long rc;
@@ -468,6 +476,25 @@ static int unmap_grant(struct dmk_xen *xen,
 	if (rc)
 		return dmk_xen_error(rc);
 	return grant_status_error(op.status);
+}
+
+/*
+ * A failed unmap leaves the mapping as it was, so it can be tried again;
+ * the library does, once, before the caller hears of it: a mapping left
+ * behind holds the peer's page and a frame of ours (`dmakit faults`).
+ */
+static int unmap_grant(struct dmk_xen *xen,
+		       const struct dmk_xen_foreign_page *page)
+{
+	int rc = unmap_grant_once(xen, page);
+
+	if (rc)
+		rc = unmap_grant_once(xen, page);
+	if (rc)
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"xen: unmapping grant handle %u failed (%d)",
+			(unsigned int)page->handle, rc);
+	return rc;
 }
 
 int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,

@@ -127,11 +127,71 @@ static void test_unpin_stops_part_way(void **state)
 	}
 }
 
+/*
+ * A back end unmaps a foreign page: GNTTABOP_unmap_grant_ref (call 1),
+ * then the frame is repopulated (populate_physmap, call 2) and freed.
+ * Either failing once left the mapping, or the ballooned frame, behind
+ * for good (the sweep's leaks); each is now tried once more.
+ */
+static void unmap_foreign_with_fault(uint64_t k, const char *what)
+{
+	struct sim_world *w = world("arm64-domU-passthrough");
+	struct sim_world_guest *dom0 = &w->guests[0], *domu = &w->guests[1];
+	const struct dmk_platform *uplat = &domu->pd.plat;
+	struct dmk_xen_foreign_page fp;
+	struct dmk_xen_stats st;
+	struct sim_faults f;
+	uint64_t free0;
+	dmk_phys_t uphys;
+	int ref;
+
+	assert_non_null(uplat->ops->alloc_pages(uplat->ctx, 0, ~0ULL, &uphys));
+	ref = dmk_xen_grant_access(domu->sys, dom0->dom->domid, uphys, false);
+	assert_true(ref >= 0);
+	/* The first map sets the grant table up for good; measure after. */
+	assert_int_equal(dmk_xen_map_foreign(dom0->sys, domu->dom->domid, ref,
+					     false, &fp),
+			 0);
+	assert_int_equal(dmk_xen_unmap_foreign(dom0->sys, &fp), 0);
+	free0 = sim_pagealloc_free_pages(dom0->dom->alloc);
+	assert_int_equal(dmk_xen_map_foreign(dom0->sys, domu->dom->domid, ref,
+					     false, &fp),
+			 0);
+	sim_faults_init(&f, SIM_FAULTS_NTH, k, 7);
+	dom0->pd.faults = &f;
+	assert_int_equal(dmk_xen_unmap_foreign(dom0->sys, &fp), 0);
+	dom0->pd.faults = NULL;
+	assert_int_equal(f.injected, 1);
+	assert_string_equal(f.first.what, what);
+	assert_int_equal(dmk_xen_stats(dom0->sys, &st), 0);
+	assert_int_equal(st.foreign_maps, 0);
+	assert_int_equal(sim_xen_grant_maps(dom0->dom), 0);
+	assert_int_equal(sim_pagealloc_free_pages(dom0->dom->alloc), free0);
+	assert_int_equal(dmk_xen_end_access(domu->sys, ref), 0);
+	uplat->ops->free_pages(uplat->ctx, uphys, 0);
+	sim_faults_destroy(&f);
+	sim_world_destroy(w);
+}
+
+static void test_grant_unmap_fails_once(void **state)
+{
+	(void)state;
+	unmap_foreign_with_fault(1, "grant_table_op unmap_grant_ref x1");
+}
+
+static void test_repopulate_fails_once(void **state)
+{
+	(void)state;
+	unmap_foreign_with_fault(2, "memory_op populate_physmap");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pv_remap_multicall_entry_fails),
 		cmocka_unit_test(test_unpin_stops_part_way),
+		cmocka_unit_test(test_grant_unmap_fails_once),
+		cmocka_unit_test(test_repopulate_fails_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
