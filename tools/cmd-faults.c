@@ -33,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FAULTS_DEFAULT_OPS 24
+#define FAULTS_DEFAULT_OPS 6
 #define FAULTS_SWIOTLB (4UL << 20)
 #define FAULTS_MAX_JOBS 64
 
@@ -46,7 +46,7 @@ static const char usage[] =
 	"\n"
 	"  --platform NAME|all  a built-in platform, all of them (default), or a\n"
 	"                       device tree blob (every DMA master it has)\n"
-	"  --ops N              transactions per run (default 24)\n"
+	"  --ops N              transactions per run (default 6)\n"
 	"  --seed S             the runs' seed (default 1)\n"
 	"  --k K                only injection point K, with the guests' log on\n"
 	"                       stderr (reproduces a failure the sweep reports)\n"
