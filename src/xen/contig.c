@@ -349,10 +349,16 @@ void dmk_xen_contig_destroy(struct dmk_xen *xen, dmk_phys_t pstart,
 		return;
 	memset(dmk_phys_to_virt(xen->plat, pstart), 0, DMK_PAGE_SIZE << order);
 	dmk_mutex_lock(&xen->reservation_lock);
-	if (xen->mode == DMK_XEN_MODE_PV)
+	if (xen->mode == DMK_XEN_MODE_PV) {
 		rc = pv_destroy(xen, pfn, order);
-	else
+		/* A failed exchange back left the region mapped as it was:
+		 * once more, or it stays machine-contiguous for good
+		 * (`dmakit faults` found that). */
+		if (rc)
+			rc = pv_destroy(xen, pfn, order);
+	} else {
 		rc = pin_destroy(xen, pfn, order);
+	}
 	dmk_mutex_unlock(&xen->reservation_lock);
 	if (rc) {
 		dmk_log(xen->plat, DMK_LOG_WARN,

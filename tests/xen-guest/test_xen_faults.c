@@ -87,6 +87,50 @@ static void test_pv_remap_multicall_entry_fails(void **state)
 }
 
 /*
+ * x86 PV, xen_destroy_contiguous_region: zap (multicall, call 1), the
+ * exchange back to order-0 frames anywhere (call 2), remap, m2p.  The
+ * exchange failing once left the region contiguous and counted for
+ * good (the sweep's leak); it is now tried once more.
+ */
+static void test_pv_destroy_exchange_fails_once(void **state)
+{
+	struct sim_world *w = world("x86-pv-dom0");
+	struct sim_world_guest *g = &w->guests[0];
+	const struct dmk_platform *plat = &g->pd.plat;
+	struct dmk_xen_stats st0, st;
+	struct sim_faults f;
+	dmk_phys_t phys;
+	dmk_maddr_t ma;
+	uint8_t *va;
+
+	(void)state;
+	va = plat->ops->alloc_pages(plat->ctx, 3, ~0ULL, &phys);
+	assert_non_null(va);
+	assert_int_equal(dmk_xen_stats(g->sys, &st0), 0);
+	assert_int_equal(
+		dmk_xen_create_contiguous_region(g->sys, phys, 3, 32, &ma), 0);
+	sim_faults_init(&f, SIM_FAULTS_NTH, 2, 1);
+	g->pd.faults = &f;
+	dmk_xen_destroy_contiguous_region(g->sys, phys, 3);
+	g->pd.faults = NULL;
+	assert_int_equal(f.injected, 1);
+	assert_string_equal(f.first.what, "memory_op exchange");
+	assert_int_equal(dmk_xen_stats(g->sys, &st), 0);
+	assert_int_equal(st.contig_regions, st0.contig_regions);
+	memset(va, 0x33, 8 * DMK_PAGE_SIZE);
+	for (int i = 0; i < 8; i++) {
+		dmk_phys_t p = phys + ((uint64_t)i << 12);
+
+		assert_int_equal(va[i * DMK_PAGE_SIZE], 0x33);
+		assert_int_equal(dmk_xen_pfn_to_bfn(g->sys, p >> 12),
+				 mfn_of(g->dom, p));
+	}
+	plat->ops->free_pages(plat->ctx, phys, 3);
+	sim_faults_destroy(&f);
+	sim_world_destroy(w);
+}
+
+/*
  * ARM, not 1:1: a contiguous region is exchanged and pinned; destroying
  * it unpins.  An unpin that stops part-way (nr_unpinned = j) left the
  * rest pinned for good (the sweep's leak); it is now tried again from
@@ -189,6 +233,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pv_remap_multicall_entry_fails),
+		cmocka_unit_test(test_pv_destroy_exchange_fails_once),
 		cmocka_unit_test(test_unpin_stops_part_way),
 		cmocka_unit_test(test_grant_unmap_fails_once),
 		cmocka_unit_test(test_repopulate_fails_once),
