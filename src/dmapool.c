@@ -144,7 +144,7 @@ void dmk_pool_destroy(struct dmk_dma_pool *pool)
 }
 
 /* pool_alloc_page(): a coherent page of the device; NULL when none. */
-static struct pool_page *alloc_page(struct dmk_dma_pool *pool)
+static struct pool_page *pool_alloc_page(struct dmk_dma_pool *pool)
 {
 	struct pool_page *page =
 		dmk_env_zalloc(sizeof(*page) + pool->nr_blocks);
@@ -175,7 +175,7 @@ void *dmk_pool_alloc(struct dmk_dma_pool *pool, dmk_addr_t *handle)
 	if (!page) {
 		/* Allocating under the lock keeps the list simple; the
 		 * coherent allocator never calls back into a pool. */
-		page = alloc_page(pool);
+		page = pool_alloc_page(pool);
 		if (!page) {
 			dmk_mutex_unlock(&pool->lock);
 			return NULL;
