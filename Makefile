@@ -13,7 +13,7 @@ WERROR     ?= $(if $(filter true 1 yes,$(CI)),true,false)
 DEB_PACKAGES := meson ninja-build pkg-config gcc libc6-dev libfdt-dev \
                 device-tree-compiler libxen-dev libcmocka-dev libjansson-dev \
                 python3 gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf \
-                groff-base man-db mandoc
+                groff-base man-db mandoc chromium
 SAN_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps run check check-fast check-asan check-tsan freestanding \

@@ -5,11 +5,13 @@
  * and report what the DMA layer did and whether integrity held.
  */
 #include "commands.h"
+#include "report/run.h"
 #include "scenarios/naive.h"
 
 #include "workload.h"
 #include "world.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -66,6 +68,8 @@ static const char run_usage[] =
 	"                            a buggy driver the oracle must catch\n"
 	"  --verbose                 print the guests' kernel log on stderr\n"
 	"  --json                    one JSON object instead of the report\n"
+	"  --report FILE.html        also write the run as one self-contained\n"
+	"                            HTML page (address map, ops chains, pool)\n"
 	"\n"
 	"exit status: 0 integrity holds, 1 it does not, 2 bad usage or input\n";
 
@@ -82,6 +86,7 @@ struct run_args {
 	bool swiotlb_given, adversarial, relocation, force_bounce, no_swiotlb;
 	bool swiotlb_dynamic;
 	bool json, verbose, list;
+	const char *report; /* --report FILE.html, or NULL */
 	enum xen_ops_design xen_ops;
 	enum wl_bug bug;
 };
@@ -106,6 +111,7 @@ enum {
 	OPT_DRIVER_BUG,
 	OPT_VERBOSE,
 	OPT_JSON,
+	OPT_REPORT,
 	OPT_HELP,
 };
 
@@ -129,6 +135,7 @@ static const struct option run_options[] = {
 	{"driver-bug", required_argument, NULL, OPT_DRIVER_BUG},
 	{"verbose", no_argument, NULL, OPT_VERBOSE},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"report", required_argument, NULL, OPT_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -277,6 +284,12 @@ static int parse_one(struct run_args *a, int c, const char *arg)
 		return 0;
 	case OPT_JSON:
 		a->json = true;
+		return 0;
+	case OPT_REPORT:
+		if (!*arg)
+			return dmk_usage_error(
+				"--report: expected a file name");
+		a->report = arg;
 		return 0;
 	default:
 		return dmk_usage_error(
@@ -737,6 +750,28 @@ static void print_list(void)
 
 /* ---- the command ---- */
 
+static int write_report(const struct run_args *a, struct sim_world *w,
+			const struct wl_oracle *o, struct rp_run *report)
+{
+	char wls[128];
+	struct rp_run_info info = {
+		.platform = w->desc.name,
+		.summary = a->dtb ? NULL : sim_platform_summary(w->desc.name),
+		.seed = a->seed,
+		.ops = a->ops,
+		.workloads = workload_list(o->workloads_ran, wls, sizeof(wls)),
+		.adversarial = a->adversarial,
+		.relocation = a->relocation,
+		.driver_bug = a->bug ? wl_bug_name(a->bug) : NULL,
+		.xen_ops = a->xen_ops ? xen_ops_design_name(a->xen_ops) : NULL,
+	};
+
+	if (rp_run_write(report, a->report, &info, w, o))
+		return dmk_usage_error("--report: cannot write %s: %s",
+				       a->report, strerror(errno));
+	return 0;
+}
+
 static int run_world(const struct run_args *a, struct sim_world *w,
 		     struct naive_design *nd)
 {
@@ -746,6 +781,7 @@ static int run_world(const struct run_args *a, struct sim_world *w,
 		.workload_mask = a->workload_mask,
 		.bug = a->bug,
 	};
+	struct rp_run *report = NULL;
 	struct wl_oracle o;
 	unsigned int n;
 
@@ -753,9 +789,14 @@ static int run_world(const struct run_args *a, struct sim_world *w,
 	if (wl_drivers_probe(w) || naive_after_probe(nd, w))
 		return dmk_usage_error("%s: a driver failed to probe",
 				       w->desc.name);
+	if (a->report && !(report = rp_run_start(w, &rc))) {
+		wl_drivers_remove(w);
+		return dmk_usage_error("--report: out of memory");
+	}
 	n = wl_run(w, &rc, &o);
 	if (!n) {
 		wl_drivers_remove(w);
+		rp_run_free(report);
 		return dmk_usage_error(
 			"%s: none of the workloads applies to this platform (netback needs a domU)",
 			w->desc.name);
@@ -764,6 +805,15 @@ static int run_world(const struct run_args *a, struct sim_world *w,
 		print_json(a, w, &o);
 	else
 		print_human(a, w, &o);
+	if (report) {
+		int err = write_report(a, w, &o, report);
+
+		rp_run_free(report);
+		if (err) {
+			wl_drivers_remove(w);
+			return err;
+		}
+	}
 	wl_drivers_remove(w);
 	return wl_oracle_ok(&o) ? DMK_EXIT_OK : DMK_EXIT_FAIL;
 }
@@ -784,6 +834,15 @@ int dmk_cmd_run(int argc, char **argv)
 	if (a.list) {
 		print_list();
 		return DMK_EXIT_OK;
+	}
+	if (a.report) {
+		/* Bad input before the run, not after it. */
+		FILE *f = fopen(a.report, "w");
+
+		if (!f)
+			return dmk_usage_error("--report: cannot write %s: %s",
+					       a.report, strerror(errno));
+		fclose(f);
 	}
 	desc = calloc(1, sizeof(*desc));
 	if (!desc)

@@ -89,6 +89,10 @@ unsigned int wl_run(struct sim_world *w, const struct wl_run_config *cfg,
 		if (w->xen && w->opts.relocation)
 			sim_xen_maybe_relocate(w->xen);
 		in->wl->step(in->state);
+		if (cfg->observe && (op + 1 == cfg->ops ||
+				     (cfg->observe_every &&
+				      (op + 1) % cfg->observe_every == 0)))
+			cfg->observe(cfg->observe_arg, op + 1, cfg->ops);
 	}
 	for (unsigned int i = n; i-- > 0;)
 		inst[i].wl->fini(inst[i].state);

@@ -220,6 +220,12 @@ struct wl_run_config {
 	unsigned long ops;	    /* transactions over all instances */
 	unsigned int workload_mask; /* bit i: wl_workloads[i]; 0 = all */
 	enum wl_bug bug;
+	/* Called after every observe_every operations and after the last
+	 * one, with how many ran, out of ops (a report samples the bounce
+	 * pool, a terminal shows progress); NULL: nothing. */
+	void (*observe)(void *arg, unsigned long done, unsigned long ops);
+	void *observe_arg;
+	unsigned long observe_every;
 };
 
 /* Run the selected workloads on every device they apply to, interleaved
