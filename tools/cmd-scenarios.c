@@ -7,8 +7,10 @@
  */
 #include "commands.h"
 
+#include "report/scenarios.h"
 #include "scenarios/scenario.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 static const char scen_usage[] =
 	"usage: dmakit scenarios [list]\n"
 	"       dmakit scenarios run [ID|SLUG...] [--seed S] [--ops N] [--json]\n"
+	"                            [--report FILE.html]\n"
 	"\n"
 	"The thread's claims as executable scenarios.  Each runs the naive\n"
 	"design a claim warns against and dmakit's design on the same\n"
@@ -28,22 +31,26 @@ static const char scen_usage[] =
 	"  --seed S     seed of every random choice (default 1)\n"
 	"  --ops N      operations per world (default 300)\n"
 	"  --json       an array of objects instead of the table\n"
+	"  --report FILE.html  also write one self-contained HTML page: a panel\n"
+	"               per claim, naive and dmakit side by side\n"
 	"\n"
 	"exit status: 0 every scenario passed, 1 one did not, 2 bad usage\n";
 
 struct scen_args {
 	bool run, json;
+	const char *report; /* --report FILE.html, or NULL */
 	unsigned long long seed, ops;
 	const struct scenario *sel[SCEN_COUNT];
 	unsigned int nr_sel;
 };
 
-enum { OPT_SEED = 256, OPT_OPS, OPT_JSON, OPT_HELP };
+enum { OPT_SEED = 256, OPT_OPS, OPT_JSON, OPT_REPORT, OPT_HELP };
 
 static const struct option scen_options[] = {
 	{"seed", required_argument, NULL, OPT_SEED},
 	{"ops", required_argument, NULL, OPT_OPS},
 	{"json", no_argument, NULL, OPT_JSON},
+	{"report", required_argument, NULL, OPT_REPORT},
 	{"help", no_argument, NULL, OPT_HELP},
 	{NULL, 0, NULL, 0},
 };
@@ -69,6 +76,18 @@ static int parse_one(struct scen_args *a, int c, const char *arg)
 	case OPT_JSON:
 		a->json = true;
 		return 0;
+	case OPT_REPORT: {
+		/* Bad input before the runs, not after them. */
+		FILE *f = *arg ? fopen(arg, "w") : NULL;
+
+		if (!f)
+			return dmk_usage_error(
+				"--report: cannot write '%s': %s", arg,
+				*arg ? strerror(errno) : "no file name");
+		fclose(f);
+		a->report = arg;
+		return 0;
+	}
 	default:
 		return dmk_usage_error(
 			"scenarios: bad option (try dmakit scenarios --help)");
@@ -274,7 +293,14 @@ static json_t *json_outcome(const struct scen_outcome *o)
 static int run_selected(const struct scen_args *a)
 {
 	json_t *arr = a->json ? json_array() : NULL;
+	struct scen_outcome *all =
+		a->report ? calloc(a->nr_sel, sizeof(*all)) : NULL;
 	unsigned int passed = 0;
+
+	if (a->report && !all) {
+		json_decref(arr);
+		return dmk_usage_error("--report: out of memory");
+	}
 
 	if (!a->json)
 		print_header(a);
@@ -283,6 +309,8 @@ static int run_selected(const struct scen_args *a)
 
 		scen_run_scenario(a->sel[i], a->seed, a->ops, &o);
 		passed += o.pass;
+		if (all)
+			all[i] = o;
 		if (arr)
 			json_array_append_new(arr, json_outcome(&o));
 		else
@@ -295,6 +323,15 @@ static int run_selected(const struct scen_args *a)
 		json_decref(arr);
 	} else {
 		printf("\n%u passed, %u failed\n", passed, a->nr_sel - passed);
+	}
+	if (all) {
+		int err = rp_scen_write(a->report, all, a->nr_sel, a->seed,
+					a->ops);
+
+		free(all);
+		if (err)
+			return dmk_usage_error("--report: cannot write %s: %s",
+					       a->report, strerror(errno));
 	}
 	return passed == a->nr_sel ? DMK_EXIT_OK : DMK_EXIT_FAIL;
 }

@@ -27,6 +27,24 @@ static void note_mismatch(struct wl_oracle *o, const char *device,
 	mm->got = got;
 }
 
+static void tally(struct wl_oracle *o, const char *device, uint64_t wrong)
+{
+	unsigned int i;
+
+	for (i = 0; i < o->nr_tally; i++)
+		if (!strcmp(o->tally[i].device, device))
+			break;
+	if (i == o->nr_tally) {
+		if (i == WL_MAX_TALLY)
+			return;
+		snprintf(o->tally[i].device, sizeof(o->tally[i].device), "%s",
+			 device);
+		o->nr_tally++;
+	}
+	o->tally[i].wrong_bytes += wrong;
+	o->tally[i].wrong_transfers++;
+}
+
 void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
 		     const void *expected, const void *got, size_t len)
 {
@@ -45,6 +63,7 @@ void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
 	}
 	o->corrupted_bytes += wrong;
 	note_mismatch(o, device, op, first, wrong, e[first], g[first]);
+	tally(o, device, wrong);
 }
 
 void wl_oracle_map_error(struct wl_oracle *o, const char *device,

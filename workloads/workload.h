@@ -49,6 +49,14 @@ struct wl_mismatch {
 	uint8_t expected, got;
 };
 
+/* Wrong bytes by device, over every transfer (not only the first few
+ * mismatches kept): where the damage fell, for the reports. */
+#define WL_MAX_TALLY 16
+struct wl_device_tally {
+	char device[64];
+	uint64_t wrong_bytes, wrong_transfers;
+};
+
 struct wl_oracle {
 	uint64_t checked_bytes;
 	uint64_t corrupted_bytes;
@@ -66,6 +74,8 @@ struct wl_oracle {
 	struct wl_mismatch mismatches[WL_MAX_MISMATCHES];
 	unsigned int nr_mismatches;
 	char leak_detail[160]; /* what leaked first, for the report */
+	struct wl_device_tally tally[WL_MAX_TALLY];
+	unsigned int nr_tally; /* devices beyond WL_MAX_TALLY are not kept */
 };
 
 /* Compare what a DMA delivered with what it had to deliver. */

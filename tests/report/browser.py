@@ -38,6 +38,8 @@ REPORTS = [
                           "--ops", "600"], 0),
     ("run-driver-bug", ["run", "--platform", "arm64-native",
                         "--driver-bug", "skip-sync", "--ops", "400"], 1),
+    ("scenarios", ["scenarios", "run", "1", "4", "5", "--ops", "100"], 0),
+    ("bench-sweep", ["bench", "sweep", "--quick"], 0),
 ]
 
 

@@ -57,7 +57,8 @@ assert s["naive"]["design"] and s["dmakit"]["design"]
 PY
 
 for bad in "run 13" "run 0" "run nonsense" "frobnicate" "run --seed 0" \
-	"run --ops x" "run --bogus" "list extra" "--seed 3 run"; do
+	"run --ops x" "run --bogus" "list extra" "--seed 3 run" \
+	"run --report /nonexistent/dir/s.html" "run --report="; do
 	# shellcheck disable=SC2086
 	python3 "$check_run" "$dmakit" 2 --command scenarios -- $bad ||
 		fail "dmakit scenarios $bad: not a usage error"

@@ -288,7 +288,8 @@ struct sweep {
 	unsigned int nareas;
 };
 
-int bench_sweep(bool json, bool quick);
+/* report: also write the sweep as an HTML page there (NULL: no). */
+int bench_sweep(bool json, bool quick, const char *report);
 
 /* ---- report.c ---- */
 

@@ -6,6 +6,7 @@
  */
 #include "bench.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +15,7 @@ static const char bench_usage[] =
 	"usage: dmakit bench map [-t threads] [-s seconds] [-g granule_pages] [-d dir]\n"
 	"                        [-b dma_bits] [-x transfer_ns] [--size BYTES]\n"
 	"                        [--occupancy PCT] [--direct] [--platform host] [--json]\n"
-	"       dmakit bench sweep [--json] [--quick]\n"
+	"       dmakit bench sweep [--json] [--quick] [--report FILE.html]\n"
 	"\n"
 	"map: per thread, map and unmap one buffer repeatedly (Linux's\n"
 	"dma_map_benchmark); bounces through swiotlb unless --direct.\n"
@@ -22,7 +23,8 @@ static const char bench_usage[] =
 	"  --occupancy: fill the pool to PCT % with other mappings first\n"
 	"sweep: the table of docs/benchmarks.md (sizes x directions x\n"
 	"occupancies against Linux 6.6's allocator and the memcpy floor),\n"
-	"fragmentation churn, thread scaling and the simulator's speed.\n";
+	"fragmentation churn, thread scaling and the simulator's speed;\n"
+	"--report also writes it as one self-contained HTML page.\n";
 
 static int parse_dir(const char *s, enum dmk_data_direction *d)
 {
@@ -151,20 +153,39 @@ static int cmd_bench_map(int argc, char **argv)
 static int cmd_bench_sweep(int argc, char **argv)
 {
 	bool json = false, quick = false;
+	const char *report = NULL;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = true;
 		else if (!strcmp(argv[i], "--quick"))
 			quick = true;
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+		else if (!strcmp(argv[i], "--report") ||
+			 !strncmp(argv[i], "--report=", 9)) {
+			FILE *f;
+
+			report = argv[i][8] == '=' ? argv[i] + 9
+				 : i + 1 < argc	   ? argv[++i]
+						   : "";
+			if (!*report)
+				return dmk_usage_error(
+					"--report: expected a file name");
+			/* Bad input before the sweep, not after it. */
+			f = fopen(report, "w");
+			if (!f)
+				return dmk_usage_error(
+					"--report: cannot write %s: %s", report,
+					strerror(errno));
+			fclose(f);
+		} else if (!strcmp(argv[i], "--help") ||
+			   !strcmp(argv[i], "-h")) {
 			fputs(bench_usage, stdout);
 			return DMK_EXIT_OK;
 		} else
 			return dmk_usage_error("bench sweep: bad option '%s'",
 					       argv[i]);
 	}
-	return bench_sweep(json, quick);
+	return bench_sweep(json, quick, report);
 }
 
 int dmk_cmd_bench(int argc, char **argv)

@@ -7,6 +7,10 @@
  * all in one run; report.c prints it.
  */
 #include "bench.h"
+#include "report/bench.h"
+
+#include <errno.h>
+#include <string.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +70,7 @@ static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw)
 	}
 }
 
-int bench_sweep(bool json, bool quick)
+int bench_sweep(bool json, bool quick, const char *report)
 {
 	struct bench_env e;
 	struct sweep *sw = calloc(1, sizeof(*sw));
@@ -97,6 +101,11 @@ int bench_sweep(bool json, bool quick)
 		json_decref(o);
 	} else {
 		bench_print_sweep(sw, quick);
+	}
+	if (report && rp_bench_write(report, sw, quick)) {
+		free(sw);
+		return dmk_usage_error("--report: cannot write %s: %s", report,
+				       strerror(errno));
 	}
 	free(sw);
 	return DMK_EXIT_OK;

@@ -32,6 +32,7 @@ static const char style[] =
 	"font-weight:600}.muted{color:#6b7385}.mono{font-family:ui-monospace,"
 	"'DejaVu Sans Mono',monospace;font-size:12.5px}"
 	".grid{display:flex;flex-wrap:wrap;gap:16px}.grid>div{flex:1 1 520px}"
+	".grid3{display:flex;flex-wrap:wrap;gap:12px}.grid3>div{flex:1 1 380px}"
 	"svg{display:block;max-width:100%;height:auto}"
 	"svg text{font:11px system-ui,sans-serif;fill:#333}"
 	"svg .t{font-size:13px;font-weight:600}"
@@ -265,11 +266,23 @@ static void draw_ticks(struct rp *r, const struct axis *a, bool x,
 	int n = 0;
 
 	if (a->log) {
+		double px = fabs(a->p1 - a->p0), steps = 0;
+		int every;
+
+		for (v = a->lo; v <= a->hi * 1.0001 && steps < 40;
+		     v *= (x ? 2 : 10))
+			steps++;
+		/* A label needs about 44 pixels across, 14 up. */
+		every = (int)ceil(steps * (x ? 44 : 14) / (px > 1 ? px : 1));
+		if (every < 1)
+			every = 1;
 		for (v = a->lo; v <= a->hi * 1.0001 && n < 40;
 		     v *= (x ? 2 : 10), n++) {
 			double p = ax_pos(a, v);
 
 			tick_label(lab, sizeof(lab), v, bytes);
+			if (n % every)
+				lab[0] = '\0';
 			if (x) {
 				rp_raw(r,
 				       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
@@ -320,7 +333,8 @@ void rp_chart(struct rp *r, const struct rp_chart *c)
 {
 	unsigned int w = c->width ? c->width : 640,
 		     h = c->height ? c->height : 300;
-	unsigned int legend_h = 16 * ((c->nr + 2) / 3);
+	unsigned int per_row = w < 560 ? 2 : 3;
+	unsigned int legend_h = 16 * ((c->nr + per_row - 1) / per_row);
 	struct axis ax = {.log = c->xlog}, ay = {.log = c->ylog};
 	int next = 0;
 
@@ -357,8 +371,8 @@ void rp_chart(struct rp *r, const struct rp_chart *c)
 		const struct rp_series *s = &c->s[i];
 		const char *col = rp_colour(s->colour >= 0 ? (unsigned)s->colour
 							   : (unsigned)next++);
-		unsigned int lx = 70 + (i % 3) * ((w - 80) / 3),
-			     ly = (unsigned int)ay.p0 + 50 + 16 * (i / 3);
+		unsigned int lx = 70 + (i % per_row) * ((w - 80) / per_row),
+			     ly = (unsigned int)ay.p0 + 50 + 16 * (i / per_row);
 		bool first = true;
 
 		rp_raw(r,

@@ -136,6 +136,51 @@ static void note_detail(struct sim_world *w, const struct wl_oracle *o,
 	}
 }
 
+/* Each device that moved wrong bytes or faulted, with where. */
+static void note_where(struct sim_world *w, const struct scen_world *sw,
+		       const struct wl_oracle *o, struct scen_result *r)
+{
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		const char *name = w->devs[i].dev.name;
+		uint64_t faults = sim_device_faults(&w->devs[i].sd);
+		const struct wl_device_tally *t = NULL;
+		struct scen_where *x;
+
+		for (unsigned int k = 0; k < o->nr_tally; k++)
+			if (!strcmp(o->tally[k].device, name))
+				t = &o->tally[k];
+		if ((!t || !t->wrong_bytes) && !faults)
+			continue;
+		if (r->nr_where == SCEN_MAX_WHERE)
+			return;
+		x = &r->where[r->nr_where++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->world, sizeof(x->world), "%s", sw->platform);
+		snprintf(x->device, sizeof(x->device), "%s", name);
+		x->faults = faults;
+		if (faults)
+			snprintf(x->fault, sizeof(x->fault), "%s",
+				 w->devs[i].sd.last_fault);
+		if (t) {
+			x->wrong_bytes = t->wrong_bytes;
+			x->wrong_transfers = t->wrong_transfers;
+		}
+		for (unsigned int k = 0; k < o->nr_mismatches; k++) {
+			const struct wl_mismatch *mm = &o->mismatches[k];
+
+			if (strcmp(mm->device, name) || !mm->wrong)
+				continue;
+			snprintf(
+				x->first, sizeof(x->first),
+				"%s: %llu bytes wrong from offset %llu (expected 0x%02x, got 0x%02x)",
+				mm->op, (unsigned long long)mm->wrong,
+				(unsigned long long)mm->offset, mm->expected,
+				mm->got);
+			break;
+		}
+	}
+}
+
 static uint64_t count_lines(const char *text, const char *needle)
 {
 	uint64_t n = 0;
@@ -222,6 +267,7 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 	wl_drivers_remove(w);
 	gather(w, &o, r);
 	note_detail(w, &o, r);
+	note_where(w, sw, &o, r);
 out:
 	if (w)
 		sim_world_destroy(w);

@@ -83,6 +83,16 @@ struct scenario {
 	struct scen_design dmakit;
 };
 
+/* Where one device of one world went wrong (dmakit scenarios --report). */
+#define SCEN_MAX_WHERE 8
+struct scen_where {
+	char world[48]; /* the world's platform label */
+	char device[48];
+	uint64_t wrong_bytes, wrong_transfers, faults;
+	char first[128]; /* the first wrong transfer recorded, or "" */
+	char fault[160]; /* the device's last fault (bus address, why), or "" */
+};
+
 /* What one design did, summed over its worlds. */
 struct scen_result {
 	uint64_t checked_bytes;
@@ -97,6 +107,8 @@ struct scen_result {
 	uint64_t pages_relocated;
 	bool error;	  /* a world did not build or run */
 	char detail[192]; /* the first wrong transfer or fault, or error */
+	struct scen_where where[SCEN_MAX_WHERE]; /* devices that went wrong */
+	unsigned int nr_where;
 };
 
 struct scen_outcome {
