@@ -6,6 +6,7 @@
  * oracle's verdict on both (tools/scenarios/, docs/scenarios.md).
  */
 #include "commands.h"
+#include "progress.h"
 
 #include "report/scenarios.h"
 #include "scenarios/scenario.h"
@@ -296,6 +297,7 @@ static int run_selected(const struct scen_args *a)
 	struct scen_outcome *all =
 		a->report ? calloc(a->nr_sel, sizeof(*all)) : NULL;
 	unsigned int passed = 0;
+	struct dmk_progress pr;
 
 	if (a->report && !all) {
 		json_decref(arr);
@@ -304,10 +306,13 @@ static int run_selected(const struct scen_args *a)
 
 	if (!a->json)
 		print_header(a);
+	dmk_progress_start(&pr, "scenarios", a->nr_sel, a->json);
 	for (unsigned int i = 0; i < a->nr_sel; i++) {
 		struct scen_outcome o;
 
+		dmk_progress_update(&pr, i, a->sel[i]->slug);
 		scen_run_scenario(a->sel[i], a->seed, a->ops, &o);
+		dmk_progress_end(&pr);
 		passed += o.pass;
 		if (all)
 			all[i] = o;

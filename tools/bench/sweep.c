@@ -7,6 +7,7 @@
  * all in one run; report.c prints it.
  */
 #include "bench.h"
+#include "progress.h"
 #include "report/bench.h"
 
 #include <errno.h>
@@ -20,7 +21,22 @@ const enum dmk_data_direction bench_sweep_dirs[NR_DIRS] = {
 	DMK_DMA_TO_DEVICE, DMK_DMA_FROM_DEVICE, DMK_DMA_BIDIRECTIONAL};
 const double bench_sweep_occs[NR_OCCS] = {0, 50, 90};
 
-static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw)
+/* Cells of the latency sweep, then churn (2), scaling, the dynamic
+ * swiotlb and the simulator: what the progress line counts. */
+#define SWEEP_STEPS                                                            \
+	(NR_SIZES * (1 + NR_DIRS) + NR_OCCS * NR_SIZES * NR_DIRS + 5)
+
+static void step(struct dmk_progress *p, const char *fmt, size_t size,
+		 enum dmk_data_direction dir, double occ)
+{
+	char item[64];
+
+	snprintf(item, sizeof(item), fmt, size, dir_name(dir), occ);
+	dmk_progress_update(p, p->done + 1, item);
+}
+
+static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw,
+			  struct dmk_progress *p)
 {
 	unsigned int reps = quick ? 3 : 31;
 	uint64_t budget = quick ? 2000000 : 60000000;
@@ -34,11 +50,15 @@ static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw)
 
 		sw->direct_med[s] =
 			bench_time_cell(e, &c, reps, budget, &sw->direct_ns[s]);
+		step(p, "direct %zu B %s", bench_sweep_sizes[s],
+		     DMK_DMA_TO_DEVICE, 0);
 		for (int d = 0; d < NR_DIRS; d++) {
 			c = (struct cell){CELL_MEMCPY, bench_sweep_sizes[s],
 					  bench_sweep_dirs[d]};
 			sw->memcpy_med[s][d] = bench_time_cell(
 				e, &c, reps, budget, &sw->memcpy_ns[s][d]);
+			step(p, "memcpy %zu B %s", bench_sweep_sizes[s],
+			     bench_sweep_dirs[d], 0);
 		}
 	}
 	for (int o = 0; o < NR_OCCS; o++) {
@@ -52,7 +72,10 @@ static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw)
 		}
 		bench_pin_to_cpu(0);
 		for (int s = 0; s < NR_SIZES; s++)
-			for (int d = 0; d < NR_DIRS; d++)
+			for (int d = 0; d < NR_DIRS; d++) {
+				step(p, "bounce %zu B %s at %.0f%%",
+				     bench_sweep_sizes[s], bench_sweep_dirs[d],
+				     bench_sweep_occs[o]);
 				for (int im = 0; im < 2; im++) {
 					struct cell c = {im ? CELL_LINUX
 							    : CELL_DMAKIT,
@@ -64,6 +87,7 @@ static void sweep_latency(struct bench_env *e, bool quick, struct sweep *sw)
 						e, &c, reps, budget,
 						&sw->bounce_ns[im][s][d][o]);
 				}
+			}
 		bench_unpin();
 		for (int im = 0; im < 2; im++)
 			bench_held_release(e, (enum impl)im, &held[im]);
@@ -75,6 +99,7 @@ int bench_sweep(bool json, bool quick, const char *report)
 	struct bench_env e;
 	struct sweep *sw = calloc(1, sizeof(*sw));
 	struct dmk_swiotlb_stats st;
+	struct dmk_progress pr;
 
 	if (!sw || bench_env_create(&e, 32, true, 2)) {
 		free(sw);
@@ -83,15 +108,23 @@ int bench_sweep(bool json, bool quick, const char *report)
 	}
 	dmk_swiotlb_stats(e.sys, &st);
 	sw->nareas = (unsigned int)st.nareas;
-	sweep_latency(&e, quick, sw);
-	for (int im = 0; im < 2; im++)
+	dmk_progress_start(&pr, "bench sweep", SWEEP_STEPS, json);
+	sweep_latency(&e, quick, sw, &pr);
+	for (int im = 0; im < 2; im++) {
+		dmk_progress_update(&pr, pr.done + 1,
+				    im ? "churn (Linux model)" : "churn");
 		bench_churn(&e, (enum impl)im, quick ? 1 : 5,
 			    quick ? 200 : 3000, &sw->churn[im]);
+	}
+	dmk_progress_update(&pr, pr.done + 1, "thread scaling");
 	bench_thread_scaling(&e, quick ? 1 : 7, quick ? 20000 : 400000,
 			     &sw->scale);
 	bench_env_destroy(&e);
+	dmk_progress_update(&pr, pr.done + 1, "the dynamic swiotlb");
 	bench_dynamic(quick, &sw->dyn);
+	dmk_progress_update(&pr, pr.done + 1, "the simulator's speed");
 	bench_sim_speed(quick ? 2000 : 50000, &sw->sim);
+	dmk_progress_end(&pr);
 
 	if (json) {
 		json_t *o = bench_sweep_json(sw, quick);
