@@ -34,9 +34,13 @@ static const char inspect_usage[] =
 	"                      for DMA (of_dma_configure), masters or not\n";
 
 /* Every device node of the tree with what Linux configures (--all). */
+struct inspect_node {
+	struct sim_desc_device d;
+	enum sim_dt_verdict v;
+};
+
 struct inspect_all {
-	struct sim_desc_device *d;
-	enum sim_dt_verdict *v;
+	struct inspect_node *node;
 	unsigned int n, cap;
 	bool oom;
 };
@@ -55,21 +59,16 @@ static void inspect_collect(void *ctx, const struct sim_desc_device *d,
 
 	if (all->n == all->cap) {
 		unsigned int cap = all->cap ? 2 * all->cap : 64;
-		struct sim_desc_device *nd = realloc(all->d, cap * sizeof(*nd));
-		enum sim_dt_verdict *nv;
+		struct inspect_node *nn = realloc(all->node, cap * sizeof(*nn));
 
-		if (nd)
-			all->d = nd;
-		nv = nd ? realloc(all->v, cap * sizeof(*nv)) : NULL;
-		if (!nv) {
+		if (!nn) {
 			all->oom = true;
 			return;
 		}
-		all->v = nv;
+		all->node = nn;
 		all->cap = cap;
 	}
-	all->d[all->n] = *d;
-	all->v[all->n++] = v;
+	all->node[all->n++] = (struct inspect_node){.d = *d, .v = v};
 }
 
 static const char *verdict_name(enum sim_dt_verdict v)
@@ -259,12 +258,12 @@ static void print_all(const struct inspect_all *all)
 	printf("\n%-52s %-30s %-3s %-4s %-12s %s\n", "DEVICE NODE (--all)",
 	       "COMPATIBLE", "COH", "MASK", "BUS-OFFSET", "DMAKIT");
 	for (unsigned int i = 0; i < all->n; i++) {
-		const struct sim_desc_device *d = &all->d[i];
+		const struct sim_desc_device *d = &all->node[i].d;
 
 		printf("%-52s %-30s %-3s %-4u 0x%-10" PRIx64 " %s%s%s\n",
 		       d->path, d->compatible, d->coherent ? "yes" : "no",
 		       (unsigned int)d->reach_bits, d->bus_offset,
-		       verdict_name(all->v[i]), d->evidence[0] ? " " : "",
+		       verdict_name(all->node[i].v), d->evidence[0] ? " " : "",
 		       d->evidence);
 	}
 }
@@ -367,7 +366,7 @@ static int print_json(const char *file, const struct sim_world_desc *desc,
 		json_t *arr = json_array();
 
 		for (unsigned int i = 0; i < all->n; i++) {
-			const struct sim_desc_device *d = &all->d[i];
+			const struct sim_desc_device *d = &all->node[i].d;
 
 			json_array_append_new(
 				arr,
@@ -379,7 +378,7 @@ static int print_json(const char *file, const struct sim_world_desc *desc,
 					  hex(d->bus_offset), "dma_limit",
 					  hex(d->dma_limit), "evidence",
 					  d->evidence, "dmakit",
-					  verdict_name(all->v[i])));
+					  verdict_name(all->node[i].v)));
 		}
 		json_object_set_new(o, "all_devices", arr);
 	}
@@ -406,8 +405,7 @@ int dmk_cmd_inspect(int argc, char **argv)
 		return dmk_usage_error("inspect: out of memory");
 	if (sim_dt_load_file(a.file, &a.dt, desc, err, sizeof(err))) {
 		free(desc);
-		free(a.all.d);
-		free(a.all.v);
+		free(a.all.node);
 		return dmk_usage_error("%s: %s", a.file, err);
 	}
 	chains = calloc(SIM_DESC_MAX_DEVS, sizeof(*chains));
@@ -425,8 +423,7 @@ int dmk_cmd_inspect(int argc, char **argv)
 		if (a.dt.each)
 			print_all(&a.all);
 	}
-	free(a.all.d);
-	free(a.all.v);
+	free(a.all.node);
 	free(chains);
 	free(desc);
 	return ret;
