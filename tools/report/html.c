@@ -258,6 +258,28 @@ static void tick_label(char *buf, size_t len, double v, bool bytes)
 		snprintf(buf, len, "%.4g", v);
 }
 
+/* One grid line across the plot at p on axis x (else y), and its label
+ * beside the other axis o. */
+static void draw_tick(struct rp *r, const struct axis *o, bool x, double p,
+		      const char *lab)
+{
+	if (x) {
+		rp_raw(r,
+		       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
+		       p, o->p0, p, o->p1);
+		rp_raw(r,
+		       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
+		       p, o->p0 + 14, lab);
+	} else {
+		rp_raw(r,
+		       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
+		       o->p0, p, o->p1, p);
+		rp_raw(r,
+		       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
+		       o->p0 - 5, p + 4, lab);
+	}
+}
+
 static void draw_ticks(struct rp *r, const struct axis *a, bool x,
 		       const struct axis *o, bool bytes)
 {
@@ -283,21 +305,7 @@ static void draw_ticks(struct rp *r, const struct axis *a, bool x,
 			tick_label(lab, sizeof(lab), v, bytes);
 			if (n % every)
 				lab[0] = '\0';
-			if (x) {
-				rp_raw(r,
-				       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
-				       p, o->p0, p, o->p1);
-				rp_raw(r,
-				       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
-				       p, o->p0 + 14, lab);
-			} else {
-				rp_raw(r,
-				       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
-				       o->p0, p, o->p1, p);
-				rp_raw(r,
-				       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-				       o->p0 - 5, p + 4, lab);
-			}
+			draw_tick(r, o, x, p, lab);
 		}
 		return;
 	}
@@ -311,21 +319,7 @@ static void draw_ticks(struct rp *r, const struct axis *a, bool x,
 		double p = ax_pos(a, v);
 
 		tick_label(lab, sizeof(lab), v, false);
-		if (x) {
-			rp_raw(r,
-			       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
-			       p, o->p0, p, o->p1);
-			rp_raw(r,
-			       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>",
-			       p, o->p0 + 14, lab);
-		} else {
-			rp_raw(r,
-			       "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e3e6eb\"/>",
-			       o->p0, p, o->p1, p);
-			rp_raw(r,
-			       "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-			       o->p0 - 5, p + 4, lab);
-		}
+		draw_tick(r, o, x, p, lab);
 	}
 }
 
