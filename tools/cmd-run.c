@@ -423,6 +423,8 @@ static void set_options(const struct run_args *a, struct sim_world_options *o)
 	o->cfg.debug = true;
 	o->cfg.swiotlb_force = a->force_bounce;
 	o->cfg.swiotlb_dynamic = a->swiotlb_dynamic;
+	/* Growth in the background, as Linux's swiotlb_dyn_alloc. */
+	o->background_work = a->swiotlb_dynamic;
 	/* A built-in platform gets a test-sized pool; a real board's tree
 	 * the size Linux would give it (DMK_SWIOTLB_SIZE_AUTO). */
 	o->cfg.swiotlb_bytes = a->swiotlb_given ? a->swiotlb
@@ -794,6 +796,7 @@ static int run_world(const struct run_args *a, struct sim_world *w,
 		return dmk_usage_error("--report: out of memory");
 	}
 	n = wl_run(w, &rc, &o);
+	sim_world_quiesce(w);
 	if (!n) {
 		wl_drivers_remove(w);
 		rp_run_free(report);

@@ -217,6 +217,22 @@ static void plat_log(void *ctx, enum dmk_log_level level, const char *msg)
 	pthread_mutex_unlock(&log_lock);
 }
 
+/* Background work goes to the guest's worker when it has one; without
+ * one (the default: deterministic runs, fault sweeps) the library runs
+ * the work itself, at once. */
+static int plat_defer_work(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct sim_platform_dom *pd = pd_of(ctx);
+
+	return pd->worker ? sim_worker_queue(pd->worker, fn, arg)
+			  : -DMK_ENOTSUP;
+}
+
+static void plat_flush_work(void *ctx)
+{
+	sim_worker_flush(pd_of(ctx)->worker);
+}
+
 /* x86 caches are snooped by every device: no cache_maint there.  Natively
  * there is no hypercall.  Hence four tables. */
 #define COMMON_OPS                                                             \
@@ -225,7 +241,8 @@ static void plat_log(void *ctx, enum dmk_log_level level, const char *msg)
 	.unmap_uncached = plat_unmap_uncached, .iommu_map = plat_iommu_map,    \
 	.iommu_unmap = plat_iommu_unmap, .cpu_id = plat_cpu_id,                \
 	.now_ns = plat_now_ns, .log = plat_log,                                \
-	.phys_is_ram = plat_phys_is_ram
+	.phys_is_ram = plat_phys_is_ram, .defer_work = plat_defer_work,        \
+	.flush_work = plat_flush_work
 
 static const struct dmk_platform_ops ops_noncoherent = {
 	COMMON_OPS,

@@ -408,7 +408,23 @@ struct sim_platform_dom {
 	const struct sim_platform_hooks *hooks; /* NULL: none */
 	void *hooks_arg;
 	struct sim_faults *faults; /* fault injection (faults.h); NULL: none */
+	/* The guest's worker thread (worker.c), behind defer_work; NULL:
+	 * none, and deferred work runs in the call that asked for it. */
+	struct sim_worker *worker;
 };
+
+/*
+ * A guest OS's worker thread (worker.c), Linux's schedule_work: items run
+ * one at a time in the order queued.  queue: 0, -DMK_ENOMEM, or -DMK_EIO
+ * once the worker is being destroyed.  flush returns when everything
+ * queued has run; destroy runs what is still queued, then joins.
+ */
+struct sim_worker;
+int sim_worker_create(struct sim_worker **out);
+int sim_worker_queue(struct sim_worker *w, void (*fn)(void *arg), void *arg);
+void sim_worker_flush(struct sim_worker *w);
+uint64_t sim_worker_done(struct sim_worker *w); /* items that have run */
+void sim_worker_destroy(struct sim_worker *w);
 
 /* The hypervisor's answer to a hypercall of this guest, past any hook. */
 long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,

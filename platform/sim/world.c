@@ -181,6 +181,10 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	g->pd.log = w->opts.log;
 	g->pd.hooks = w->opts.hooks.platform;
 	g->pd.hooks_arg = w->opts.hooks.arg;
+	if (w->opts.background_work && sim_worker_create(&g->pd.worker))
+		return world_err(err, errlen,
+				 "%s: domain %u: cannot start a worker thread",
+				 w->desc.name, g->dom->domid);
 	if (!cfg->swiotlb_limit)
 		cfg->swiotlb_limit = guest_pool_limit(w, g);
 	ret = reserve_pools(w, g, err, errlen);
@@ -654,6 +658,12 @@ int sim_world_build(const struct sim_world_desc *desc,
 	return 0;
 }
 
+void sim_world_quiesce(struct sim_world *w)
+{
+	for (unsigned int i = 0; i < w->nr_guests; i++)
+		sim_worker_flush(w->guests[i].pd.worker);
+}
+
 void sim_world_destroy(struct sim_world *w)
 {
 	if (!w)
@@ -670,9 +680,13 @@ void sim_world_destroy(struct sim_world *w)
 	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++)
 		if (w->pools[i])
 			dmk_swiotlb_destroy_restricted(w->pools[i]);
-	for (unsigned int i = w->nr_guests; i-- > 0;)
+	for (unsigned int i = w->nr_guests; i-- > 0;) {
+		/* The system waits for its queued work; the worker goes
+		 * after it. */
 		if (w->guests[i].sys)
 			dmk_system_destroy(w->guests[i].sys);
+		sim_worker_destroy(w->guests[i].pd.worker);
+	}
 	for (unsigned int i = 0; i < SIM_DESC_MAX_SMMUS; i++)
 		if (w->smmus[i])
 			sim_smmu_destroy(w->smmus[i]);

@@ -116,6 +116,12 @@ struct sim_world_options {
 	uint64_t seed;
 	bool adversarial; /* adversarial cache mode */
 	bool relocation;  /* the hypervisor relocates unpinned pages */
+	/* Each guest gets a worker thread for the library's deferred work
+	 * (a dynamic swiotlb's growth), as Linux's system workqueue.  Off:
+	 * that work runs in the call that asked for it, so the order of
+	 * platform calls depends on the seed alone (fault sweeps, fuzzing,
+	 * reproducible runs). */
+	bool background_work;
 	/* For every guest's dmk_system.  swiotlb_limit 0 places each
 	 * guest's pool below the most limited reach of its devices. */
 	struct dmk_system_config cfg;
@@ -181,6 +187,9 @@ struct sim_world {
 int sim_world_build(const struct sim_world_desc *desc,
 		    const struct sim_world_options *opts,
 		    struct sim_world **out, char *err, size_t errlen);
+/* Waits until every guest's background work has run (see
+ * background_work): before reading numbers that it changes. */
+void sim_world_quiesce(struct sim_world *w);
 void sim_world_destroy(struct sim_world *w);
 
 /* grant-backend.c: the device's DMA engine becomes a backend in the
