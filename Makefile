@@ -69,10 +69,11 @@ $(TSAN_BUILD)/build.ninja: | deps
 check-tsan: $(TSAN_BUILD)/build.ninja
 	ninja -C $(TSAN_BUILD) tests/swiotlb/test-stress tests/swiotlb/test-swiotlb \
 	  tests/swiotlb/test-park tests/swiotlb/test-dynamic \
-	  tests/env/test-thread-tokens tools/dmakit
+	  tests/env/test-thread-tokens tests/sim/test-sim-worker tools/dmakit
 	TSAN_OPTIONS=halt_on_error=1 $(MESON) test -C $(TSAN_BUILD) --no-rebuild \
 	  --print-errorlogs --timeout-multiplier 4 stress swiotlb park dynamic \
-	  thread-tokens bench-map-threads
+	  thread-tokens bench-map-threads sim-worker \
+	  happens-swiotlb-grows-xen happens-swiotlb-grows-native
 
 # The library against env/freestanding/dmk_env.h alone, for x86_64,
 # aarch64 and 32-bit ARM: no hidden libc, pthread or libgcc use
