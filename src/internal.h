@@ -40,9 +40,11 @@ struct dmk_layer {
 	const char *name;
 	/* Make [phys, phys + nslabs * 2 KiB), the default bounce pool,
 	 * usable by every device (machine-contiguous segments below
-	 * limit); 0, or -DMK_E* after undoing what it did. */
+	 * limit); 0, or -DMK_E* after undoing what it did.  Also for a
+	 * dynamic swiotlb's new pools; transient: one mapping's, logged
+	 * only when it fails. */
 	int (*pool_remap)(struct dmk_system *sys, dmk_phys_t phys,
-			  size_t nslabs, dmk_phys_t limit);
+			  size_t nslabs, dmk_phys_t limit, bool transient);
 	void (*pool_unremap)(struct dmk_system *sys, dmk_phys_t phys,
 			     size_t nslabs);
 	/* The default pool exists (or the system has none): the rest of

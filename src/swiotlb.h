@@ -18,11 +18,13 @@ int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,
 /*
  * What makes a pool's memory usable by every device, and its undoing:
  * Linux's remap callback of swiotlb_init_remap (xen_swiotlb_fixup).
- * remap returns 0, or -DMK_E* after undoing its own work.
+ * remap returns 0, or -DMK_E* after undoing its own work; transient says
+ * the pool serves one mapping (a dynamic swiotlb's), so it is not worth a
+ * line of kernel log.
  */
 struct dmk_swiotlb_remap {
 	int (*remap)(void *ctx, dmk_phys_t phys, size_t nslabs,
-		     dmk_phys_t limit);
+		     dmk_phys_t limit, bool transient);
 	void (*unremap)(void *ctx, dmk_phys_t phys, size_t nslabs);
 	void *ctx;
 };

@@ -64,11 +64,11 @@ dmk_phys_t dmk_system_pool_limit(const struct dmk_system *sys)
 }
 
 static int layer_pool_remap(void *ctx, dmk_phys_t phys, size_t nslabs,
-			    dmk_phys_t limit)
+			    dmk_phys_t limit, bool transient)
 {
 	struct dmk_system *sys = ctx;
 
-	return sys->layer->pool_remap(sys, phys, nslabs, limit);
+	return sys->layer->pool_remap(sys, phys, nslabs, limit, transient);
 }
 
 static void layer_pool_unremap(void *ctx, dmk_phys_t phys, size_t nslabs)

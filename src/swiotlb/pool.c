@@ -119,7 +119,7 @@ int dmk_swiotlb_init_with_buffer(const struct dmk_platform *plat, void *va,
 static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 			       dmk_phys_t limit,
 			       const struct dmk_swiotlb_remap *remap,
-			       bool exact, unsigned int *order_out,
+			       bool transient, unsigned int *order_out,
 			       dmk_phys_t *phys, void **va)
 {
 	/* The order of the pages, but not dmk_get_order(bytes): that does
@@ -127,8 +127,9 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 	 * (and then gets what fits). */
 	size_t pages = (bytes + DMK_PAGE_SIZE - 1) / DMK_PAGE_SIZE;
 	unsigned int want = pages > 1 ? dmk_fls64(pages - 1) : 0;
-	unsigned int floor =
-		want < SWIOTLB_MIN_ORDER || exact ? want : SWIOTLB_MIN_ORDER;
+	unsigned int floor = want < SWIOTLB_MIN_ORDER || transient
+				     ? want
+				     : SWIOTLB_MIN_ORDER;
 	int ret = -DMK_ENOMEM;
 
 	for (unsigned int order = want;; order--) {
@@ -139,7 +140,7 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 
 			ret = remap && remap->remap
 				      ? remap->remap(remap->ctx, *phys, nslabs,
-						     limit)
+						     limit, transient)
 				      : 0;
 			if (!ret) {
 				*order_out = order;
@@ -161,7 +162,7 @@ static int pool_alloc_remapped(const struct dmk_platform *plat, size_t bytes,
 		if (order == floor)
 			break;
 	}
-	if (ret == -DMK_ENOMEM && !exact)
+	if (ret == -DMK_ENOMEM && !transient)
 		dmk_log(plat, DMK_LOG_ERR,
 			"swiotlb: cannot allocate a %zu-byte pool below 0x%llx",
 			(size_t)DMK_PAGE_SIZE << floor,

@@ -61,7 +61,7 @@ static void log_cannot_pin(struct dmk_xen *xen)
 }
 
 int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
-		       dmk_phys_t limit)
+		       dmk_phys_t limit, bool transient)
 {
 	struct dmk_xen *xen = dmk_xen_of(sys);
 	size_t nsegs = nr_segs(nslabs);
@@ -86,11 +86,15 @@ int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
 			return rc;
 		}
 	}
-	dmk_log(xen->plat, DMK_LOG_INFO,
-		"swiotlb-xen: bounce pool [mem %#llx-%#llx] (%zuKB), %zu segments made machine-contiguous",
-		(unsigned long long)phys,
-		(unsigned long long)(phys + (nslabs << DMK_IO_TLB_SHIFT) - 1),
-		(nslabs << DMK_IO_TLB_SHIFT) >> 10, nsegs);
+	/* A transient pool lives for one mapping: a line each would
+	 * drown the log (Linux logs none; it never makes them here). */
+	if (!transient)
+		dmk_log(xen->plat, DMK_LOG_INFO,
+			"swiotlb-xen: bounce pool [mem %#llx-%#llx] (%zuKB), %zu segments made machine-contiguous",
+			(unsigned long long)phys,
+			(unsigned long long)(phys +
+					     (nslabs << DMK_IO_TLB_SHIFT) - 1),
+			(nslabs << DMK_IO_TLB_SHIFT) >> 10, nsegs);
 	return 0;
 }
 

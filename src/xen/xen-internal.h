@@ -255,7 +255,7 @@ int dmk_xen_balloon_in(struct dmk_xen *xen, dmk_phys_t phys);
 /* ---- swiotlb-xen-fixup.c: the layer's pool hooks ---- */
 
 int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
-		       dmk_phys_t limit);
+		       dmk_phys_t limit, bool transient);
 void dmk_xen_pool_unremap(struct dmk_system *sys, dmk_phys_t phys,
 			  size_t nslabs);
 

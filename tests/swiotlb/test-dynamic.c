@@ -371,9 +371,10 @@ static void test_grow_api(void **state)
 static unsigned int remaps, unremaps;
 
 static int remap_first_only(void *ctx, dmk_phys_t phys, size_t nslabs,
-			    dmk_phys_t limit)
+			    dmk_phys_t limit, bool transient)
 {
 	(void)ctx;
+	(void)transient;
 	(void)phys;
 	(void)nslabs;
 	(void)limit;

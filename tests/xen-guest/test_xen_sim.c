@@ -613,12 +613,16 @@ static void check_dynamic_pools(const char *platform, bool background)
 	static uint8_t got[LEN];
 	dmk_phys_t phys;
 	uint8_t *va;
-	char err[256];
+	char err[256], *log = NULL;
+	size_t loglen = 0;
+	unsigned int remap_lines = 0;
 
 	assert_int_equal(sim_platform_desc(platform, &desc, err, sizeof(err)),
 			 0);
 	sim_world_options_default(&o);
 	o.seed = 42;
+	o.log = open_memstream(&log, &loglen);
+	assert_non_null(o.log);
 	o.cfg.swiotlb_bytes = 1 << 20;
 	o.cfg.swiotlb_dynamic = true;
 	o.background_work = background;
@@ -679,6 +683,14 @@ static void check_dynamic_pools(const char *platform, bool background)
 	assert_int_equal(st.used, 0);
 	free_pages(g, phys, 4);
 	sim_world_destroy(w);
+	/* One line for the default pool and each grown one; none for a
+	 * transient pool (hundreds here), which would drown the log. */
+	fclose(o.log);
+	for (const char *p = log; (p = strstr(p, "bounce pool [mem")); p++)
+		remap_lines++;
+	assert_true(st.transient_total > 0);
+	assert_int_equal(remap_lines, st.pools);
+	free(log);
 }
 
 static void test_arm_dynamic_pools_contiguous(void **state)
