@@ -12,6 +12,7 @@
  *                checked
  *   naive.c      the designs that must fail on the real system
  *   foreign.c    a self-granted page mapped back: GNTTABOP_cache_flush (ARM)
+ *   dynamic.c    a dynamic swiotlb growing on the kernel's workqueue
  *   main.c       the module: platform, system, device, the runs, the report
  *
  * Linux counterparts: arch/x86/xen/mmu_pv.c and p2m.c (what the platform
@@ -42,6 +43,10 @@ struct dmk_linux_platform {
 	atomic64_t p2m_updates;	 /* kernel p2m entries changed after them */
 	atomic64_t p2m_failures; /* entries the kernel's p2m refused */
 	atomic64_t cache_ops;
+	/* defer_work: the library's background work (a dynamic swiotlb's
+	 * growth) on a workqueue of the module's, and how many items ran. */
+	struct workqueue_struct *wq;
+	atomic64_t deferred;
 	/* XENMEM_exchange calls by the address bits asked for, and those
 	 * that exchanged everything: what Xen could find below each limit. */
 	atomic64_t exchange_tries[65];
@@ -147,5 +152,25 @@ struct dmk_edu_foreign {
 
 int dmk_edu_foreign(struct dmk_edu_run *r, struct dmk_system *sys,
 		    struct dmk_edu_foreign *out);
+
+/* ---- dynamic.c ---- */
+
+struct dmk_edu_dynamic {
+	uint64_t held;	     /* bounced mappings alive at once */
+	uint64_t direct;     /* pages tried that did not bounce */
+	uint64_t map_failed; /* maps that failed: none may */
+	uint64_t checked, wrong, faults;
+	uint64_t pools;		  /* default + grown, all maps alive */
+	uint64_t transient_live;  /* transient pools, all maps alive */
+	uint64_t transient_total; /* made in the whole run */
+	uint64_t transient_left;  /* after the unmaps: must be 0 */
+	uint64_t pools_after;
+	uint64_t deferred; /* work items the workqueue ran */
+};
+
+/* Every stride-th held mapping goes through the device (1: all). */
+int dmk_edu_dynamic(struct dmk_edu_run *r, struct dmk_system *sys,
+		    const struct dmk_linux_platform *lp, unsigned int stride,
+		    struct dmk_edu_dynamic *out);
 
 #endif /* DMK_LINUX_H */

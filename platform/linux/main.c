@@ -9,8 +9,9 @@
  * per edu found (reach from the dma_bits parameter: edu cannot tell its
  * own), then every device's workload (test.c) in a kernel thread of its
  * own, all at once, then (ARM, foreign=N) DMA through a page dom0 granted
- * to itself on device N (foreign.c), then the naive designs (naive.c) on
- * the first device.
+ * to itself on device N (foreign.c), then (dynamic=1) more bounced
+ * mappings at once than the pool holds on the first device (dynamic.c),
+ * then the naive designs (naive.c) on the first device.
  * The verdict goes to the kernel log as two "dmakit-edu: result" lines
  * that `make real-dma` reads; the module then stays loaded with nothing
  * left mapped, and unloads cleanly.  A failure to set up is the load's
@@ -53,6 +54,16 @@ module_param(foreign, int, 0444);
 MODULE_PARM_DESC(
 	foreign,
 	"ARM: also DMA through a self-granted page with this device (-1: no)");
+
+static bool dynamic;
+module_param(dynamic, bool, 0444);
+MODULE_PARM_DESC(dynamic,
+		 "a dynamic swiotlb, and a run that makes it grow (dynamic.c)");
+
+static uint dynamic_stride = 8;
+module_param(dynamic_stride, uint, 0444);
+MODULE_PARM_DESC(dynamic_stride,
+		 "dynamic: the device checks every n-th held mapping (1: all)");
 
 static bool naive = true;
 module_param(naive, bool, 0444);
@@ -249,6 +260,7 @@ static int __init dmakit_edu_init(void)
 	/* Bounce through memory the devices reach, machine frames included. */
 	cfg.swiotlb_limit = DMA_BIT_MASK(min(dma_bits, 32U));
 	cfg.debug = true;
+	cfg.swiotlb_dynamic = dynamic;
 	rc = dmk_system_create(&sys, &lp.plat, &cfg);
 	if (rc) {
 		pr_err("dmakit-edu: dmk_system_create: %d\n", rc);
@@ -284,6 +296,20 @@ static int __init dmakit_edu_init(void)
 			fr.wrong, fr.flushes, fr.unmap_error);
 	}
 #endif
+	if (dynamic) {
+		struct dmk_edu_dynamic dy;
+
+		rc = dmk_edu_dynamic(&workers[0].run, sys, &lp, dynamic_stride,
+				     &dy);
+		if (rc)
+			goto err_devices;
+		pr_info("dmakit-edu: dynamic arch=%s stride=%u held=%llu direct=%llu map_failed=%llu checked=%llu wrong=%llu faults=%llu pools=%llu transient_live=%llu transient_total=%llu transient_left=%llu pools_after=%llu deferred=%llu\n",
+			dmk_linux_arch_name(), dynamic_stride, dy.held,
+			dy.direct, dy.map_failed, dy.checked, dy.wrong,
+			dy.faults, dy.pools, dy.transient_live,
+			dy.transient_total, dy.transient_left, dy.pools_after,
+			dy.deferred);
+	}
 	if (naive) {
 		rc = dmk_edu_naive(&workers[0].run, &nv);
 		if (rc)

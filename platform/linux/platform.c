@@ -22,6 +22,9 @@
  *   uncached     vmap with pgprot_dmacoherent, as dma-direct remaps a
  *                non-coherent device's buffer (ARM only)
  *   log          printk
+ *   deferred     queue_work on the module's own unbound workqueue (a
+ *                dynamic swiotlb grows there, as Linux's swiotlb_dyn_alloc
+ *                from schedule_work); flush_workqueue waits for it
  *
  * Uses the GPL-only exports xen_p2m_addr, xen_p2m_size, xen_start_info,
  * xen_features, xen_domain_type and (ARM) HYPERVISOR_*_op, so the module
@@ -33,6 +36,7 @@
 #include <linux/ktime.h>
 #include <linux/smp.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include <xen/xen.h>
 #include <xen/features.h>
@@ -362,6 +366,43 @@ static void linux_log(void *ctx, enum dmk_log_level level, const char *msg)
 	}
 }
 
+struct dmk_linux_work {
+	struct work_struct work;
+	void (*fn)(void *arg);
+	void *arg;
+	struct dmk_linux_platform *lp;
+};
+
+static void linux_work_fn(struct work_struct *work)
+{
+	struct dmk_linux_work *w =
+		container_of(work, struct dmk_linux_work, work);
+
+	w->fn(w->arg);
+	atomic64_inc(&w->lp->deferred);
+	kfree(w);
+}
+
+/* The library may ask from a map, under its own spinning locks: no
+ * sleeping allocation here. */
+static int linux_defer_work(void *ctx, void (*fn)(void *arg), void *arg)
+{
+	struct dmk_linux_platform *lp = to_lp(ctx);
+	struct dmk_linux_work *w = kmalloc(sizeof(*w), GFP_ATOMIC);
+
+	if (!w)
+		return -ENOMEM;
+	*w = (struct dmk_linux_work){.fn = fn, .arg = arg, .lp = lp};
+	INIT_WORK(&w->work, linux_work_fn);
+	queue_work(lp->wq, &w->work);
+	return 0;
+}
+
+static void linux_flush_work(void *ctx)
+{
+	flush_workqueue(to_lp(ctx)->wq);
+}
+
 #ifdef CONFIG_XEN_PV
 /*
  * start_info's mfn_list as the library wants it: one machine frame per
@@ -441,6 +482,11 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 	o->cpu_id = linux_cpu_id;
 	o->now_ns = linux_now_ns;
 	o->log = linux_log;
+	lp->wq = alloc_workqueue("dmakit", WQ_UNBOUND, 0);
+	if (!lp->wq)
+		return -ENOMEM;
+	o->defer_work = linux_defer_work;
+	o->flush_work = linux_flush_work;
 
 	p->ops = o;
 	p->ctx = lp;
@@ -482,8 +528,10 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 
 		p->xen_pv = true;
 		rc = pv_p2m_copy(lp, PHYS_PFN(p->ram_end));
-		if (rc)
+		if (rc) {
+			dmk_linux_platform_exit(lp);
 			return rc;
+		}
 	}
 #endif
 	return 0;
@@ -491,6 +539,9 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 
 void dmk_linux_platform_exit(struct dmk_linux_platform *lp)
 {
+	if (lp->wq)
+		destroy_workqueue(lp->wq);
+	lp->wq = NULL;
 	kvfree(lp->pv_p2m);
 	lp->pv_p2m = NULL;
 }
