@@ -872,15 +872,18 @@ static void dt_load_arch(struct dt *dt)
 	/* Only AArch64 cores make an arm64 platform; ARMv7 and older (and
 	 * any core not known to be AArch64) are arm32, whose rule
 	 * (invalidate FROM_DEVICE buffers at map time as well) is the
-	 * stricter.  A tree without cpu nodes says nothing: arm64.  The
-	 * caller's --arch overrides either (a 32-bit kernel on ARMv8). */
+	 * stricter.  A tree without cpu nodes (STM32 Cortex-M, MMP2, PXA
+	 * boards whose cpus live in an include Linux never needs) is arm32
+	 * too: nothing proves AArch64, and the stricter rule is the safe
+	 * guess.  The caller's --arch overrides either (a 32-bit kernel on
+	 * ARMv8, or a cpu-less test tree meant for arm64). */
 	for (int i = 1; i < dt->nr_nodes; i++) {
 		if (!dt_prop_is(dt, i, "device_type", "cpu"))
 			continue;
 		cpus++;
 		v8 += dt_cpu_is_aarch64(dt, i);
 	}
-	dt->desc->arch = cpus && v8 < cpus ? DMK_ARCH_ARM32 : DMK_ARCH_ARM64;
+	dt->desc->arch = cpus && v8 == cpus ? DMK_ARCH_ARM64 : DMK_ARCH_ARM32;
 	if (dt->o && dt->o->arch)
 		dt->desc->arch = (enum dmk_arch)dt->o->arch;
 

@@ -769,7 +769,11 @@ static void test_arch_from_cpus(void **state)
 	assert_int_equal(arch_of(a7x, 1, NULL), DMK_ARCH_ARM32);
 	assert_int_equal(arch_of(a7x + 1, 1, NULL), DMK_ARCH_ARM64);
 	assert_int_equal(arch_of(odd, 1, NULL), DMK_ARCH_ARM32);
-	assert_int_equal(arch_of(NULL, 0, NULL), DMK_ARCH_ARM64);
+	/* no cpu nodes: nothing proves AArch64, so the stricter arm32 */
+	assert_int_equal(arch_of(NULL, 0, NULL), DMK_ARCH_ARM32);
+	o.arch = DMK_ARCH_ARM64;
+	assert_int_equal(arch_of(NULL, 0, &o), DMK_ARCH_ARM64);
+	o.arch = DMK_ARCH_ARM32;
 	assert_int_equal(arch_of(v8, 4, &o), DMK_ARCH_ARM32);
 	o.arch = DMK_ARCH_ARM64;
 	assert_int_equal(arch_of(v7, 2, &o), DMK_ARCH_ARM64);
