@@ -61,6 +61,11 @@ static long steal_input_page(struct exchange *e, xen_pfn_t gmfn)
 		return -XEN_EINVAL;
 	if (x->arch == SIM_XEN_ARM && !arm_can_steal(x, e))
 		return -XEN_EOPNOTSUPP;
+	/* x86's steal_page() refuses a domain in external paging mode, HVM
+	 * or PVH (Xen 4.10's fae7d5be8b "x86/mm: disallow page stealing
+	 * from HVM domains"): its device model may map any of its pages. */
+	if (x->arch == SIM_XEN_X86 && sim_xen_translated(d))
+		return -XEN_EOPNOTSUPP;
 	if (type != SIM_P2M_RAM || !sim_xen_owned_by(x->m, mfn, d->domid))
 		return -XEN_EINVAL;
 	if (sim_xen_translated(d) && sim_domain_is_pinned(d, gmfn))

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hv_setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct)
+static int setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct,
+		 bool domu_pv)
 {
 	bool arm = arch == SIM_XEN_ARM;
 	struct sim_bank bank = {arm ? HV_ARM_BASE : 0, HV_RAM_BYTES};
@@ -25,7 +26,7 @@ int hv_setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct)
 				       false, 4, 5);
 	if (!rc && !arm)
 		rc = sim_domain_make_pv(h->dom0);
-	if (!rc && !arm)
+	if (!rc && domu_pv)
 		rc = sim_domain_make_pv(h->domu);
 	if (rc)
 		return rc;
@@ -35,6 +36,11 @@ int hv_setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct)
 	if (!rc)
 		rc = sim_xen_add_domain(h->x, h->domu, false);
 	return rc;
+}
+
+int hv_setup(struct hv *h, enum sim_xen_arch arch, bool dom0_direct)
+{
+	return setup(h, arch, dom0_direct, arch != SIM_XEN_ARM);
 }
 
 void hv_teardown(struct hv *h)
@@ -50,6 +56,18 @@ static int fx_setup(void **state, enum sim_xen_arch arch, bool dom0_direct)
 	struct hv *h = calloc(1, sizeof(*h));
 
 	if (!h || hv_setup(h, arch, dom0_direct)) {
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+int hv_fx_setup_x86_hvm_domu(void **state)
+{
+	struct hv *h = calloc(1, sizeof(*h));
+
+	if (!h || setup(h, SIM_XEN_X86, false, false)) {
 		free(h);
 		return -1;
 	}

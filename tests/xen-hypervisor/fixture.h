@@ -39,6 +39,8 @@ void hv_teardown(struct hv *h);
 int hv_fx_setup_arm(void **state);
 int hv_fx_setup_arm_1to1(void **state);
 int hv_fx_setup_x86(void **state);
+/* x86 with a PV dom0 and an autotranslated (HVM/PVH) domU. */
+int hv_fx_setup_x86_hvm_domu(void **state);
 int hv_fx_teardown(void **state);
 
 long hv_call(struct hv *h, struct sim_domain *caller, unsigned int op,

@@ -545,6 +545,40 @@ static void test_arm_1to1_never_relocated(void **state)
 	free(before_u);
 }
 
+/* x86: an HVM/PVH guest cannot exchange (steal_page refuses a domain in
+ * external paging mode): -EOPNOTSUPP, nothing exchanged, nothing moved,
+ * while a PV dom0 on the same hypervisor still can. */
+static void test_x86_hvm_exchange_refused(void **state)
+{
+	struct hv *h = *state;
+	struct sim_domain *d = h->domu;
+	uint64_t g = d->gfn_base + 16, mfn[4];
+	xen_pfn_t in[4] = {g, g + 1, g + 2, g + 3}, out[1] = {g};
+	struct xen_memory_exchange e;
+	struct hv_snapshot s;
+
+	for (unsigned int k = 0; k < 4; k++)
+		mfn[k] = hv_mfn(d, g + k);
+	set_exch(&e, in, 4, 0, out, 1, 2, 32);
+	hv_snapshot_take(h, d, &s);
+	assert_int_equal(exchange(h, d, &e), -XEN_EOPNOTSUPP);
+	assert_int_equal(e.nr_exchanged, 0);
+	assert_int_equal(out[0], g);
+	assert_true(hv_snapshot_same(h, d, &s));
+	for (unsigned int k = 0; k < 4; k++)
+		assert_int_equal(hv_mfn(d, g + k), mfn[k]);
+	assert_int_equal(h->x->pages_exchanged, 0);
+	/* Argument errors still come first, as in Xen. */
+	set_exch(&e, in, 4, 0, out, 1, 3, 32);
+	assert_int_equal(exchange(h, d, &e), -XEN_EINVAL);
+
+	/* The PV dom0 beside it exchanges as ever. */
+	pv_take(h, h->dom0, 96, in, 4);
+	set_exch(&e, in, 4, 0, out, 1, 2, 32);
+	assert_int_equal(exchange(h, h->dom0, &e), 0);
+	assert_int_equal(e.nr_exchanged, 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +597,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_pv_partial_progress_and_recovery, hv_fx_setup_x86,
 			hv_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_x86_hvm_exchange_refused,
+						hv_fx_setup_x86_hvm_domu,
+						hv_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_arm_exchange_refused,
 						hv_fx_setup_arm,
 						hv_fx_teardown),
