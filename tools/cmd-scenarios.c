@@ -207,6 +207,10 @@ static void print_notes(const struct scen_outcome *o)
 		       (unsigned long long)d->full_warnings,
 		       d->full_warnings == 1 ? "" : "s",
 		       (unsigned long long)d->full);
+	else if (s->kind == SCEN_NAIVE_NO_BOOT && o->naive[0].error)
+		printf("  naive: did not boot, %llu pool segment%s refused",
+		       (unsigned long long)o->naive[0].pool_refused,
+		       o->naive[0].pool_refused == 1 ? "" : "s");
 	else if (s->id == 10)
 		printf("  %llu/%llu pages relocated",
 		       (unsigned long long)o->naive[0].pages_relocated,
@@ -262,6 +266,8 @@ static json_t *json_result(const char *design, const struct scen_result *r)
 		"warnings", (json_int_t)r->full_warnings, "pages_relocated",
 		(json_int_t)r->pages_relocated, "error", r->error);
 
+	json_object_set_new(o, "pool_refused",
+			    json_integer((json_int_t)r->pool_refused));
 	if (r->detail[0])
 		json_object_set_new(o, "detail", json_string(r->detail));
 	return o;

@@ -190,6 +190,11 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	ret = reserve_pools(w, g, err, errlen);
 	if (ret)
 		return ret;
+	if (w->opts.hooks.guest_boot &&
+	    w->opts.hooks.guest_boot(w->opts.hooks.arg, g))
+		return world_err(err, errlen,
+				 "%s: domain %u: the design's boot failed",
+				 w->desc.name, g->dom->domid);
 	ret = dmk_system_create(&g->sys, &g->pd.plat, cfg);
 	if (ret)
 		return world_err(

@@ -108,6 +108,10 @@ struct sim_world_guest;
 struct sim_world_hooks {
 	void *arg;
 	const struct sim_platform_hooks *platform;
+	/* The guest's platform is filled in (what it learns at boot) and
+	 * its DMA layer not yet started: a design that misreads the boot
+	 * information changes it here.  0, or non-zero to stop the build. */
+	int (*guest_boot)(void *arg, struct sim_world_guest *g);
 	/* 0, or non-zero to stop the build. */
 	int (*system_up)(void *arg, struct sim_world_guest *g);
 };

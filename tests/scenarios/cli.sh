@@ -25,8 +25,8 @@ expect() {
 }
 
 expect 0 scenarios
-[ "$(grep -c '^ *[0-9][0-9]*  ' "$tmp/out")" = 12 ] ||
-	fail "the list does not have twelve scenarios"
+[ "$(grep -c '^ *[0-9][0-9]*  ' "$tmp/out")" = 13 ] ||
+	fail "the list does not have thirteen scenarios"
 grep -q 'real: *make real-dma' "$tmp/out" ||
 	fail "the list does not point at the real run"
 grep -q 'stage2-contiguity' "$tmp/out" || fail "slug missing from the list"
@@ -56,7 +56,7 @@ assert s["dmakit"]["exchanges"] == 0 and s["dmakit"]["bounces"] == 0
 assert s["naive"]["design"] and s["dmakit"]["design"]
 PY
 
-for bad in "run 13" "run 0" "run nonsense" "frobnicate" "run --seed 0" \
+for bad in "run 14" "run 0" "run nonsense" "frobnicate" "run --seed 0" \
 	"run --ops x" "run --bogus" "list extra" "--seed 3 run" \
 	"run --report /nonexistent/dir/s.html" "run --report="; do
 	# shellcheck disable=SC2086

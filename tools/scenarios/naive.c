@@ -17,15 +17,22 @@
  *   2017 device first      every device is unwrapped;
  *   guest frames           after probe, every device on grant DMA is
  *                          unwrapped: a virtio backend in dom0 is handed
- *                          the domU's guest-physical addresses.
+ *                          the domU's guest-physical addresses;
+ *   PVH as PV              an autotranslated x86 guest is told it is PV
+ *                          (the feature bit dropped) and given its pfns
+ *                          as its mfn_list: swiotlb-xen where Linux
+ *                          would never bring it up.
  */
 #include "naive.h"
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <xen/xen.h>
+#include <xen/features.h>
 #include <xen/memory.h>
+#include <xen/version.h>
 #include <dmakit/xen-ext.h>
 
 static bool in_pool(const struct naive_design *d,
@@ -59,12 +66,31 @@ static bool naive_cache_maint(void *arg, struct sim_platform_dom *pd,
 	       !in_pool(d, pd, phys, size);
 }
 
+/* NAIVE_PVH_AS_PV: the guest reads its features and ignores that it
+ * is autotranslated. */
+static bool pvh_as_pv_features(struct sim_platform_dom *pd, unsigned int op,
+			       unsigned long a1, unsigned long a2,
+			       unsigned long a3, long *ret)
+{
+	struct xen_feature_info *fi = (struct xen_feature_info *)a2;
+
+	if (op != __HYPERVISOR_xen_version || a1 != XENVER_get_features)
+		return false;
+	*ret = sim_platform_hypercall(pd, op, a1, a2, a3);
+	if (*ret >= 0 && fi->submap_idx == 0)
+		fi->submap &= ~(1U << XENFEAT_auto_translated_physmap);
+	return true;
+}
+
 static bool naive_hypercall(void *arg, struct sim_platform_dom *pd,
 			    unsigned int op, unsigned long a1, unsigned long a2,
 			    unsigned long a3, long *ret)
 {
 	const struct naive_design *d = arg;
 
+	if ((d->naive & NAIVE_PVH_AS_PV) &&
+	    pvh_as_pv_features(pd, op, a1, a2, a3, ret))
+		return true;
 	if (!(d->naive & NAIVE_XEN_NO_PIN) || op != __HYPERVISOR_memory_op)
 		return false;
 	if (a1 == DMK_XENMEM_exchange_and_pin) {
@@ -82,6 +108,31 @@ static const struct sim_platform_hooks naive_platform = {
 	.cache_maint = naive_cache_maint,
 	.hypercall = naive_hypercall,
 };
+
+/*
+ * NAIVE_PVH_AS_PV: an autotranslated x86 guest gets a start_info
+ * mfn_list that says every pfn is its own machine frame, which is what
+ * a guest that takes itself for PV and knows no p2m would believe.
+ */
+static int naive_guest_boot(void *arg, struct sim_world_guest *g)
+{
+	struct naive_design *d = arg;
+	struct dmk_platform *plat = &g->pd.plat;
+	uint64_t nr = plat->ram_end >> DMK_PAGE_SHIFT;
+
+	if (!(d->naive & NAIVE_PVH_AS_PV) || plat->arch != DMK_ARCH_X86_64 ||
+	    plat->xen_pv || d->ident_p2m)
+		return 0;
+	d->ident_p2m = calloc(nr, sizeof(*d->ident_p2m));
+	if (!d->ident_p2m)
+		return -1;
+	for (uint64_t pfn = 0; pfn < nr; pfn++)
+		d->ident_p2m[pfn] = pfn;
+	plat->xen_pv = true;
+	plat->xen_pv_p2m = d->ident_p2m;
+	plat->xen_pv_nr_pages = nr;
+	return 0;
+}
 
 static int naive_system_up(void *arg, struct sim_world_guest *g)
 {
@@ -102,13 +153,21 @@ void naive_hooks(struct naive_design *d, struct sim_world_options *opts)
 {
 	d->nr_pools = 0;
 	d->world = NULL;
+	d->ident_p2m = NULL;
 	if (!d->naive)
 		return;
 	opts->hooks = (struct sim_world_hooks){
 		.arg = d,
 		.platform = &naive_platform,
+		.guest_boot = naive_guest_boot,
 		.system_up = naive_system_up,
 	};
+}
+
+void naive_release(struct naive_design *d)
+{
+	free(d->ident_p2m);
+	d->ident_p2m = NULL;
 }
 
 /* Would the 2013 design have left this device on its own ops? */

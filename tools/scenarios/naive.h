@@ -32,6 +32,11 @@ enum xen_ops_design {
 /* A domU's virtio devices on dma-direct: guest frames as bus addresses
  * for a backend in dom0 that owns none of them (no grant DMA ops). */
 #define NAIVE_GUEST_FRAMES (1U << 3)
+/* swiotlb-xen in an x86 HVM/PVH guest: the guest takes itself for PV
+ * (XENFEAT_auto_translated_physmap ignored) and its pfns for machine
+ * frames (an identity mfn_list), so it exchanges against an
+ * autotranslated guest. */
+#define NAIVE_PVH_AS_PV (1U << 4)
 
 struct naive_design {
 	unsigned int naive; /* NAIVE_* */
@@ -44,10 +49,14 @@ struct naive_design {
 	} pools[2];
 	unsigned int nr_pools;
 	struct sim_world *world; /* once built: its restricted pools too */
+	/* NAIVE_PVH_AS_PV: the identity mfn_list handed to the guest. */
+	uint64_t *ident_p2m;
 };
 
 /* Set opts->hooks for d; d must live until the world is destroyed. */
 void naive_hooks(struct naive_design *d, struct sim_world_options *opts);
+/* The world is destroyed: free what the design allocated. */
+void naive_release(struct naive_design *d);
 /* The world is built and its drivers probed: the ops design.  0, or -1. */
 int naive_after_probe(struct naive_design *d, struct sim_world *w);
 

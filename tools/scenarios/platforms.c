@@ -175,3 +175,14 @@ int scen_desc_arm64_domu_virtio(struct sim_world_desc *d, char *err,
 {
 	return sim_platform_desc("arm64-domU-virtio-grant", d, err, errlen);
 }
+
+/* x86-pvh-domU with the domU's device only: the PVH guest and its NIC
+ * behind the IOMMU (dom0 still boots, PV, with swiotlb-xen). */
+int scen_desc_x86_pvh_domu(struct sim_world_desc *d, char *err, size_t errlen)
+{
+	if (sim_platform_desc("x86-pvh-domU", d, err, errlen))
+		return -1;
+	snprintf(d->name, sizeof(d->name), "x86-pvh-domU");
+	filter_devs(d, in_domu);
+	return 0;
+}

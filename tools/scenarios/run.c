@@ -237,6 +237,7 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 	FILE *log = open_memstream(&logbuf, &loglen);
 
 	memset(&o, 0, sizeof(o));
+	memset(&nd, 0, sizeof(nd));
 	if (!desc || !log) {
 		fail(r, sw->platform, "out of memory");
 		goto out;
@@ -271,11 +272,14 @@ static void run_world(const struct scen_world *sw, uint64_t seed,
 out:
 	if (w)
 		sim_world_destroy(w);
+	naive_release(&nd);
 	free(desc);
 	if (log) {
 		fclose(log);
 		r->full_warnings +=
 			count_lines(logbuf, "swiotlb buffer is full");
+		r->pool_refused += count_lines(
+			logbuf, "cannot be made machine-contiguous");
 	}
 	free(logbuf);
 }

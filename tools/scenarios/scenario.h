@@ -6,7 +6,7 @@
  * simulated platform with the same seed, and the oracle says which one
  * moved wrong bytes or faulted.
  *
- *   catalog.c    the twelve scenarios and their verdicts
+ *   catalog.c    the thirteen scenarios and their verdicts
  *   platforms.c  the platform descriptions the scenarios need
  *   drivers.c    two small drivers of the scenarios' own (a pool that
  *                fills up, contiguous regions under relocation)
@@ -22,7 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SCEN_COUNT 12
+#define SCEN_COUNT 13
 #define SCEN_MAX_RUNS 2	 /* worlds one design runs on */
 #define SCEN_MAX_NAIVE 2 /* naive designs of one scenario */
 #define SCEN_DEFAULT_OPS 300
@@ -64,6 +64,10 @@ struct scen_design {
 enum scen_kind {
 	SCEN_NAIVE_CAUGHT, /* naive: wrong or faults; dmakit: neither */
 	SCEN_BOTH_CLEAN,   /* the claim is that the simple design works */
+	/* naive: its DMA layer cannot even start, because the hypervisor
+	 * refuses to make its bounce pool machine-contiguous (or, had it
+	 * started, wrong or faults); dmakit: neither. */
+	SCEN_NAIVE_NO_BOOT,
 };
 
 struct scenario {
@@ -105,6 +109,10 @@ struct scen_result {
 	uint64_t full;		/* maps refused for a full pool */
 	uint64_t full_warnings; /* "swiotlb buffer is full" lines logged */
 	uint64_t pages_relocated;
+	/* Bounce pool segments the hypervisor would not make
+	 * machine-contiguous (the guests' "cannot be made
+	 * machine-contiguous" lines). */
+	uint64_t pool_refused;
 	bool error;	  /* a world did not build or run */
 	char detail[192]; /* the first wrong transfer or fault, or error */
 	struct scen_where where[SCEN_MAX_WHERE]; /* devices that went wrong */
@@ -157,6 +165,7 @@ int scen_desc_arm64_dom0_small(struct sim_world_desc *d, char *err,
 int scen_desc_arm64_native(struct sim_world_desc *d, char *err, size_t errlen);
 int scen_desc_arm64_domu_virtio(struct sim_world_desc *d, char *err,
 				size_t errlen);
+int scen_desc_x86_pvh_domu(struct sim_world_desc *d, char *err, size_t errlen);
 
 /* Default pool of the scenarios: small, so that boots are quick. */
 #define SCEN_SWIOTLB_BYTES ((size_t)4 << 20)
