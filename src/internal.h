@@ -125,6 +125,18 @@ static inline const struct dmk_platform *dev_plat(struct dmk_device *dev)
 	return dev->sys->plat;
 }
 
+/*
+ * Linux's pfn_valid() for the page at phys: the platform's phys_is_ram
+ * where it has one, else the span of its RAM.
+ */
+static inline bool dmk_plat_page_is_ram(const struct dmk_platform *plat,
+					dmk_phys_t phys)
+{
+	return plat->ops->phys_is_ram
+		       ? plat->ops->phys_is_ram(plat->ctx, phys)
+		       : phys >= plat->ram_start && phys < plat->ram_end;
+}
+
 /* Logging through the platform, printf style, one line. */
 void dmk_log(const struct dmk_platform *plat, enum dmk_log_level level,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -560,14 +560,9 @@ static bool range_has_ram(struct dmk_device *dev, dmk_phys_t phys, size_t size)
 
 	if (phys + size - 1 < phys)
 		return true; /* wraps: refused as RAM would be */
-	for (dmk_phys_t pfn = first; pfn <= last; pfn++) {
-		dmk_phys_t page = pfn << DMK_PAGE_SHIFT;
-
-		if (plat->ops->phys_is_ram
-			    ? plat->ops->phys_is_ram(plat->ctx, page)
-			    : page >= plat->ram_start && page < plat->ram_end)
+	for (dmk_phys_t pfn = first; pfn <= last; pfn++)
+		if (dmk_plat_page_is_ram(plat, pfn << DMK_PAGE_SHIFT))
 			return true;
-	}
 	return false;
 }
 

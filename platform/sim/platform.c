@@ -103,13 +103,16 @@ static void plat_unmap_uncached(void *ctx, void *va, size_t size)
 	sim_domain_unmap_uncached(pd_of(ctx)->dom, va, size);
 }
 
-/* RAM is what the p2m backs with the domain's own frames. */
+/* pfn_valid: what the p2m backs with a page, the domain's own or a
+ * foreign one mapped over a ballooned page (Linux gives both a struct
+ * page; dom0 bounces a foreign page for a device that cannot reach
+ * it).  A hole is not. */
 static bool plat_phys_is_ram(void *ctx, dmk_phys_t phys)
 {
 	enum sim_p2m_type type = SIM_P2M_INVALID;
 
 	sim_domain_gfn_to_mfn(pd_of(ctx)->dom, phys >> SIM_PAGE_SHIFT, &type);
-	return type == SIM_P2M_RAM;
+	return type != SIM_P2M_INVALID;
 }
 
 long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,

@@ -91,6 +91,31 @@ static void req_align(struct swiotlb_req *req, uint64_t align_mask,
 		mask;
 }
 
+/*
+ * Can the CPU copy [orig, orig + size) into a slot?  Only if every page
+ * is RAM with a struct page (pfn_valid): MMIO, a peer device's BAR or
+ * an address outside the linear map has nothing to copy from, and Linux
+ * (dma_direct_map_phys since 6.18: an MMIO address is never bounced)
+ * refuses the mapping.  dmk_map_resource is the way to map MMIO.
+ */
+static bool orig_is_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig,
+			size_t size, unsigned long attrs)
+{
+	dmk_phys_t last = (orig + size - 1) >> DMK_PAGE_SHIFT;
+
+	for (dmk_phys_t pfn = orig >> DMK_PAGE_SHIFT; pfn <= last; pfn++) {
+		if (dmk_plat_page_is_ram(pool->plat, pfn << DMK_PAGE_SHIFT))
+			continue;
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(pool->plat, DMK_LOG_WARN,
+				"swiotlb: 0x%llx+%zu is not RAM (page 0x%llx): not bounced; map MMIO with dmk_map_resource",
+				(unsigned long long)orig, size,
+				(unsigned long long)(pfn << DMK_PAGE_SHIFT));
+		return false;
+	}
+	return true;
+}
+
 dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 				      struct dmk_device *dev, dmk_phys_t orig,
 				      size_t mapping_size,
@@ -125,6 +150,8 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 			(unsigned long long)orig);
 		return DMK_PHYS_ERROR;
 	}
+	if (!orig_is_ram(pool, orig, mapping_size, attrs))
+		return DMK_PHYS_ERROR;
 	/* Page alignment for a page or more when nothing else is asked
 	 * (Linux since 6.9: it must not fight the min_align_mask bits). */
 	if (!align && !(min_align & ~(uint64_t)SLOT_MASK) &&

@@ -149,6 +149,34 @@ static void test_mapping_too_big_for_swiotlb(void **state)
 	assert_int_equal(dev.dma->stats.s.errors, 1);
 }
 
+/*
+ * A non-RAM address that would need a bounce (beyond the device's mask
+ * and beyond RAM: a peer's BAR, MMIO) is refused with a warning, as
+ * Linux's dma_direct_map_phys refuses to bounce MMIO, instead of being
+ * copied through a linear map that has nothing there.  One page of it
+ * in RAM and the next outside is refused as well; RAM still bounces.
+ */
+static void test_non_ram_not_bounced(void **state)
+{
+	struct dmk_swiotlb_stats st;
+	dmk_addr_t a;
+
+	(void)state;
+	a = dmk_map_page_attrs(&dev, FAKE_RAM_BYTES + 0x10000, 512,
+			       DMK_DMA_TO_DEVICE, 0);
+	assert_true(dmk_mapping_error(&dev, a));
+	assert_true(fake_logged(fp, "is not RAM"));
+	a = dmk_map_page_attrs(&dev, FAKE_RAM_BYTES - 256, 512,
+			       DMK_DMA_FROM_DEVICE, DMK_ATTR_NO_WARN);
+	assert_true(dmk_mapping_error(&dev, a));
+	assert_int_equal(dmk_swiotlb_stats(sys, &st), 0);
+	assert_int_equal(st.used, 0);
+
+	a = dmk_map_page_attrs(&dev, HIGH, 512, DMK_DMA_TO_DEVICE, 0);
+	assert_false(dmk_mapping_error(&dev, a));
+	dmk_unmap_page_attrs(&dev, a, 512, DMK_DMA_TO_DEVICE, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +187,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sg_mixed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_mapping_too_big_for_swiotlb, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_non_ram_not_bounced, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -502,13 +502,18 @@ static void test_high_original(void **state)
 	struct fix *f = fix_new(1 << 20, 1, false);
 	const uint64_t high = 1ULL << 41;
 	uint8_t *base = f->tp.plat.linear_base;
+	dmk_phys_t ram_start = f->tp.plat.ram_start;
+	dmk_phys_t ram_end = f->tp.plat.ram_end;
 	dmk_phys_t orig, t;
 	uint8_t *o;
 
 	(void)state;
 	f->dev.min_align_mask = 0x3f;
-	/* Shift the linear map: phys high + x is host RAM x. */
+	/* Shift the linear map: phys high + x is host RAM x (and RAM, for
+	 * the bounce's pfn_valid check, is there too). */
 	f->tp.plat.linear_base = base - high;
+	f->tp.plat.ram_start = ram_start + high;
+	f->tp.plat.ram_end = ram_end + high;
 	orig = f->buf + high + 0x125;
 	o = dmk_phys_to_virt(&f->tp.plat, orig);
 	memset(o, 0x5a, 100);
@@ -532,12 +537,16 @@ static void test_high_original(void **state)
 	/* Just below 2^40: one slot. */
 	orig = (1ULL << 40) - 4096;
 	f->tp.plat.linear_base = base + f->buf - orig;
+	f->tp.plat.ram_start = orig - f->buf + ram_start;
+	f->tp.plat.ram_end = orig - f->buf + ram_end;
 	t = map(f, orig, 64, DMK_DMA_TO_DEVICE);
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal(stats(f).used, 1);
 	unmap(f, t, 64, DMK_DMA_TO_DEVICE);
 
 	f->tp.plat.linear_base = base;
+	f->tp.plat.ram_start = ram_start;
+	f->tp.plat.ram_end = ram_end;
 	assert_true(map(f, 1ULL << 53, 64, DMK_DMA_TO_DEVICE) ==
 		    DMK_PHYS_ERROR);
 	assert_int_equal(stats(f).used, 0);
