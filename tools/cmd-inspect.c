@@ -250,6 +250,10 @@ static void print_devices(const struct sim_world_desc *desc,
 		       : desc->pools[d->pool].restricted ? "restrict"
 							 : "shared",
 		       d->evidence[0] ? d->evidence : "-", chains[i]);
+		if (!sim_desc_device_reaches_ram(desc, d))
+			printf("  unable to reach RAM: its dma-ranges cover no system RAM\n");
+		else if (d->no_ram)
+			printf("  reaches no system RAM: runs through its restricted pool only\n");
 	}
 }
 
@@ -348,6 +352,10 @@ static json_t *json_device(const struct sim_world_desc *desc,
 	json_object_set_new(
 		o, "restricted_pool",
 		json_boolean(d->pool >= 0 && desc->pools[d->pool].restricted));
+	json_object_set_new(o, "reaches_ram", json_boolean(!d->no_ram));
+	json_object_set_new(
+		o, "unable_to_reach_ram",
+		json_boolean(!sim_desc_device_reaches_ram(desc, d)));
 	return o;
 }
 

@@ -352,15 +352,15 @@ static int parse_args(struct run_args *a, int argc, char **argv)
 /* Keep the first DMA master of each kind: every case, few devices. */
 static void select_distinct(struct sim_world_desc *desc)
 {
-	uint64_t seen = 0;
+	bool seen[SIM_DESC_KINDS] = {false};
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
 		unsigned int k = sim_desc_device_kind(desc, &desc->devs[i]);
 
-		if (seen & (1ULL << k))
+		if (seen[k])
 			continue;
-		seen |= 1ULL << k;
+		seen[k] = true;
 		desc->devs[n++] = desc->devs[i];
 	}
 	desc->nr_devs = n;
@@ -542,6 +542,8 @@ static void print_devices(struct sim_world *w)
 		       (unsigned long long)sim_device_faults(&wd->sd));
 		if (sim_device_faults(&wd->sd) && wd->sd.last_fault[0])
 			printf("  last fault: %s\n", wd->sd.last_fault);
+		if (!sim_desc_device_reaches_ram(&w->desc, wd->desc))
+			printf("  unable to reach RAM: its dma-ranges cover no system RAM; not run\n");
 	}
 }
 
@@ -643,6 +645,11 @@ static json_t *json_devices(struct sim_world *w)
 				(json_int_t)st.bounced_bytes, "faults",
 				(json_int_t)sim_device_faults(&wd->sd), "guest",
 				(int)wd->desc->guest));
+		json_object_set_new(
+			json_array_get(arr, json_array_size(arr) - 1),
+			"unable_to_reach_ram",
+			json_boolean(!sim_desc_device_reaches_ram(&w->desc,
+								  wd->desc)));
 	}
 	return arr;
 }

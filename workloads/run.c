@@ -43,6 +43,9 @@ static unsigned int start_instances(struct wl_env *env,
 			struct sim_world_device *wd = &w->devs[d];
 			void *st;
 
+			/* Nothing in system RAM is reachable: not run. */
+			if (!sim_desc_device_reaches_ram(&w->desc, wd->desc))
+				continue;
 			if (!wl->applies(w, wd))
 				continue;
 			st = wl->init(env, wd, wl_seed_mix(cfg->seed, i, d));

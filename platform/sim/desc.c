@@ -62,5 +62,14 @@ unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
 
 	return (d->coherent ? 1u : 0) | (limited ? 2u : 0) |
 	       (d->smmu >= 0 ? 4u : 0) | (restricted ? 8u : 0) |
-	       (pool && !restricted ? 16u : 0) | (d->pci_host ? 32u : 0);
+	       (pool && !restricted ? 16u : 0) | (d->pci_host ? 32u : 0) |
+	       (d->no_ram ? 64u : 0);
+}
+
+bool sim_desc_device_reaches_ram(const struct sim_world_desc *desc,
+				 const struct sim_desc_device *d)
+{
+	bool pool = d->pool >= 0 && (unsigned int)d->pool < desc->nr_pools;
+
+	return !d->no_ram || (pool && desc->pools[d->pool].restricted);
 }

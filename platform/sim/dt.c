@@ -1162,6 +1162,49 @@ static int dt_dma_range(struct dt *dt, int dev, bool pci_host,
 	return 0;
 }
 
+/* Bytes of [lo, lo + size) that lie in RAM banks, and in reserved
+ * pools (which lie in RAM and do not overlap). */
+static uint64_t dt_overlap_bytes(uint64_t lo, uint64_t size, uint64_t base,
+				 uint64_t len)
+{
+	uint64_t a = lo > base ? lo : base;
+	uint64_t b1 = lo + size - 1, b2 = base + len - 1;
+	uint64_t b = b1 < b2 ? b1 : b2;
+
+	return size && len && a <= b ? b - a + 1 : 0;
+}
+
+/*
+ * Does any dma-ranges region of the master reach RAM that is not a
+ * reserved pool?  A remote processor whose windows cover only on-chip
+ * SRAM or its own carve-outs does not: Linux gives it a dma_range_map
+ * that no page of system RAM fits, so a driver never hands it one.
+ */
+static bool dt_regions_reach_ram(const struct dt *dt,
+				 const struct sim_desc_device *d)
+{
+	const struct sim_world_desc *desc = dt->desc;
+
+	if (!d->nr_regions)
+		return true;
+	for (unsigned int i = 0; i < d->nr_regions; i++) {
+		const struct dmk_bus_dma_region *r = &d->regions[i];
+		uint64_t ram = 0, pools = 0;
+
+		for (unsigned int b = 0; b < desc->nbanks; b++)
+			ram += dt_overlap_bytes(r->cpu_start, r->size,
+						desc->banks[b].base,
+						desc->banks[b].size);
+		for (unsigned int p = 0; p < desc->nr_pools; p++)
+			pools += dt_overlap_bytes(r->cpu_start, r->size,
+						  desc->pools[p].base,
+						  desc->pools[p].size);
+		if (ram > pools)
+			return true;
+	}
+	return false;
+}
+
 /* of_dma_is_coherent: the node, then its parents; arm64 default no. */
 static bool dt_coherent(const struct dt *dt, int node)
 {
@@ -1468,6 +1511,7 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 	d->coherent = dt_coherent(dt, node);
 	if (dt_dma_range(dt, node, pci_host, d))
 		return -1;
+	d->no_ram = !dt_regions_reach_ram(dt, d);
 	if (pci_host && dt_has(dt, node, "iommu-map"))
 		ret = dt_iommu_map(dt, node, m);
 	else
@@ -1487,13 +1531,13 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
  * first, then the rest in tree order. */
 static void dt_select(struct dt_master *m, int n, bool *keep)
 {
-	uint64_t seen = 0;
+	bool seen[SIM_DESC_KINDS] = {false};
 	int kept = 0;
 
 	for (int i = 0; i < n && kept < SIM_DESC_MAX_DEVS; i++) {
-		if (seen & (1ULL << m[i].kind))
+		if (seen[m[i].kind])
 			continue;
-		seen |= 1ULL << m[i].kind;
+		seen[m[i].kind] = true;
 		keep[i] = true;
 		kept++;
 	}

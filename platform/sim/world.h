@@ -53,7 +53,11 @@ struct sim_desc_device {
 	unsigned int nr_regions;
 	int smmu; /* index into smmus, -1 for none */
 	uint32_t stream_id;
-	int pool;      /* index into pools (memory-region), -1 for none */
+	int pool; /* index into pools (memory-region), -1 for none */
+	/* Its dma-ranges reach no RAM outside the tree's reserved pools (a
+	 * remote processor that sees only its own carve-outs): it is never
+	 * run against system RAM (sim_desc_device_reaches_ram). */
+	bool no_ram;
 	bool own_ops;  /* its driver installs its own dma_ops (set_dma_ops) */
 	bool pci_host; /* a PCI host bridge: the masters behind it */
 	/* Why the tree loader took it for a DMA master: "dma-ranges",
@@ -152,6 +156,17 @@ const char *sim_hyp_summary(enum sim_hyp h);
  */
 unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
 				  const struct sim_desc_device *d);
+#define SIM_DESC_KINDS 128 /* kinds are below this */
+
+/*
+ * Can the workloads run on this master?  Yes unless its dma-ranges
+ * reach no RAM (no_ram); then only through a restricted-dma-pool of its
+ * own, which every bounce of it goes through.  A master that cannot is
+ * listed as "unable to reach RAM", never run and so never counted as a
+ * failure of the DMA layer.
+ */
+bool sim_desc_device_reaches_ram(const struct sim_world_desc *desc,
+				 const struct sim_desc_device *d);
 
 struct sim_world_device {
 	struct dmk_device dev; /* the library's view */

@@ -86,6 +86,37 @@ static bool in_ram(uint64_t base, uint64_t size)
 
 /* ---- the real trees ---- */
 
+/*
+ * Two of Debian's armmp trees: STM32F429-DISCO has no cpu node (a
+ * Cortex-M4): arm32.  STM32MP157C-DK2 (Cortex-A7) has an M4 coprocessor
+ * whose bus maps only MCU SRAM: no_ram, and the one master that cannot
+ * run; every other master reaches RAM.
+ */
+static void test_debian_arm32_trees(void **state)
+{
+	unsigned int no_ram = 0;
+
+	(void)state;
+	if (load("stm32f429-disco.dtb", NULL))
+		fail_msg("stm32f429-disco: %s", err);
+	assert_int_equal(desc.arch, DMK_ARCH_ARM32);
+	for (unsigned int d = 0; d < desc.nr_devs; d++)
+		assert_false(desc.devs[d].no_ram);
+
+	if (load("stm32mp157c-dk2.dtb", NULL))
+		fail_msg("stm32mp157c-dk2: %s", err);
+	assert_int_equal(desc.arch, DMK_ARCH_ARM32);
+	for (unsigned int d = 0; d < desc.nr_devs; d++) {
+		const struct sim_desc_device *dv = &desc.devs[d];
+		bool m4 = !strcmp(dv->path, "/ahb/m4@10000000");
+
+		assert_int_equal(dv->no_ram, m4);
+		assert_int_equal(sim_desc_device_reaches_ram(&desc, dv), !m4);
+		no_ram += dv->no_ram;
+	}
+	assert_int_equal(no_ram, 1);
+}
+
 static void test_every_fixture_loads(void **state)
 {
 	static const char *const all[] = {
@@ -903,6 +934,7 @@ int main(void)
 		cmocka_unit_test(test_masters_by_evidence),
 		cmocka_unit_test(test_broken_references),
 		cmocka_unit_test(test_arch_from_cpus),
+		cmocka_unit_test(test_debian_arm32_trees),
 		cmocka_unit_test(test_every_platform_device),
 	};
 
