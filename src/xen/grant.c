@@ -330,6 +330,18 @@ static bool gref_in_use(struct dmk_xen *xen, int ref)
 	return used;
 }
 
+bool dmk_xen_gref_held(struct dmk_xen *xen, unsigned int ref, unsigned int n)
+{
+	bool held = ref >= GNTTAB_NR_RESERVED_ENTRIES && ref <= UINT32_MAX - n;
+
+	dmk_mutex_lock(&xen->grant_lock);
+	held = held && ref + n <= xen->gnttab_nr;
+	for (unsigned int i = 0; held && i < n; i++)
+		held = xen->gref_used[ref + i];
+	dmk_mutex_unlock(&xen->grant_lock);
+	return held;
+}
+
 /* The frame Xen knows the page by: MFN for PV, GFN otherwise. */
 static uint64_t grant_frame(struct dmk_xen *xen, dmk_phys_t phys)
 {

@@ -279,6 +279,9 @@ int dmk_xen_gref_grant(struct dmk_xen *xen, unsigned int ref, uint16_t to,
 		       dmk_phys_t phys, bool readonly);
 /* End access through ref; false while the peer still maps it. */
 bool dmk_xen_gref_revoke(struct dmk_xen *xen, unsigned int ref);
+/* Every reference of [ref, ref + n) is in the table and held: what a
+ * bus address a driver hands back must name before it is revoked. */
+bool dmk_xen_gref_held(struct dmk_xen *xen, unsigned int ref, unsigned int n);
 
 /* ---- grant-dma.c ---- */
 
