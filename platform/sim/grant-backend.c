@@ -14,16 +14,21 @@
  * (SIM_FAULT_GRANT), or a write through a read-only grant, which the
  * backend finds out when its writable mapping is refused while a
  * read-only one would be allowed (SIM_FAULT_READ_ONLY).
+ *
+ * The backend is the device: its own calls into the world (the frame
+ * it maps a grant into, its hypercalls) are not the front end's DMA
+ * layer, so fault injection (faults.h) leaves them alone, as it leaves
+ * the drivers' own allocations.
  */
+#include "faults.h"
 #include "world.h"
 
 #include <dmakit/xen.h>
 #include <string.h>
 
-static int backend_copy(void *ctx, uint32_t ref, uint32_t offset, void *buf,
-			size_t len, bool write)
+static int copy(struct sim_world_device *wd, uint32_t ref, uint32_t offset,
+		void *buf, size_t len, bool write)
 {
-	struct sim_world_device *wd = ctx;
 	struct dmk_system *bsys = wd->backend->sys;
 	uint16_t front = wd->guest->dom->domid;
 	struct dmk_xen_foreign_page fp;
@@ -46,6 +51,19 @@ static int backend_copy(void *ctx, uint32_t ref, uint32_t offset, void *buf,
 	 * end's revoke then fails and its device goes broken, as in Linux. */
 	dmk_xen_unmap_foreign(bsys, &fp);
 	return -1;
+}
+
+static int backend_copy(void *ctx, uint32_t ref, uint32_t offset, void *buf,
+			size_t len, bool write)
+{
+	struct sim_world_device *wd = ctx;
+	struct sim_faults *f = wd->backend->pd.faults;
+	int ret;
+
+	sim_faults_pause(f);
+	ret = copy(wd, ref, offset, buf, len, write);
+	sim_faults_resume(f);
+	return ret;
 }
 
 void sim_grant_backend_attach(struct sim_world_device *wd,
