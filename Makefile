@@ -17,7 +17,7 @@ DEB_PACKAGES := meson ninja-build pkg-config gcc libc6-dev libfdt-dev \
 SAN_PACKAGES := clang libclang-rt-14-dev
 
 .PHONY: all deps run check check-fast check-asan check-tsan freestanding \
-        bench fuzz fuzz-long format clean
+        bench fuzz fuzz-long soak format clean
 
 all: $(BUILD)/dmakit
 
@@ -102,14 +102,14 @@ define fuzz_each
 	ninja -C $(FUZZ_BUILD) $(FUZZ_BINS)
 	@mkdir -p $(FUZZ_BUILD)/crashes
 	@set -e; for t in $(FUZZ_TARGETS); do \
-	  corpus=$(FUZZ_BUILD)/$(2)/$$t; mkdir -p $$corpus; \
+	  corpus=$(FUZZ_BUILD)/$(2)/$$t; mkdir -p $$corpus; timeout=20; \
 	  if [ $$t = dt ]; then seeds=tests/data/dtb; runs=$(FUZZ_RUNS_dt); \
 	  else seeds=; runs=$(FUZZ_RUNS_ops); \
-	    if [ $$t = dma ]; then runs=$(FUZZ_RUNS_dma); fi; \
+	    if [ $$t = dma ]; then runs=$(FUZZ_RUNS_dma); timeout=120; fi; \
 	    ./$(FUZZ_BUILD)/fuzz/$$t-replay -w $$corpus; fi; \
 	  echo "fuzz: $$t, $(1)"; \
 	  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	    ./$(FUZZ_BUILD)/fuzz/$$t-fuzz $(1) -timeout=20 \
+	    ./$(FUZZ_BUILD)/fuzz/$$t-fuzz $(1) -timeout=$$timeout \
 	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- \
 	    $$corpus $$seeds 2>$(FUZZ_BUILD)/fuzz-$$t.log || \
 	    { tail -n 40 $(FUZZ_BUILD)/fuzz-$$t.log; exit 1; }; \
@@ -130,13 +130,26 @@ fuzz-long: $(FUZZ_BUILD)/build.ninja
 # starts from the seeds alone every time, not from the corpus that
 # `make fuzz` grows.  The counts take about 15 s per target on a 2-vCPU
 # machine; dma builds a whole world per input (about 0.2 s of CPU under
-# ASan), so it gets fewer.
+# ASan, up to a second for the largest), so it gets fewer inputs and a
+# longer -timeout (a loaded machine stretches one input many times).
 FUZZ_RUNS_dt  ?= 60000
 FUZZ_RUNS_ops ?= 1500
 FUZZ_RUNS_dma ?= 120
 fuzz-short: $(FUZZ_BUILD)/build.ninja
 	rm -rf $(FUZZ_BUILD)/corpus-short
 	$(call fuzz_each,-seed=1 -runs=$$runs,corpus-short)
+
+# Not in CI: SOAK_MINUTES (default 30) of randomized dmakit run, dmakit
+# faults and DMA-API fuzzer rounds, stopping at the first failure with
+# the command that reproduces it (tools/soak.sh, docs/fuzzing.md).  The
+# fuzzer rounds use the libFuzzer build when clang is there.
+.PHONY: soak
+soak: all
+	@if command -v clang >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory $(FUZZ_BUILD)/build.ninja && \
+	  ninja -C $(FUZZ_BUILD) fuzz/dma-fuzz fuzz/dma-replay; \
+	else ninja -C $(BUILD) fuzz/dma-replay; fi
+	tools/soak.sh $(BUILD) $(FUZZ_BUILD)
 
 bench: all
 	./$(BUILD)/dmakit bench sweep
