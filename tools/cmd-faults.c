@@ -18,6 +18,7 @@
  */
 #include "commands.h"
 #include "faults.h"
+#include "progress.h"
 #include "workload.h"
 #include "world.h"
 
@@ -334,6 +335,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 	uint64_t first_k = 1, last_k;
 	struct child live[FAULTS_MAX_JOBS];
 	unsigned int head = 0, nr_live = 0;
+	struct dmk_progress pr;
 	char err[256];
 	int status;
 
@@ -377,6 +379,11 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 	} else if (a->max && last_k > a->max) {
 		last_k = a->max;
 	}
+	/* On a terminal, the points done of this platform and the time
+	 * left; quiet with --json, on a pipe, and with --k (its log). */
+	dmk_progress_start(&pr, name, (unsigned long)(last_k - first_k + 1),
+			   a->json || a->k);
+	dmk_progress_update(&pr, 0, NULL);
 	for (uint64_t next_k = first_k, k; next_k <= last_k || nr_live;) {
 		struct child c;
 		bool crashed;
@@ -433,7 +440,9 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 							    : "not injected"));
 			}
 		}
-		if (a->verbose && (crashed || !judge(&r)))
+		dmk_progress_update(&pr, (unsigned long)t->points, NULL);
+		if (a->verbose && (crashed || !judge(&r))) {
+			dmk_progress_end(&pr);
 			fprintf(stderr,
 				"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
 				name, (unsigned long long)k,
@@ -443,7 +452,9 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 				(unsigned long long)r.api_errors,
 				(unsigned long long)r.device_faults,
 				(unsigned long long)r.log_lines, r.detail);
+		}
 	}
+	dmk_progress_end(&pr);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
