@@ -312,6 +312,10 @@ struct platform_totals {
 	uint64_t calls; /* calls into the world in the run without faults */
 	uint64_t points, corrupted, leaks, crashes, device_faults, api_errors;
 	uint64_t silent; /* the fault was not injected: the run diverged */
+	/* Log lines: a point whose one failure logged more than one line
+	 * (noisy, a failure), and one whose failure reached a driver as an
+	 * error with no line at all (unlogged, counted, not judged). */
+	uint64_t noisy, unlogged;
 	uint64_t by_site[SIM_FAULT_NR_SITES];	    /* injected */
 	uint64_t calls_by_site[SIM_FAULT_NR_SITES]; /* counted */
 	struct run_result base;			    /* the run without faults */
@@ -324,6 +328,23 @@ static bool judge(const struct run_result *r)
 {
 	return r->built && r->injected == 1 && !r->corrupted &&
 	       !r->device_faults && !r->api_errors && !r->leaks;
+}
+
+/* The lines one injected failure made the guests log (the run without
+ * faults logs none in the window), and whether it reached a driver as
+ * an error: more maps or allocations failed than without faults. */
+static uint64_t fault_lines(const struct run_result *r,
+			    const struct run_result *base)
+{
+	return r->log_lines > base->log_lines ? r->log_lines - base->log_lines
+					      : 0;
+}
+
+static bool reached_driver(const struct run_result *r,
+			   const struct run_result *base)
+{
+	return r->map_errors + r->alloc_failures >
+	       base->map_errors + base->alloc_failures;
 }
 
 static void note_bad(struct platform_totals *t, uint64_t k, const char *fmt,
@@ -434,6 +455,18 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 			t->api_errors += r.api_errors;
 			if (!r.injected)
 				t->silent++;
+			if (r.injected && fault_lines(&r, &count) > 1) {
+				t->noisy++;
+				snprintf(r.detail, sizeof(r.detail),
+					 "%llu log lines for one failure",
+					 (unsigned long long)fault_lines(
+						 &r, &count));
+				note_bad(t, k, "%s (%s)", r.first.what,
+					 r.detail);
+			}
+			if (r.injected && !fault_lines(&r, &count) &&
+			    reached_driver(&r, &count))
+				t->unlogged++;
 			if (!judge(&r)) {
 				snprintf(what, sizeof(what),
 					 "%s (progress %llu): ", r.first.what,
@@ -474,7 +507,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 static bool platform_ok(const struct platform_totals *t)
 {
 	return !t->corrupted && !t->leaks && !t->crashes && !t->device_faults &&
-	       !t->api_errors && !t->silent;
+	       !t->api_errors && !t->silent && !t->noisy;
 }
 
 static json_t *json_platform(const struct platform_totals *t)
@@ -486,16 +519,17 @@ static json_t *json_platform(const struct platform_totals *t)
 			sites, sim_fault_site_name(s),
 			json_integer((json_int_t)t->calls_by_site[s]));
 	return json_pack(
-		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:s, s:f}",
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:s, s:f}",
 		"platform", t->name, "calls", (json_int_t)t->calls,
 		"injection_points", (json_int_t)t->points, "corrupted_bytes",
 		(json_int_t)t->corrupted, "leaks", (json_int_t)t->leaks,
 		"crashes", (json_int_t)t->crashes, "device_faults",
 		(json_int_t)t->device_faults, "api_errors",
 		(json_int_t)t->api_errors, "not_injected",
-		(json_int_t)t->silent, "by_site", sites, "first_failing_k",
-		(json_int_t)t->first_bad_k, "first_failure", t->first_bad,
-		"seconds", t->seconds);
+		(json_int_t)t->silent, "noisy_points", (json_int_t)t->noisy,
+		"unlogged_errors", (json_int_t)t->unlogged, "by_site", sites,
+		"first_failing_k", (json_int_t)t->first_bad_k, "first_failure",
+		t->first_bad, "seconds", t->seconds);
 }
 
 static int parse_args(struct faults_args *a, int argc, char **argv)
