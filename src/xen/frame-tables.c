@@ -177,8 +177,11 @@ int dmk_xen_m2p_init(struct dmk_xen_m2p *h, size_t expected)
 	h->keys = dmk_env_calloc(cap, sizeof(*h->keys));
 	h->vals = dmk_env_calloc(cap, sizeof(*h->vals));
 	if (!h->keys || !h->vals) {
+		/* Nothing kept: dmk_xen_m2p_destroy of a table whose init
+		 * failed is then a no-op, not a second free. */
 		dmk_env_free(h->keys);
 		dmk_env_free(h->vals);
+		h->keys = h->vals = NULL;
 		return -DMK_ENOMEM;
 	}
 	for (size_t i = 0; i < cap; i++)
