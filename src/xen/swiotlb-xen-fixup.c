@@ -77,7 +77,11 @@ int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
 			    xen->mode == DMK_XEN_MODE_PINNED)
 				log_cannot_pin(xen);
 			else
-				dmk_log(xen->plat, DMK_LOG_ERR,
+				/* The cause, as detail: the pool halves and
+				 * says so (the one warning), or goes without
+				 * (one line too), as Linux's
+				 * swiotlb_init_remap, silent on each retry. */
+				dmk_log(xen->plat, DMK_LOG_INFO,
 					"swiotlb-xen: segment %zu of the bounce pool at %#llx cannot be made machine-contiguous below %#llx (%s)",
 					i, (unsigned long long)phys,
 					(unsigned long long)limit,
