@@ -51,18 +51,25 @@ static const char usage[] =
 	"  --seed S             the runs' seed (default 1)\n"
 	"  --k K                only injection point K, with the guests' log on\n"
 	"                       stderr (reproduces a failure the sweep reports)\n"
-	"  --max K              at most K injection points per platform\n"
+	"  --max K              at most K injection points per platform (and\n"
+	"                       as many of its boot)\n"
+	"  --boot               only the boot's calls (the DMA layer's set-up\n"
+	"                       of each guest and device), each failed once\n"
+	"  --no-boot            only the run's calls (default: both)\n"
 	"  -j, --jobs N         runs at a time (default: the CPUs online)\n"
 	"  --json               one JSON object instead of the report\n"
 	"  -v, --verbose        one line per failing injection point\n"
 	"\n"
 	"exit status: 0 no wrong byte, leak or crash; 1 otherwise; 2 bad usage\n";
 
+enum faults_phases { FAULTS_BOTH, FAULTS_RUN_ONLY, FAULTS_BOOT_ONLY };
+
 struct faults_args {
 	const char *platform;
 	unsigned long long ops, seed, k, max;
 	unsigned int jobs;
 	bool json, verbose;
+	enum faults_phases phases; /* --boot, --no-boot */
 };
 
 /* The world's own resources, before and after the run. */
@@ -82,7 +89,8 @@ struct run_result {
 	struct sim_fault_record first;
 	char detail[160]; /* what leaked or went wrong first */
 	struct snapshot before, after;
-	bool built; /* the world was built and ran */
+	bool built;	  /* the world was built and ran */
+	bool boot_failed; /* a boot fault stopped the build, cleanly */
 };
 
 static void snap(struct sim_world *w, struct snapshot *s)
@@ -165,10 +173,18 @@ static uint64_t warnings(struct sim_world *w)
 	return n;
 }
 
-/* Build, run with the injector in mode/k, judge.  In a child. */
+/*
+ * Build, run with the injector in mode/k, judge.  In a child.  With
+ * boot, the injector counts and fails from each guest's boot on (the
+ * system's creation, the bounce pool's exchange, the devices' set-up)
+ * and stops once the world is built; the run then has no fault.  A
+ * build a fault stopped must fail with its error; what it gives back
+ * is LeakSanitizer's to judge (the child ends with exit(), so an ASan
+ * build reports a leak there and the point fails).
+ */
 static void one_run(const struct sim_world_desc *desc,
 		    const struct faults_args *a, enum sim_fault_mode mode,
-		    uint64_t k, struct run_result *r)
+		    uint64_t k, bool boot, struct run_result *r)
 {
 	struct wl_run_config rc = {.seed = a->seed, .ops = a->ops};
 	struct sim_world_options opts;
@@ -184,40 +200,71 @@ static void one_run(const struct sim_world_desc *desc,
 	opts.cfg.debug = true;
 	opts.cfg.swiotlb_bytes = FAULTS_SWIOTLB;
 	opts.log = a->k ? stderr : NULL;
+	sim_faults_init(&f, mode, k, a->seed);
+	f.trace = a->k ? stderr : NULL;
+	if (boot) {
+		opts.faults = &f;
+		sim_faults_attach_env(&f);
+	}
 	if (sim_world_build(desc, &opts, &w, err, sizeof(err))) {
+		sim_faults_attach_env(NULL);
+		r->calls = f.calls;
+		memcpy(r->calls_by_site, f.calls_by_site,
+		       sizeof(r->calls_by_site));
+		r->injected = f.injected;
+		r->first = f.first;
+		sim_faults_destroy(&f);
+		r->boot_failed = boot && f.injected && err[0];
 		snprintf(r->detail, sizeof(r->detail), "build: %.140s", err);
 		return;
+	}
+	if (boot) {
+		sim_faults_attach_env(NULL);
+		for (unsigned int g = 0; g < w->nr_guests; g++)
+			w->guests[g].pd.faults = NULL;
+		r->calls = f.calls;
+		memcpy(r->calls_by_site, f.calls_by_site,
+		       sizeof(r->calls_by_site));
+		r->injected = f.injected;
+		r->first = f.first;
+		r->log_lines = warnings(w);
 	}
 	if (wl_drivers_probe(w)) {
 		snprintf(r->detail, sizeof(r->detail),
 			 "a driver failed to probe");
 		sim_world_destroy(w);
+		sim_faults_destroy(&f);
 		return;
 	}
 	snap(w, &r->before);
 	logs = warnings(w);
-	sim_faults_init(&f, mode, k, a->seed);
-	f.trace = a->k ? stderr : NULL;
-	for (unsigned int g = 0; g < w->nr_guests; g++)
-		w->guests[g].pd.faults = &f;
-	sim_faults_attach_env(&f);
+	if (!boot) {
+		for (unsigned int g = 0; g < w->nr_guests; g++)
+			w->guests[g].pd.faults = &f;
+		sim_faults_attach_env(&f);
+	}
 	memset(&o, 0, sizeof(o));
 	wl_run(w, &rc, &o);
-	sim_faults_attach_env(NULL);
-	for (unsigned int g = 0; g < w->nr_guests; g++)
-		w->guests[g].pd.faults = NULL;
+	if (!boot) {
+		sim_faults_attach_env(NULL);
+		for (unsigned int g = 0; g < w->nr_guests; g++)
+			w->guests[g].pd.faults = NULL;
+	}
 	snap(w, &r->after);
 	r->built = true;
-	r->calls = f.calls;
-	memcpy(r->calls_by_site, f.calls_by_site, sizeof(r->calls_by_site));
-	r->injected = f.injected;
-	r->first = f.first;
+	if (!boot) {
+		r->calls = f.calls;
+		memcpy(r->calls_by_site, f.calls_by_site,
+		       sizeof(r->calls_by_site));
+		r->injected = f.injected;
+		r->first = f.first;
+		r->log_lines = warnings(w) - logs;
+	}
 	r->corrupted = o.corrupted_bytes;
 	r->device_faults = o.faults;
 	r->api_errors = o.api_errors;
 	r->map_errors = o.map_errors;
 	r->alloc_failures = o.alloc_failures;
-	r->log_lines = warnings(w) - logs;
 	r->leaks = o.leaks;
 	if (o.leaks)
 		snprintf(r->detail, sizeof(r->detail), "%s", o.leak_detail);
@@ -236,7 +283,7 @@ struct child {
 
 static int start_run(const struct sim_world_desc *desc,
 		     const struct faults_args *a, enum sim_fault_mode mode,
-		     uint64_t k, struct child *c)
+		     uint64_t k, bool boot, struct child *c)
 {
 	int fds[2];
 
@@ -255,7 +302,7 @@ static int start_run(const struct sim_world_desc *desc,
 		size_t left = sizeof(res);
 
 		close(fds[0]);
-		one_run(desc, a, mode, k, &res);
+		one_run(desc, a, mode, k, boot, &res);
 		while (left) {
 			ssize_t n = write(fds[1], p, left);
 
@@ -264,7 +311,8 @@ static int start_run(const struct sim_world_desc *desc,
 			p += n;
 			left -= (size_t)n;
 		}
-		_exit(0);
+		/* exit(), not _exit(): LeakSanitizer runs at exit. */
+		exit(0);
 	}
 	close(fds[1]);
 	c->fd = fds[0];
@@ -297,10 +345,10 @@ static int finish_run(struct child *c, struct run_result *r, int *status)
 
 static int forked_run(const struct sim_world_desc *desc,
 		      const struct faults_args *a, enum sim_fault_mode mode,
-		      uint64_t k, struct run_result *r, int *status)
+		      uint64_t k, bool boot, struct run_result *r, int *status)
 {
 	struct child c;
-	int err = start_run(desc, a, mode, k, &c);
+	int err = start_run(desc, a, mode, k, boot, &c);
 
 	if (err)
 		return err;
@@ -316,6 +364,11 @@ struct platform_totals {
 	 * (noisy, a failure), and one whose failure reached a driver as an
 	 * error with no line at all (unlogged, counted, not judged). */
 	uint64_t noisy, unlogged;
+	/* The boot's calls (the system's creation, the bounce pool's
+	 * exchange, the devices' set-up): counted, points run, and points
+	 * whose fault stopped the build with its error, nothing kept. */
+	uint64_t boot_calls, boot_points, boot_failed_cleanly;
+	bool in_boot, first_bad_boot; /* the phase now, and the first bad's */
 	uint64_t by_site[SIM_FAULT_NR_SITES];	    /* injected */
 	uint64_t calls_by_site[SIM_FAULT_NR_SITES]; /* counted */
 	struct run_result base;			    /* the run without faults */
@@ -353,39 +406,29 @@ static void note_bad(struct platform_totals *t, uint64_t k, const char *fmt,
 	if (t->first_bad_k)
 		return;
 	t->first_bad_k = k;
+	t->first_bad_boot = t->in_boot;
 	snprintf(t->first_bad, sizeof(t->first_bad), fmt, a, b);
 }
 
-static int sweep_platform(const char *name, const struct faults_args *a,
-			  struct platform_totals *t)
+/*
+ * One phase of a platform's sweep: the run's calls (boot false) or the
+ * boot's (true).  A count without faults gives K, then every k = 1..K
+ * (or --k, or up to --max) in a child, a->jobs at a time.
+ */
+static int sweep_phase(const char *name, const struct sim_world_desc *desc,
+		       const struct faults_args *a, struct platform_totals *t,
+		       bool boot)
 {
-	struct sim_world_desc *desc = calloc(1, sizeof(*desc));
 	struct run_result count, r;
-	struct timespec t0, t1;
 	uint64_t first_k = 1, last_k;
 	struct child live[FAULTS_MAX_JOBS];
 	unsigned int head = 0, nr_live = 0;
 	struct dmk_progress pr;
-	char err[256];
+	char what[160];
 	int status;
 
-	memset(t, 0, sizeof(*t));
-	t->name = name;
-	if (!desc)
-		return dmk_usage_error("out of memory");
-	if (strchr(name, '/') || strstr(name, ".dtb")) {
-		struct sim_dt_options dto = {0};
-
-		if (sim_dt_load_file(name, &dto, desc, err, sizeof(err))) {
-			free(desc);
-			return dmk_usage_error("%s", err);
-		}
-	} else if (sim_platform_desc(name, desc, err, sizeof(err))) {
-		free(desc);
-		return dmk_usage_error("%s", err);
-	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (forked_run(desc, a, SIM_FAULTS_COUNT, 0, &count, &status) ||
+	t->in_boot = boot;
+	if (forked_run(desc, a, SIM_FAULTS_COUNT, 0, boot, &count, &status) ||
 	    !count.built ||
 	    !judge(&(struct run_result){.built = true,
 					.injected = 1,
@@ -393,16 +436,21 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 					.device_faults = count.device_faults,
 					.api_errors = count.api_errors,
 					.leaks = count.leaks})) {
-		free(desc);
 		fprintf(stderr,
 			"dmakit: %s: the run without faults is not clean (%s)\n",
 			name, count.detail[0] ? count.detail : "crashed");
 		t->crashes = 1;
 		return DMK_EXIT_FAIL;
 	}
-	last_k = t->calls = count.calls;
-	memcpy(t->calls_by_site, count.calls_by_site, sizeof(t->calls_by_site));
-	t->base = count;
+	last_k = count.calls;
+	if (boot) {
+		t->boot_calls = count.calls;
+	} else {
+		t->calls = count.calls;
+		t->base = count;
+	}
+	for (unsigned int i = 0; i < SIM_FAULT_NR_SITES; i++)
+		t->calls_by_site[i] += count.calls_by_site[i];
 	if (a->k) {
 		first_k = a->k;
 		last_k = a->k;
@@ -411,20 +459,19 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 	}
 	/* On a terminal, the points done of this platform and the time
 	 * left; quiet with --json, on a pipe, and with --k (its log). */
-	dmk_progress_start(&pr, name, (unsigned long)(last_k - first_k + 1),
+	snprintf(what, sizeof(what), "%s%s", name, boot ? " (boot)" : "");
+	dmk_progress_start(&pr, what, (unsigned long)(last_k - first_k + 1),
 			   a->json || a->k);
 	dmk_progress_update(&pr, 0, NULL);
 	for (uint64_t next_k = first_k, k; next_k <= last_k || nr_live;) {
 		struct child c;
 		bool crashed;
-		char what[160];
 
 		/* Keep a->jobs children running; judge them in order. */
 		while (nr_live < a->jobs && next_k <= last_k) {
-			if (start_run(desc, a, SIM_FAULTS_NTH, next_k,
+			if (start_run(desc, a, SIM_FAULTS_NTH, next_k, boot,
 				      &live[(head + nr_live) %
 					    FAULTS_MAX_JOBS])) {
-				free(desc);
 				return dmk_usage_error("fork: %s",
 						       strerror(errno));
 			}
@@ -438,6 +485,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 		crashed = finish_run(&c, &r, &status) != 0;
 
 		t->points++;
+		t->boot_points += boot;
 		if (crashed) {
 			t->crashes++;
 			snprintf(what, sizeof(what), "%s %d",
@@ -446,7 +494,9 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 						     : WEXITSTATUS(status));
 			note_bad(t, k, "crash (%s)%s", what, "");
 		} else {
-			compare(&r, &count);
+			if (!r.boot_failed)
+				compare(&r, &count);
+			t->boot_failed_cleanly += r.boot_failed && !r.leaks;
 			if (r.injected)
 				t->by_site[r.first.site]++;
 			t->corrupted += r.corrupted;
@@ -467,7 +517,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 			if (r.injected && !fault_lines(&r, &count) &&
 			    reached_driver(&r, &count))
 				t->unlogged++;
-			if (!judge(&r)) {
+			if (!(r.boot_failed || judge(&r))) {
 				snprintf(what, sizeof(what),
 					 "%s (progress %llu): ", r.first.what,
 					 (unsigned long long)r.first.progress);
@@ -483,7 +533,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 			}
 		}
 		dmk_progress_update(&pr, (unsigned long)t->points, NULL);
-		if (a->verbose && (crashed || !judge(&r))) {
+		if (a->verbose && (crashed || !(r.boot_failed || judge(&r)))) {
 			dmk_progress_end(&pr);
 			fprintf(stderr,
 				"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
@@ -497,6 +547,45 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 		}
 	}
 	dmk_progress_end(&pr);
+	return DMK_EXIT_OK;
+}
+
+static int sweep_platform(const char *name, const struct faults_args *a,
+			  struct platform_totals *t)
+{
+	struct sim_world_desc *desc = calloc(1, sizeof(*desc));
+	struct timespec t0, t1;
+	char err[256];
+
+	memset(t, 0, sizeof(*t));
+	t->name = name;
+	if (!desc)
+		return dmk_usage_error("out of memory");
+	if (strchr(name, '/') || strstr(name, ".dtb")) {
+		struct sim_dt_options dto = {0};
+
+		if (sim_dt_load_file(name, &dto, desc, err, sizeof(err))) {
+			free(desc);
+			return dmk_usage_error("%s", err);
+		}
+	} else if (sim_platform_desc(name, desc, err, sizeof(err))) {
+		free(desc);
+		return dmk_usage_error("%s", err);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int phase = 0; phase < 2; phase++) {
+		bool boot = phase == 1;
+		int ret;
+
+		if (boot ? a->phases == FAULTS_RUN_ONLY
+			 : a->phases == FAULTS_BOOT_ONLY)
+			continue;
+		ret = sweep_phase(name, desc, a, t, boot);
+		if (ret != DMK_EXIT_OK) {
+			free(desc);
+			return ret;
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	t->seconds = (double)(t1.tv_sec - t0.tv_sec) +
 		     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
@@ -519,16 +608,20 @@ static json_t *json_platform(const struct platform_totals *t)
 			sites, sim_fault_site_name(s),
 			json_integer((json_int_t)t->calls_by_site[s]));
 	return json_pack(
-		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:s, s:f}",
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:s, s:f}",
 		"platform", t->name, "calls", (json_int_t)t->calls,
-		"injection_points", (json_int_t)t->points, "corrupted_bytes",
+		"boot_calls", (json_int_t)t->boot_calls, "boot_points",
+		(json_int_t)t->boot_points, "boot_failed_cleanly",
+		(json_int_t)t->boot_failed_cleanly, "injection_points",
+		(json_int_t)t->points, "corrupted_bytes",
 		(json_int_t)t->corrupted, "leaks", (json_int_t)t->leaks,
 		"crashes", (json_int_t)t->crashes, "device_faults",
 		(json_int_t)t->device_faults, "api_errors",
 		(json_int_t)t->api_errors, "not_injected",
 		(json_int_t)t->silent, "noisy_points", (json_int_t)t->noisy,
 		"unlogged_errors", (json_int_t)t->unlogged, "by_site", sites,
-		"first_failing_k", (json_int_t)t->first_bad_k, "first_failure",
+		"first_failing_k", (json_int_t)t->first_bad_k,
+		"first_failure_at_boot", t->first_bad_boot, "first_failure",
 		t->first_bad, "seconds", t->seconds);
 }
 
@@ -540,7 +633,9 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 		OPT_SEED,
 		OPT_K,
 		OPT_MAX,
-		OPT_JSON
+		OPT_JSON,
+		OPT_BOOT,
+		OPT_NO_BOOT
 	};
 	static const struct option longopts[] = {
 		{"platform", required_argument, NULL, OPT_PLATFORM},
@@ -550,6 +645,8 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 		{"max", required_argument, NULL, OPT_MAX},
 		{"jobs", required_argument, NULL, 'j'},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"boot", no_argument, NULL, OPT_BOOT},
+		{"no-boot", no_argument, NULL, OPT_NO_BOOT},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -602,6 +699,12 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 		case OPT_JSON:
 			a->json = true;
 			break;
+		case OPT_BOOT:
+			a->phases = FAULTS_BOOT_ONLY;
+			break;
+		case OPT_NO_BOOT:
+			a->phases = FAULTS_RUN_ONLY;
+			break;
 		case 'v':
 			a->verbose = true;
 			break;
@@ -630,6 +733,9 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 				       argv[optind]);
 	if (a->k && !strcmp(a->platform, "all"))
 		return dmk_usage_error("faults: --k needs one --platform");
+	/* --k K is a point of the run, or of the boot with --boot. */
+	if (a->k && a->phases == FAULTS_BOTH)
+		a->phases = FAULTS_RUN_ONLY;
 	return -1;
 }
 
@@ -666,16 +772,20 @@ int dmk_cmd_faults(int argc, char **argv)
 		crashes += t[n].crashes;
 		ok &= ret == DMK_EXIT_OK && platform_ok(&t[n]);
 		if (!a.json) {
-			printf("%-24s %5llu injection points (of %llu), %llu wrong bytes, %llu leaks, %llu crashes (%.1f s)\n",
+			printf("%-24s %5llu injection points (of %llu calls, %llu at boot), %llu wrong bytes, %llu leaks, %llu crashes (%.1f s)\n",
 			       names[n], (unsigned long long)t[n].points,
 			       (unsigned long long)t[n].calls,
+			       (unsigned long long)t[n].boot_calls,
 			       (unsigned long long)t[n].corrupted,
 			       (unsigned long long)t[n].leaks,
 			       (unsigned long long)t[n].crashes, t[n].seconds);
 			if (t[n].first_bad_k)
-				printf("  first failure at k=%llu: %s (dmakit faults --platform %s --ops %llu --seed %llu --k %llu)\n",
+				printf("  first failure at k=%llu%s: %s (dmakit faults --platform %s --ops %llu --seed %llu%s --k %llu)\n",
 				       (unsigned long long)t[n].first_bad_k,
+				       t[n].first_bad_boot ? " of the boot"
+							   : "",
 				       t[n].first_bad, names[n], a.ops, a.seed,
+				       t[n].first_bad_boot ? " --boot" : "",
 				       (unsigned long long)t[n].first_bad_k);
 			fflush(stdout);
 		}

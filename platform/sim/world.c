@@ -195,6 +195,7 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 		return world_err(err, errlen,
 				 "%s: domain %u: the design's boot failed",
 				 w->desc.name, g->dom->domid);
+	g->pd.faults = w->opts.faults;
 	ret = dmk_system_create(&g->sys, &g->pd.plat, cfg);
 	if (ret)
 		return world_err(

@@ -102,6 +102,7 @@ struct sim_world_desc {
 };
 
 struct sim_world_guest;
+struct sim_faults;
 
 /*
  * Designs other than dmakit's (the scenarios' naive and historical ones,
@@ -135,6 +136,10 @@ struct sim_world_options {
 	struct dmk_system_config cfg;
 	FILE *log; /* guests' kernel log lines (NULL: discarded) */
 	struct sim_world_hooks hooks;
+	/* Fault injection from each guest's boot on (faults.h): every call
+	 * its DMA layer makes while the system and the devices are set up.
+	 * The guests keep it afterwards; NULL: none. */
+	struct sim_faults *faults;
 };
 
 void sim_world_options_default(struct sim_world_options *o);
