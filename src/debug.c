@@ -18,7 +18,15 @@
  *    CPU cache line: an invalidate for one destroys the other's data
  *    (not on x86, whose DMA is coherent: Linux stays silent there);
  *    Linux tracks only each mapping's first line; this tracks them all;
- *  - mappings and buffers still live when the device goes away.
+ *  - mappings and buffers still live when the device goes away;
+ *  - a scatterlist unmapped or synced with another entry count than it
+ *    was mapped with (Linux compares the nents of both calls);
+ *  - a mapping of the running task's stack, of kernel text or rodata
+ *    (the platform's phys_regions says which ranges are which), or by
+ *    CPU address of memory outside the linear map (an address of the
+ *    vmalloc area, or of none: Linux's debug_dma_map_single);
+ *  - a mapped scatterlist segment longer than the device's
+ *    max_seg_size, or crossing its segment boundary (check_sg_segment).
  *
  * Out of memory for an entry, the checker turns itself off for good,
  * with one line, as Linux's does ("debugging out of memory -
@@ -67,6 +75,9 @@ struct debug_entry {
 	enum dmk_data_direction dir;
 	enum map_err_state map_err;
 	unsigned long attrs; /* of the map call */
+	/* Scatterlists: the nents the driver passed, the segments the map
+	 * returned (Linux's sg_call_ents, sg_mapped_ents); 0 otherwise. */
+	int sg_call_ents, sg_mapped_ents;
 };
 
 /* A page of CPU memory some writable mapping covers, lines [first, last]. */
@@ -488,6 +499,42 @@ static void out_of_memory(struct dmk_device *dev)
 	drop_all(dbg);
 }
 
+/*
+ * check_for_stack() and check_for_illegal_area(): memory a device must
+ * never reach.  Linux asks whether the first byte is on the current
+ * task's stack, and whether the range meets text or rodata.
+ */
+static void check_area(struct dmk_device *dev, dmk_phys_t phys, size_t size)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	unsigned int regions;
+
+	if (!plat->ops->phys_regions)
+		return;
+	regions = plat->ops->phys_regions(plat->ctx, phys, 1);
+	if (regions & DMK_REGION_STACK)
+		report(dev, "device driver maps memory from stack [addr=%p]",
+		       dmk_phys_to_virt(plat, phys));
+	regions = plat->ops->phys_regions(plat->ctx, phys, size);
+	if (regions & (DMK_REGION_TEXT | DMK_REGION_RODATA))
+		report(dev,
+		       "device driver maps memory from kernel text or rodata [addr=%p] [len=%zu]",
+		       dmk_phys_to_virt(plat, phys), size);
+}
+
+static struct debug_entry *new_entry(struct dmk_device *dev,
+				     const struct debug_entry *init)
+{
+	struct debug_entry *e = dmk_env_zalloc(sizeof(*e));
+
+	if (!e) {
+		out_of_memory(dev);
+		return NULL;
+	}
+	*e = *init;
+	return e;
+}
+
 void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		   enum dmk_data_direction dir, dmk_addr_t addr, bool single,
 		   unsigned long attrs)
@@ -498,24 +545,91 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		return;
 	if (addr == DMK_MAPPING_ERROR)
 		return;
-	e = dmk_env_zalloc(sizeof(*e));
-	if (!e) {
-		out_of_memory(dev);
-		return;
-	}
+	/* map_resource's MMIO is no CPU memory (debug_dma_map_phys). */
+	if (single && !(attrs & DMK_ATTR_MMIO))
+		check_area(dev, phys, size);
 	/* A scatterlist's result is a count: there is no error to check. */
-	*e = (struct debug_entry){
-		.dev = dev,
-		.type = single ? TYPE_SINGLE : TYPE_SG,
-		.addr = addr,
-		.size = size,
-		.phys = phys,
-		.dir = dir,
-		.map_err =
-			single ? MAP_ERR_NOT_CHECKED : MAP_ERR_NOT_APPLICABLE,
-		.attrs = attrs,
-	};
-	add_entry(dev, e);
+	e = new_entry(dev, &(struct debug_entry){
+				   .dev = dev,
+				   .type = single ? TYPE_SINGLE : TYPE_SG,
+				   .addr = addr,
+				   .size = size,
+				   .phys = phys,
+				   .dir = dir,
+				   .map_err = single ? MAP_ERR_NOT_CHECKED
+						     : MAP_ERR_NOT_APPLICABLE,
+				   .attrs = attrs,
+			   });
+	if (e)
+		add_entry(dev, e);
+}
+
+/* debug_dma_map_single(): a CPU address must be the linear map's. */
+void dmk_debug_map_single_area(struct dmk_device *dev, const void *va,
+			       size_t len, bool vmap)
+{
+	if (disabled(dev))
+		return;
+	if (vmap)
+		report(dev,
+		       "device driver maps memory from vmalloc area [addr=%p] [len=%zu]",
+		       va, len);
+	else
+		report(dev,
+		       "device driver maps memory from invalid area [addr=%p] [len=%zu]",
+		       va, len);
+}
+
+/*
+ * check_sg_segment(): the list was built for this device, so no segment
+ * may be longer than its max_seg_size (Linux looks at the CPU entry's
+ * length) nor cross its segment boundary (at the bus address).
+ */
+static void check_sg_segment(struct dmk_device *dev, const struct dmk_sg *s)
+{
+	uint64_t boundary = dev->seg_boundary_mask;
+	uint64_t start = s->dma_address, end = start + s->dma_length - 1;
+
+	if (s->length > dev->max_seg_size)
+		report(dev,
+		       "mapping sg segment longer than device claims to support [len=%u] [max=%u]",
+		       (unsigned int)s->length,
+		       (unsigned int)dev->max_seg_size);
+	if ((start ^ end) & ~boundary)
+		report(dev,
+		       "mapping sg segment across boundary [start=0x%016llx] [end=0x%016llx] [boundary=0x%016llx]",
+		       (unsigned long long)start, (unsigned long long)end,
+		       (unsigned long long)boundary);
+}
+
+void dmk_debug_map_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+		      int nents, int mapped, enum dmk_data_direction dir,
+		      unsigned long attrs)
+{
+	if (disabled(dev))
+		return;
+	for (int i = 0; i < nents; i++)
+		check_area(dev, sg[i].phys, sg[i].length);
+	for (int i = 0; i < mapped; i++) {
+		struct debug_entry *e;
+
+		e = new_entry(dev, &(struct debug_entry){
+					   .dev = dev,
+					   .type = TYPE_SG,
+					   .addr = sg[i].dma_address,
+					   .size = sg[i].dma_length,
+					   .phys = sg[i].phys,
+					   .dir = dir,
+					   .map_err = MAP_ERR_NOT_APPLICABLE,
+					   .attrs = attrs,
+					   .sg_call_ents = nents,
+					   .sg_mapped_ents = mapped,
+				   });
+		if (!e)
+			return;
+		check_sg_segment(dev, &sg[i]);
+		add_entry(dev, e);
+	}
 }
 
 void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
@@ -532,6 +646,83 @@ void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	if (disabled(dev))
 		return;
 	release(dev, &ref, "unmaps");
+}
+
+/*
+ * The live scatterlist entry of dev at exactly addr, copied out: what a
+ * list's first entry was mapped with (get_nr_mapped_entries()).
+ */
+static bool find_exact(struct dmk_debug *dbg, struct dmk_device *dev,
+		       dmk_addr_t addr, struct debug_entry *out)
+{
+	struct bucket *b = bucket_of(dbg, addr);
+	bool found = false;
+
+	dmk_mutex_lock(&b->lock);
+	for (struct debug_entry *e = b->head; e; e = e->next) {
+		if (e->dev == dev && e->addr == addr && e->type == TYPE_SG) {
+			*out = *e;
+			found = true;
+			break;
+		}
+	}
+	dmk_mutex_unlock(&b->lock);
+	return found;
+}
+
+/*
+ * How many segments of a list to check, and the list's own entry count
+ * compared once per call (Linux compares it at every segment and so may
+ * say it several times; one misuse is one report here).
+ */
+static int sg_segments(struct dmk_device *dev, const struct dmk_sg *sg,
+		       int nents, int mapped_hint, const char *verb,
+		       const char *what)
+{
+	struct debug_entry first;
+
+	if (!find_exact(dev->dma->debug, dev, sg[0].dma_address, &first) ||
+	    !first.sg_call_ents)
+		return mapped_hint;
+	if (first.sg_call_ents != nents)
+		report(dev,
+		       "device driver %s DMA sg list with different entry count [map count=%d] [%s count=%d]",
+		       verb, first.sg_call_ents, what, nents);
+	return nents < first.sg_mapped_ents ? nents : first.sg_mapped_ents;
+}
+
+void dmk_debug_unmap_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+			int nents, int mapped_hint, enum dmk_data_direction dir)
+{
+	int n;
+
+	if (disabled(dev) || nents <= 0)
+		return;
+	n = sg_segments(dev, sg, nents, mapped_hint, "frees", "unmap");
+	for (int i = 0; i < n; i++)
+		release(dev,
+			&(struct debug_entry){
+				.dev = dev,
+				.type = TYPE_SG,
+				.addr = sg[i].dma_address,
+				.size = sg[i].dma_length,
+				.dir = dir,
+			},
+			"unmaps");
+}
+
+void dmk_debug_sync_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+		       int nents, int mapped_hint, enum dmk_data_direction dir,
+		       bool for_cpu)
+{
+	int n;
+
+	if (disabled(dev) || nents <= 0)
+		return;
+	n = sg_segments(dev, sg, nents, mapped_hint, "syncs", "sync");
+	for (int i = 0; i < n; i++)
+		dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length, dir,
+			       for_cpu);
 }
 
 /* debug_dma_map_resource()'s first check: a resource is never RAM. */

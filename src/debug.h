@@ -15,6 +15,22 @@ void dmk_debug_map(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 		   unsigned long attrs);
 void dmk_debug_unmap(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 		     enum dmk_data_direction dir, bool single);
+/* A scatterlist of nents entries the ops mapped into `mapped` segments. */
+void dmk_debug_map_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+		      int nents, int mapped, enum dmk_data_direction dir,
+		      unsigned long attrs);
+/* Unmap and sync of a list: mapped_hint is how many leading entries
+ * carry a DMA length, used when the checker never saw the list. */
+void dmk_debug_unmap_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+			int nents, int mapped_hint,
+			enum dmk_data_direction dir);
+void dmk_debug_sync_sg(struct dmk_device *dev, const struct dmk_sg *sg,
+		       int nents, int mapped_hint, enum dmk_data_direction dir,
+		       bool for_cpu);
+/* map_single of a CPU address outside the linear map (vmap: in the
+ * vmalloc area; otherwise in none). */
+void dmk_debug_map_single_area(struct dmk_device *dev, const void *va,
+			       size_t len, bool vmap);
 void dmk_debug_resource_ram(struct dmk_device *dev, dmk_phys_t phys,
 			    size_t size);
 void dmk_debug_mapping_error(struct dmk_device *dev, dmk_addr_t addr);

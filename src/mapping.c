@@ -856,16 +856,25 @@ dmk_addr_t dmk_map_single_attrs(struct dmk_device *dev, void *cpu_addr,
 {
 	const struct dmk_platform *plat;
 	dmk_phys_t phys;
+	bool vmap;
 
 	if (!dev_ready(dev))
 		return DMK_MAPPING_ERROR;
 	plat = dev_plat(dev);
-	phys = dmk_virt_to_phys(plat, cpu_addr);
-	/* Only the linear map has a guest-physical address behind it. */
+	/* Asked only of a checked system: the hot path stays as it was. */
+	vmap = dev->dma->debug && plat->ops->virt_is_vmap &&
+	       plat->ops->virt_is_vmap(plat->ctx, cpu_addr);
+	phys = vmap ? DMK_PHYS_ERROR : dmk_virt_to_phys(plat, cpu_addr);
+	/* Only the linear map has a guest-physical address behind it:
+	 * Linux maps whatever page virt_to_page() makes up; the debug
+	 * checker says so, and the mapping is refused here. */
 	if (phys == DMK_PHYS_ERROR) {
-		dmk_log(plat, DMK_LOG_ERR,
-			"%s: map_single of %p, outside the linear map",
-			dev->name, cpu_addr);
+		if (dev->dma->debug)
+			dmk_debug_map_single_area(dev, cpu_addr, size, vmap);
+		else
+			dmk_log(plat, DMK_LOG_ERR,
+				"%s: map_single of %p, outside the linear map",
+				dev->name, cpu_addr);
 		STAT_ADD(dev, errors, 1);
 		return DMK_MAPPING_ERROR;
 	}
@@ -899,12 +908,10 @@ int dmk_map_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 		STAT_ADD(dev, errors, 1);
 		return 0;
 	}
-	for (int i = 0; i < mapped; i++) {
+	for (int i = 0; i < mapped; i++)
 		count_map(dev);
-		if (dev->dma->debug)
-			dmk_debug_map(dev, sg[i].phys, sg[i].dma_length, dir,
-				      sg[i].dma_address, false, attrs);
-	}
+	if (dev->dma->debug)
+		dmk_debug_map_sg(dev, sg, nents, mapped, dir, attrs);
 	return mapped;
 }
 
@@ -933,9 +940,7 @@ void dmk_unmap_sg_attrs(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	ops = dmk_get_dma_ops(dev);
 	mapped = sg_mapped(sg, nents);
 	if (dev->dma->debug)
-		for (int i = 0; i < mapped; i++)
-			dmk_debug_unmap(dev, sg[i].dma_address,
-					sg[i].dma_length, dir, false);
+		dmk_debug_unmap_sg(dev, sg, nents, mapped, dir);
 	if (ops->unmap_sg)
 		ops->unmap_sg(dev, sg, nents, dir, attrs);
 	STAT_ADD(dev, unmaps, mapped);
@@ -1019,9 +1024,8 @@ void dmk_sync_sg_for_cpu(struct dmk_device *dev, struct dmk_sg *sg, int nents,
 	if (ops->sync_sg_for_cpu)
 		ops->sync_sg_for_cpu(dev, sg, nents, dir);
 	if (dev->dma->debug)
-		for (int i = 0, n = sg_mapped(sg, nents); i < n; i++)
-			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
-				       dir, true);
+		dmk_debug_sync_sg(dev, sg, nents, sg_mapped(sg, nents), dir,
+				  true);
 }
 
 void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
@@ -1035,9 +1039,8 @@ void dmk_sync_sg_for_device(struct dmk_device *dev, struct dmk_sg *sg,
 	if (ops->sync_sg_for_device)
 		ops->sync_sg_for_device(dev, sg, nents, dir);
 	if (dev->dma->debug)
-		for (int i = 0, n = sg_mapped(sg, nents); i < n; i++)
-			dmk_debug_sync(dev, sg[i].dma_address, sg[i].dma_length,
-				       dir, false);
+		dmk_debug_sync_sg(dev, sg, nents, sg_mapped(sg, nents), dir,
+				  false);
 }
 
 /* ---- queries ---- */

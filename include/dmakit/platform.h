@@ -115,7 +115,23 @@ struct dmk_platform_ops {
 	 * for dmk_map_resource, which refuses RAM.  NULL: RAM is every
 	 * address in [ram_start, ram_end). */
 	bool (*phys_is_ram)(void *ctx, dmk_phys_t phys);
+
+	/*
+	 * For the debug checker, what a mapping must never cover (Linux's
+	 * check_for_stack, check_for_illegal_area): the DMK_REGION_* bits
+	 * of the kernel regions [phys, phys + size) meets.  NULL: none.
+	 */
+	unsigned int (*phys_regions)(void *ctx, dmk_phys_t phys, size_t size);
+	/* Whether va is in the kernel's vmalloc / vmap area, where CPU
+	 * addresses are not the linear map's (is_vmalloc_addr): a
+	 * non-cacheable alias, a remapped buffer.  NULL: there is none. */
+	bool (*virt_is_vmap)(void *ctx, const void *va);
 };
+
+/* What phys_regions reports. */
+#define DMK_REGION_STACK (1U << 0)  /* the running task's stack */
+#define DMK_REGION_TEXT (1U << 1)   /* kernel text (_stext.._etext) */
+#define DMK_REGION_RODATA (1U << 2) /* kernel rodata */
 
 struct dmk_platform {
 	const struct dmk_platform_ops *ops;

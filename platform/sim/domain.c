@@ -711,6 +711,21 @@ void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len)
 	free(a);
 }
 
+bool sim_domain_is_uncached(struct sim_domain *d, const void *va)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	const uint8_t *p = va;
+	bool found = false;
+
+	pthread_mutex_lock(&dp->lock);
+	for (struct uc_alias *a = dp->aliases; a && !found; a = a->next)
+		found = p >= (const uint8_t *)a->va &&
+			p < (const uint8_t *)a->va +
+					(a->npages << SIM_PAGE_SHIFT);
+	pthread_mutex_unlock(&dp->lock);
+	return found;
+}
+
 /* ---- x86 PV ---- */
 
 int sim_domain_make_pv(struct sim_domain *d)

@@ -9,6 +9,7 @@
 #include "sim.h"
 #include "faults.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
@@ -113,6 +114,53 @@ static bool plat_phys_is_ram(void *ctx, dmk_phys_t phys)
 
 	sim_domain_gfn_to_mfn(pd_of(ctx)->dom, phys >> SIM_PAGE_SHIFT, &type);
 	return type != SIM_P2M_INVALID;
+}
+
+/* Which of the kernel's regions [phys, phys + size) meets. */
+static unsigned int plat_phys_regions(void *ctx, dmk_phys_t phys, size_t size)
+{
+	static const unsigned int bit[SIM_KERNEL_NR] = {
+		[SIM_KERNEL_TEXT] = DMK_REGION_TEXT,
+		[SIM_KERNEL_RODATA] = DMK_REGION_RODATA,
+		[SIM_KERNEL_STACK] = DMK_REGION_STACK,
+	};
+	struct sim_platform_dom *pd = pd_of(ctx);
+	unsigned int found = 0;
+
+	for (int i = 0; i < SIM_KERNEL_NR; i++) {
+		const struct sim_kernel_region *r = &pd->kernel[i];
+
+		if (r->size && phys < r->phys + r->size &&
+		    r->phys < phys + size)
+			found |= bit[i];
+	}
+	return found;
+}
+
+/* The guest's vmap area: its non-cacheable aliases. */
+static bool plat_virt_is_vmap(void *ctx, const void *va)
+{
+	return sim_domain_is_uncached(pd_of(ctx)->dom, va);
+}
+
+int sim_platform_dom_load_kernel(struct sim_platform_dom *pd)
+{
+	static const unsigned int order[SIM_KERNEL_NR] = {
+		[SIM_KERNEL_TEXT] = 2,
+		[SIM_KERNEL_RODATA] = 1,
+		[SIM_KERNEL_STACK] = 2,
+	};
+	struct sim_domain *d = pd->dom;
+
+	for (int i = 0; i < SIM_KERNEL_NR; i++) {
+		uint64_t gfn = sim_pagealloc_alloc(d->alloc, order[i], ~0ULL);
+
+		if (gfn == ~0ULL)
+			return -ENOMEM;
+		pd->kernel[i].phys = gfn << SIM_PAGE_SHIFT;
+		pd->kernel[i].size = SIM_PAGE_SIZE << order[i];
+	}
+	return 0;
 }
 
 long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,
@@ -245,7 +293,8 @@ static void plat_flush_work(void *ctx)
 	.iommu_unmap = plat_iommu_unmap, .cpu_id = plat_cpu_id,                \
 	.now_ns = plat_now_ns, .log = plat_log,                                \
 	.phys_is_ram = plat_phys_is_ram, .defer_work = plat_defer_work,        \
-	.flush_work = plat_flush_work
+	.flush_work = plat_flush_work, .phys_regions = plat_phys_regions,      \
+	.virt_is_vmap = plat_virt_is_vmap
 
 static const struct dmk_platform_ops ops_noncoherent = {
 	COMMON_OPS,

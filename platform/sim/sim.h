@@ -187,6 +187,8 @@ uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
 /* A non-cacheable alias: D pages of the frames behind [gpa, gpa+len). */
 void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len);
 void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
+/* Whether va lies in a live non-cacheable alias (the guest's vmap area). */
+bool sim_domain_is_uncached(struct sim_domain *d, const void *va);
 /* x86 PV: set d->pv and build d->pv_p2m (indexed by pfn from 0, entries
  * SIM_INVALID_MFN for holes) from the p2m.  Returns 0 or -ENOMEM. */
 int sim_domain_make_pv(struct sim_domain *d);
@@ -381,6 +383,13 @@ int sim_xen_grant_set_frames(struct sim_xen *x, struct sim_domain *d,
 
 struct sim_platform_dom;
 
+enum sim_kernel_part {
+	SIM_KERNEL_TEXT,
+	SIM_KERNEL_RODATA,
+	SIM_KERNEL_STACK,
+	SIM_KERNEL_NR
+};
+
 /*
  * Interposers on a guest's platform, for designs other than dmakit's
  * (the scenarios' naive ones): what the DMA layer asks of the world can
@@ -411,6 +420,13 @@ struct sim_platform_dom {
 	/* The guest's worker thread (worker.c), behind defer_work; NULL:
 	 * none, and deferred work runs in the call that asked for it. */
 	struct sim_worker *worker;
+	/* The guest kernel's text, rodata and the running task's stack:
+	 * pages of its RAM sim_platform_dom_load_kernel() took, which the
+	 * debug checker must see no device map (size 0: not loaded). */
+	struct sim_kernel_region {
+		dmk_phys_t phys;
+		size_t size;
+	} kernel[SIM_KERNEL_NR];
 };
 
 /*
@@ -435,4 +451,8 @@ long sim_platform_hypercall(struct sim_platform_dom *pd, unsigned int op,
  * exclusive: the span is [ram_start, ram_end). */
 void sim_platform_dom_init(struct sim_platform_dom *pd, struct sim_domain *d,
 			   enum dmk_arch arch, unsigned int nr_cpus);
+/* Takes the kernel's text (16 KiB), rodata (8 KiB) and a 16 KiB stack
+ * (THREAD_SIZE) out of the domain's RAM, as a booted kernel occupies
+ * them; returns 0 or -ENOMEM. */
+int sim_platform_dom_load_kernel(struct sim_platform_dom *pd);
 #endif /* DMAKIT_SIM_H */

@@ -190,6 +190,10 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 	ret = reserve_pools(w, g, err, errlen);
 	if (ret)
 		return ret;
+	if (sim_platform_dom_load_kernel(&g->pd))
+		return world_err(err, errlen,
+				 "%s: domain %u has no room for its kernel",
+				 w->desc.name, g->dom->domid);
 	if (w->opts.hooks.guest_boot &&
 	    w->opts.hooks.guest_boot(w->opts.hooks.arg, g))
 		return world_err(err, errlen,

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 
 #include "fake_platform.h"
@@ -271,10 +272,186 @@ static void test_coherent_free_misuse(void **state)
 	dmk_free_coherent(&dev, 4096, cpu, h); /* freed twice */
 	assert_errors(3, "tries to free DMA memory it has not allocated");
 
+	/* Given back through another device: not that device's memory,
+	 * and still the first device's at its teardown. */
+	cpu = dmk_alloc_coherent(&dev, 4096, &h);
+	dmk_free_coherent(&other, 4096, cpu, h);
+	assert_errors(
+		4,
+		"other: device driver tries to free DMA memory it has not allocated");
+	assert_int_equal(stats().live_allocs, 1);
+	dmk_free_coherent(&dev, 4096, cpu, h);
+	assert_int_equal(stats().live_allocs, 0);
+
 	/* A streaming mapping given back as coherent memory. */
 	h = map_checked(&dev, 0x500000, 64, DMK_DMA_BIDIRECTIONAL);
 	dmk_debug_free(&dev, dmk_phys_to_virt(&fp->plat, 0x500000), 64, h);
-	assert_errors(4, "[mapped as single] [unmapped as coherent]");
+	assert_errors(5, "[mapped as single] [unmapped as coherent]");
+}
+
+/* A list unmapped or synced with another nents than it was mapped with:
+ * one report per call, whatever the number of segments. */
+static void test_sg_entry_count(void **state)
+{
+	struct dmk_sg sg[3] = {{.phys = 0x600000, .length = 4096},
+			       {.phys = 0x700000, .length = 512},
+			       {.phys = 0x800000, .length = 100}};
+
+	(void)state;
+	assert_int_equal(dmk_map_sg(&dev, sg, 3, DMK_DMA_FROM_DEVICE), 3);
+	dmk_sync_sg_for_cpu(&dev, sg, 3, DMK_DMA_FROM_DEVICE);
+	assert_errors(0, NULL);
+	dmk_sync_sg_for_cpu(&dev, sg, 2, DMK_DMA_FROM_DEVICE);
+	assert_errors(
+		1,
+		"dev: device driver syncs DMA sg list with different entry count [map count=3] [sync count=2]");
+	dmk_sync_sg_for_device(&dev, &sg[1], 1, DMK_DMA_FROM_DEVICE);
+	assert_errors(2, "[map count=3] [sync count=1]");
+	/* A part is synced by its bus address, as a single range. */
+	dmk_sync_single_for_cpu(&dev, sg[1].dma_address, sg[1].dma_length,
+				DMK_DMA_FROM_DEVICE);
+	assert_errors(2, NULL);
+	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_FROM_DEVICE);
+	assert_errors(
+		3,
+		"device driver frees DMA sg list with different entry count [map count=3] [unmap count=2]");
+	/* The third segment was never unmapped. */
+	assert_int_equal(stats().live_mappings, 1);
+	dmk_debug_device_gone(&dev);
+	assert_errors(4, "has pending DMA allocations");
+}
+
+/* The platform's kernel regions: a stack, text and rodata in RAM. */
+#define STACK_PHYS 0x400000UL
+#define TEXT_PHYS 0x300000UL
+#define RODATA_PHYS 0x310000UL
+
+static unsigned int fake_regions(void *ctx, dmk_phys_t phys, size_t size)
+{
+	static const struct {
+		dmk_phys_t start, size;
+		unsigned int bit;
+	} r[] = {{STACK_PHYS, 0x4000, DMK_REGION_STACK},
+		 {TEXT_PHYS, 0x10000, DMK_REGION_TEXT},
+		 {RODATA_PHYS, 0x8000, DMK_REGION_RODATA}};
+	unsigned int found = 0;
+
+	(void)ctx;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
+		if (phys < r[i].start + r[i].size && r[i].start < phys + size)
+			found |= r[i].bit;
+	return found;
+}
+
+static void test_map_forbidden_areas(void **state)
+{
+	struct dmk_sg sg[2] = {{.phys = 0x600000, .length = 4096},
+			       {.phys = RODATA_PHYS + 0x7000, .length = 8192}};
+	char msg[128];
+	dmk_addr_t a;
+
+	(void)state;
+	fp->ops.phys_regions = fake_regions;
+	/* Next to each region, and a resource: silent. */
+	a = map_checked(&dev, STACK_PHYS + 0x4000, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	a = map_checked(&dev, TEXT_PHYS - 64, 64, DMK_DMA_TO_DEVICE);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(0, NULL);
+
+	a = map_checked(&dev, STACK_PHYS + 0x100, 64, DMK_DMA_FROM_DEVICE);
+	snprintf(msg, sizeof(msg),
+		 "dev: device driver maps memory from stack [addr=%p]",
+		 dmk_phys_to_virt(&fp->plat, STACK_PHYS + 0x100));
+	assert_errors(1, msg);
+	dmk_unmap_page(&dev, a, 64, DMK_DMA_FROM_DEVICE);
+
+	/* A range that ends in text. */
+	a = map_checked(&dev, TEXT_PHYS - 64, 128, DMK_DMA_TO_DEVICE);
+	snprintf(
+		msg, sizeof(msg),
+		"device driver maps memory from kernel text or rodata [addr=%p] [len=128]",
+		dmk_phys_to_virt(&fp->plat, TEXT_PHYS - 64));
+	assert_errors(2, msg);
+	dmk_unmap_page(&dev, a, 64 * 2, DMK_DMA_TO_DEVICE);
+
+	/* Every entry of a list is looked at. */
+	assert_int_equal(dmk_map_sg(&dev, sg, 2, DMK_DMA_TO_DEVICE), 2);
+	assert_errors(3, "kernel text or rodata");
+	assert_true(fake_logged(fp, "[len=8192]"));
+	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_TO_DEVICE);
+	assert_errors(3, NULL);
+	assert_int_equal(stats().live_mappings, 0);
+}
+
+static bool fake_is_vmap(void *ctx, const void *va)
+{
+	const uint8_t *p = va, *base = fake_uncached_base();
+
+	(void)ctx;
+	return p >= base && p < base + FAKE_RAM_BYTES;
+}
+
+/* map_single of a CPU address the linear map does not hold: reported,
+ * and refused. */
+static void test_map_outside_linear_map(void **state)
+{
+	uint8_t *ram = dmk_phys_to_virt(&fp->plat, 0);
+	uint8_t *uc = fake_uncached_base() + 0x5000;
+	dmk_addr_t a;
+	char msg[128];
+
+	(void)state;
+	fp->ops.virt_is_vmap = fake_is_vmap;
+	a = dmk_map_single(&dev, ram + 0x500000, 64, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	dmk_unmap_single(&dev, a, 64, DMK_DMA_TO_DEVICE);
+	assert_errors(0, NULL);
+
+	a = dmk_map_single(&dev, uc, 64, DMK_DMA_TO_DEVICE);
+	assert_true(dmk_mapping_error(&dev, a));
+	snprintf(
+		msg, sizeof(msg),
+		"dev: device driver maps memory from vmalloc area [addr=%p] [len=64]",
+		(void *)uc);
+	assert_errors(1, msg);
+
+	/* Below the linear map (and below either fake array). */
+	a = dmk_map_single(&dev, (void *)(uintptr_t)0x10000, 32,
+			   DMK_DMA_TO_DEVICE);
+	assert_true(dmk_mapping_error(&dev, a));
+	assert_errors(2, "device driver maps memory from invalid area [addr=");
+	assert_true(fake_logged(fp, "[len=32]"));
+	assert_int_equal(stats().live_mappings, 0);
+}
+
+/* check_sg_segment(): a list built without regard to the device. */
+static void test_sg_segment_limits(void **state)
+{
+	struct dmk_sg sg[2] = {{.phys = 0x600000, .length = 8192},
+			       {.phys = 0x70f000, .length = 0x2000}};
+	struct dmk_sg ok[2] = {{.phys = 0x600000, .length = 4096},
+			       {.phys = 0x70e000, .length = 0x2000}};
+
+	(void)state;
+	dev.max_seg_size = 0x2000;
+	dev.seg_boundary_mask = 0xffff;
+	assert_int_equal(dmk_map_sg(&dev, ok, 2, DMK_DMA_TO_DEVICE), 2);
+	dmk_unmap_sg(&dev, ok, 2, DMK_DMA_TO_DEVICE);
+	assert_errors(0, NULL);
+
+	dev.max_seg_size = 4096;
+	assert_int_equal(dmk_map_sg(&dev, sg, 2, DMK_DMA_TO_DEVICE), 2);
+	assert_true(fake_logged(
+		fp,
+		"dev: mapping sg segment longer than device claims to support [len=8192] [max=4096]"));
+	assert_true(fake_logged(
+		fp,
+		"dev: mapping sg segment across boundary [start=0x000000000070f000] [end=0x0000000000710fff] [boundary=0x000000000000ffff]"));
+	/* The second segment is both too long and across the line. */
+	assert_errors(3, NULL);
+	dmk_unmap_sg(&dev, sg, 2, DMK_DMA_TO_DEVICE);
+	assert_errors(3, NULL);
 }
 
 static void test_leaks_at_device_gone(void **state)
@@ -369,6 +546,14 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coherent_free_misuse,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sg_entry_count, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_map_forbidden_areas, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_map_outside_linear_map,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sg_segment_limits, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_leaks_at_device_gone,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_memory_disables,

@@ -146,7 +146,48 @@ static void test_uncached(void **state)
 	uc = p->ops->map_uncached(p->ctx, phys, 4096);
 	uc[9] = 0x90;
 	assert_int_equal(f->m->d[img(f->m, (mfn << 12) + 9)], 0x90);
+	/* The alias is the guest's vmap area; the linear map is not. */
+	assert_true(p->ops->virt_is_vmap(p->ctx, uc + 4095));
+	assert_false(p->ops->virt_is_vmap(p->ctx, uc + 4096));
+	assert_false(p->ops->virt_is_vmap(p->ctx, dmk_phys_to_virt(p, phys)));
 	p->ops->unmap_uncached(p->ctx, uc, 4096);
+	assert_false(p->ops->virt_is_vmap(p->ctx, uc));
+}
+
+/* The kernel's text, rodata and stack: pages of RAM the allocator no
+ * longer hands out, each reported as what it is, and nothing else. */
+static void test_kernel_regions(void **state)
+{
+	struct fx *f = *state;
+	struct dmk_platform *p = &f->pd.plat;
+	const struct sim_kernel_region *k = f->pd.kernel;
+	uint64_t before;
+
+	sim_platform_dom_init(&f->pd, f->d, DMK_ARCH_ARM64, 1);
+	assert_int_equal(p->ops->phys_regions(p->ctx, 0x40000000ULL, 1 << 20),
+			 0);
+	before = sim_pagealloc_free_pages(f->d->alloc);
+	assert_int_equal(sim_platform_dom_load_kernel(&f->pd), 0);
+	assert_int_equal(sim_pagealloc_free_pages(f->d->alloc), before - 10);
+	assert_int_equal(k[SIM_KERNEL_STACK].size, 16384);
+	assert_int_equal(
+		p->ops->phys_regions(p->ctx, k[SIM_KERNEL_STACK].phys + 100, 1),
+		DMK_REGION_STACK);
+	assert_true(
+		p->ops->phys_regions(p->ctx, k[SIM_KERNEL_TEXT].phys - 1, 2) &
+		DMK_REGION_TEXT);
+	assert_false(
+		p->ops->phys_regions(p->ctx, k[SIM_KERNEL_TEXT].phys - 1, 1) &
+		DMK_REGION_TEXT);
+	assert_int_equal(p->ops->phys_regions(p->ctx,
+					      k[SIM_KERNEL_RODATA].phys +
+						      k[SIM_KERNEL_RODATA].size,
+					      1) &
+				 DMK_REGION_RODATA,
+			 0);
+	assert_int_equal(
+		p->ops->phys_regions(p->ctx, k[SIM_KERNEL_RODATA].phys, 8192),
+		DMK_REGION_RODATA);
 }
 
 static void test_iommu(void **state)
@@ -219,6 +260,7 @@ int main(void)
 		T(test_pages),
 		T(test_cache_maint_follows_p2m),
 		T(test_uncached),
+		T(test_kernel_regions),
 		T(test_iommu),
 		T(test_log),
 	};
