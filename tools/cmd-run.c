@@ -64,8 +64,10 @@ static const char run_usage[] =
 	"                            fills (Linux 6.6's CONFIG_SWIOTLB_DYNAMIC)\n"
 	"  --xen-ops MODE            per-device (default), default-only (2013),\n"
 	"                            device-first (2017)\n"
-	"  --driver-bug NAME         skip-sync, cacheable-coherent, no-swiotlb:\n"
-	"                            a buggy driver the oracle must catch\n"
+	"  --driver-bug NAME         skip-sync, cacheable-coherent, no-swiotlb,\n"
+	"                            sg-count-mismatch, map-stack, seg-too-long,\n"
+	"                            free-wrong-size, sync-wrong-dir: a buggy\n"
+	"                            driver the oracle or the checker must catch\n"
 	"  --verbose                 print the guests' kernel log on stderr\n"
 	"  --json                    one JSON object instead of the report\n"
 	"  --report FILE.html        also write the run as one self-contained\n"
@@ -275,7 +277,7 @@ static int parse_one(struct run_args *a, int c, const char *arg)
 		bug = wl_bug_parse(arg);
 		if (bug <= 0)
 			return dmk_usage_error(
-				"--driver-bug: expected skip-sync, cacheable-coherent or no-swiotlb, got '%s'",
+				"--driver-bug: expected skip-sync, cacheable-coherent, no-swiotlb, sg-count-mismatch, map-stack, seg-too-long, free-wrong-size or sync-wrong-dir, got '%s'",
 				arg);
 		a->bug = bug;
 		return 0;
@@ -511,6 +513,8 @@ static void print_mismatches(const struct wl_oracle *o)
 	}
 	if (o->leaks)
 		printf("  leaked: %s\n", o->leak_detail);
+	if (o->api_detail[0])
+		printf("  misuse: %s\n", o->api_detail);
 }
 
 static void print_devices(struct sim_world *w)
@@ -696,15 +700,16 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 		a->bug ? wl_bug_name(a->bug) : NULL);
 	json_object_set_new(
 		root, "integrity",
-		json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok",
-			  wl_oracle_ok(o), "checked_bytes",
+		json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?}",
+			  "ok", wl_oracle_ok(o), "checked_bytes",
 			  (json_int_t)o->checked_bytes, "corrupted_bytes",
 			  (json_int_t)o->corrupted_bytes, "faults",
 			  (json_int_t)o->faults, "leaks", (json_int_t)o->leaks,
 			  "map_errors", (json_int_t)o->map_errors, "api_errors",
 			  (json_int_t)o->api_errors, "alloc_failures",
 			  (json_int_t)o->alloc_failures, "mismatches",
-			  json_mismatches(o)));
+			  json_mismatches(o), "api_report",
+			  o->api_detail[0] ? o->api_detail : NULL));
 	json_object_set_new(
 		root, "swiotlb",
 		json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, "

@@ -15,6 +15,11 @@ static const char *const bug_names[WL_BUG_NR] = {
 	[WL_BUG_SKIP_SYNC] = "skip-sync",
 	[WL_BUG_CACHEABLE_COHERENT] = "cacheable-coherent",
 	[WL_BUG_NO_SWIOTLB] = "no-swiotlb",
+	[WL_BUG_SG_COUNT_MISMATCH] = "sg-count-mismatch",
+	[WL_BUG_MAP_STACK] = "map-stack",
+	[WL_BUG_SEG_TOO_LONG] = "seg-too-long",
+	[WL_BUG_FREE_WRONG_SIZE] = "free-wrong-size",
+	[WL_BUG_SYNC_WRONG_DIR] = "sync-wrong-dir",
 };
 
 const char *wl_bug_name(enum wl_bug bug)

@@ -106,6 +106,9 @@ static void count_guest(struct wl_oracle *o, struct sim_world_guest *g)
 			  "streaming mappings not unmapped");
 		note_leak(o, dbg.live_allocs, "coherent buffers not freed");
 		o->api_errors += dbg.errors;
+		if (dbg.errors && !o->api_detail[0])
+			snprintf(o->api_detail, sizeof(o->api_detail), "%s",
+				 g->pd.first_api);
 	}
 	if (g->pd.plat.xen && !dmk_xen_stats(g->sys, &xs))
 		note_leak(o, xs.foreign_maps, "foreign pages still mapped");
@@ -117,6 +120,7 @@ void wl_oracle_finish(struct wl_oracle *o, struct sim_world *w)
 	o->leaks = 0;
 	o->api_errors = 0;
 	o->leak_detail[0] = '\0';
+	o->api_detail[0] = '\0';
 	for (unsigned int i = 0; i < w->nr_devs; i++)
 		o->faults += sim_device_faults(&w->devs[i].sd);
 	for (unsigned int i = 0; i < w->nr_guests; i++)

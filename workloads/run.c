@@ -84,6 +84,7 @@ unsigned int wl_run(struct sim_world *w, const struct wl_run_config *cfg,
 		if (wl_arena_create(&w->guests[g], &env.arenas[g]))
 			env.arenas[g] = NULL; /* plain pages, then */
 	n = start_instances(&env, cfg, inst);
+	wl_misuse(&env);
 	for (unsigned long op = 0; n && op < cfg->ops; op++) {
 		struct wl_instance *in = &inst[wl_rand(&rng) % n];
 

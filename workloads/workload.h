@@ -30,6 +30,12 @@ enum wl_bug {
 	WL_BUG_CACHEABLE_COHERENT,
 	/* No swiotlb on the platform: buffers beyond reach cannot map. */
 	WL_BUG_NO_SWIOTLB,
+	/* Misuses only the DMA-API debug checker sees (misuse.c). */
+	WL_BUG_SG_COUNT_MISMATCH, /* unmaps a list with another nents */
+	WL_BUG_MAP_STACK,	  /* maps memory on the stack */
+	WL_BUG_SEG_TOO_LONG,	  /* a segment beyond max_seg_size */
+	WL_BUG_FREE_WRONG_SIZE,	  /* frees coherent memory, wrong size */
+	WL_BUG_SYNC_WRONG_DIR,	  /* syncs in the wrong direction */
 	WL_BUG_NR
 };
 
@@ -74,6 +80,7 @@ struct wl_oracle {
 	struct wl_mismatch mismatches[WL_MAX_MISMATCHES];
 	unsigned int nr_mismatches;
 	char leak_detail[160]; /* what leaked first, for the report */
+	char api_detail[256];  /* the checker's first report, "" if none */
 	struct wl_device_tally tally[WL_MAX_TALLY];
 	unsigned int nr_tally; /* devices beyond WL_MAX_TALLY are not kept */
 };
@@ -222,6 +229,10 @@ void wl_drivers_remove(struct sim_world *w);
 /* dmk_dma_ops_chain, followed by what a driver's own ops build on:
  * "xen-swiotlb>nic-own-ops>direct-noncoherent". */
 int wl_ops_chain(struct dmk_device *dev, char *buf, size_t len);
+
+/* The misuse env->bug names, committed once on the first device (no-op
+ * for the other bugs). */
+void wl_misuse(struct wl_env *env);
 
 /* ---- a whole run ---- */
 

@@ -263,6 +263,9 @@ static void plat_log(void *ctx, enum dmk_log_level level, const char *msg)
 		atomic_fetch_add(&pd->warnings, 1);
 	pthread_mutex_lock(&log_lock);
 	snprintf(pd->last_log, sizeof(pd->last_log), "%s", msg);
+	if (!pd->first_api[0] && level == DMK_LOG_WARN &&
+	    !strncmp(msg, "DMA-API: ", 9))
+		snprintf(pd->first_api, sizeof(pd->first_api), "%s", msg);
 	if (pd->log)
 		fprintf(pd->log, "dom%u %s: %s\n", pd->dom->domid, p, msg);
 	pthread_mutex_unlock(&log_lock);

@@ -413,6 +413,7 @@ struct sim_platform_dom {
 	enum dmk_arch arch;
 	FILE *log; /* kernel log lines go here (NULL: kept in memory) */
 	char last_log[256];
+	char first_api[256]; /* the debug checker's first report, or "" */
 	atomic_uint_fast64_t warnings;
 	const struct sim_platform_hooks *hooks; /* NULL: none */
 	void *hooks_arg;

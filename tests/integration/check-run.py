@@ -3,7 +3,7 @@
 """Run `dmakit run ...` and check its verdict.
 
 usage: check-run.py DMAKIT EXPECT [--positive KEY.PATH]...
-                    [--command CMD] -- ARGS...
+                    [--message TEXT] [--command CMD] -- ARGS...
 
 EXPECT is the exit code the run must give:
   0  integrity holds; with --json in ARGS the object must have every key
@@ -16,6 +16,9 @@ EXPECT is the exit code the run must give:
 
 --positive KEY.PATH (with --json): that number of the object must be
 above zero, e.g. swiotlb.bounced_maps for a run that must bounce.
+
+--message TEXT: the DMA-API checker's first report must contain TEXT
+(the report's "misuse:" line, or integrity.api_report with --json).
 
 --command CMD runs `dmakit CMD ARGS...` instead of `dmakit run`, for the
 usage tests of the other subcommands: their exit code is checked, and
@@ -87,6 +90,7 @@ def main():
     opts = argv[2:sep]
     positive = [opts[i + 1] for i, o in enumerate(opts) if o == "--positive"]
     commands = [opts[i + 1] for i, o in enumerate(opts) if o == "--command"]
+    messages = [opts[i + 1] for i, o in enumerate(opts) if o == "--message"]
     command = commands[-1] if commands else "run"
     args = argv[sep + 1:]
     proc = subprocess.run([dmakit, command] + args, capture_output=True,
@@ -119,11 +123,19 @@ def main():
             check_clean(obj, proc)
         elif obj["integrity"]["ok"]:
             fail("integrity.ok is true for a run that must fail", proc)
+        for m in messages:
+            if m not in (obj["integrity"].get("api_report") or ""):
+                fail("integrity.api_report does not say %r" % m, proc)
         return
     last = proc.stdout.strip().splitlines()[-1] if proc.stdout else ""
     want = "integrity: OK (" if expect == 0 else "integrity: FAILED ("
     if not last.startswith(want):
         fail("last line %r does not start with %r" % (last, want), proc)
+    misuse = [ln for ln in proc.stdout.splitlines()
+              if ln.startswith("  misuse: DMA-API: ")]
+    for m in messages:
+        if not misuse or m not in misuse[0]:
+            fail("no 'misuse: DMA-API:' line saying %r" % m, proc)
 
 
 if __name__ == "__main__":
