@@ -11,6 +11,7 @@
  * non-coherent device the slot the device really reads and writes gets
  * the maintenance, not the original buffer (2013 series, patch 13).
  */
+#include "contiguous.h"
 #include "direct.h"
 #include "internal.h"
 #include "swiotlb.h"
@@ -355,6 +356,13 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 
 	bus_limit =
 		dmk_min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
+	/* __dma_direct_alloc_pages: a contiguous area first, if the device
+	 * reaches the block; else the page allocator. */
+	if (dmk_alloc_contiguous(dev, size, phys)) {
+		if (coherent_ok(dev, *phys, size, bus_limit))
+			return dmk_phys_to_virt(plat, *phys);
+		dmk_free_contiguous(dev, *phys, size);
+	}
 	for (unsigned int n = 0; n < nr; n++) {
 		dmk_phys_t best = 0;
 		bool found = false, none;
@@ -402,6 +410,8 @@ static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
 
 	if (dev->dma->restricted_pool &&
 	    dmk_swiotlb_free_alloc(dev->dma->restricted_pool, phys, size))
+		return;
+	if (dmk_free_contiguous(dev, phys, size))
 		return;
 	plat->ops->free_pages(plat->ctx, phys, dmk_get_order(size));
 }

@@ -73,6 +73,7 @@ struct dmk_system {
 	const struct dmk_dma_map_ops *default_ops;
 	const struct dmk_layer *layer; /* NULL: nothing between */
 	void *layer_data;
+	struct dmk_cma *default_cma; /* linux,cma-default, or NULL */
 };
 
 /*
@@ -97,6 +98,10 @@ struct dmk_device_dma {
 	struct dmk_swiotlb *pool;	     /* restricted, else the default */
 	struct dmk_swiotlb *restricted_pool; /* restricted-dma-pool, or NULL */
 	struct dmk_iommu_domain *iommu;	     /* behind an IOMMU, or NULL */
+	/* Its own coherent memory (coherent.c) and contiguous area
+	 * (contiguous.c), or NULL. */
+	struct dmk_coherent_mem *coherent_mem;
+	struct dmk_cma *cma;
 	/* Firmware's dma_range_map, or NULL: bus = phys + bus_offset. */
 	struct dmk_bus_dma_region *range_map;
 	unsigned int nr_ranges;

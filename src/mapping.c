@@ -14,6 +14,7 @@
  * keeps the device's own ops in dev->dma->native; set_dma_ops on a
  * wrapped device lands there.
  */
+#include "coherent.h"
 #include "debug.h"
 #include "direct.h"
 #include "internal.h"
@@ -189,6 +190,7 @@ void dmk_device_fini(struct dmk_device *dev)
 	if (dev->dma->layer_dev && dev->sys->layer &&
 	    dev->sys->layer->release_dev)
 		dev->sys->layer->release_dev(dev);
+	dmk_release_coherent_memory(dev);
 	dmk_env_free(dev->dma->range_map);
 	dmk_free_aligned(dev->dma);
 	dev->dma = NULL;
@@ -450,6 +452,8 @@ void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 	if (size == 0) {
 		dmk_log(dev_plat(dev), DMK_LOG_ERR, "%s: alloc of size 0",
 			dev->name);
+	} else if (dmk_alloc_from_dev_coherent(dev, size, dma_handle, &cpu)) {
+		/* Its own region, full or not: Linux never falls back. */
 	} else if (!ops->alloc) {
 		dmk_log(dev_plat(dev), DMK_LOG_ERR,
 			"%s: ops %s cannot allocate coherent memory", dev->name,
@@ -479,7 +483,7 @@ void dmk_free_attrs(struct dmk_device *dev, size_t size, void *cpu_addr,
 	ops = dmk_get_dma_ops(dev);
 	if (dev->dma->debug)
 		dmk_debug_free(dev, cpu_addr, size, dma_handle);
-	if (ops->free)
+	if (!dmk_release_from_dev_coherent(dev, size, cpu_addr) && ops->free)
 		ops->free(dev, size, cpu_addr, dma_handle, attrs);
 	STAT_ADD(dev, frees, 1);
 }

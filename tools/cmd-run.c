@@ -515,6 +515,9 @@ static void print_mismatches(const struct wl_oracle *o)
 		printf("  leaked: %s\n", o->leak_detail);
 	if (o->api_detail[0])
 		printf("  misuse: %s\n", o->api_detail);
+	if (o->misplaced)
+		printf("  misplaced: %llu coherent buffers, first %s\n",
+		       (unsigned long long)o->misplaced, o->misplaced_detail);
 }
 
 static void print_devices(struct sim_world *w)
@@ -700,16 +703,18 @@ static void print_json(const struct run_args *a, struct sim_world *w,
 		a->bug ? wl_bug_name(a->bug) : NULL);
 	json_object_set_new(
 		root, "integrity",
-		json_pack("{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?}",
-			  "ok", wl_oracle_ok(o), "checked_bytes",
-			  (json_int_t)o->checked_bytes, "corrupted_bytes",
-			  (json_int_t)o->corrupted_bytes, "faults",
-			  (json_int_t)o->faults, "leaks", (json_int_t)o->leaks,
-			  "map_errors", (json_int_t)o->map_errors, "api_errors",
-			  (json_int_t)o->api_errors, "alloc_failures",
-			  (json_int_t)o->alloc_failures, "mismatches",
-			  json_mismatches(o), "api_report",
-			  o->api_detail[0] ? o->api_detail : NULL));
+		json_pack(
+			"{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s?}",
+			"ok", wl_oracle_ok(o), "checked_bytes",
+			(json_int_t)o->checked_bytes, "corrupted_bytes",
+			(json_int_t)o->corrupted_bytes, "faults",
+			(json_int_t)o->faults, "leaks", (json_int_t)o->leaks,
+			"map_errors", (json_int_t)o->map_errors, "api_errors",
+			(json_int_t)o->api_errors, "alloc_failures",
+			(json_int_t)o->alloc_failures, "misplaced",
+			(json_int_t)o->misplaced, "mismatches",
+			json_mismatches(o), "api_report",
+			o->api_detail[0] ? o->api_detail : NULL));
 	json_object_set_new(
 		root, "swiotlb",
 		json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, "

@@ -65,12 +65,17 @@ static size_t coh_size(struct coh *c)
 	unsigned int shift = (unsigned int)wl_rand_range(&c->rng, COH_MIN_SHIFT,
 							 COH_MAX_SHIFT);
 	size_t size = (size_t)1 << shift;
-	size_t max = (size_t)1 << COH_MAX_SHIFT;
+	size_t max = (size_t)1 << COH_MAX_SHIFT, used, total;
 
 	if (shift < COH_MAX_SHIFT)
 		size += wl_rand(&c->rng) % size;
 	if (c->wd->restricted_pool && dmk_max_mapping_size(&c->wd->dev) < max)
 		max = dmk_max_mapping_size(&c->wd->dev);
+	/* A device with its own coherent region (a frame buffer's few
+	 * MiB) gets nothing else: its driver asks for what fits. */
+	if (!dmk_coherent_memory_stats(&c->wd->dev, &used, &total) &&
+	    total / 32 < max)
+		max = total / 32;
 	return size < max ? size : max;
 }
 

@@ -149,6 +149,51 @@ static int naive_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 	return 0;
 }
 
+/* Where firmware put a device's pool, on its bus (no IOMMU between). */
+static uint64_t pool_bus(const struct sim_desc_device *dd, uint64_t phys)
+{
+	for (unsigned int i = 0; i < dd->nr_regions; i++)
+		if (phys >= dd->regions[i].cpu_start &&
+		    phys - dd->regions[i].cpu_start < dd->regions[i].size)
+			return phys - dd->regions[i].cpu_start +
+			       dd->regions[i].dma_start;
+	return phys + dd->bus_offset;
+}
+
+/*
+ * The device's memory-region decides where its coherent buffers are: a
+ * shared-dma-pool serves all of them (no fallback), its own CMA area
+ * every one while it has room.  Natively and without an IOMMU, where
+ * the handle is the block's bus address.
+ */
+static void check_placement(struct wl_env *env, struct sim_world_device *wd,
+			    const struct wl_coherent *c)
+{
+	const struct sim_desc_device *dd = wd->desc;
+	const struct sim_desc_pool *p;
+	size_t used, total;
+	uint64_t lo;
+
+	if (!dd || dd->pool < 0 || wd->iommu || env->w->xen)
+		return;
+	p = &env->w->desc.pools[dd->pool];
+	if (p->restricted || !sim_world_pool_in_ram(wd->guest, p))
+		return;
+	if (p->reusable &&
+	    (dmk_cma_stats(env->w->cmas[dd->pool], &used, &total) ||
+	     used > total / 2))
+		return; /* a fuller area may fall back, as Linux's does */
+	lo = pool_bus(dd, p->base);
+	if (c->dma >= lo && c->dma - lo < p->size && c->size <= p->size &&
+	    c->dma - lo <= p->size - c->size)
+		return;
+	if (!env->oracle->misplaced++)
+		snprintf(env->oracle->misplaced_detail,
+			 sizeof(env->oracle->misplaced_detail),
+			 "%s: %zu bytes at 0x%llx, outside %s", wd->dev.name,
+			 c->size, (unsigned long long)c->dma, p->name);
+}
+
 int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 		      uint64_t *rng, size_t size, struct wl_coherent *c)
 {
@@ -161,6 +206,7 @@ int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 		env->oracle->alloc_failures++;
 		return -DMK_ENOMEM;
 	}
+	check_placement(env, wd, c);
 	return 0;
 }
 

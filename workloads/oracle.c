@@ -133,5 +133,5 @@ void wl_oracle_finish(struct wl_oracle *o, struct sim_world *w)
 bool wl_oracle_ok(const struct wl_oracle *o)
 {
 	return !o->corrupted_bytes && !o->map_errors && !o->faults &&
-	       !o->leaks && !o->api_errors;
+	       !o->leaks && !o->api_errors && !o->misplaced;
 }

@@ -81,6 +81,10 @@ struct wl_oracle {
 	unsigned int nr_mismatches;
 	char leak_detail[160]; /* what leaked first, for the report */
 	char api_detail[256];  /* the checker's first report, "" if none */
+	/* Coherent buffers outside the device's own region or CMA area
+	 * (its memory-region), and the first of them. */
+	uint64_t misplaced;
+	char misplaced_detail[160];
 	struct wl_device_tally tally[WL_MAX_TALLY];
 	unsigned int nr_tally; /* devices beyond WL_MAX_TALLY are not kept */
 };

@@ -158,6 +158,42 @@ int dmk_device_set_dma_range_map(struct dmk_device *dev,
 int dmk_device_attach_iommu(struct dmk_device *dev,
 			    struct dmk_iommu_domain *dom);
 
+/*
+ * Per-device coherent memory (Linux's dma_declare_coherent_memory; what
+ * a no-map shared-dma-pool region the device's memory-region names
+ * becomes): [phys, phys + size), page aligned, seen by the device at
+ * dma (DMK_MAPPING_ERROR: where its dma-ranges put phys).  Every
+ * coherent allocation of the device is a block of it, and only of it: a
+ * full region fails the allocation, as Linux's does.  The platform keeps
+ * the region out of its page allocator.  0, -DMK_EINVAL (not page
+ * aligned, unreachable, already declared), -DMK_ENOMEM.  Released at
+ * dmk_device_fini or by dmk_release_coherent_memory.  Stats: bytes
+ * handed out and the region's size; -DMK_ENODEV without a region.
+ */
+int dmk_declare_coherent_memory(struct dmk_device *dev, dmk_phys_t phys,
+				dmk_addr_t dma, size_t size);
+void dmk_release_coherent_memory(struct dmk_device *dev);
+int dmk_coherent_memory_stats(struct dmk_device *dev, size_t *used,
+			      size_t *total);
+
+/*
+ * A contiguous memory area (Linux's CMA: a reusable shared-dma-pool
+ * region) over [base, base + size), page aligned, kept out of the
+ * platform's page allocator.  The system's default area (the region
+ * with linux,cma-default) serves dma-direct's allocations of more than
+ * a page; a device's own area (its memory-region) serves all of its
+ * allocations.  A block the device cannot reach, or a full area, falls
+ * back to the page allocator, as Linux's dma_alloc_contiguous callers
+ * do.  0, -DMK_EINVAL, -DMK_ENOMEM; set_* take NULL to detach.
+ */
+struct dmk_cma;
+int dmk_cma_create(struct dmk_system *sys, dmk_phys_t base, size_t size,
+		   struct dmk_cma **out);
+void dmk_cma_destroy(struct dmk_cma *cma);
+int dmk_system_set_default_cma(struct dmk_system *sys, struct dmk_cma *cma);
+int dmk_device_set_cma(struct dmk_device *dev, struct dmk_cma *cma);
+int dmk_cma_stats(const struct dmk_cma *cma, size_t *used, size_t *total);
+
 /* The library's dma-direct tables, for ops that build on them. */
 extern const struct dmk_dma_map_ops dmk_direct_coherent_ops;
 extern const struct dmk_dma_map_ops dmk_direct_noncoherent_ops;

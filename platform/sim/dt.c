@@ -685,6 +685,8 @@ static int dt_reserved_child(struct dt *dt, int node, int *dynamic,
 		 fdt_get_name(dt->fdt, dt->nodes[node].off, NULL) ?: "?");
 	p->restricted = restricted;
 	p->no_map = dt_has(dt, node, "no-map");
+	p->reusable = !restricted && dt_has(dt, node, "reusable");
+	p->cma_default = p->reusable && dt_has(dt, node, "linux,cma-default");
 	if (n) {
 		p->base = reg[0].base;
 		p->size = reg[0].size;

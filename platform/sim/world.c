@@ -171,6 +171,41 @@ static uint64_t guest_pool_limit(const struct sim_world *w,
 	return zone_mask < ram_last ? zone_mask : ram_last;
 }
 
+bool sim_world_pool_in_ram(const struct sim_world_guest *g,
+			   const struct sim_desc_pool *p)
+{
+	uint64_t start = g->dom->gfn_base << SIM_PAGE_SHIFT;
+	uint64_t end = start + (g->dom->nr_gfns << SIM_PAGE_SHIFT);
+
+	return p->size && p->base >= start && p->base < end &&
+	       p->size <= end - p->base;
+}
+
+/* dma_contiguous_reserve's default area: the reusable region with
+ * linux,cma-default in this guest's RAM, the system's CMA area. */
+static int default_cma(struct sim_world *w, struct sim_world_guest *g,
+		       char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < w->desc.nr_pools; i++) {
+		const struct sim_desc_pool *p = &w->desc.pools[i];
+		int ret;
+
+		if (!p->cma_default || w->cmas[i] ||
+		    !sim_world_pool_in_ram(g, p))
+			continue;
+		ret = dmk_cma_create(g->sys, p->base, p->size, &w->cmas[i]);
+		if (!ret)
+			ret = dmk_system_set_default_cma(g->sys, w->cmas[i]);
+		if (ret)
+			return world_err(err, errlen,
+					 "%s: default CMA area %s refused (%s)",
+					 w->desc.name, p->name,
+					 dmk_strerror(ret));
+		return 0;
+	}
+	return 0;
+}
+
 static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 			  struct dmk_system_config *cfg, char *err,
 			  size_t errlen)
@@ -207,6 +242,9 @@ static int guest_start_os(struct sim_world *w, struct sim_world_guest *g,
 			"%s: the DMA layer of domain %u did not start (%s%s%s)",
 			w->desc.name, g->dom->domid, dmk_strerror(ret),
 			g->pd.last_log[0] ? ": " : "", g->pd.last_log);
+	ret = default_cma(w, g, err, errlen);
+	if (ret)
+		return ret;
 	if (w->opts.hooks.system_up &&
 	    w->opts.hooks.system_up(w->opts.hooks.arg, g))
 		return world_err(err, errlen,
@@ -431,8 +469,32 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 	const struct sim_desc_pool *p = &w->desc.pools[dd->pool];
 	int ret;
 
-	if (!p->restricted)
-		return 0; /* shared-dma-pool: ordinary coherent memory */
+	if (!p->restricted && !sim_world_pool_in_ram(wd->guest, p))
+		return 0; /* not the guest's RAM (a frame buffer's VRAM):
+			   * nothing here backs it; ordinary memory serves */
+	if (p->reusable) {
+		/* rmem_cma_device_init: the area is the device's own. */
+		if (!w->cmas[dd->pool]) {
+			ret = dmk_cma_create(wd->guest->sys, p->base, p->size,
+					     &w->cmas[dd->pool]);
+			if (ret)
+				return world_err(err, errlen,
+						 "%s: CMA area %s refused (%s)",
+						 dd->path, p->name,
+						 dmk_strerror(ret));
+		}
+		return dmk_device_set_cma(&wd->dev, w->cmas[dd->pool]);
+	}
+	if (!p->restricted) {
+		/* rmem_dma_device_init: the device's coherent memory. */
+		ret = dmk_declare_coherent_memory(&wd->dev, p->base,
+						  DMK_MAPPING_ERROR, p->size);
+		if (ret)
+			return world_err(err, errlen,
+					 "%s: shared-dma-pool %s refused (%s)",
+					 dd->path, p->name, dmk_strerror(ret));
+		return 0;
+	}
 	if (!w->pools[dd->pool]) {
 		ret = dmk_swiotlb_create_restricted(
 			wd->guest->sys, p->base, p->size, &w->pools[dd->pool]);
@@ -687,9 +749,11 @@ void sim_world_destroy(struct sim_world *w)
 			dmk_iommu_domain_destroy(w->devs[i].iommu);
 	}
 	free(w->devs);
-	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++)
+	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++) {
 		if (w->pools[i])
 			dmk_swiotlb_destroy_restricted(w->pools[i]);
+		dmk_cma_destroy(w->cmas[i]);
+	}
 	for (unsigned int i = w->nr_guests; i-- > 0;) {
 		/* The system waits for its queued work; the worker goes
 		 * after it. */

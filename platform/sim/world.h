@@ -31,6 +31,9 @@ struct sim_desc_pool {
 	uint64_t base, size;
 	bool restricted; /* restricted-dma-pool; else shared-dma-pool */
 	bool no_map;
+	/* shared-dma-pool + reusable: a CMA area (linux,cma-default: the
+	 * system's), else per-device coherent memory (rmem_dma). */
+	bool reusable, cma_default;
 };
 
 struct sim_desc_smmu {
@@ -203,9 +206,15 @@ struct sim_world {
 	unsigned int nr_guests;
 	struct sim_smmu *smmus[SIM_DESC_MAX_SMMUS];
 	struct dmk_swiotlb *pools[SIM_DESC_MAX_POOLS];
+	struct dmk_cma *cmas[SIM_DESC_MAX_POOLS]; /* reusable pools */
 	struct sim_world_device *devs;
 	unsigned int nr_devs;
 };
+
+/* Whether the whole pool lies in the guest's RAM: only there does the
+ * simulator have memory to back a shared-dma-pool or a CMA area. */
+bool sim_world_pool_in_ram(const struct sim_world_guest *g,
+			   const struct sim_desc_pool *p);
 
 /* Returns 0, or -1 with a one-line reason in err. */
 int sim_world_build(const struct sim_world_desc *desc,

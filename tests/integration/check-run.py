@@ -72,7 +72,7 @@ def check_schema(obj, proc):
 def check_clean(obj, proc):
     integ = obj["integrity"]
     for k in ("corrupted_bytes", "faults", "leaks", "map_errors",
-              "api_errors", "alloc_failures"):
+              "api_errors", "alloc_failures", "misplaced"):
         if integ.get(k, 0) != 0:
             fail("integrity.%s is %s" % (k, integ[k]), proc)
     if integ["checked_bytes"] <= 0:
