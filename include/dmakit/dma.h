@@ -251,8 +251,9 @@ void dmk_vunmap_noncontiguous(struct dmk_device *dev, void *vaddr);
  * MMIO of a peer (a BAR, a FIFO) by its physical address (Linux's
  * dma_map_resource): translated for the device (dma-ranges, or an IOVA
  * with MMIO permissions), never bounced, no cache maintenance.  RAM is
- * refused (DMK_MAPPING_ERROR, and the checker reports it).  Test the
- * result with dmk_mapping_error().
+ * refused (DMK_MAPPING_ERROR, and the checker reports it), and so is
+ * any resource on ops without map_resource (grant DMA, as Linux's),
+ * with one log line.  Test the result with dmk_mapping_error().
  */
 dmk_addr_t dmk_map_resource(struct dmk_device *dev, dmk_phys_t phys_addr,
 			    size_t size, enum dmk_data_direction dir,

@@ -13,7 +13,14 @@
  * reference the backend still maps cannot be revoked: the device is then
  * "broken" as Linux marks it, the references and pages are leaked rather
  * than reused under the backend's feet, and every later map fails.
- * Coherent allocations are ordinary pages granted whole, writable.
+ * Coherent allocations are ordinary pages granted whole, writable, and
+ * so are dma_alloc_pages' (Linux 6.x's xen_grant_dma_alloc_pages calls
+ * the coherent allocator; dma_alloc_noncontiguous falls back to it as
+ * one chunk, since the ops have no alloc_noncontiguous).  Their pages
+ * are found from the CPU address (dma_common_get_sgtable).  Linux's ops
+ * have no map_resource: dma_map_resource on such a device returns
+ * DMA_MAPPING_ERROR, and here the dispatch refuses it with one log line
+ * (a backend cannot be granted MMIO it does not own as RAM anyway).
  * There is no cache maintenance: the backend's CPU reaches the pages
  * through its own cacheable mapping, so a grant DMA device is coherent.
  *
@@ -274,6 +281,56 @@ static void grant_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 			      order_of(n));
 }
 
+/*
+ * Linux's xen_grant_dma_alloc_pages / _free_pages: the coherent
+ * allocation, whatever the direction, so the pages are granted
+ * writable and the device may write them even for DMA_TO_DEVICE.
+ */
+static void *grant_alloc_pages(struct dmk_device *dev, size_t size,
+			       dmk_addr_t *dma_handle,
+			       enum dmk_data_direction dir)
+{
+	void *va;
+
+	(void)dir;
+	va = grant_alloc(dev, size, dma_handle, 0);
+	if (!va)
+		*dma_handle = DMK_MAPPING_ERROR;
+	return va;
+}
+
+static void grant_free_pages(struct dmk_device *dev, size_t size,
+			     void *cpu_addr, dmk_addr_t dma_handle,
+			     enum dmk_data_direction dir)
+{
+	(void)dir;
+	grant_free(dev, size, cpu_addr, dma_handle, 0);
+}
+
+/*
+ * dma_common_get_sgtable(): the pages behind the CPU address, which for
+ * grant DMA is the linear one (the allocation is ordinary pages).  The
+ * bus address is only checked to be a grant.
+ */
+static int grant_get_sgtable(struct dmk_device *dev, struct dmk_sg_table *sgt,
+			     void *cpu_addr, dmk_addr_t dma_addr, size_t size,
+			     unsigned long attrs)
+{
+	size_t bytes = pages_of(size) << DMK_PAGE_SHIFT;
+
+	(void)attrs;
+	if (!(dma_addr & DMK_XEN_GRANT_DMA_ADDR_OFF) ||
+	    (dma_addr & (DMK_PAGE_SIZE - 1)) || bytes > UINT32_MAX)
+		return -DMK_EINVAL;
+	sgt->sgl = dmk_env_zalloc(sizeof(*sgt->sgl));
+	if (!sgt->sgl)
+		return -DMK_ENOMEM;
+	sgt->sgl[0].phys = dmk_virt_to_phys(dev_plat(dev), cpu_addr);
+	sgt->sgl[0].length = (uint32_t)bytes;
+	sgt->nents = sgt->orig_nents = 1;
+	return 0;
+}
+
 static dmk_addr_t grant_map_page(struct dmk_device *dev, dmk_phys_t phys,
 				 size_t size, enum dmk_data_direction dir,
 				 unsigned long attrs)
@@ -333,4 +390,7 @@ const struct dmk_dma_map_ops dmk_xen_grant_dma_ops = {
 	.map_sg = grant_map_sg,
 	.unmap_sg = grant_unmap_sg,
 	.dma_supported = grant_dma_supported,
+	.alloc_pages_op = grant_alloc_pages,
+	.free_pages = grant_free_pages,
+	.get_sgtable = grant_get_sgtable,
 };

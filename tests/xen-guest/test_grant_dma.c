@@ -510,6 +510,154 @@ static void test_teardown_releases_grants(void **state)
 	sim_world_destroy(w);
 }
 
+/* ---- the newer API: alloc_pages, noncontiguous, sgtable, resources ---- */
+
+/* The device writes `pattern` over [h, h + size) through the grant
+ * backend and reads it back: the pages are granted writable whole. */
+static void device_round_trip(struct sim_world_device *wd, dmk_addr_t h,
+			      size_t size, uint8_t pattern)
+{
+	uint8_t buf[DMK_PAGE_SIZE];
+
+	for (size_t at = 0; at < size; at += sizeof(buf)) {
+		size_t n = size - at < sizeof(buf) ? size - at : sizeof(buf);
+
+		memset(buf, pattern ^ (uint8_t)(at >> 12), n);
+		assert_int_equal(sim_dev_dma_write(&wd->sd, h + at, buf, n), 0);
+	}
+}
+
+static void test_alloc_pages_and_noncontiguous(void **state)
+{
+	struct sim_world *w = world();
+	struct sim_world_guest *domu = &w->guests[1];
+	struct sim_world_device *wd = find_dev(w, "virtio-blk0");
+	struct dmk_device *dev = &wd->dev;
+	size_t size = 2 * DMK_PAGE_SIZE + 100;
+	struct dmk_sg_table sgt, *nc;
+	uint32_t ref = 0, off = 0;
+	uint8_t got[DMK_PAGE_SIZE];
+	dmk_addr_t h;
+	uint8_t *cpu;
+
+	(void)state;
+	/* dma_alloc_pages for DMA_TO_DEVICE: three references, writable
+	 * as Linux's (it is the coherent allocator), zeroed. */
+	cpu = dmk_alloc_pages(dev, size, &h, DMK_DMA_TO_DEVICE);
+	assert_non_null(cpu);
+	assert_true(dmk_xen_grant_dma_decode(h, &ref, &off));
+	assert_int_equal(off, 0);
+	assert_int_equal(live(domu), 3);
+	for (unsigned int i = 0; i < 3; i++) {
+		grant_entry_v1_t *e = sim_xen_grant_entry(domu->dom, ref + i);
+
+		assert_int_equal(e->flags, GTF_permit_access);
+		assert_int_equal(e->domid, 0);
+		assert_int_equal(e->frame,
+				 (dmk_virt_to_phys(&domu->pd.plat, cpu) >> 12) +
+					 i);
+	}
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(cpu[i], 0);
+	/* The CPU fills it, the backend reads every byte by grant. */
+	for (size_t i = 0; i < size; i++)
+		cpu[i] = (uint8_t)(i * 7 + 3);
+	dmk_sync_single_for_device(dev, h, size, DMK_DMA_TO_DEVICE);
+	for (size_t at = 0; at < size; at += sizeof(got)) {
+		size_t n = size - at < sizeof(got) ? size - at : sizeof(got);
+
+		assert_int_equal(sim_dev_dma_read(&wd->sd, h + at, got, n), 0);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(got[i], (uint8_t)((at + i) * 7 + 3));
+	}
+	/* Its pages as a table: the linear pages behind the grants. */
+	assert_int_equal(dmk_get_sgtable(dev, &sgt, cpu, h, size), 0);
+	assert_int_equal(sgt.nents, 1);
+	assert_int_equal(sgt.sgl[0].phys,
+			 dmk_virt_to_phys(&domu->pd.plat, cpu));
+	assert_int_equal(sgt.sgl[0].length, 3 * DMK_PAGE_SIZE);
+	dmk_sg_free_table(&sgt);
+	/* Not a grant address: refused. */
+	assert_int_equal(dmk_get_sgtable(dev, &sgt, cpu,
+					 dmk_virt_to_phys(&domu->pd.plat, cpu),
+					 size),
+			 -DMK_EINVAL);
+	dmk_free_pages(dev, size, cpu, h, DMK_DMA_TO_DEVICE);
+	assert_int_equal(live(domu), 0);
+	assert_int_equal(entries_in_use(domu), 0);
+	/* Revoked with the free: the backend faults on the old reference. */
+	assert_int_equal(sim_dev_dma_read(&wd->sd, h, got, 8), -1);
+	assert_int_equal(faults(wd, SIM_FAULT_GRANT), 1);
+
+	/* dma_alloc_noncoherent for DMA_FROM_DEVICE: the device writes,
+	 * the CPU reads after the sync. */
+	cpu = dmk_alloc_noncoherent(dev, size, &h, DMK_DMA_FROM_DEVICE);
+	assert_non_null(cpu);
+	device_round_trip(wd, h, size, 0xa5);
+	dmk_sync_single_for_cpu(dev, h, size, DMK_DMA_FROM_DEVICE);
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(cpu[i], 0xa5 ^ (uint8_t)(i >> 12));
+	dmk_free_noncoherent(dev, size, cpu, h, DMK_DMA_FROM_DEVICE);
+	assert_int_equal(live(domu), 0);
+
+	/* dma_alloc_noncontiguous: no hook of its own in Linux's grant
+	 * ops, so one granted run through alloc_pages. */
+	nc = dmk_alloc_noncontiguous(dev, size, DMK_DMA_BIDIRECTIONAL, 0);
+	assert_non_null(nc);
+	assert_int_equal(nc->nents, 1);
+	assert_int_equal(nc->orig_nents, 1);
+	assert_true(nc->sgl[0].dma_address & DMK_XEN_GRANT_DMA_ADDR_OFF);
+	assert_int_equal(live(domu), 3);
+	cpu = dmk_vmap_noncontiguous(dev, size, nc);
+	assert_non_null(cpu);
+	device_round_trip(wd, nc->sgl[0].dma_address, size, 0x3c);
+	dmk_sync_sgtable_for_cpu(dev, nc, DMK_DMA_BIDIRECTIONAL);
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(cpu[i], 0x3c ^ (uint8_t)(i >> 12));
+	dmk_vunmap_noncontiguous(dev, cpu);
+	dmk_free_noncontiguous(dev, size, nc, DMK_DMA_BIDIRECTIONAL);
+	assert_int_equal(live(domu), 0);
+	assert_int_equal(entries_in_use(domu), 0);
+	assert_int_equal(faults(wd, SIM_FAULT_GRANT), 1);
+	assert_int_equal(faults(wd, SIM_FAULT_READ_ONLY), 0);
+	sim_world_destroy(w);
+}
+
+/* Linux's grant ops have no map_resource: DMA_MAPPING_ERROR. */
+static void test_map_resource_refused(void **state)
+{
+	struct sim_world *w = world();
+	struct sim_world_guest *domu = &w->guests[1];
+	struct sim_world_device *wd = find_dev(w, "virtio-net0");
+	const struct dmk_platform *plat = &domu->pd.plat;
+	struct dmk_dma_stats st0, st1;
+	dmk_phys_t mmio = 0;
+	dmk_addr_t a;
+
+	(void)state;
+	for (dmk_phys_t p = 0x10000000; p < 0x100000000ULL && !mmio;
+	     p += 0x10000000)
+		if (!plat->ops->phys_is_ram(plat->ctx, p))
+			mmio = p;
+	assert_true(mmio != 0);
+	dmk_device_stats(&wd->dev, &st0);
+	domu->pd.last_log[0] = '\0';
+	a = dmk_map_resource(&wd->dev, mmio, DMK_PAGE_SIZE, DMK_DMA_FROM_DEVICE,
+			     0);
+	assert_true(dmk_mapping_error(&wd->dev, a));
+	assert_non_null(strstr(domu->pd.last_log,
+			       "ops xen-grant-dma have no map_resource"));
+	/* The same for MMIO through map_page_attrs (dma_map_phys). */
+	a = dmk_map_page_attrs(&wd->dev, mmio, 64, DMK_DMA_TO_DEVICE,
+			       DMK_ATTR_MMIO);
+	assert_true(dmk_mapping_error(&wd->dev, a));
+	dmk_device_stats(&wd->dev, &st1);
+	assert_int_equal(st1.errors, st0.errors + 2);
+	assert_int_equal(st1.maps, st0.maps);
+	assert_int_equal(live(domu), 0);
+	sim_world_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +670,8 @@ int main(void)
 		cmocka_unit_test(test_table_grows),
 		cmocka_unit_test(test_refs_run_out),
 		cmocka_unit_test(test_teardown_releases_grants),
+		cmocka_unit_test(test_alloc_pages_and_noncontiguous),
+		cmocka_unit_test(test_map_resource_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
