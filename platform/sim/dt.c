@@ -1249,6 +1249,20 @@ static int dt_iommu_node(struct dt *dt, int dev, uint32_t ph, int *cells)
 /* Xen's DOMID_FIRST_RESERVED: domain IDs from here on name no guest. */
 #define DT_DOMID_FIRST_RESERVED 0x7ff0U
 
+/* A grant DMA backend named by the binding: a guest's domain ID. */
+static int dt_grant_backend(struct dt *dt, int dev, uint32_t domid,
+			    struct dt_master *m)
+{
+	if (domid >= DT_DOMID_FIRST_RESERVED)
+		return dt_fail(
+			dt,
+			"%s: xen,grant-dma wants one cell, a backend domain below 0x7ff0",
+			DT_PATH(dt, dev));
+	m->d.grant_dma = true;
+	m->d.grant_backend = (uint16_t)domid;
+	return 0;
+}
+
 /* iommus = <&smmu sid ...>: the first specifier is the device's. */
 static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 {
@@ -1270,18 +1284,9 @@ static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
 			       DT_PATH(dt, dev));
 	/* Xen's grant DMA binding (Linux's xen_dt_grant_init_backend_domid):
 	 * no IOMMU, the specifier is the backend's domain. */
-	if (node >= 0 && dt_compatible(dt, node, "xen,grant-dma")) {
-		uint32_t domid = cells == 1 ? fdt32_ld(p + 1) : UINT32_MAX;
-
-		if (domid >= DT_DOMID_FIRST_RESERVED)
-			return dt_fail(
-				dt,
-				"%s: xen,grant-dma wants one cell, a backend domain below 0x7ff0",
-				DT_PATH(dt, dev));
-		m->d.grant_dma = true;
-		m->d.grant_backend = (uint16_t)domid;
-		return 0;
-	}
+	if (node >= 0 && dt_compatible(dt, node, "xen,grant-dma"))
+		return dt_grant_backend(
+			dt, dev, cells == 1 ? fdt32_ld(p + 1) : UINT32_MAX, m);
 	m->smmu_node = node;
 	m->d.stream_id = cells ? fdt32_ld(p + 1) : 0;
 	return 0;
@@ -1291,12 +1296,21 @@ static int dt_iommus(struct dt *dt, int dev, struct dt_master *m)
  * iommu-map = <rid-base &smmu sid-base length ...> of a PCI host: the
  * stream of requester ID 0 (bus 0, device 0, function 0) after
  * iommu-map-mask, or of the first entry's base when none covers it.
+ *
+ * The same map may name Xen's grant DMA node instead of an SMMU
+ * (`iommu-map = <rid-base &xen_grant_dma domid length>`): Linux's
+ * xen_dt_grant_init_backend_domid translates the device's requester ID
+ * through the host bridge's map with of_map_id, and the ID out
+ * (domid + rid - rid-base) is the backend's domain.  A requester ID no
+ * entry covers is not translated (of_map_id finds no target): no grant
+ * DMA, and no fallback to the first entry either.
  */
 static int dt_iommu_map(struct dt *dt, int dev, struct dt_master *m)
 {
 	const fdt32_t *p, *mask_p, *hit;
 	int n, len, cells, node;
 	uint32_t rid = 0;
+	bool covered = false;
 
 	n = dt_entries(dt, dev, "iommu-map", 4, &p);
 	if (n <= 0)
@@ -1311,6 +1325,7 @@ static int dt_iommu_map(struct dt *dt, int dev, struct dt_master *m)
 
 		if (rid >= base && rid - base < count) {
 			hit = e;
+			covered = true;
 			break;
 		}
 	}
@@ -1319,6 +1334,16 @@ static int dt_iommu_map(struct dt *dt, int dev, struct dt_master *m)
 		return -1;
 	if (node == -3)
 		return 1;
+	if (node >= 0 && dt_compatible(dt, node, "xen,grant-dma")) {
+		if (!covered) {
+			dt_note(dt,
+				"%s: iommu-map has no entry for requester ID 0x%x: no grant DMA",
+				DT_PATH(dt, dev), rid);
+			return 0;
+		}
+		return dt_grant_backend(
+			dt, dev, fdt32_ld(hit + 2) + (rid - fdt32_ld(hit)), m);
+	}
 	m->smmu_node = node;
 	m->d.stream_id = fdt32_ld(hit + 2) +
 			 (rid >= fdt32_ld(hit) ? rid - fdt32_ld(hit) : 0);

@@ -910,6 +910,62 @@ static void test_broken_references(void **state)
 	assert_non_null(strstr(err, "--mem"));
 }
 
+/* A PCI host whose iommu-map names Xen's grant DMA node: the backend is
+ * the ID out of the entry that covers requester ID 0 (Linux's
+ * xen_dt_grant_init_backend_domid over of_map_id). */
+static void t_grant_pci(int n, ...)
+{
+	fdt32_t v[16];
+	va_list ap;
+
+	t_root_with_memory();
+	t_node("xen-grant-dma");
+	t_str("compatible", "xen,grant-dma");
+	t_u32("#iommu-cells", 1);
+	t_u32("phandle", 3);
+	t_end();
+	t_node("pcie");
+	t_str("compatible", "pci-host-ecam-generic");
+	t_str("device_type", "pci");
+	t_u32("#address-cells", 3);
+	t_u32("#size-cells", 2);
+	va_start(ap, n);
+	for (int i = 0; i < n; i++)
+		v[i] = cpu_to_fdt32(va_arg(ap, uint32_t));
+	va_end(ap);
+	assert_int_equal(fdt_property(tree, "iommu-map", v, n * 4), 0);
+	t_end();
+}
+
+static void test_grant_dma_iommu_map(void **state)
+{
+	const struct sim_desc_device *d;
+
+	(void)state;
+	/* The second entry covers requester ID 0: domain 5, not 9. */
+	t_grant_pci(8, 0x100, 3, 9, 0x100, 0x0, 3, 5, 0x100);
+	assert_int_equal(t_load(NULL), 0);
+	d = dev_by_path("/pcie");
+	assert_true(d->grant_dma);
+	assert_int_equal(d->grant_backend, 5);
+	assert_int_equal(d->smmu, -1);
+	assert_int_equal(desc.nr_smmus, 0);
+
+	/* No entry covers it: of_map_id translates nothing, no grants
+	 * (and no fallback to the first entry, as for an SMMU). */
+	t_grant_pci(4, 0x100, 3, 9, 0x100);
+	assert_int_equal(t_load(NULL), 0);
+	d = dev_by_path("/pcie");
+	assert_false(d->grant_dma);
+	assert_int_equal(d->smmu, -1);
+	assert_non_null(strstr(desc.notes, "no entry for requester ID 0x0"));
+
+	/* A reserved domain ID is refused like the iommus form's. */
+	t_grant_pci(4, 0x0, 3, 0x7ff0, 0x10);
+	assert_int_equal(t_load(NULL), -1);
+	assert_non_null(strstr(err, "backend domain below 0x7ff0"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +981,7 @@ int main(void)
 		cmocka_unit_test(test_nested_dma_ranges),
 		cmocka_unit_test(test_coherence_inheritance),
 		cmocka_unit_test(test_restricted_pool_and_iommu),
+		cmocka_unit_test(test_grant_dma_iommu_map),
 		cmocka_unit_test(test_too_many_masters),
 		cmocka_unit_test(test_bad_magic_and_tiny),
 		cmocka_unit_test(test_truncated_everywhere),
