@@ -252,6 +252,46 @@ static void print_header(const struct scen_args *a)
 
 /* ---- JSON ---- */
 
+/* An address as "0x..." (a grant address has bit 63 set: no JSON
+ * integer reader keeps it), null when not known. */
+static json_t *json_addr(bool known, uint64_t a)
+{
+	char buf[24];
+
+	if (!known)
+		return json_null();
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)a);
+	return json_string(buf);
+}
+
+/* Each device that went wrong, and where (struct scen_where). */
+static json_t *json_where(const struct scen_result *r)
+{
+	json_t *arr = json_array();
+
+	for (unsigned int i = 0; i < r->nr_where; i++) {
+		const struct scen_where *w = &r->where[i];
+
+		json_array_append_new(
+			arr,
+			json_pack(
+				"{s:s, s:s, s:I, s:I, s:I, s:s, s:o, s:o, s:s}",
+				"world", w->world, "device", w->device,
+				"wrong_bytes", (json_int_t)w->wrong_bytes,
+				"wrong_transfers",
+				(json_int_t)w->wrong_transfers, "faults",
+				(json_int_t)w->faults, "first_wrong", w->first,
+				"first_wrong_phys",
+				json_addr(w->first_at.known & WL_KNOWN_PHYS,
+					  w->first_at.phys),
+				"first_wrong_bus",
+				json_addr(w->first_at.known & WL_KNOWN_BUS,
+					  w->first_at.bus),
+				"last_fault", w->fault));
+	}
+	return arr;
+}
+
 static json_t *json_result(const char *design, const struct scen_result *r)
 {
 	json_t *o = json_pack(
@@ -270,6 +310,7 @@ static json_t *json_result(const char *design, const struct scen_result *r)
 			    json_integer((json_int_t)r->pool_refused));
 	if (r->detail[0])
 		json_object_set_new(o, "detail", json_string(r->detail));
+	json_object_set_new(o, "where", json_where(r));
 	return o;
 }
 

@@ -74,6 +74,41 @@ static size_t seg_start(const struct blk *b, int k)
 	return off;
 }
 
+/* Where byte base + offset of the request lies: its CPU entry's page
+ * (guest-physical) and its device segment (bus), which differ once an
+ * IOMMU merged entries. */
+struct blk_at {
+	const struct blk *b;
+	size_t base;
+};
+
+static void blk_locate(const struct wl_at *at, uint64_t offset,
+		       struct wl_where *out)
+{
+	const struct blk_at *ba = at->ctx;
+	const struct blk *b = ba->b;
+	uint64_t pos = ba->base + offset, off = 0;
+
+	for (int i = 0; i < b->nsegs; off += b->sg[i].length, i++)
+		if (pos - off < b->sg[i].length) {
+			out->phys = b->bufs[i].phys + (pos - off);
+			out->known |= WL_KNOWN_PHYS;
+			break;
+		}
+	off = 0;
+	for (int i = 0; i < b->mapped; off += b->sg[i].dma_length, i++)
+		if (pos - off < b->sg[i].dma_length) {
+			out->bus = b->sg[i].dma_address + (pos - off);
+			out->known |= WL_KNOWN_BUS;
+			break;
+		}
+}
+
+static struct wl_at blk_at(const struct blk_at *ba)
+{
+	return (struct wl_at){.locate = blk_locate, .ctx = ba};
+}
+
 /* The device reads or writes mapped entries [from, to) of the stream. */
 static void dev_stream(struct blk *b, int from, int to, bool write,
 		       uint8_t *data)
@@ -178,8 +213,13 @@ static void blk_to_device(struct blk *b, enum dmk_data_direction dir)
 	}
 	memset(b->seen, 0, b->total);
 	dev_stream(b, 0, b->mapped, false, b->seen);
-	wl_oracle_check(b->env->oracle, blk_name(b), "blk-read", b->expect,
-			b->seen, b->total);
+	{
+		struct blk_at ba = {b, 0};
+		struct wl_at at = blk_at(&ba);
+
+		wl_oracle_check_at(b->env->oracle, blk_name(b), "blk-read",
+				   b->expect, b->seen, b->total, &at);
+	}
 }
 
 static void cpu_check_segments(struct blk *b, int from, int to, const char *op)
@@ -187,9 +227,12 @@ static void cpu_check_segments(struct blk *b, int from, int to, const char *op)
 	size_t off = seg_start(b, from);
 
 	for (int i = from; i < to; i++) {
-		wl_oracle_check(b->env->oracle, blk_name(b), op,
-				b->expect + off, b->bufs[i].cpu,
-				b->sg[i].length);
+		struct blk_at ba = {b, off};
+		struct wl_at at = blk_at(&ba);
+
+		wl_oracle_check_at(b->env->oracle, blk_name(b), op,
+				   b->expect + off, b->bufs[i].cpu,
+				   b->sg[i].length, &at);
 		off += b->sg[i].length;
 	}
 }

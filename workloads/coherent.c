@@ -86,21 +86,24 @@ static void coh_exchange(struct coh *c, struct wl_coherent *b)
 		&c->rng, 1, b->size < COH_MAX_XFER ? b->size : COH_MAX_XFER);
 	size_t off = wl_rand_range(&c->rng, 0, b->size - len);
 	uint8_t *cpu = (uint8_t *)b->cpu + off;
+	struct wl_at at =
+		wl_at_run(b->phys == WL_NO_ADDR ? WL_NO_ADDR : b->phys + off,
+			  b->dma + off);
 
 	/* CPU to device. */
 	wl_fill_pattern(&c->rng, c->expect, len);
 	memcpy(cpu, c->expect, len);
 	memset(c->seen, 0, len);
 	sim_dev_dma_read(&c->wd->sd, b->dma + off, c->seen, len);
-	wl_oracle_check(c->env->oracle, name, "coherent-read", c->expect,
-			c->seen, len);
+	wl_oracle_check_at(c->env->oracle, name, "coherent-read", c->expect,
+			   c->seen, len, &at);
 
 	/* Device to CPU. */
 	wl_fill_pattern(&c->rng, c->expect, len);
 	sim_dev_dma_write(&c->wd->sd, b->dma + off, c->expect, len);
 	memcpy(c->seen, cpu, len);
-	wl_oracle_check(c->env->oracle, name, "coherent-write", c->expect,
-			c->seen, len);
+	wl_oracle_check_at(c->env->oracle, name, "coherent-write", c->expect,
+			   c->seen, len, &at);
 }
 
 static void coh_step(void *state)

@@ -145,6 +145,7 @@ static int naive_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 		return -DMK_ENOMEM;
 	}
 	c->cpu = c->naive_buf.cpu;
+	c->phys = c->naive_buf.phys;
 	c->naive = true;
 	return 0;
 }
@@ -207,7 +208,22 @@ int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 		return -DMK_ENOMEM;
 	}
 	check_placement(env, wd, c);
+	c->phys = wl_coherent_phys(wd, c->cpu, c->dma, size);
 	return 0;
+}
+
+uint64_t wl_coherent_phys(struct sim_world_device *wd, void *cpu,
+			  dmk_addr_t dma, size_t size)
+{
+	struct dmk_sg_table sgt;
+	uint64_t phys = WL_NO_ADDR;
+
+	if (dmk_get_sgtable(&wd->dev, &sgt, cpu, dma, size))
+		return WL_NO_ADDR;
+	if (sgt.orig_nents == 1)
+		phys = sgt.sgl[0].phys;
+	dmk_sg_free_table(&sgt);
+	return phys;
 }
 
 void wl_coherent_free(struct wl_env *env, struct sim_world_device *wd,

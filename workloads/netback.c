@@ -69,10 +69,13 @@ static void nb_backend_dma(struct netback *nb,
 	if (rx) {
 		sim_dev_dma_write(&nb->wd->sd, dma, nb->expect, len);
 	} else {
+		/* dom0's foreign page: its guest-physical address. */
+		struct wl_at at = wl_at_run(fp->phys + off, dma);
+
 		memset(nb->seen, 0, len);
 		sim_dev_dma_read(&nb->wd->sd, dma, nb->seen, len);
-		wl_oracle_check(nb->env->oracle, dev->name, "netback-tx",
-				nb->expect, nb->seen, len);
+		wl_oracle_check_at(nb->env->oracle, dev->name, "netback-tx",
+				   nb->expect, nb->seen, len, &at);
 	}
 	dmk_unmap_page(dev, dma, len, dir);
 }
@@ -125,9 +128,13 @@ out_end:
 		wl_oracle_map_error(nb->env->oracle, name, "end-access",
 				    DMK_PAGE_SIZE);
 	if (rx && !ret) {
+		/* The front end's page, as the domU has it; the bus
+		 * address went with dom0's mapping. */
+		struct wl_at at = wl_at_phys(page.phys + off);
+
 		memcpy(nb->seen, (uint8_t *)page.cpu + off, len);
-		wl_oracle_check(nb->env->oracle, name, "netback-rx", nb->expect,
-				nb->seen, len);
+		wl_oracle_check_at(nb->env->oracle, name, "netback-rx",
+				   nb->expect, nb->seen, len, &at);
 	}
 out_free:
 	wl_buf_free(nb->env, nb->front, &page);

@@ -78,6 +78,16 @@ static const char *nic_name(struct nic *n)
 	return n->wd->dev.name;
 }
 
+/* Where descriptor slot lies, for the oracle. */
+static struct wl_at ring_at(struct nic *n, unsigned int slot)
+{
+	uint64_t off = slot * sizeof(struct nic_desc);
+
+	return wl_at_run(n->ring.phys == WL_NO_ADDR ? WL_NO_ADDR
+						    : n->ring.phys + off,
+			 n->ring.dma + off);
+}
+
 /* The CPU posts a descriptor; the device fetches it.  Returns the
  * descriptor as the device saw it, after the oracle compared both. */
 static struct nic_desc nic_post(struct nic *n, unsigned int slot,
@@ -86,12 +96,14 @@ static struct nic_desc nic_post(struct nic *n, unsigned int slot,
 	struct nic_desc cpu = {.addr = dma, .len = len, .flags = flags};
 	struct nic_desc dev = {0};
 	struct nic_desc *ring = n->ring.cpu;
+	struct wl_at at;
 
 	memcpy(&ring[slot], &cpu, sizeof(cpu));
 	sim_dev_dma_read(&n->wd->sd, n->ring.dma + slot * sizeof(cpu), &dev,
 			 sizeof(dev));
-	wl_oracle_check(n->env->oracle, nic_name(n), "ring-fetch", &cpu, &dev,
-			sizeof(cpu));
+	at = ring_at(n, slot);
+	wl_oracle_check_at(n->env->oracle, nic_name(n), "ring-fetch", &cpu,
+			   &dev, sizeof(cpu), &at);
 	return dev;
 }
 
@@ -99,6 +111,7 @@ static struct nic_desc nic_post(struct nic *n, unsigned int slot,
 static void nic_complete(struct nic *n, unsigned int slot, struct nic_desc dev)
 {
 	struct nic_desc *ring = n->ring.cpu;
+	struct wl_at at = ring_at(n, slot);
 	struct nic_desc cpu;
 
 	dev.flags &= ~NIC_DESC_OWN;
@@ -106,8 +119,8 @@ static void nic_complete(struct nic *n, unsigned int slot, struct nic_desc dev)
 	sim_dev_dma_write(&n->wd->sd, n->ring.dma + slot * sizeof(dev), &dev,
 			  sizeof(dev));
 	memcpy(&cpu, &ring[slot], sizeof(cpu));
-	wl_oracle_check(n->env->oracle, nic_name(n), "ring-status", &dev, &cpu,
-			sizeof(cpu));
+	wl_oracle_check_at(n->env->oracle, nic_name(n), "ring-status", &dev,
+			   &cpu, sizeof(cpu), &at);
 }
 
 static void nic_tx(struct nic *n, struct wl_buf *b, unsigned int slot)
@@ -128,8 +141,12 @@ static void nic_tx(struct nic *n, struct wl_buf *b, unsigned int slot)
 	memset(n->seen, 0, b->len);
 	if (d.len == b->len)
 		sim_dev_dma_read(&n->wd->sd, d.addr, n->seen, d.len);
-	wl_oracle_check(n->env->oracle, nic_name(n), "tx", n->expect, n->seen,
-			b->len);
+	{
+		struct wl_at at = wl_at_run(b->phys, d.addr);
+
+		wl_oracle_check_at(n->env->oracle, nic_name(n), "tx", n->expect,
+				   n->seen, b->len, &at);
+	}
 	nic_complete(n, slot, d);
 	dmk_unmap_single(dev, dma, b->len, DMK_DMA_TO_DEVICE);
 }
@@ -150,8 +167,10 @@ static void nic_rx_transfer(struct nic *n, struct nic_desc d, dmk_addr_t dma,
 	if (peek) {
 		dmk_sync_single_range_for_cpu(dev, dma, 0, NIC_HDR_BYTES,
 					      DMK_DMA_FROM_DEVICE);
-		wl_oracle_check(n->env->oracle, nic_name(n), "rx-header",
-				n->expect, b->cpu, NIC_HDR_BYTES);
+		struct wl_at at = wl_at_run(b->phys, d.addr);
+
+		wl_oracle_check_at(n->env->oracle, nic_name(n), "rx-header",
+				   n->expect, b->cpu, NIC_HDR_BYTES, &at);
 		dmk_sync_single_range_for_device(dev, dma, 0, NIC_HDR_BYTES,
 						 DMK_DMA_FROM_DEVICE);
 		sim_dev_dma_write(&n->wd->sd, d.addr + first, n->expect + first,
@@ -163,6 +182,7 @@ static void nic_rx(struct nic *n, struct wl_buf *b, unsigned int slot)
 {
 	struct dmk_device *dev = &n->wd->dev;
 	struct nic_desc d;
+	struct wl_at at;
 	dmk_addr_t dma;
 
 	/* Stale data the CPU left in the buffer (and in its cache). */
@@ -176,19 +196,20 @@ static void nic_rx(struct nic *n, struct wl_buf *b, unsigned int slot)
 	}
 	d = nic_post(n, slot, dma, (uint32_t)b->len,
 		     NIC_DESC_OWN | NIC_DESC_RX);
+	at = wl_at_run(b->phys, d.addr);
 	nic_rx_transfer(n, d, dma, b);
 	nic_complete(n, slot, d);
 	if (n->env->bug == WL_BUG_SKIP_SYNC) {
 		/* The bug: the frame is read before the buffer is handed
 		 * back to the CPU (no unmap, no sync_for_cpu yet). */
-		wl_oracle_check(n->env->oracle, nic_name(n), "rx", n->expect,
-				b->cpu, b->len);
+		wl_oracle_check_at(n->env->oracle, nic_name(n), "rx", n->expect,
+				   b->cpu, b->len, &at);
 		dmk_unmap_single(dev, dma, b->len, DMK_DMA_FROM_DEVICE);
 		return;
 	}
 	dmk_unmap_single(dev, dma, b->len, DMK_DMA_FROM_DEVICE);
-	wl_oracle_check(n->env->oracle, nic_name(n), "rx", n->expect, b->cpu,
-			b->len);
+	wl_oracle_check_at(n->env->oracle, nic_name(n), "rx", n->expect, b->cpu,
+			   b->len, &at);
 }
 
 static void nic_step(void *state)

@@ -27,8 +27,25 @@ static void note_mismatch(struct wl_oracle *o, const char *device,
 	mm->got = got;
 }
 
-static void tally(struct wl_oracle *o, const char *device, uint64_t wrong)
+/* Where the byte at offset off of a transfer lies. */
+static void locate(const struct wl_at *at, uint64_t off, struct wl_where *out)
 {
+	memset(out, 0, sizeof(*out));
+	if (!at)
+		return;
+	if (at->locate) {
+		at->locate(at, off, out);
+		return;
+	}
+	*out = at->first;
+	out->phys += off;
+	out->bus += off;
+}
+
+static void tally(struct wl_oracle *o, const char *device,
+		  const struct wl_mismatch *mm, const struct wl_at *at)
+{
+	struct wl_device_tally *t;
 	unsigned int i;
 
 	for (i = 0; i < o->nr_tally; i++)
@@ -37,17 +54,28 @@ static void tally(struct wl_oracle *o, const char *device, uint64_t wrong)
 	if (i == o->nr_tally) {
 		if (i == WL_MAX_TALLY)
 			return;
-		snprintf(o->tally[i].device, sizeof(o->tally[i].device), "%s",
-			 device);
+		t = &o->tally[i];
+		snprintf(t->device, sizeof(t->device), "%s", device);
+		t->first = *mm;
+		locate(at, mm->offset, &t->first_at);
 		o->nr_tally++;
 	}
-	o->tally[i].wrong_bytes += wrong;
-	o->tally[i].wrong_transfers++;
+	t = &o->tally[i];
+	t->wrong_bytes += mm->wrong;
+	t->wrong_transfers++;
 }
 
 void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
 		     const void *expected, const void *got, size_t len)
 {
+	wl_oracle_check_at(o, device, op, expected, got, len, NULL);
+}
+
+void wl_oracle_check_at(struct wl_oracle *o, const char *device, const char *op,
+			const void *expected, const void *got, size_t len,
+			const struct wl_at *at)
+{
+	struct wl_mismatch mm;
 	const uint8_t *e = expected, *g = got;
 	uint64_t wrong = 0, first = 0;
 
@@ -63,7 +91,14 @@ void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
 	}
 	o->corrupted_bytes += wrong;
 	note_mismatch(o, device, op, first, wrong, e[first], g[first]);
-	tally(o, device, wrong);
+	memset(&mm, 0, sizeof(mm));
+	snprintf(mm.device, sizeof(mm.device), "%s", device);
+	snprintf(mm.op, sizeof(mm.op), "%s", op);
+	mm.offset = first;
+	mm.wrong = wrong;
+	mm.expected = e[first];
+	mm.got = g[first];
+	tally(o, device, &mm, at);
 }
 
 void wl_oracle_map_error(struct wl_oracle *o, const char *device,

@@ -115,16 +115,28 @@ static void *vq_init(struct wl_env *env, struct sim_world_device *wd,
 	return q;
 }
 
+/* The guest-physical address of p, a byte of the rings. */
+static uint64_t ring_phys(const struct vq *q, const void *p)
+{
+	if (q->ring.phys == WL_NO_ADDR)
+		return WL_NO_ADDR;
+	return q->ring.phys +
+	       (uint64_t)((const uint8_t *)p - (const uint8_t *)q->ring.cpu);
+}
+
 /* The device fetches len bytes at bus address a and the oracle compares
- * them with what the driver put there.  false when the DMA faulted. */
-static bool dev_fetch(struct vq *q, const char *op, dmk_addr_t a,
+ * them with what the driver put there (at guest-physical phys).  false
+ * when the DMA faulted. */
+static bool dev_fetch(struct vq *q, const char *op, dmk_addr_t a, uint64_t phys,
 		      const void *expect, void *got, size_t len)
 {
+	struct wl_at at = wl_at_run(phys, a);
 	int rc;
 
 	memset(got, 0, len);
 	rc = sim_dev_dma_read(&q->wd->sd, a, got, len);
-	wl_oracle_check(q->env->oracle, q->wd->dev.name, op, expect, got, len);
+	wl_oracle_check_at(q->env->oracle, q->wd->dev.name, op, expect, got,
+			   len, &at);
 	return rc == 0;
 }
 
@@ -139,17 +151,19 @@ static void vq_device(struct vq *q, uint16_t head, unsigned int n,
 		      struct vq_buf *bufs, uint8_t **written)
 {
 	const uint8_t *ring = q->ring.cpu;
+	const uint8_t *slot =
+		ring + VQ_AVAIL_OFF + 4 + 2 * (q->last_avail % VQ_SIZE);
 	dmk_addr_t base = q->ring.dma;
 	uint8_t word[16];
 	uint32_t total = 0;
 	uint16_t idx = head;
 
 	if (!dev_fetch(q, "virtio-avail-idx", base + VQ_AVAIL_OFF + 2,
+		       ring_phys(q, ring + VQ_AVAIL_OFF + 2),
 		       ring + VQ_AVAIL_OFF + 2, word, 2) ||
 	    !dev_fetch(q, "virtio-avail-ring",
 		       base + VQ_AVAIL_OFF + 4 + 2 * (q->last_avail % VQ_SIZE),
-		       ring + VQ_AVAIL_OFF + 4 + 2 * (q->last_avail % VQ_SIZE),
-		       word, 2))
+		       ring_phys(q, slot), slot, word, 2))
 		return;
 	q->last_avail++;
 	for (unsigned int i = 0; i < n; i++) {
@@ -159,7 +173,7 @@ static void vq_device(struct vq *q, uint16_t head, unsigned int n,
 		uint16_t flags;
 
 		if (!dev_fetch(q, "virtio-desc", base + VQ_DESC_OFF + 16 * idx,
-			       d, word, 16))
+			       ring_phys(q, d), d, word, 16))
 			return;
 		addr = get64(word);
 		len = get32(word + 8);
@@ -174,8 +188,8 @@ static void vq_device(struct vq *q, uint16_t head, unsigned int n,
 				return;
 			total += len;
 		} else {
-			dev_fetch(q, "virtio-out", addr, bufs[i].b.cpu, q->seen,
-				  len);
+			dev_fetch(q, "virtio-out", addr, bufs[i].b.phys,
+				  bufs[i].b.cpu, q->seen, len);
 		}
 		if (!(flags & VRING_DESC_F_NEXT))
 			break;
@@ -264,18 +278,31 @@ static void vq_step(void *state)
 	put32(expect_used + 4, want_len);
 	memcpy(used,
 	       ring + VQ_USED_OFF + 4 + 8 * ((q->avail_idx - 1) % VQ_SIZE), 8);
-	wl_oracle_check(q->env->oracle, dev->name, "virtio-used", expect_used,
-			used, 8);
-	put16(expect_used, q->avail_idx);
-	wl_oracle_check(q->env->oracle, dev->name, "virtio-used-idx",
-			expect_used, ring + VQ_USED_OFF + 2, 2);
+	{
+		const uint8_t *u = ring + VQ_USED_OFF + 4 +
+				   8 * ((q->avail_idx - 1) % VQ_SIZE);
+		struct wl_at at = wl_at_run(ring_phys(q, u),
+					    q->ring.dma + (uint64_t)(u - ring));
+
+		wl_oracle_check_at(q->env->oracle, dev->name, "virtio-used",
+				   expect_used, used, 8, &at);
+		put16(expect_used, q->avail_idx);
+		at = wl_at_run(ring_phys(q, ring + VQ_USED_OFF + 2),
+			       q->ring.dma + VQ_USED_OFF + 2);
+		wl_oracle_check_at(q->env->oracle, dev->name, "virtio-used-idx",
+				   expect_used, ring + VQ_USED_OFF + 2, 2, &at);
+	}
 out:
 	for (unsigned int i = mapped; i-- > 0;) {
 		dmk_unmap_page(dev, bufs[i].dma, bufs[i].b.len, bufs[i].dir);
-		if (written[i])
-			wl_oracle_check(q->env->oracle, dev->name, "virtio-in",
-					written[i], bufs[i].b.cpu,
-					bufs[i].b.len);
+		if (written[i]) {
+			struct wl_at at =
+				wl_at_run(bufs[i].b.phys, bufs[i].dma);
+
+			wl_oracle_check_at(q->env->oracle, dev->name,
+					   "virtio-in", written[i],
+					   bufs[i].b.cpu, bufs[i].b.len, &at);
+		}
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		if (bufs[i].b.cpu)

@@ -55,12 +55,39 @@ struct wl_mismatch {
 	uint8_t expected, got;
 };
 
+/*
+ * Where a byte of a transfer is, for the reports: the guest-physical
+ * address of its buffer as the CPU side has it, and the bus address the
+ * device was handed for it (which may be DMK_MAPPING_ERROR itself, from
+ * a driver that never checks); known says which of the two are.
+ */
+#define WL_NO_ADDR UINT64_MAX /* a guest-physical address not known */
+#define WL_KNOWN_PHYS 1U
+#define WL_KNOWN_BUS 2U
+struct wl_where {
+	uint64_t phys, bus;
+	unsigned int known;
+};
+
+/* A transfer's bytes: byte 0 at `first`, the rest following it, or a
+ * locate function that answers for any offset (a scatterlist). */
+struct wl_at {
+	struct wl_where first;
+	void (*locate)(const struct wl_at *at, uint64_t offset,
+		       struct wl_where *out);
+	const void *ctx;
+};
+
 /* Wrong bytes by device, over every transfer (not only the first few
- * mismatches kept): where the damage fell, for the reports. */
+ * mismatches kept): where the damage fell, for the reports.  The first
+ * wrong transfer of each device is kept with where its first wrong byte
+ * lay. */
 #define WL_MAX_TALLY 16
 struct wl_device_tally {
 	char device[64];
 	uint64_t wrong_bytes, wrong_transfers;
+	struct wl_mismatch first;
+	struct wl_where first_at; /* its first wrong byte */
 };
 
 struct wl_oracle {
@@ -92,6 +119,28 @@ struct wl_oracle {
 /* Compare what a DMA delivered with what it had to deliver. */
 void wl_oracle_check(struct wl_oracle *o, const char *device, const char *op,
 		     const void *expected, const void *got, size_t len);
+/* The same, telling where the transfer's bytes are (struct wl_at). */
+void wl_oracle_check_at(struct wl_oracle *o, const char *device, const char *op,
+			const void *expected, const void *got, size_t len,
+			const struct wl_at *at);
+/* One run: the guest-physical address of its first byte (WL_NO_ADDR
+ * when not known) and the bus address the device was given. */
+static inline struct wl_at wl_at_run(uint64_t phys, uint64_t bus)
+{
+	return (struct wl_at){
+		.first = {.phys = phys,
+			  .bus = bus,
+			  .known = WL_KNOWN_BUS |
+				   (phys != WL_NO_ADDR ? WL_KNOWN_PHYS : 0)}};
+}
+
+/* One run the CPU checked at phys, no bus address of this device's. */
+static inline struct wl_at wl_at_phys(uint64_t phys)
+{
+	return (struct wl_at){
+		.first = {.phys = phys,
+			  .known = phys != WL_NO_ADDR ? WL_KNOWN_PHYS : 0}};
+}
 /* A mapping or allocation failed and the driver cannot carry on. */
 void wl_oracle_map_error(struct wl_oracle *o, const char *device,
 			 const char *op, size_t size);
@@ -180,6 +229,7 @@ struct wl_coherent {
 	void *cpu;
 	dmk_addr_t dma;
 	size_t size;
+	uint64_t phys; /* guest-physical of cpu, or WL_NO_ADDR */
 	bool naive;
 	struct wl_buf naive_buf;
 };
@@ -188,6 +238,11 @@ int wl_coherent_alloc(struct wl_env *env, struct sim_world_device *wd,
 		      uint64_t *rng, size_t size, struct wl_coherent *c);
 void wl_coherent_free(struct wl_env *env, struct sim_world_device *wd,
 		      struct wl_coherent *c);
+/* The guest-physical address of a coherent buffer from the DMA API
+ * (dmk_get_sgtable: the CPU address may be a non-cacheable alias), or
+ * WL_NO_ADDR when the ops cannot tell or the pages are not one run. */
+uint64_t wl_coherent_phys(struct sim_world_device *wd, void *cpu,
+			  dmk_addr_t dma, size_t size);
 
 /* ---- workloads ---- */
 

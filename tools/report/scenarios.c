@@ -11,6 +11,28 @@
 
 #include <math.h>
 
+/* Where the first wrong byte lay: the buffer's guest-physical address
+ * (the CPU's side) and the bus address the device was handed. */
+static void addr_cell(struct rp *r, const char *what, bool known, uint64_t a)
+{
+	if (!known)
+		rp_raw(r, "%s not known", what);
+	else
+		rp_raw(r, "%s 0x%llx", what, (unsigned long long)a);
+}
+
+static void where_row(struct rp *r, const struct scen_where *w)
+{
+	const struct wl_where *at = &w->first_at;
+
+	rp_raw(r,
+	       "<tr><td></td><td colspan=\"3\" class=\"mono\">first wrong byte at ");
+	addr_cell(r, "guest-physical", at->known & WL_KNOWN_PHYS, at->phys);
+	rp_raw(r, ", ");
+	addr_cell(r, "bus", at->known & WL_KNOWN_BUS, at->bus);
+	rp_raw(r, "</td></tr>");
+}
+
 static void result_card(struct rp *r, const char *title, const char *design,
 			const struct scen_result *x, bool naive)
 {
@@ -65,6 +87,7 @@ static void result_card(struct rp *r, const char *title, const char *design,
 				       "<tr><td></td><td colspan=\"3\" class=\"mono\">first wrong transfer: ");
 				rp_esc(r, "%s", w->first);
 				rp_raw(r, "</td></tr>");
+				where_row(r, w);
 			}
 			if (w->fault[0]) {
 				rp_raw(r,

@@ -49,16 +49,21 @@ static void pool_complete(struct pool_drv *p, struct pool_req *r)
 
 	if (r->dir == DMK_DMA_TO_DEVICE) {
 		memset(p->seen, 0, len);
+		struct wl_at at = wl_at_run(r->buf.phys, r->dma);
+
 		sim_dev_dma_read(&p->wd->sd, r->dma, p->seen, len);
-		wl_oracle_check(o, dev->name, "pool-to-device", r->expect,
-				p->seen, len);
+		wl_oracle_check_at(o, dev->name, "pool-to-device", r->expect,
+				   p->seen, len, &at);
 	} else {
 		sim_dev_dma_write(&p->wd->sd, r->dma, r->expect, len);
 	}
 	dmk_unmap_single(dev, r->dma, len, r->dir);
-	if (r->dir == DMK_DMA_FROM_DEVICE)
-		wl_oracle_check(o, dev->name, "pool-from-device", r->expect,
-				r->buf.cpu, len);
+	if (r->dir == DMK_DMA_FROM_DEVICE) {
+		struct wl_at at = wl_at_run(r->buf.phys, r->dma);
+
+		wl_oracle_check_at(o, dev->name, "pool-from-device", r->expect,
+				   r->buf.cpu, len, &at);
+	}
 	wl_buf_free(&p->env, p->wd->guest, &r->buf);
 }
 
@@ -188,6 +193,7 @@ struct region {
 	void *cpu;
 	dmk_addr_t dma;
 	size_t size;
+	uint64_t phys; /* guest-physical, or WL_NO_ADDR */
 };
 
 struct region_drv {
@@ -208,6 +214,8 @@ static void region_alloc(struct region_drv *d, struct region *r)
 	r->cpu = dmk_alloc_coherent(&d->wd->dev, r->size, &r->dma);
 	if (!r->cpu)
 		d->o->alloc_failures++;
+	else
+		r->phys = wl_coherent_phys(d->wd, r->cpu, r->dma, r->size);
 }
 
 static void region_free(struct region_drv *d, struct region *r)
@@ -225,17 +233,22 @@ static void region_transfer(struct region_drv *d, struct region *r)
 	size_t len = wl_rand_range(&d->rng, 1, REG_MAX_XFER);
 	size_t off = wl_rand_range(&d->rng, 0, r->size - len);
 	uint8_t *cpu = (uint8_t *)r->cpu + off;
+	struct wl_at at =
+		wl_at_run(r->phys == WL_NO_ADDR ? WL_NO_ADDR : r->phys + off,
+			  r->dma + off);
 
 	wl_fill_pattern(&d->rng, d->expect, len);
 	memcpy(cpu, d->expect, len);
 	memset(d->seen, 0, len);
 	sim_dev_dma_read(&d->wd->sd, r->dma + off, d->seen, len);
-	wl_oracle_check(d->o, name, "region-read", d->expect, d->seen, len);
+	wl_oracle_check_at(d->o, name, "region-read", d->expect, d->seen, len,
+			   &at);
 
 	wl_fill_pattern(&d->rng, d->expect, len);
 	sim_dev_dma_write(&d->wd->sd, r->dma + off, d->expect, len);
 	memcpy(d->seen, cpu, len);
-	wl_oracle_check(d->o, name, "region-write", d->expect, d->seen, len);
+	wl_oracle_check_at(d->o, name, "region-write", d->expect, d->seen, len,
+			   &at);
 }
 
 static void region_step(struct region_drv *d)

@@ -161,22 +161,18 @@ static void note_where(struct sim_world *w, const struct scen_world *sw,
 		if (faults)
 			snprintf(x->fault, sizeof(x->fault), "%s",
 				 w->devs[i].sd.last_fault);
-		if (t) {
+		if (t && t->wrong_bytes) {
+			const struct wl_mismatch *mm = &t->first;
+
 			x->wrong_bytes = t->wrong_bytes;
 			x->wrong_transfers = t->wrong_transfers;
-		}
-		for (unsigned int k = 0; k < o->nr_mismatches; k++) {
-			const struct wl_mismatch *mm = &o->mismatches[k];
-
-			if (strcmp(mm->device, name) || !mm->wrong)
-				continue;
+			x->first_at = t->first_at;
 			snprintf(
 				x->first, sizeof(x->first),
 				"%s: %llu bytes wrong from offset %llu (expected 0x%02x, got 0x%02x)",
 				mm->op, (unsigned long long)mm->wrong,
 				(unsigned long long)mm->offset, mm->expected,
 				mm->got);
-			break;
 		}
 	}
 }

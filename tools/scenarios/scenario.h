@@ -94,6 +94,10 @@ struct scen_where {
 	char device[48];
 	uint64_t wrong_bytes, wrong_transfers, faults;
 	char first[128]; /* the first wrong transfer recorded, or "" */
+	/* Where its first wrong byte lay, as the oracle found it: the
+	 * buffer's guest-physical address and the bus address the device
+	 * was given, each when the workload could tell. */
+	struct wl_where first_at;
 	char fault[160]; /* the device's last fault (bus address, why), or "" */
 };
 
