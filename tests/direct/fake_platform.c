@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 #include "fake_platform.h"
 
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -181,6 +185,37 @@ struct dmk_system *fake_system(struct fake_platform *fp, size_t pool_bytes,
 	if (dmk_system_create(&sys, &fp->plat, &cfg))
 		abort();
 	return sys;
+}
+
+void fake_device(struct fake_platform *fp, struct dmk_device *dev,
+		 struct dmk_system *sys, bool coherent, uint64_t dma_mask,
+		 struct dmk_iommu_domain *dom)
+{
+	assert_int_equal(dmk_device_init(dev, sys, "dev"), 0);
+	dev->coherent = coherent;
+	if (dma_mask)
+		dev->dma_mask = dma_mask;
+	if (dom)
+		assert_int_equal(dmk_device_attach_iommu(dev, dom), 0);
+	assert_int_equal(dmk_device_setup_dma(dev), 0);
+	fake_events_clear(fp);
+}
+
+int fake_event_count(const struct fake_platform *fp, enum fake_event_kind kind)
+{
+	int n = 0;
+
+	for (int i = 0; i < fp->nev; i++)
+		n += fp->ev[i].kind == kind;
+	return n;
+}
+
+uint64_t fake_debug_errors(struct dmk_system *sys)
+{
+	struct dmk_debug_stats st;
+
+	assert_int_equal(dmk_debug_stats(sys, &st), 0);
+	return st.errors;
 }
 
 bool fake_logged(struct fake_platform *fp, const char *needle)

@@ -72,6 +72,17 @@ extern int fake_swiotlb_fail_in;
 /* What the system last asked the fake swiotlb for (fake_swiotlb.c). */
 extern size_t fake_swiotlb_asked;
 extern dmk_phys_t fake_swiotlb_asked_limit;
+/* A device "dev" of sys made ready as most tests want it: initialised,
+ * with its coherence and dma_mask (0: the default 32 bits), attached to
+ * dom when dom is not NULL, set up for DMA, and the event log cleared of
+ * what the set-up did. */
+void fake_device(struct fake_platform *fp, struct dmk_device *dev,
+		 struct dmk_system *sys, bool coherent, uint64_t dma_mask,
+		 struct dmk_iommu_domain *dom);
+/* How many events of one kind the log holds. */
+int fake_event_count(const struct fake_platform *fp, enum fake_event_kind kind);
+/* The debug checker's error count on sys (which must have one). */
+uint64_t fake_debug_errors(struct dmk_system *sys);
 /* True when a log line contains needle. */
 bool fake_logged(struct fake_platform *fp, const char *needle);
 uint8_t *fake_uncached_base(void);

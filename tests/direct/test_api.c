@@ -30,18 +30,12 @@ static void setup(bool coherent, size_t pool, bool debug, bool iommu)
 {
 	fp = fake_platform_get();
 	sys = fake_system(fp, pool, debug);
-	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
-	dev.coherent = coherent;
-	dev.dma_mask = ~0ULL;
-	if (iommu) {
+	if (iommu)
 		assert_int_equal(dmk_iommu_domain_create(sys, &cookie,
 							 IOVA_BASE, IOVA_SIZE,
 							 &dom),
 				 0);
-		assert_int_equal(dmk_device_attach_iommu(&dev, dom), 0);
-	}
-	assert_int_equal(dmk_device_setup_dma(&dev), 0);
-	fake_events_clear(fp);
+	fake_device(fp, &dev, sys, coherent, ~0ULL, dom);
 }
 
 static int teardown(void **state)
@@ -57,19 +51,12 @@ static int teardown(void **state)
 
 static int count(enum fake_event_kind kind)
 {
-	int n = 0;
-
-	for (int i = 0; i < fp->nev; i++)
-		n += fp->ev[i].kind == kind;
-	return n;
+	return fake_event_count(fp, kind);
 }
 
 static uint64_t dbg_errors(void)
 {
-	struct dmk_debug_stats st;
-
-	assert_int_equal(dmk_debug_stats(sys, &st), 0);
-	return st.errors;
+	return fake_debug_errors(sys);
 }
 
 /* dma-direct: the bus address of the MMIO, no cache maintenance, no

@@ -44,11 +44,7 @@ static int teardown(void **state)
 
 static int count(enum fake_event_kind kind)
 {
-	int n = 0;
-
-	for (int i = 0; i < fp->nev; i++)
-		n += fp->ev[i].kind == kind;
-	return n;
+	return fake_event_count(fp, kind);
 }
 
 static size_t region_used(void)

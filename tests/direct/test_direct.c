@@ -23,10 +23,7 @@ static void setup_dev(bool coherent, size_t pool_bytes)
 {
 	fp = fake_platform_get();
 	sys = fake_system(fp, pool_bytes, false);
-	dmk_device_init(&dev, sys, "dev");
-	dev.coherent = coherent;
-	assert_int_equal(dmk_device_setup_dma(&dev), 0);
-	fake_events_clear(fp);
+	fake_device(fp, &dev, sys, coherent, 0, NULL);
 }
 
 static int teardown(void **state)

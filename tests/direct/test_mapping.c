@@ -27,10 +27,7 @@ static void setup_dev(bool coherent, bool xen, size_t pool)
 	sys = fake_system(fp, pool, false);
 	if (xen)
 		sys->layer = &fake_wrap_layer;
-	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
-	dev.coherent = coherent;
-	assert_int_equal(dmk_device_setup_dma(&dev), 0);
-	fake_events_clear(fp);
+	fake_device(fp, &dev, sys, coherent, 0, NULL);
 }
 
 static int teardown(void **state)

@@ -21,10 +21,7 @@ static void setup(bool coherent)
 {
 	fp = fake_platform_get();
 	sys = fake_system(fp, 0, true);
-	assert_int_equal(dmk_device_init(&dev, sys, "dev"), 0);
-	dev.coherent = coherent;
-	assert_int_equal(dmk_device_setup_dma(&dev), 0);
-	fake_events_clear(fp);
+	fake_device(fp, &dev, sys, coherent, 0, NULL);
 }
 
 static int teardown(void **state)
@@ -37,10 +34,7 @@ static int teardown(void **state)
 
 static uint64_t dbg_errors(void)
 {
-	struct dmk_debug_stats st;
-
-	assert_int_equal(dmk_debug_stats(sys, &st), 0);
-	return st.errors;
+	return fake_debug_errors(sys);
 }
 
 static void test_create_rules(void **state)
