@@ -854,34 +854,47 @@ void dmk_unmap_page_attrs(struct dmk_device *dev, dmk_addr_t addr, size_t size,
 	STAT_ADD(dev, unmaps, 1);
 }
 
+/*
+ * map_single of an address the checker must look at, or that has no
+ * guest-physical address: only the linear map has one.  Linux maps
+ * whatever page virt_to_page() makes up; the debug checker says so, and
+ * the mapping is refused here.  Out of line, so the common path is a
+ * subtraction and a call.
+ */
+static __attribute__((__noinline__)) dmk_addr_t
+map_single_slow(struct dmk_device *dev, void *cpu_addr, size_t size,
+		enum dmk_data_direction dir, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	/* Asked only of a checked system: the hot path stays as it was. */
+	bool vmap = dev->dma->debug && plat->ops->virt_is_vmap &&
+		    plat->ops->virt_is_vmap(plat->ctx, cpu_addr);
+	dmk_phys_t phys =
+		vmap ? DMK_PHYS_ERROR : dmk_virt_to_phys(plat, cpu_addr);
+
+	if (phys != DMK_PHYS_ERROR)
+		return dmk_map_page_attrs(dev, phys, size, dir, attrs);
+	if (dev->dma->debug)
+		dmk_debug_map_single_area(dev, cpu_addr, size, vmap);
+	else
+		dmk_log(plat, DMK_LOG_ERR,
+			"%s: map_single of %p, outside the linear map",
+			dev->name, cpu_addr);
+	STAT_ADD(dev, errors, 1);
+	return DMK_MAPPING_ERROR;
+}
+
 dmk_addr_t dmk_map_single_attrs(struct dmk_device *dev, void *cpu_addr,
 				size_t size, enum dmk_data_direction dir,
 				unsigned long attrs)
 {
-	const struct dmk_platform *plat;
 	dmk_phys_t phys;
-	bool vmap;
 
 	if (!dev_ready(dev))
 		return DMK_MAPPING_ERROR;
-	plat = dev_plat(dev);
-	/* Asked only of a checked system: the hot path stays as it was. */
-	vmap = dev->dma->debug && plat->ops->virt_is_vmap &&
-	       plat->ops->virt_is_vmap(plat->ctx, cpu_addr);
-	phys = vmap ? DMK_PHYS_ERROR : dmk_virt_to_phys(plat, cpu_addr);
-	/* Only the linear map has a guest-physical address behind it:
-	 * Linux maps whatever page virt_to_page() makes up; the debug
-	 * checker says so, and the mapping is refused here. */
-	if (phys == DMK_PHYS_ERROR) {
-		if (dev->dma->debug)
-			dmk_debug_map_single_area(dev, cpu_addr, size, vmap);
-		else
-			dmk_log(plat, DMK_LOG_ERR,
-				"%s: map_single of %p, outside the linear map",
-				dev->name, cpu_addr);
-		STAT_ADD(dev, errors, 1);
-		return DMK_MAPPING_ERROR;
-	}
+	phys = dmk_virt_to_phys(dev_plat(dev), cpu_addr);
+	if (__builtin_expect(dev->dma->debug || phys == DMK_PHYS_ERROR, 0))
+		return map_single_slow(dev, cpu_addr, size, dir, attrs);
 	return dmk_map_page_attrs(dev, phys, size, dir, attrs);
 }
 

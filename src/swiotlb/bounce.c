@@ -98,8 +98,9 @@ static void req_align(struct swiotlb_req *req, uint64_t align_mask,
  * (dma_direct_map_phys since 6.18: an MMIO address is never bounced)
  * refuses the mapping.  dmk_map_resource is the way to map MMIO.
  */
-static bool orig_is_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig,
-			size_t size, unsigned long attrs)
+static __attribute__((__noinline__)) bool
+orig_pages_are_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig, size_t size,
+		   unsigned long attrs)
 {
 	dmk_phys_t last = (orig + size - 1) >> DMK_PAGE_SHIFT;
 
@@ -114,6 +115,24 @@ static bool orig_is_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig,
 		return false;
 	}
 	return true;
+}
+
+/*
+ * Inline, only the common answer: on a platform without phys_is_ram the
+ * RAM is one span, two compares.  The page walk (and the warning) is out
+ * of line: inlined, it cost every bounce about 35 instructions, most of
+ * them spills around the call.
+ */
+static inline bool orig_is_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig,
+			       size_t size, unsigned long attrs)
+{
+	const struct dmk_platform *plat = pool->plat;
+
+	if (__builtin_expect(!plat->ops->phys_is_ram, 1) &&
+	    orig >= plat->ram_start && orig < plat->ram_end &&
+	    size <= plat->ram_end - orig)
+		return true;
+	return orig_pages_are_ram(pool, orig, size, attrs);
 }
 
 dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
