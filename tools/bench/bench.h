@@ -15,6 +15,7 @@
  *   churn.c    fragmentation churn
  *   threads.c  thread scaling
  *   dynamic.c  a dynamic swiotlb: transient maps, growth, small-pool churn
+ *   grant.c    Xen grant DMA: a virtio device's map and unmap by grants
  *   sim.c      the simulator's own speed
  *   sweep.c    bench sweep: all of the above in one run
  *   report.c   the sweep's report, text and JSON
@@ -250,6 +251,23 @@ struct dyn_result {
 
 void bench_dynamic(bool quick, struct dyn_result *r);
 
+/* ---- grant.c ---- */
+
+#define GRANT_SIZES 2
+
+/* Map+unmap TO_DEVICE of 4 KiB and 64 KiB (one grant per page) by a
+ * virtio device of arm64-domU-virtio-grant, ns: the best batch and the
+ * median. */
+struct grant_result {
+	bool ran;
+	char why[160];
+	char device[32];
+	size_t size[GRANT_SIZES];
+	double grant_ns[GRANT_SIZES], grant_med[GRANT_SIZES];
+};
+
+void bench_grant(bool quick, struct grant_result *r);
+
 /* ---- sim.c ---- */
 
 struct sim_speed {
@@ -285,6 +303,7 @@ struct sweep {
 	struct scale_result scale;
 	struct sim_speed sim;
 	struct dyn_result dyn;
+	struct grant_result grant;
 	unsigned int nareas;
 };
 

@@ -92,6 +92,18 @@ void bench_print_sweep(const struct sweep *sw, bool quick)
 	       (unsigned long long)sw->dyn.churn_pools,
 	       (unsigned long long)sw->dyn.churn_transient);
 
+	printf("\nXen grant DMA (arm64-domU-virtio-grant, %s), map+unmap TO_DEVICE\n",
+	       sw->grant.ran ? sw->grant.device : "-");
+	if (sw->grant.ran)
+		for (int s = 0; s < GRANT_SIZES; s++)
+			printf("  %6zu B (%2zu grant refs): best %.1f ns, median %.1f ns\n",
+			       sw->grant.size[s],
+			       (sw->grant.size[s] + DMK_PAGE_SIZE - 1) /
+				       DMK_PAGE_SIZE,
+			       sw->grant.grant_ns[s], sw->grant.grant_med[s]);
+	else
+		printf("  not measured: %s\n", sw->grant.why);
+
 	printf("\nsimulator speed (dmakit run, arm64-native, oracle on): ");
 	if (sw->sim.ran)
 		printf("%.0f map/unmap ops/s (%llu ops in %.2f s, integrity %s)\n",
@@ -99,6 +111,32 @@ void bench_print_sweep(const struct sweep *sw, bool quick)
 		       sw->sim.seconds, sw->sim.integrity_ok ? "OK" : "FAILED");
 	else
 		printf("not measured: %s\n", sw->sim.why);
+}
+
+/* {"measured", "device", "cells": [{"size", "grants", "ns", "median_ns"}]}
+ * or {"measured": false, "why"}. */
+static json_t *bench_grant_json(const struct grant_result *g)
+{
+	json_t *o = json_object(), *cells = json_array();
+
+	json_object_set_new(o, "measured", json_boolean(g->ran));
+	if (!g->ran) {
+		json_decref(cells);
+		json_object_set_new(o, "why", json_string(g->why));
+		return o;
+	}
+	json_object_set_new(o, "device", json_string(g->device));
+	for (int s = 0; s < GRANT_SIZES; s++)
+		json_array_append_new(
+			cells, json_pack("{s:I, s:I, s:f, s:f}", "size",
+					 (json_int_t)g->size[s], "grants",
+					 (json_int_t)((g->size[s] +
+						       DMK_PAGE_SIZE - 1) /
+						      DMK_PAGE_SIZE),
+					 "ns", g->grant_ns[s], "median_ns",
+					 g->grant_med[s]));
+	json_object_set_new(o, "cells", cells);
+	return o;
 }
 
 json_t *bench_sweep_json(const struct sweep *sw, bool quick)
@@ -215,6 +253,7 @@ json_t *bench_sweep_json(const struct sweep *sw, bool quick)
 			  "pools", (json_int_t)sw->dyn.churn_pools,
 			  "transient_pools",
 			  (json_int_t)sw->dyn.churn_transient));
+	json_object_set_new(root, "grant", bench_grant_json(&sw->grant));
 	json_object_set_new(sim, "measured", json_boolean(sw->sim.ran));
 	if (sw->sim.ran) {
 		json_object_set_new(sim, "ops_per_s",

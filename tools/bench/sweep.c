@@ -22,9 +22,9 @@ const enum dmk_data_direction bench_sweep_dirs[NR_DIRS] = {
 const double bench_sweep_occs[NR_OCCS] = {0, 50, 90};
 
 /* Cells of the latency sweep, then churn (2), scaling, the dynamic
- * swiotlb and the simulator: what the progress line counts. */
+ * swiotlb, grant DMA and the simulator: what the progress line counts. */
 #define SWEEP_STEPS                                                            \
-	(NR_SIZES * (1 + NR_DIRS) + NR_OCCS * NR_SIZES * NR_DIRS + 5)
+	(NR_SIZES * (1 + NR_DIRS) + NR_OCCS * NR_SIZES * NR_DIRS + 6)
 
 static void step(struct dmk_progress *p, const char *fmt, size_t size,
 		 enum dmk_data_direction dir, double occ)
@@ -122,6 +122,8 @@ int bench_sweep(bool json, bool quick, const char *report)
 	bench_env_destroy(&e);
 	dmk_progress_update(&pr, pr.done + 1, "the dynamic swiotlb");
 	bench_dynamic(quick, &sw->dyn);
+	dmk_progress_update(&pr, pr.done + 1, "grant DMA");
+	bench_grant(quick, &sw->grant);
 	dmk_progress_update(&pr, pr.done + 1, "the simulator's speed");
 	bench_sim_speed(quick ? 2000 : 50000, &sw->sim);
 	dmk_progress_end(&pr);
