@@ -183,6 +183,11 @@ int bench_cmp_double(const void *a, const void *b);
  * the median, and the best batch in *best. */
 double bench_time_cell(struct bench_env *e, const struct cell *c,
 		       unsigned int reps, uint64_t budget_ns, double *best);
+/* ns per map+unmap pair (TO_DEVICE) of one buffer on any device, over
+ * reps batches of iters: the median batch, and the best in *best (may
+ * be NULL); 0 when a map failed. */
+double bench_time_pairs(struct dmk_device *dev, void *va, size_t size,
+			unsigned int reps, unsigned long iters, double *best);
 /* The same for two empty calls through an ops table. */
 double bench_time_indirect(unsigned int reps, unsigned long iters,
 			   double *best);

@@ -84,29 +84,6 @@ static void unmap_all(struct dyn_env *e, struct held_list *l)
 	memset(l, 0, sizeof(*l));
 }
 
-/* Median ns of iters map+unmap pairs, over reps batches. */
-static double time_pairs(struct dyn_env *e, size_t size, unsigned int reps,
-			 unsigned long iters)
-{
-	double v[64];
-
-	if (reps > 64)
-		reps = 64;
-	for (unsigned int r = 0; r < reps; r++) {
-		uint64_t t0 = now_ns();
-
-		for (unsigned long i = 0; i < iters; i++) {
-			dmk_addr_t a = dmk_map_single(&e->dev, e->buf, size,
-						      DMK_DMA_TO_DEVICE);
-
-			dmk_unmap_single(&e->dev, a, size, DMK_DMA_TO_DEVICE);
-		}
-		v[r] = (double)(now_ns() - t0) / (double)iters;
-	}
-	qsort(v, reps, sizeof(v[0]), bench_cmp_double);
-	return v[reps / 2];
-}
-
 /*
  * A map no pool can serve: a 256 KiB default pool and its 32 grown
  * pools held full with 2 KiB maps, then 4 KiB map+unmap pairs, each
@@ -121,8 +98,8 @@ static void transient_row(bool quick, struct dyn_result *r)
 
 	if (dyn_env_create(&e, 64UL << 20, 256UL << 10))
 		goto out;
-	r->steady_ns =
-		time_pairs(&e, 4096, quick ? 3 : 15, quick ? 2000 : 20000);
+	r->steady_ns = bench_time_pairs(&e.dev, e.buf, 4096, quick ? 3 : 15,
+					quick ? 2000 : 20000, NULL);
 	for (;;) {
 		st = dyn_stats(&e);
 		if (st.transient_pools || !map_held(&e, 2048, &h))
@@ -133,8 +110,9 @@ static void transient_row(bool quick, struct dyn_result *r)
 	if (st.transient_pools == 1) {
 		bench_held_push(&l, &h);
 		r->pools = st.pools;
-		r->transient_ns = time_pairs(&e, 4096, quick ? 3 : 15,
-					     quick ? 200 : 2000);
+		r->transient_ns =
+			bench_time_pairs(&e.dev, e.buf, 4096, quick ? 3 : 15,
+					 quick ? 200 : 2000, NULL);
 		st = dyn_stats(&e);
 		r->transient_made = st.transient_total;
 		r->transient_ok = st.transient_pools == 1 && st.full == 0;

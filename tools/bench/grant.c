@@ -18,7 +18,6 @@
 #include <dmakit/dma-map-ops.h>
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* A device of the world whose ops chain has the grant DMA ops. */
@@ -33,33 +32,6 @@ static struct sim_world_device *grant_device(struct sim_world *w)
 			return &w->devs[i];
 	}
 	return NULL;
-}
-
-/* ns per map+unmap pair over reps batches of iters: the median batch,
- * and the best in *best; 0 when a map failed. */
-static double time_pairs(struct dmk_device *dev, void *va, size_t size,
-			 unsigned int reps, unsigned long iters, double *best)
-{
-	double v[64];
-
-	if (reps > 64)
-		reps = 64;
-	for (unsigned int r = 0; r < reps; r++) {
-		uint64_t t = now_ns();
-
-		for (unsigned long i = 0; i < iters; i++) {
-			dmk_addr_t a = dmk_map_single(dev, va, size,
-						      DMK_DMA_TO_DEVICE);
-
-			if (dmk_mapping_error(dev, a))
-				return 0;
-			dmk_unmap_single(dev, a, size, DMK_DMA_TO_DEVICE);
-		}
-		v[r] = (double)(now_ns() - t) / (double)iters;
-	}
-	qsort(v, reps, sizeof(v[0]), bench_cmp_double);
-	*best = v[0];
-	return v[reps / 2];
 }
 
 void bench_grant(bool quick, struct grant_result *r)
@@ -103,8 +75,8 @@ void bench_grant(bool quick, struct grant_result *r)
 			(quick ? 2000UL : 20000UL) * 4096 / sizes[s];
 
 		r->size[s] = sizes[s];
-		r->grant_med[s] = time_pairs(&wd->dev, va, sizes[s], reps,
-					     iters, &r->grant_ns[s]);
+		r->grant_med[s] = bench_time_pairs(&wd->dev, va, sizes[s], reps,
+						   iters, &r->grant_ns[s]);
 	}
 	snprintf(r->device, sizeof(r->device), "%s", wd->dev.name);
 	r->ran = r->grant_med[0] > 0 && r->grant_med[1] > 0;

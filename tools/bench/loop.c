@@ -139,6 +139,32 @@ double bench_time_cell(struct bench_env *e, const struct cell *c,
 	return v[reps / 2];
 }
 
+double bench_time_pairs(struct dmk_device *dev, void *va, size_t size,
+			unsigned int reps, unsigned long iters, double *best)
+{
+	double v[64];
+
+	if (reps > 64)
+		reps = 64;
+	for (unsigned int r = 0; r < reps; r++) {
+		uint64_t t = now_ns();
+
+		for (unsigned long i = 0; i < iters; i++) {
+			dmk_addr_t a = dmk_map_single(dev, va, size,
+						      DMK_DMA_TO_DEVICE);
+
+			if (dmk_mapping_error(dev, a))
+				return 0;
+			dmk_unmap_single(dev, a, size, DMK_DMA_TO_DEVICE);
+		}
+		v[r] = (double)(now_ns() - t) / (double)iters;
+	}
+	qsort(v, reps, sizeof(v[0]), bench_cmp_double);
+	if (best)
+		*best = v[0];
+	return v[reps / 2];
+}
+
 double bench_time_indirect(unsigned int reps, unsigned long iters, double *best)
 {
 	const struct dmk_dma_map_ops *volatile ops = &noop_ops;
