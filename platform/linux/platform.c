@@ -465,6 +465,22 @@ void dmk_linux_p2m_summary(const struct dmk_linux_platform *lp, uint64_t mask)
 		frames, runs, longest, low, reach, breaks);
 }
 
+/* Linux's own pfn_valid(): whether the page has a struct page, which is
+ * what swiotlb needs to copy from it and dmk_map_resource refuses. */
+static bool linux_phys_is_ram(void *ctx, dmk_phys_t phys)
+{
+	(void)ctx;
+	return pfn_valid(PHYS_PFN(phys));
+}
+
+/* For the debug checker's map_single of a vmalloc or vmap address
+ * (Linux's check_for_illegal_area asks is_vmalloc_addr too). */
+static bool linux_virt_is_vmap(void *ctx, const void *va)
+{
+	(void)ctx;
+	return is_vmalloc_addr(va);
+}
+
 int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 {
 	struct dmk_platform *p = &lp->plat;
@@ -482,6 +498,8 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 	o->cpu_id = linux_cpu_id;
 	o->now_ns = linux_now_ns;
 	o->log = linux_log;
+	o->phys_is_ram = linux_phys_is_ram;
+	o->virt_is_vmap = linux_virt_is_vmap;
 	lp->wq = alloc_workqueue("dmakit", WQ_UNBOUND, 0);
 	if (!lp->wq)
 		return -ENOMEM;
