@@ -100,12 +100,6 @@ const struct dmk_dma_map_ops *dmk_direct_ops_for(struct dmk_device *dev)
 
 /* ---- streaming ---- */
 
-/* is_swiotlb_force_bounce(): swiotlb=force, or a restricted-dma-pool. */
-static bool force_bounce(struct dmk_device *dev)
-{
-	return dev->dma->restricted_pool || dev->sys->cfg.swiotlb_force;
-}
-
 /* The pool a bus address of this device lies in, or NULL. */
 static struct dmk_swiotlb *bounce_pool_of(struct dmk_device *dev,
 					  dmk_phys_t phys)
@@ -176,7 +170,7 @@ static dmk_addr_t direct_map(struct dmk_device *dev, dmk_phys_t phys,
 	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
 	dmk_addr_t dma = dmk_phys_to_dma(dev, phys);
 
-	if (pool && force_bounce(dev))
+	if (pool && dmk_is_swiotlb_force_bounce(dev))
 		return require_coherent(dev, phys, size, attrs)
 			       ? DMK_MAPPING_ERROR
 			       : bounce_map(dev, pool, phys, size, dir, attrs,
@@ -621,7 +615,7 @@ uint64_t dmk_direct_get_required_mask(struct dmk_device *dev)
 static size_t direct_max_mapping_size(struct dmk_device *dev)
 {
 	if (dmk_dev_swiotlb(dev) &&
-	    (force_bounce(dev) || addressing_limited(dev)))
+	    (dmk_is_swiotlb_force_bounce(dev) || addressing_limited(dev)))
 		return dmk_swiotlb_max_mapping_size(dev);
 	return SIZE_MAX;
 }

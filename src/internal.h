@@ -47,6 +47,11 @@ struct dmk_layer {
 			  size_t nslabs, dmk_phys_t limit, bool transient);
 	void (*pool_unremap)(struct dmk_system *sys, dmk_phys_t phys,
 			     size_t nslabs);
+	/* A restricted-dma-pool over [phys, phys + size) is about to be
+	 * created: 0 if its devices reach it at the addresses firmware
+	 * named, else -DMK_E* after one line saying why not. */
+	int (*restricted_pool)(struct dmk_system *sys, dmk_phys_t phys,
+			       size_t size);
 	/* The default pool exists (or the system has none): the rest of
 	 * the layer's boot.  0 or -DMK_E*. */
 	int (*pool_ready)(struct dmk_system *sys);

@@ -104,6 +104,13 @@ static inline struct dmk_swiotlb *dmk_dev_swiotlb(struct dmk_device *dev)
 	return dev->dma->pool;
 }
 
+/* Linux's is_swiotlb_force_bounce(): swiotlb=force, or a device bound to
+ * a restricted-dma-pool, which must never see memory outside it. */
+static inline bool dmk_is_swiotlb_force_bounce(const struct dmk_device *dev)
+{
+	return dev->dma->restricted_pool || dev->sys->cfg.swiotlb_force;
+}
+
 bool dmk_is_swiotlb_buffer(const struct dmk_swiotlb *pool, dmk_phys_t phys);
 
 #endif /* DMAKIT_SWIOTLB_H */

@@ -105,7 +105,13 @@ int dmk_swiotlb_grow(struct dmk_system *sys);
 
 /*
  * A restricted-dma-pool: a per-device swiotlb over [phys, phys+size)
- * that every mapping and coherent allocation of the device uses.
+ * that every mapping and coherent allocation of the device uses, under
+ * swiotlb-xen too.  0; -DMK_EINVAL for a range outside RAM or smaller
+ * than a slot; -DMK_ENOMEM; -DMK_ENOTSUP under swiotlb-xen when the
+ * guest's frames there are not the machine frames of the same address
+ * (a dom0 that is not direct-mapped, a PV guest): the pool is the
+ * machine memory the tree names, the only memory its devices may reach
+ * (docs/swiotlb-xen.md).
  */
 int dmk_swiotlb_create_restricted(struct dmk_system *sys, dmk_phys_t phys,
 				  size_t size, struct dmk_swiotlb **out);

@@ -4,8 +4,9 @@
  * address, page by page, as a bus master does.  Each page goes through
  * the checks a real system would apply, in the order hardware applies
  * them: the device's own addressing reach (and the interconnect's
- * dma-ranges limit), the IOMMU, the memory map, and under a hypervisor
- * the frame's ownership.  A page that fails moves no byte; the fault is
+ * dma-ranges limit), the IOMMU, the memory map, a firewall confining the
+ * device to its restricted-dma-pool, and under a hypervisor the frame's
+ * ownership.  A page that fails moves no byte; the fault is
  * counted by kind and described in last_fault.
  */
 #include "sim.h"
@@ -21,6 +22,7 @@ static const char *const fault_names[SIM_FAULT_NR] = {
 	[SIM_FAULT_NOT_OWNED] = "frame not owned or granted",
 	[SIM_FAULT_READ_ONLY] = "read-only grant",
 	[SIM_FAULT_GRANT] = "no such grant",
+	[SIM_FAULT_FIREWALL] = "outside its restricted pool",
 };
 
 /* Bit 63 of a grant DMA address (Linux's XEN_GRANT_DMA_ADDR_OFF). */
@@ -111,6 +113,9 @@ static int translate(struct sim_device *sd, dmk_addr_t bus, size_t len,
 	}
 	if (!sim_ma_is_ram(sd->m, *ma, len))
 		return SIM_FAULT_NOT_RAM;
+	if (sd->fw_size && (*ma - sd->fw_base >= sd->fw_size ||
+			    *ma + len - 1 - sd->fw_base >= sd->fw_size))
+		return SIM_FAULT_FIREWALL;
 	if (sd->may_access &&
 	    !sd->may_access(sd->may_access_ctx, *ma >> SIM_PAGE_SHIFT, write)) {
 		/* A frame it could read but not write: a read-only grant. */

@@ -260,6 +260,7 @@ enum sim_fault_kind {
 	SIM_FAULT_NOT_OWNED, /* a frame the domain neither owns nor was granted */
 	SIM_FAULT_READ_ONLY, /* a write to a read-only grant */
 	SIM_FAULT_GRANT,     /* no such grant for the backend (or revoked) */
+	SIM_FAULT_FIREWALL,  /* outside the only memory it may reach */
 	SIM_FAULT_NR
 };
 
@@ -280,6 +281,13 @@ struct sim_device {
 	 * (own RAM of dom, or granted to it); NULL: any RAM. */
 	bool (*may_access)(void *ctx, uint64_t mfn, bool write);
 	void *may_access_ctx;
+	/*
+	 * A firewall between the device and memory (an MPU or TrustZone
+	 * address-space controller that firmware programs from a
+	 * restricted-dma-pool node): the device may reach machine addresses
+	 * [fw_base, fw_base + fw_size) only.  fw_size 0: no firewall.
+	 */
+	uint64_t fw_base, fw_size;
 	/*
 	 * A device whose backend runs in another domain (virtio over grant
 	 * DMA): its bus addresses are grant references (bit 63 | ref << 12

@@ -109,7 +109,9 @@ static int reserve_pools(struct sim_world *w, struct sim_world_guest *g,
 
 		if (!p->size)
 			continue;
-		if (!g->dom->direct_mapped)
+		/* A restricted pool: the library decides whether it can
+		 * serve a guest that is not 1:1 (swiotlb-xen refuses). */
+		if (!g->dom->direct_mapped && !p->restricted)
 			return world_err(
 				err, errlen,
 				"reserved-memory %s needs a guest whose RAM is mapped 1:1",
@@ -272,6 +274,54 @@ static int build_native(struct sim_world *w, char *err, size_t errlen)
 	return guest_start_os(w, g, &cfg, err, errlen);
 }
 
+static bool frame_in_pool(const struct sim_world_desc *desc, uint64_t mfn)
+{
+	uint64_t ma = mfn << SIM_PAGE_SHIFT;
+
+	for (unsigned int i = 0; i < desc->nr_pools; i++)
+		if (ma - desc->pools[i].base < desc->pools[i].size)
+			return true;
+	return false;
+}
+
+/*
+ * Xen keeps /reserved-memory regions out of its heap and maps them 1:1
+ * into dom0 (Xen 4.13's "xen/arm: map reserved-memory regions as normal
+ * memory in dom0"), so the frames a 1:1 dom0 leaves to Xen are never a
+ * pool's.  A 1:1 dom0 takes the lowest free frames; when the highest
+ * ones it would leave hold a pool (Linux places pools top-down), hold
+ * the highest frames outside every pool for Xen while dom0 is made,
+ * then give them back to Xen's heap (release_held).  NULL: nothing to
+ * hold (or no memory for the list, and dom0 is made as before).
+ */
+static uint64_t *hold_for_xen(struct sim_world *w, uint64_t pages,
+			      uint64_t *nheld)
+{
+	uint64_t left = ram_frames(&w->desc) - pages, idx, *held;
+	bool hit = false;
+
+	*nheld = 0;
+	for (idx = w->m->nr_frames; idx-- > w->m->nr_frames - left;)
+		hit = hit || frame_in_pool(&w->desc, sim_index_mfn(w->m, idx));
+	if (!hit || !(held = malloc(left * sizeof(*held))))
+		return NULL;
+	for (idx = w->m->nr_frames; idx-- > 0 && *nheld < left;) {
+		uint64_t mfn = sim_index_mfn(w->m, idx);
+
+		if (!frame_in_pool(&w->desc, mfn) &&
+		    sim_machine_claim_frame(w->m, mfn, SIM_DOMID_XEN))
+			held[(*nheld)++] = mfn;
+	}
+	return held;
+}
+
+static void release_held(struct sim_world *w, uint64_t *held, uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++)
+		sim_machine_free_frame(w->m, held[i]);
+	free(held);
+}
+
 static int create_xen_guest(struct sim_world *w, unsigned int idx,
 			    uint16_t domid, uint64_t gfn_base, uint64_t pages,
 			    bool direct, bool privileged, char *err,
@@ -279,10 +329,14 @@ static int create_xen_guest(struct sim_world *w, unsigned int idx,
 {
 	struct sim_world_guest *g = &w->guests[idx];
 	uint64_t seed = w->opts.seed * 0x9E3779B97F4A7C15ULL + domid + 1;
+	uint64_t *held = NULL, nheld = 0;
 	int ret;
 
+	if (idx == 0 && direct && w->desc.nr_pools)
+		held = hold_for_xen(w, pages, &nheld);
 	ret = sim_domain_create(&g->dom, w->m, domid, gfn_base, pages, direct,
 				FRAG_MAX_RUN, seed);
+	release_held(w, held, nheld);
 	if (ret)
 		return world_err(
 			err, errlen,
@@ -496,14 +550,23 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 		return 0;
 	}
 	if (!w->pools[dd->pool]) {
+		wd->guest->pd.last_log[0] = 0;
 		ret = dmk_swiotlb_create_restricted(
 			wd->guest->sys, p->base, p->size, &w->pools[dd->pool]);
 		if (ret)
 			return world_err(
 				err, errlen,
-				"%s: restricted-dma-pool %s refused (error %d)",
-				dd->path, p->name, ret);
+				"%s: restricted-dma-pool %s refused (%s%s%s)",
+				dd->path, p->name, dmk_strerror(ret),
+				wd->guest->pd.last_log[0] ? ": " : "",
+				wd->guest->pd.last_log);
 	}
+	/* The firewall firmware sets up from the same node: the device
+	 * reaches the pool's physical range and nothing else.  Natively
+	 * and in a 1:1 dom0 that is the machine memory the tree names;
+	 * elsewhere the library refused the pool above. */
+	wd->sd.fw_base = p->base;
+	wd->sd.fw_size = p->size;
 	wd->restricted_pool = w->pools[dd->pool];
 	return dmk_device_set_restricted_pool(&wd->dev, wd->restricted_pool);
 }

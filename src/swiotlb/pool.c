@@ -281,6 +281,11 @@ int dmk_swiotlb_create_restricted(struct dmk_system *sys, dmk_phys_t phys,
 			(unsigned long long)phys, size);
 		return -DMK_EINVAL;
 	}
+	if (sys->layer && sys->layer->restricted_pool) {
+		ret = sys->layer->restricted_pool(sys, phys, size);
+		if (ret)
+			return ret;
+	}
 	ret = pool_create(plat, dmk_phys_to_virt(plat, phys), phys,
 			  size >> DMK_IO_TLB_SHIFT, sys->cfg.swiotlb_nareas,
 			  out);

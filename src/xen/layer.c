@@ -16,6 +16,7 @@ static const struct dmk_layer xen_layer = {
 	.name = "xen",
 	.pool_remap = dmk_xen_pool_remap,
 	.pool_unremap = dmk_xen_pool_unremap,
+	.restricted_pool = dmk_xen_restricted_pool_check,
 	.pool_ready = layer_pool_ready,
 	.setup_dev = dmk_xen_setup_dev,
 	.release_dev = dmk_xen_grant_dma_release_dev,

@@ -11,6 +11,10 @@
  * limit.  A 1:1 guest's pool is machine-contiguous already.  A failure
  * undoes the segments already made, so the core gets back exactly the
  * frames it gave.
+ *
+ * Also here, the check a restricted-dma-pool must pass under
+ * swiotlb-xen: it is never remapped, so it must be machine memory at the
+ * address the tree names.
  */
 #include "xen-internal.h"
 
@@ -109,4 +113,43 @@ void dmk_xen_pool_unremap(struct dmk_system *sys, dmk_phys_t phys,
 
 	if (xen->mode != DMK_XEN_MODE_1TO1)
 		unfix(xen, phys, nslabs, nr_segs(nslabs));
+}
+
+/*
+ * A restricted-dma-pool names physical memory that its devices, and only
+ * they, may reach: the binding's purpose is a hardware lock-down (an MPU
+ * or firewall) set up by firmware at those addresses.  Under swiotlb-xen
+ * its bounces reach the device as machine addresses, so the pool is
+ * usable only where its guest frames are those machine frames: always in
+ * a direct-mapped guest, never in a dom0 that is not (its frames are
+ * wherever Xen put them, and making them contiguous with exchange-and-pin
+ * would pick new frames, outside the region the device is confined to).
+ */
+int dmk_xen_restricted_pool_check(struct dmk_system *sys, dmk_phys_t phys,
+				  size_t size)
+{
+	struct dmk_xen *xen = dmk_xen_of(sys);
+	uint64_t first = phys >> DMK_PAGE_SHIFT;
+	uint64_t last = (phys + size - 1) >> DMK_PAGE_SHIFT;
+
+	for (uint64_t pfn = first; pfn <= last; pfn++) {
+		uint64_t bfn = dmk_xen_p2m_pfn_to_bfn(xen, pfn);
+
+		if (bfn == pfn && !dmk_xen_pfn_is_foreign(xen, pfn))
+			continue;
+		if (bfn == DMK_INVALID_BFN)
+			dmk_log(xen->plat, DMK_LOG_ERR,
+				"swiotlb-xen: restricted-dma-pool %#llx+%#zx refused: %s is not direct-mapped, so the machine memory behind %#llx is not the memory the tree names, the only memory its devices may reach",
+				(unsigned long long)phys, size,
+				xen->dom0 ? "dom0" : "this domU",
+				(unsigned long long)(pfn << DMK_PAGE_SHIFT));
+		else
+			dmk_log(xen->plat, DMK_LOG_ERR,
+				"swiotlb-xen: restricted-dma-pool %#llx+%#zx refused: guest frame %#llx is machine frame %#llx, not the memory the tree names, the only memory its devices may reach",
+				(unsigned long long)phys, size,
+				(unsigned long long)pfn,
+				(unsigned long long)bfn);
+		return -DMK_ENOTSUP;
+	}
+	return 0;
 }

@@ -7,9 +7,15 @@
  * A device gets bfn << 12 plus the offset in the 4 KiB Xen page plus its
  * own dma-ranges offset.  A buffer goes to the device directly when the
  * guest knows its frames, they are machine-contiguous, within the
- * device's reach, and the architecture has no reason to bounce;
- * otherwise it goes through the system bounce pool, whose segments
- * swiotlb-xen-fixup.c made machine-contiguous.
+ * device's reach, the architecture has no reason to bounce, and the
+ * device is not forced to; otherwise it goes through the device's bounce
+ * pool: the system's, whose segments swiotlb-xen-fixup.c made
+ * machine-contiguous, or the device's restricted-dma-pool, which is
+ * machine memory at the address the tree names (Linux's
+ * swiotlb_tbl_map_single takes dev->dma_io_tlb_mem, and
+ * is_swiotlb_force_bounce is true for such a device).  A restricted
+ * pool is accepted only where its guest frames are those machine frames
+ * (dmk_xen_restricted_pool_check).
  *
  * Cache maintenance for a non-coherent device is done page by page on
  * the bus range: the guest's own pages (bounce slots included, the pool
@@ -76,7 +82,7 @@ bool dmk_xen_range_straddles(struct dmk_xen *xen, dmk_phys_t phys, size_t size)
 
 static bool is_xen_swiotlb_buffer(struct dmk_device *dev, dmk_addr_t addr)
 {
-	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
 	dmk_phys_t phys;
 
 	if (!pool)
@@ -199,7 +205,7 @@ static dmk_addr_t bounce(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 			 enum dmk_data_direction dir, unsigned long attrs)
 {
 	struct dmk_xen *xen = dev_xen(dev);
-	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
 	dmk_phys_t map;
 	dmk_addr_t addr;
 
@@ -239,7 +245,7 @@ static bool map_direct(struct dmk_device *dev, dmk_phys_t phys, size_t size,
 	return reachable(dev, addr, size) &&
 	       !dmk_xen_range_straddles(xen, phys, size) &&
 	       !xen->arch->need_swiotlb(dev, phys, size) &&
-	       !dev->sys->cfg.swiotlb_force;
+	       !dmk_is_swiotlb_force_bounce(dev);
 }
 
 static dmk_addr_t xen_swiotlb_map_page(struct dmk_device *dev, dmk_phys_t phys,
@@ -270,7 +276,7 @@ static void xen_swiotlb_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
 	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		xen_maint(dev, addr, size, dir, false);
 	if (is_xen_swiotlb_buffer(dev, addr))
-		dmk_swiotlb_tbl_unmap_single(dev->sys->swiotlb, dev,
+		dmk_swiotlb_tbl_unmap_single(dmk_dev_swiotlb(dev), dev,
 					     dmk_xen_dma_to_phys(dev, addr),
 					     size, dir, attrs);
 }
@@ -283,7 +289,7 @@ static void xen_swiotlb_sync_single_for_cpu(struct dmk_device *dev,
 		return;
 	xen_maint(dev, addr, size, dir, false);
 	if (is_xen_swiotlb_buffer(dev, addr))
-		dmk_swiotlb_sync_single_for_cpu(dev->sys->swiotlb,
+		dmk_swiotlb_sync_single_for_cpu(dmk_dev_swiotlb(dev),
 						dmk_xen_dma_to_phys(dev, addr),
 						size, dir);
 }
@@ -296,8 +302,8 @@ static void xen_swiotlb_sync_single_for_device(struct dmk_device *dev,
 		return;
 	if (is_xen_swiotlb_buffer(dev, addr))
 		dmk_swiotlb_sync_single_for_device(
-			dev->sys->swiotlb, dmk_xen_dma_to_phys(dev, addr), size,
-			dir);
+			dmk_dev_swiotlb(dev), dmk_xen_dma_to_phys(dev, addr),
+			size, dir);
 	xen_maint(dev, addr, size, dir, true);
 }
 
@@ -422,6 +428,9 @@ static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
 	/*
 	 * A non-cacheable alias the native allocator made names guest
 	 * frames (platform.h), so it follows the exchange like stage 2.
+	 * A restricted pool's slots (where dma-direct takes such a
+	 * device's coherent memory) are machine memory where they are
+	 * (dmk_xen_restricted_pool_check): the exchange is never needed.
 	 */
 	if (!coherent_reachable(dev, addr, size) ||
 	    dmk_xen_range_straddles(dev_xen(dev), phys, size) ||
@@ -464,7 +473,7 @@ static void xen_swiotlb_free(struct dmk_device *dev, size_t size,
 
 static int xen_swiotlb_dma_supported(struct dmk_device *dev, uint64_t mask)
 {
-	struct dmk_swiotlb *pool = dev->sys->swiotlb;
+	struct dmk_swiotlb *pool = dmk_dev_swiotlb(dev);
 	dmk_phys_t start, end;
 	dmk_addr_t last;
 	void *va;

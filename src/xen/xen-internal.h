@@ -258,6 +258,10 @@ int dmk_xen_pool_remap(struct dmk_system *sys, dmk_phys_t phys, size_t nslabs,
 		       dmk_phys_t limit, bool transient);
 void dmk_xen_pool_unremap(struct dmk_system *sys, dmk_phys_t phys,
 			  size_t nslabs);
+/* The layer's restricted_pool hook: every Xen page of the range must be
+ * the machine frame of the same number (-DMK_ENOTSUP otherwise). */
+int dmk_xen_restricted_pool_check(struct dmk_system *sys, dmk_phys_t phys,
+				  size_t size);
 
 /* ---- dma-ops.c ---- */
 
