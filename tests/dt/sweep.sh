@@ -5,15 +5,19 @@
 # count the verdicts.  A tree whose RAM firmware fills in is run with
 # --mem 1G (then 2G if a pool does not fit).  One line per tree in
 # OUT (verdict, masters found, masters run, wrong bytes, faults, path),
-# a summary on stdout.
-# Usage: tests/dt/sweep.sh DMAKIT DIR OUT [OPS]
+# a summary on stdout.  ARGS go to every run and inspect (e.g. --arch
+# arm32 for the trees of a 32-bit kernel package).
+# Usage: tests/dt/sweep.sh DMAKIT DIR OUT [OPS [ARGS...]]
 set -u
-[ $# -ge 3 ] || { echo "usage: $0 DMAKIT DIR OUT [OPS]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 DMAKIT DIR OUT [OPS [ARGS...]]" >&2; exit 2; }
 dmakit=$1 dir=$2 out=$3 ops=${4:-100}
+shift 3
+[ $# -gt 0 ] && shift
 one() {
 	f=$1
+	shift
 	for mem in "" "--mem 1G" "--mem 2G"; do
-		j=$("$dmakit" run --platform "$f" $mem --ops "$ops" --json 2>/tmp/sweep.$$.err)
+		j=$("$dmakit" run --platform "$f" $mem "$@" --ops "$ops" --json 2>/tmp/sweep.$$.err)
 		rc=$?
 		if [ $rc -ne 2 ] || ! grep -q -- "--mem" /tmp/sweep.$$.err; then
 			break
@@ -22,7 +26,7 @@ one() {
 	if [ $rc -eq 2 ]; then
 		echo "refused 0 0 0 0 $f $(head -c 160 /tmp/sweep.$$.err)"
 	else
-		found=$("$dmakit" inspect "$f" $mem --json 2>/dev/null |
+		found=$("$dmakit" inspect "$f" $mem "$@" --json 2>/dev/null |
 			python3 -c 'import json,sys; print(len(json.load(sys.stdin)["devices"]))' 2>/dev/null || echo 0)
 		echo "$j" | python3 -c '
 import json,sys
@@ -32,7 +36,7 @@ print("%s %s %d %d %d" % ("ok" if i["ok"] else "FAILED", sys.argv[1], len(r["dev
 	fi
 	rm -f /tmp/sweep.$$.err
 }
-find "$dir" -name '*.dtb' | sort | while read -r f; do one "$f"; done > "$out"
+find "$dir" -name '*.dtb' | sort | while read -r f; do one "$f" "$@"; done > "$out"
 awk '{n[$1]++; f+=$2; m+=$3; w+=$4; fl+=$5; if ($2 == 0 && $1 == "ok") z++}
 END {for (k in n) printf "%s %d\n", k, n[k];
      printf "trees %d, masters found %d, masters run %d, trees without a master %d, wrong bytes %d, faults %d\n", NR, f, m, z, w, fl}' "$out"
