@@ -334,19 +334,32 @@ static bool coherent_ok(struct dmk_device *dev, dmk_phys_t phys, size_t size,
  * holes, the pages below one region's top may land in a hole: like
  * __dma_direct_alloc_pages retrying in a lower zone, each region's top
  * is tried in turn, highest first, until the pages are reachable.
+ *
+ * A failure says so in one line, none with DMK_ATTR_NO_WARN: the page
+ * allocator's warning that Linux's __GFP_NOWARN silences, and for a
+ * restricted pool the line swiotlb_alloc leaves to its caller.
  */
 static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
-				   dmk_phys_t *phys)
+				   dmk_phys_t *phys, unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	const struct dmk_bus_dma_region *map = dev->dma->range_map;
 	unsigned int nr = map ? dev->dma->nr_ranges : 1;
+	bool warn = !(attrs & DMK_ATTR_NO_WARN);
 	uint64_t bus_limit;
 	dmk_phys_t tried = 0;
 	bool first = true;
 
-	if (dev->dma->restricted_pool)
-		return dmk_swiotlb_alloc(dev->dma->restricted_pool, size, phys);
+	if (dev->dma->restricted_pool) {
+		void *va = dmk_swiotlb_alloc(dev->dma->restricted_pool, size,
+					     phys);
+
+		if (!va && warn)
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: restricted pool: no room for a coherent buffer of %zu bytes",
+				dev->name, size);
+		return va;
+	}
 
 	bus_limit =
 		dmk_min_not_zero(dev->coherent_dma_mask, dev->bus_dma_limit);
@@ -384,6 +397,8 @@ static void *alloc_reachable_pages(struct dmk_device *dev, size_t size,
 			return cpu;
 		plat->ops->free_pages(plat->ctx, *phys, dmk_get_order(size));
 	}
+	if (!warn)
+		return NULL;
 	if (first)
 		dmk_log(plat, DMK_LOG_WARN,
 			"%s: coherent mask 0x%llx reaches no memory (bus limit 0x%llx)",
@@ -431,7 +446,7 @@ static void *direct_alloc(struct dmk_device *dev, size_t size,
 	dmk_phys_t phys;
 	void *cpu, *uncached;
 
-	cpu = alloc_reachable_pages(dev, bytes, &phys);
+	cpu = alloc_reachable_pages(dev, bytes, &phys, attrs);
 	if (!cpu)
 		return NULL;
 	memset(cpu, 0, bytes);
@@ -450,9 +465,11 @@ static void *direct_alloc(struct dmk_device *dev, size_t size,
 	}
 	uncached = plat->ops->map_uncached(plat->ctx, phys, bytes);
 	if (!uncached) {
-		dmk_log(plat, DMK_LOG_ERR,
-			"%s: cannot map %zu bytes at 0x%llx non-cacheable",
-			dev->name, bytes, (unsigned long long)phys);
+		/* vmap's "allocation failed", which __GFP_NOWARN silences. */
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_ERR,
+				"%s: cannot map %zu bytes at 0x%llx non-cacheable",
+				dev->name, bytes, (unsigned long long)phys);
 		goto err_free;
 	}
 	return uncached;
@@ -485,14 +502,14 @@ static void direct_free(struct dmk_device *dev, size_t size, void *cpu_addr,
  */
 void *dmk_direct_alloc_pages(struct dmk_device *dev, size_t size,
 			     dmk_addr_t *dma_handle,
-			     enum dmk_data_direction dir)
+			     enum dmk_data_direction dir, unsigned long attrs)
 {
 	size_t bytes = page_align(size);
 	dmk_phys_t phys;
 	void *cpu;
 
 	(void)dir;
-	cpu = alloc_reachable_pages(dev, bytes, &phys);
+	cpu = alloc_reachable_pages(dev, bytes, &phys, attrs);
 	if (!cpu)
 		return NULL;
 	memset(cpu, 0, bytes);

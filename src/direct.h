@@ -69,10 +69,11 @@ void dmk_arch_sync_for_cpu(const struct dmk_platform *plat, dmk_phys_t phys,
 			   size_t size, enum dmk_data_direction dir);
 
 /* dma-direct's answers to the calls that have no hook in its tables
- * (mapping.c calls them directly, as Linux's dma_map_direct()). */
+ * (mapping.c calls them directly, as Linux's dma_map_direct()).  attrs
+ * of alloc_pages: DMK_ATTR_NO_WARN or 0 (Linux's __GFP_NOWARN). */
 void *dmk_direct_alloc_pages(struct dmk_device *dev, size_t size,
 			     dmk_addr_t *dma_handle,
-			     enum dmk_data_direction dir);
+			     enum dmk_data_direction dir, unsigned long attrs);
 void dmk_direct_free_pages(struct dmk_device *dev, size_t size, void *cpu_addr,
 			   dmk_addr_t dma_handle, enum dmk_data_direction dir);
 dmk_addr_t dmk_direct_map_resource(struct dmk_device *dev, dmk_phys_t phys,

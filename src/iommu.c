@@ -266,10 +266,11 @@ static dmk_phys_t iova_to_phys(struct dmk_iommu_domain *dom, dmk_addr_t iova)
 
 /*
  * __iommu_dma_map(): IOVA pages for [phys, phys + size), page tables
- * programmed, the in-page offset kept.
+ * programmed, the in-page offset kept.  A failure logs one line, none
+ * with DMK_ATTR_NO_WARN.
  */
 static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
-				  size_t size, int prot)
+				  size_t size, int prot, unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	struct dmk_iommu_domain *dom = dev->dma->iommu;
@@ -281,17 +282,19 @@ static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
 
 	iova = iova_alloc(dom, dev, npages);
 	if (iova == DMK_MAPPING_ERROR) {
-		dmk_log(plat, DMK_LOG_WARN,
-			"%s: iommu: no IOVA space for %zu pages", dev->name,
-			npages);
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: no IOVA space for %zu pages",
+				dev->name, npages);
 		return DMK_MAPPING_ERROR;
 	}
 	if (plat->ops->iommu_map(plat->ctx, dom->platform_iommu, iova, page,
 				 len, prot)) {
-		dmk_log(plat, DMK_LOG_WARN,
-			"%s: iommu: mapping 0x%llx+%zu at IOVA 0x%llx failed",
-			dev->name, (unsigned long long)page, len,
-			(unsigned long long)iova);
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: mapping 0x%llx+%zu at IOVA 0x%llx failed",
+				dev->name, (unsigned long long)page, len,
+				(unsigned long long)iova);
 		iova_free(dom, iova, npages);
 		return DMK_MAPPING_ERROR;
 	}
@@ -345,7 +348,7 @@ static dmk_addr_t iommu_dma_map_page(struct dmk_device *dev, dmk_phys_t phys,
 	/* The IOMMU translates addresses, not caches. */
 	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
-	return iommu_map_range(dev, phys, size, dir_to_prot(dir, attrs));
+	return iommu_map_range(dev, phys, size, dir_to_prot(dir, attrs), attrs);
 }
 
 static void iommu_dma_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
@@ -542,9 +545,10 @@ static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 	npages = l.pos >> DMK_PAGE_SHIFT;
 	iova = iova_alloc(dom, dev, npages);
 	if (iova == DMK_MAPPING_ERROR) {
-		dmk_log(plat, DMK_LOG_WARN,
-			"%s: iommu: no IOVA space for %zu pages", dev->name,
-			npages);
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: no IOVA space for %zu pages",
+				dev->name, npages);
 		return 0;
 	}
 	if (!(attrs & DMK_ATTR_SKIP_CPU_SYNC))
@@ -563,9 +567,10 @@ static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 			dom->shadow[pg + p] = (page >> DMK_PAGE_SHIFT) + p + 1;
 	}
 	if (i < nents) {
-		dmk_log(plat, DMK_LOG_WARN,
-			"%s: iommu: mapping entry %d of a scatterlist failed",
-			dev->name, i);
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: mapping entry %d of a scatterlist failed",
+				dev->name, i);
 		plat->ops->iommu_unmap(plat->ctx, dom->platform_iommu, iova,
 				       npages << DMK_PAGE_SHIFT);
 		for (size_t p = 0; p < npages; p++)
@@ -642,7 +647,7 @@ static dmk_addr_t iommu_dma_map_resource(struct dmk_device *dev,
 	if (!dev->dma->iommu)
 		return DMK_MAPPING_ERROR;
 	return iommu_map_range(dev, phys, size,
-			       dir_to_prot(dir, attrs) | DMK_IOMMU_MMIO);
+			       dir_to_prot(dir, attrs) | DMK_IOMMU_MMIO, attrs);
 }
 
 static void iommu_dma_unmap_resource(struct dmk_device *dev, dmk_addr_t addr,
@@ -666,19 +671,30 @@ static size_t alloc_order(size_t size)
 	return order;
 }
 
+/*
+ * iommu_dma_alloc(): any pages, a non-cacheable view for a non-coherent
+ * device, IOVAs.  Each failure logs one line (the page allocator's
+ * warning, vmap's, the IOVA allocator's), none with DMK_ATTR_NO_WARN.
+ */
 static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
 			     dmk_addr_t *dma_handle, unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	size_t order = alloc_order(size), bytes = DMK_PAGE_SIZE << order;
+	bool warn = !(attrs & DMK_ATTR_NO_WARN);
 	dmk_phys_t phys;
 	void *cpu, *va;
 
 	if (!dev->dma->iommu)
 		return NULL;
 	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
-	if (!cpu)
+	if (!cpu) {
+		if (warn)
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: no free block of %zu bytes for a coherent buffer",
+				dev->name, bytes);
 		return NULL;
+	}
 	memset(cpu, 0, bytes);
 	va = cpu;
 	if (!dev->coherent) {
@@ -692,15 +708,17 @@ static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
 							       bytes)
 				     : NULL;
 			if (!va) {
-				dmk_log(plat, DMK_LOG_ERR,
-					"%s: iommu: no non-cacheable mapping for a non-coherent device",
-					dev->name);
+				if (warn)
+					dmk_log(plat, DMK_LOG_ERR,
+						"%s: iommu: no non-cacheable mapping for a non-coherent device",
+						dev->name);
 				goto err_free;
 			}
 		}
 	}
-	*dma_handle = iommu_map_range(
-		dev, phys, bytes, dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs));
+	*dma_handle = iommu_map_range(dev, phys, bytes,
+				      dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs),
+				      attrs);
 	if (*dma_handle != DMK_MAPPING_ERROR)
 		return va;
 	if (va != cpu && plat->ops->unmap_uncached)
@@ -780,19 +798,26 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
 	int prot = dir_to_prot(dir, attrs);
 	uint64_t iova, off = 0;
-	unsigned int n;
+	unsigned int n = 0;
+	const char *why;
 
 	if (!dom || npages == 0 || npages > UINT32_MAX)
 		return -DMK_EINVAL;
 	sgt->sgl = dmk_env_zalloc(npages * sizeof(*sgt->sgl));
-	if (!sgt->sgl)
-		return -DMK_ENOMEM;
+	if (!sgt->sgl) {
+		why = "no memory for its table";
+		goto err_log;
+	}
 	n = alloc_chunks(dev, npages, sgt->sgl, attrs);
-	if (!n)
+	if (!n) {
+		why = "no free pages";
 		goto err_table;
+	}
 	iova = iova_alloc(dom, dev, npages);
-	if (iova == DMK_MAPPING_ERROR)
+	if (iova == DMK_MAPPING_ERROR) {
+		why = "no IOVA space";
 		goto err_pages;
+	}
 	for (unsigned int i = 0; i < n; i++) {
 		size_t pg = (iova + off - dom->base) >> DMK_PAGE_SHIFT;
 
@@ -808,6 +833,7 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 					     DMK_PAGE_SHIFT) +
 					    p] = SHADOW_NONE;
 			iova_free(dom, iova, npages);
+			why = "the IOMMU refused a chunk";
 			goto err_pages;
 		}
 		for (size_t p = 0; p < sgt->sgl[i].length >> DMK_PAGE_SHIFT;
@@ -834,6 +860,12 @@ err_pages:
 err_table:
 	dmk_env_free(sgt->sgl);
 	sgt->sgl = NULL;
+err_log:
+	/* One line for the caller's one failure, none with NO_WARN. */
+	if (!(attrs & DMK_ATTR_NO_WARN))
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: non-contiguous allocation of %zu bytes failed: %s",
+			dev->name, size, why);
 	return -DMK_ENOMEM;
 }
 

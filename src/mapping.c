@@ -453,7 +453,13 @@ void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 		dmk_log(dev_plat(dev), DMK_LOG_ERR, "%s: alloc of size 0",
 			dev->name);
 	} else if (dmk_alloc_from_dev_coherent(dev, size, dma_handle, &cpu)) {
-		/* Its own region, full or not: Linux never falls back. */
+		/* Its own region, full or not: Linux never falls back.  The
+		 * back ends say why they failed; a full region says it here
+		 * (Linux is silent: a driver would see a bare NULL). */
+		if (!cpu && !(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(dev_plat(dev), DMK_LOG_WARN,
+				"%s: its coherent memory region has no room for %zu bytes",
+				dev->name, size);
 	} else if (!ops->alloc) {
 		dmk_log(dev_plat(dev), DMK_LOG_ERR,
 			"%s: ops %s cannot allocate coherent memory", dev->name,
@@ -614,7 +620,7 @@ void *dmk_alloc_pages(struct dmk_device *dev, size_t size,
 	if (!request_valid(dev, size, dir, "alloc_pages")) {
 		/* counted below */
 	} else if (map_direct(ops)) {
-		cpu = dmk_direct_alloc_pages(dev, size, dma_handle, dir);
+		cpu = dmk_direct_alloc_pages(dev, size, dma_handle, dir, 0);
 	} else if (ops_can(dev, ops, ops->alloc_pages_op != NULL,
 			   "alloc_pages_op")) {
 		cpu = ops->alloc_pages_op(dev, size, dma_handle, dir);
@@ -667,10 +673,15 @@ void dmk_free_noncoherent(struct dmk_device *dev, size_t size, void *cpu_addr,
 
 /* ---- non-contiguous allocations ---- */
 
-/* alloc_single_sgt(): one run of pages from dmk_alloc_pages' path. */
+/*
+ * alloc_single_sgt(): one run of pages from dmk_alloc_pages' path.  Its
+ * failure logs one line: the pages' (dma-direct's, or the ops' own
+ * alloc_pages_op's, which has no attrs, as Linux's takes the gfp) or,
+ * unless NO_WARN, the table's.
+ */
 static int alloc_single_sgt(struct dmk_device *dev, size_t size,
 			    struct dmk_sg_table *sgt,
-			    enum dmk_data_direction dir)
+			    enum dmk_data_direction dir, unsigned long attrs)
 {
 	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
 	dmk_addr_t handle = DMK_MAPPING_ERROR;
@@ -679,10 +690,15 @@ static int alloc_single_sgt(struct dmk_device *dev, size_t size,
 	if (size > UINT32_MAX)
 		return -DMK_EINVAL;
 	sgt->sgl = dmk_env_zalloc(sizeof(*sgt->sgl));
-	if (!sgt->sgl)
+	if (!sgt->sgl) {
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(dev_plat(dev), DMK_LOG_WARN,
+				"%s: alloc_noncontiguous: no memory for the table",
+				dev->name);
 		return -DMK_ENOMEM;
+	}
 	if (map_direct(ops))
-		cpu = dmk_direct_alloc_pages(dev, size, &handle, dir);
+		cpu = dmk_direct_alloc_pages(dev, size, &handle, dir, attrs);
 	else if (ops->alloc_pages_op)
 		cpu = ops->alloc_pages_op(dev, size, &handle, dir);
 	if (!cpu) {
@@ -725,6 +741,10 @@ struct dmk_sg_table *dmk_alloc_noncontiguous(struct dmk_device *dev,
 	}
 	sgt = dmk_env_zalloc(sizeof(*sgt));
 	if (!sgt) {
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(dev_plat(dev), DMK_LOG_WARN,
+				"%s: alloc_noncontiguous: no memory for the table",
+				dev->name);
 		STAT_ADD(dev, errors, 1);
 		return NULL;
 	}
@@ -732,7 +752,7 @@ struct dmk_sg_table *dmk_alloc_noncontiguous(struct dmk_device *dev,
 	if (!map_direct(ops) && ops->alloc_noncontiguous)
 		ret = ops->alloc_noncontiguous(dev, size, sgt, dir, attrs);
 	else
-		ret = alloc_single_sgt(dev, size, sgt, dir);
+		ret = alloc_single_sgt(dev, size, sgt, dir, attrs);
 	if (ret) {
 		dmk_env_free(sgt);
 		STAT_ADD(dev, errors, 1);

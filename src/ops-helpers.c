@@ -24,8 +24,14 @@ void *dmk_common_alloc_pages(struct dmk_device *dev, size_t size,
 	if (!ops->map_page)
 		return NULL;
 	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
-	if (!cpu)
+	if (!cpu) {
+		/* The page allocator's warning (no gfp here, so always);
+		 * a failed map_page says why itself. */
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: alloc_pages: no free block of %zu bytes",
+			dev->name, (size_t)DMK_PAGE_SIZE << order);
 		return NULL;
+	}
 	memset(cpu, 0, DMK_PAGE_SIZE << order);
 	/* The CPU owns the pages now: the driver syncs before a transfer. */
 	*dma_handle =

@@ -186,6 +186,8 @@ size_t dmk_max_mapping_size(struct dmk_device *dev);
 
 /* ---- Coherent allocations ---- */
 
+/* NULL on failure, with one log line saying why; none with
+ * DMK_ATTR_NO_WARN (Linux's __GFP_NOWARN). */
 void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 		      dmk_addr_t *dma_handle, unsigned long attrs);
 void dmk_free_attrs(struct dmk_device *dev, size_t size, void *cpu_addr,

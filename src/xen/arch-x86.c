@@ -16,11 +16,16 @@ static void *x86_alloc_coherent_pages(struct dmk_device *dev, size_t size,
 	dmk_phys_t phys;
 	void *va;
 
-	(void)attrs;
 	va = plat->ops->alloc_pages(plat->ctx, dmk_get_order(size),
 				    ~(dmk_phys_t)0, &phys);
-	if (!va)
+	if (!va) {
+		/* The page allocator's warning, which NO_WARN silences. */
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"swiotlb-xen: %s: no free block of %zu bytes for a coherent buffer",
+				dev->name, size);
 		return NULL;
+	}
 	/* The native view, as every arch hook answers: phys + bus_offset. */
 	*dma_handle = dmk_phys_to_dma(dev, phys);
 	return va;

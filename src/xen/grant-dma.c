@@ -191,10 +191,12 @@ static bool revoke_all(struct dmk_device *dev, struct grant_dev *gd,
 	return true;
 }
 
-/* Grant n pages from phys (page aligned) through n references. */
+/* Grant n pages from phys (page aligned) through n references.  Out of
+ * references, the table's growth said why in one line (none with
+ * DMK_ATTR_NO_WARN in attrs). */
 static int grant_pages(struct dmk_device *dev, struct grant_dev *gd,
 		       dmk_phys_t phys, size_t n, bool readonly,
-		       unsigned int *first)
+		       unsigned long attrs, unsigned int *first)
 {
 	struct dmk_xen *xen = dev_xen(dev);
 	int ref, rc = 0;
@@ -202,7 +204,8 @@ static int grant_pages(struct dmk_device *dev, struct grant_dev *gd,
 
 	if (n > UINT32_MAX)
 		return -DMK_EINVAL;
-	ref = dmk_xen_gref_get_seq(xen, (unsigned int)n);
+	ref = dmk_xen_gref_get_seq(xen, (unsigned int)n,
+				   !(attrs & DMK_ATTR_NO_WARN));
 	if (ref < 0)
 		return ref;
 	for (i = 0; i < n && !rc; i++)
@@ -246,14 +249,19 @@ static void *grant_alloc(struct dmk_device *dev, size_t size,
 	dmk_phys_t phys;
 	void *va;
 
-	(void)attrs;
 	if (!n || !gd)
 		return NULL;
 	va = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
-	if (!va)
+	if (!va) {
+		/* The page allocator's warning, none with NO_WARN. */
+		if (!(attrs & DMK_ATTR_NO_WARN))
+			dmk_log(plat, DMK_LOG_WARN,
+				"xen-grant-dma: %s: no free block of %zu pages",
+				dev->name, (size_t)1 << order);
 		return NULL;
+	}
 	memset(va, 0, n << DMK_PAGE_SHIFT);
-	if (grant_pages(dev, gd, phys, n, false, &ref)) {
+	if (grant_pages(dev, gd, phys, n, false, attrs, &ref)) {
 		plat->ops->free_pages(plat->ctx, phys, order);
 		return NULL;
 	}
@@ -339,11 +347,10 @@ static dmk_addr_t grant_map_page(struct dmk_device *dev, dmk_phys_t phys,
 	size_t off = phys & (DMK_PAGE_SIZE - 1);
 	unsigned int ref;
 
-	(void)attrs;
 	if (!dmk_dir_valid(dir) || !gd || !size)
 		return DMK_MAPPING_ERROR;
 	if (grant_pages(dev, gd, phys - off, pages_of(off + size),
-			dir == DMK_DMA_TO_DEVICE, &ref))
+			dir == DMK_DMA_TO_DEVICE, attrs, &ref))
 		return DMK_MAPPING_ERROR;
 	return grant_to_dma(ref) + off;
 }

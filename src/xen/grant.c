@@ -176,10 +176,11 @@ static int table_query(struct dmk_xen *xen)
 /*
  * Linux's gnttab_expand: enough new frames for want more references,
  * mapped where the guest reaches them; -DMK_ENOMEM with one line when
- * the hypervisor's limit (max_nr_frames) is in the way.  The caller
+ * the hypervisor's limit (max_nr_frames) is in the way, an error with
+ * one line when a call to it failed; no line when !warn.  The caller
  * holds grant_lock.
  */
-static int table_grow(struct dmk_xen *xen, unsigned int want)
+static int table_grow(struct dmk_xen *xen, unsigned int want, bool warn)
 {
 	unsigned int cur = xen->gnttab_frames;
 	unsigned int extra =
@@ -191,15 +192,18 @@ static int table_grow(struct dmk_xen *xen, unsigned int want)
 	if (!xen->gref_used) {
 		rc = table_query(xen);
 		if (rc) {
-			dmk_log(xen->plat, DMK_LOG_ERR,
-				"xen: GNTTABOP_query_size failed (%d)", rc);
+			if (warn)
+				dmk_log(xen->plat, DMK_LOG_ERR,
+					"xen: GNTTABOP_query_size failed (%d)",
+					rc);
 			return rc;
 		}
 	}
 	if (cur + extra > xen->gnttab_max_frames) {
-		dmk_log(xen->plat, DMK_LOG_WARN,
-			"xen: grant table full: %u references wanted, %u frames of %u in use, the hypervisor allows no more",
-			want, cur, xen->gnttab_max_frames);
+		if (warn)
+			dmk_log(xen->plat, DMK_LOG_WARN,
+				"xen: grant table full: %u references wanted, %u frames of %u in use, the hypervisor allows no more",
+				want, cur, xen->gnttab_max_frames);
 		return -DMK_ENOMEM;
 	}
 	for (; got < extra && !rc; got++)
@@ -216,9 +220,10 @@ static int table_grow(struct dmk_xen *xen, unsigned int want)
 				frame_remove(xen, phys[j]);
 	}
 	if (rc) {
-		dmk_log(xen->plat, DMK_LOG_ERR,
-			"xen: cannot map grant-table frames %u-%u (%d)", cur,
-			cur + extra - 1, rc);
+		if (warn)
+			dmk_log(xen->plat, DMK_LOG_ERR,
+				"xen: cannot map grant-table frames %u-%u (%d)",
+				cur, cur + extra - 1, rc);
 		for (unsigned int i = 0; i < got; i++)
 			return_page(xen, phys[i]);
 		return rc;
@@ -274,7 +279,7 @@ static long gref_find(struct dmk_xen *xen, unsigned int from, unsigned int n)
  * (a coherent buffer's pages get consecutive bus addresses), the table
  * grown as gnttab_expand does when there is no such run.
  */
-int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n)
+int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n, bool warn)
 {
 	long ref;
 	int rc;
@@ -292,7 +297,8 @@ int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n)
 		while (tail < nr && !xen->gref_used[nr - 1 - tail])
 			tail++;
 		rc = table_grow(xen,
-				nr ? n - tail : n + GNTTAB_NR_RESERVED_ENTRIES);
+				nr ? n - tail : n + GNTTAB_NR_RESERVED_ENTRIES,
+				warn);
 		if (rc) {
 			dmk_mutex_unlock(&xen->grant_lock);
 			return rc;
@@ -398,7 +404,7 @@ int dmk_xen_grant_access(struct dmk_system *sys, uint16_t to, dmk_phys_t phys,
 		return -DMK_ENODEV;
 	if (grant_frame(xen, phys) == DMK_INVALID_BFN)
 		return -DMK_EINVAL;
-	ref = dmk_xen_gref_get_seq(xen, 1);
+	ref = dmk_xen_gref_get_seq(xen, 1, true);
 	if (ref < 0)
 		return ref;
 	rc = dmk_xen_gref_grant(xen, (unsigned int)ref, to, phys, readonly);
@@ -509,6 +515,12 @@ static int unmap_grant(struct dmk_xen *xen,
 	return rc;
 }
 
+/*
+ * A back end maps a peer's grant: a ballooned frame of its own, the
+ * grant mapped over it, the frame recorded as foreign.  A failure of
+ * any of them is the caller's error with one line (Linux's
+ * xenbus_map_ring_valloc says it through xenbus_dev_error).
+ */
 int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 			bool readonly, struct dmk_xen_foreign_page *out)
 {
@@ -523,8 +535,12 @@ int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 	if (ref < 0)
 		return -DMK_EINVAL;
 	rc = ballooned_page(xen, &phys);
-	if (rc)
+	if (rc) {
+		dmk_log(xen->plat, DMK_LOG_WARN,
+			"xen: no frame to map grant %d of domain %u in (%d)",
+			ref, domid, rc);
 		return rc;
+	}
 	rc = map_grant(xen, domid, ref, readonly, phys, &op);
 	if (rc)
 		goto fail;
@@ -549,6 +565,9 @@ int dmk_xen_map_foreign(struct dmk_system *sys, uint16_t domid, int ref,
 	dmk_atomic_fetch_add(&xen->foreign_maps, 1, DMK_ORDER_RELAXED);
 	return 0;
 fail:
+	dmk_log(xen->plat, DMK_LOG_WARN,
+		"xen: mapping grant %d of domain %u failed (%d)", ref, domid,
+		rc);
 	return_page(xen, phys);
 	return rc;
 }

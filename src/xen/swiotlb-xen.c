@@ -436,8 +436,18 @@ static void *xen_swiotlb_alloc(struct dmk_device *dev, size_t size,
 	    dmk_xen_range_straddles(dev_xen(dev), phys, size) ||
 	    range_requires_alignment(phys, addr, size)) {
 		addr = remap_coherent(dev, phys, size, order);
-		if (addr == DMK_MAPPING_ERROR)
+		if (addr == DMK_MAPPING_ERROR) {
+			/* Linux returns NULL silently here; the exchange
+			 * (or its bookkeeping) failed, so say it once. */
+			if (!(attrs & DMK_ATTR_NO_WARN))
+				dmk_log(dev_plat(dev), DMK_LOG_WARN,
+					"swiotlb-xen: %s: cannot make %zu bytes at %#llx machine-contiguous within mask %#llx",
+					dev->name, size,
+					(unsigned long long)phys,
+					(unsigned long long)
+						dev->coherent_dma_mask);
 			goto fail;
+		}
 	}
 	if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
 		memset(cpu, 0, size);

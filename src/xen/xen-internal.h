@@ -272,9 +272,10 @@ void dmk_xen_setup_dev(struct dmk_device *dev);
 
 void dmk_xen_grant_exit(struct dmk_xen *xen);
 /* n consecutive free references (the table grown if need be): the
- * first, or -DMK_ENOMEM when the hypervisor's limit is reached (logged),
- * -DMK_EINVAL for n 0 or beyond any table. */
-int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n);
+ * first, or a negative error: -DMK_ENOMEM when the hypervisor's limit
+ * is reached or growing the table failed (one line, unless !warn: the
+ * caller's DMK_ATTR_NO_WARN), -DMK_EINVAL for n 0 or beyond any table. */
+int dmk_xen_gref_get_seq(struct dmk_xen *xen, unsigned int n, bool warn);
 void dmk_xen_gref_put_seq(struct dmk_xen *xen, unsigned int ref,
 			  unsigned int n);
 /* Grant the page at phys to domain to through ref (held by the caller):

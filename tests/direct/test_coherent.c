@@ -90,6 +90,7 @@ static void test_region_serves_noncoherent(void **state)
 static void test_full_region_fails(void **state)
 {
 	dmk_addr_t h, h2;
+	int warned;
 	void *a;
 
 	(void)state;
@@ -98,12 +99,18 @@ static void test_full_region_fails(void **state)
 				 &dev, REGION, DMK_MAPPING_ERROR, REGION_BYTES),
 			 0);
 	fake_events_clear(fp);
+	warned = fp->nwarn;
 	assert_null(dmk_alloc_coherent(&dev, 2 * REGION_BYTES, &h));
 	a = dmk_alloc_coherent(&dev, REGION_BYTES, &h);
 	assert_non_null(a);
 	assert_null(dmk_alloc_coherent(&dev, 64, &h2));
 	assert_int_equal(h2, DMK_MAPPING_ERROR);
 	assert_int_equal(count(EV_ALLOC_PAGES), 0);
+	/* Each failure said so in one line; none with NO_WARN. */
+	assert_int_equal(fp->nwarn - warned, 2);
+	assert_true(fake_logged(fp, "coherent memory region has no room"));
+	assert_null(dmk_alloc_attrs(&dev, 64, &h2, DMK_ATTR_NO_WARN));
+	assert_int_equal(fp->nwarn - warned, 2);
 	dmk_free_coherent(&dev, REGION_BYTES, a, h);
 }
 

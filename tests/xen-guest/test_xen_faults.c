@@ -230,6 +230,93 @@ static void test_repopulate_fails_once(void **state)
 }
 
 /*
+ * A back end maps a foreign page: a ballooned frame (its allocation,
+ * the balloon's hypercalls), GNTTABOP_map_grant_ref, the frame's record
+ * (an allocation).  On x86 PV the frame's unmapping from the linear map
+ * is a call too.  Each failing makes the map fail with its error and
+ * one line (the sweep found it silent on x86-pvh-domU's netback), and
+ * leaves nothing behind.
+ */
+static void map_foreign_fails_once(const char *platform)
+{
+	unsigned int failed = 0, calls = 0;
+
+	for (uint64_t k = 1; !calls || k <= calls; k++) {
+		struct sim_world *w = world(platform);
+		struct sim_world_guest *dom0 = &w->guests[0];
+		struct sim_world_guest *domu = &w->guests[1];
+		const struct dmk_platform *uplat = &domu->pd.plat;
+		struct dmk_xen_foreign_page fp;
+		struct sim_faults f;
+		uint64_t free0, lines;
+		dmk_phys_t uphys;
+		int ref, rc;
+
+		assert_non_null(
+			uplat->ops->alloc_pages(uplat->ctx, 0, ~0ULL, &uphys));
+		ref = dmk_xen_grant_access(domu->sys, dom0->dom->domid, uphys,
+					   false);
+		assert_true(ref >= 0);
+		/* The first map sets the table up; the count is after. */
+		assert_int_equal(dmk_xen_map_foreign(dom0->sys,
+						     domu->dom->domid, ref,
+						     false, &fp),
+				 0);
+		assert_int_equal(dmk_xen_unmap_foreign(dom0->sys, &fp), 0);
+		free0 = sim_pagealloc_free_pages(dom0->dom->alloc);
+		sim_faults_init(&f, calls ? SIM_FAULTS_NTH : SIM_FAULTS_COUNT,
+				k, 3);
+		dom0->pd.faults = &f;
+		sim_faults_attach_env(&f);
+		lines = atomic_load(&dom0->pd.warnings);
+		rc = dmk_xen_map_foreign(dom0->sys, domu->dom->domid, ref,
+					 false, &fp);
+		sim_faults_attach_env(NULL);
+		dom0->pd.faults = NULL;
+		lines = atomic_load(&dom0->pd.warnings) - lines;
+		if (!calls) {
+			assert_int_equal(rc, 0);
+			assert_int_equal(lines, 0);
+			calls = (unsigned int)f.calls;
+			k = 0;
+		} else if (rc) {
+			assert_int_equal(f.injected, 1);
+			if (lines != 1)
+				fail_msg(
+					"%s: %s failed the map with %llu lines",
+					platform, f.first.what,
+					(unsigned long long)lines);
+			assert_int_equal(
+				sim_pagealloc_free_pages(dom0->dom->alloc),
+				free0);
+			assert_int_equal(sim_xen_grant_maps(dom0->dom), 0);
+			failed++;
+		}
+		if (!rc)
+			assert_int_equal(dmk_xen_unmap_foreign(dom0->sys, &fp),
+					 0);
+		assert_int_equal(dmk_xen_end_access(domu->sys, ref), 0);
+		uplat->ops->free_pages(uplat->ctx, uphys, 0);
+		sim_faults_destroy(&f);
+		sim_world_destroy(w);
+	}
+	/* The frame, the balloon and the grant map each failed it. */
+	assert_true(failed >= 3);
+}
+
+static void test_map_foreign_fails_once_arm(void **state)
+{
+	(void)state;
+	map_foreign_fails_once("arm64-domU-passthrough");
+}
+
+static void test_map_foreign_fails_once_x86(void **state)
+{
+	(void)state;
+	map_foreign_fails_once("x86-pvh-domU");
+}
+
+/*
  * A virtio device on grant DMA: its backend (platform/sim/grant-backend.c)
  * is the device, mapping each grant into a frame of its own.  Found by
  * fuzz/dma-target.c: the injector failed the backend's allocation of
@@ -284,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_grant_unmap_fails_once),
 		cmocka_unit_test(test_repopulate_fails_once),
 		cmocka_unit_test(test_grant_backend_is_not_injected),
+		cmocka_unit_test(test_map_foreign_fails_once_arm),
+		cmocka_unit_test(test_map_foreign_fails_once_x86),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
