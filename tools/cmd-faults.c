@@ -85,7 +85,11 @@ struct run_result {
 	uint64_t calls_by_site[SIM_FAULT_NR_SITES];
 	uint64_t injected; /* failures injected */
 	uint64_t corrupted, device_faults, api_errors, leaks;
-	uint64_t map_errors, alloc_failures, log_lines;
+	uint64_t map_errors, alloc_failures;
+	/* Warnings and errors the guests logged in the window of the fault
+	 * (the run, or the boot); for a boot point also those of the run
+	 * after it, where a smaller pool may make a driver's map fail. */
+	uint64_t log_lines, run_lines;
 	struct sim_fault_record first;
 	char detail[160]; /* what leaked or went wrong first */
 	struct snapshot before, after;
@@ -259,6 +263,8 @@ static void one_run(const struct sim_world_desc *desc,
 		r->injected = f.injected;
 		r->first = f.first;
 		r->log_lines = warnings(w) - logs;
+	} else {
+		r->run_lines = warnings(w) - logs;
 	}
 	r->corrupted = o.corrupted_bytes;
 	r->device_faults = o.faults;
@@ -361,8 +367,8 @@ struct platform_totals {
 	uint64_t points, corrupted, leaks, crashes, device_faults, api_errors;
 	uint64_t silent; /* the fault was not injected: the run diverged */
 	/* Log lines: a point whose one failure logged more than one line
-	 * (noisy, a failure), and one whose failure reached a driver as an
-	 * error with no line at all (unlogged, counted, not judged). */
+	 * (noisy), and one whose failure reached a driver as an error with
+	 * no line at all (unlogged); either fails the point. */
 	uint64_t noisy, unlogged;
 	/* The boot's calls (the system's creation, the bounce pool's
 	 * exchange, the devices' set-up): counted, points run, and points
@@ -391,6 +397,17 @@ static uint64_t fault_lines(const struct run_result *r,
 {
 	return r->log_lines > base->log_lines ? r->log_lines - base->log_lines
 					      : 0;
+}
+
+/* Every line since the fault: a boot's fault may reach a driver only in
+ * the run after it (a smaller bounce pool fills), with the run's line. */
+static uint64_t lines_since(const struct run_result *r,
+			    const struct run_result *base)
+{
+	uint64_t now = r->log_lines + r->run_lines;
+	uint64_t then = base->log_lines + base->run_lines;
+
+	return now > then ? now - then : 0;
 }
 
 static bool reached_driver(const struct run_result *r,
@@ -514,9 +531,18 @@ static int sweep_phase(const char *name, const struct sim_world_desc *desc,
 				note_bad(t, k, "%s (%s)", r.first.what,
 					 r.detail);
 			}
-			if (r.injected && !fault_lines(&r, &count) &&
-			    reached_driver(&r, &count))
+			/* "The failing call's caller returns its documented
+			 * error with one log line": an error that reached a
+			 * driver with none is a failure too. */
+			if (r.injected && !lines_since(&r, &count) &&
+			    reached_driver(&r, &count)) {
 				t->unlogged++;
+				snprintf(
+					r.detail, sizeof(r.detail),
+					"an error reached a driver with no log line");
+				note_bad(t, k, "%s (%s)", r.first.what,
+					 r.detail);
+			}
 			if (!(r.boot_failed || judge(&r))) {
 				snprintf(what, sizeof(what),
 					 "%s (progress %llu): ", r.first.what,
@@ -533,7 +559,11 @@ static int sweep_phase(const char *name, const struct sim_world_desc *desc,
 			}
 		}
 		dmk_progress_update(&pr, (unsigned long)t->points, NULL);
-		if (a->verbose && (crashed || !(r.boot_failed || judge(&r)))) {
+		if (a->verbose &&
+		    (crashed || !(r.boot_failed || judge(&r)) ||
+		     (r.injected && fault_lines(&r, &count) > 1) ||
+		     (r.injected && !lines_since(&r, &count) &&
+		      reached_driver(&r, &count)))) {
 			dmk_progress_end(&pr);
 			fprintf(stderr,
 				"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
@@ -596,7 +626,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 static bool platform_ok(const struct platform_totals *t)
 {
 	return !t->corrupted && !t->leaks && !t->crashes && !t->device_faults &&
-	       !t->api_errors && !t->silent && !t->noisy;
+	       !t->api_errors && !t->silent && !t->noisy && !t->unlogged;
 }
 
 static json_t *json_platform(const struct platform_totals *t)

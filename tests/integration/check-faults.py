@@ -6,8 +6,9 @@ usage: check-faults.py DMAKIT MIN_POINTS [SITE...] -- ARGS...
 
 Exit 0 when the command exits 0, its JSON has injection_points,
 corrupted_bytes, leaks and crashes overall and per platform, every count
-of a fault is 0 (noisy_points too: no injected failure may log more than
-one line), at least MIN_POINTS injection points were run, and each
+of a fault is 0 (noisy_points and unlogged_errors too: an injected
+failure logs at most one line, and exactly one when its error reaches a
+driver), at least MIN_POINTS injection points were run, and each
 SITE named (alloc_pages, hypercall, iommu_map, ...) was called at least
 once on some platform.  Otherwise one line saying what, and exit 1.
 """
@@ -36,7 +37,7 @@ def main(argv):
                 print("faults: JSON without %s" % k)
                 return 1
         for k in keys[1:] + ("device_faults", "api_errors", "not_injected",
-                             "noisy_points"):
+                             "noisy_points", "unlogged_errors"):
             if obj.get(k, 0):
                 print("faults: %s: %s = %d (%s at k=%d)" % (
                     obj.get("platform", "all"), k, obj[k],
