@@ -12,13 +12,18 @@
  * byte of every bounce buffer and original must hold, and checks after
  * each operation:
  *   - bounce slots of live mappings never overlap nor cross a segment,
- *     lie in the pool, and honour the alignment rules (the low bits
- *     under min_align_mask kept, alloc_align_mask, page alignment for a
- *     page or more, the segment boundary);
+ *     lie in the pool, and honour the alignment rules: every bit of the
+ *     original under min_align_mask kept in the bounce address; the
+ *     run aligned to alloc_align_mask and its end rounded up to it, the
+ *     bits under both masks kept by starting that far into the run
+ *     (Linux 6.10's padding slots, swiotlb_align_offset); page
+ *     alignment for a page or more; the segment boundary over the
+ *     whole run, padding included;
  *   - bytes move exactly as the direction says: map copies in every
  *     direction, sync_for_device TO/BIDI, sync_for_cpu and unmap
  *     FROM/BIDI (not with SKIP_CPU_SYNC), clipped to the mapping;
- *   - the pool's used and full counts match the model;
+ *   - the pool's used and full counts match the model (so an unmap
+ *     releases the padding slots too);
  *   - a map fails for lack of space only when the model finds no slot
  *     run that satisfies the rules (checked when the masks are
  *     contiguous, the rule the pool implements exactly);
@@ -318,11 +323,17 @@ static void op_map(struct sf *f)
 	unsigned long attrs = fuzz_u8(&f->in) < 64 ? DMK_ATTR_NO_WARN : 0;
 	uint64_t min_align = pick_mask(f, 2, 15);
 	uint64_t low = round_mask(min_align & (SLOT - 1)), head_bus;
+	uint64_t high = min_align & ~(uint64_t)(SLOT - 1);
+	/* Masks are taken as contiguous (docs/swiotlb.md). */
+	uint64_t run_align = round_mask(align);
 	unsigned long warned = f->warnings;
 	struct sf_rules r = {0};
 	struct sf_live *l;
 	dmk_phys_t tlb;
-	size_t offset = orig & low;
+	/* swiotlb_align_offset: the bits under min_align_mask within a
+	 * slot or under alloc_align_mask; above a slot, padding slots. */
+	size_t offset = orig & (low | (high & run_align));
+	bool fits = run_align < MAX_MAPPING && size <= MAX_MAPPING - offset;
 
 	f->op = "map";
 	f->dev.min_align_mask = min_align;
@@ -335,15 +346,19 @@ static void op_map(struct sf *f)
 	tlb = dmk_swiotlb_tbl_map_single(f->pool, &f->dev, orig, size, align,
 					 dir, attrs);
 
-	r.nslots = (unsigned int)((offset + size + SLOT - 1) / SLOT);
+	/* ALIGN(offset + size, alloc_align_mask + 1), in whole slots. */
+	r.nslots = fits ? (unsigned int)((offset + size +
+					  (run_align | (SLOT - 1))) /
+					 ((run_align | (SLOT - 1)) + 1) *
+					 ((run_align | (SLOT - 1)) + 1) / SLOT)
+			: 0;
 	r.orig = orig;
 	r.bus_offset = f->dev.bus_offset;
 	r.boundary = f->dev.seg_boundary_mask;
-	if (!align && !(min_align & ~(uint64_t)(SLOT - 1)) &&
-	    size >= DMK_PAGE_SIZE)
-		align = DMK_PAGE_SIZE - 1;
-	r.zero_mask = align & ~(uint64_t)(SLOT - 1);
-	r.keep_mask = min_align & ~(uint64_t)(SLOT - 1) & ~(uint64_t)align;
+	if (!run_align && !high && size >= DMK_PAGE_SIZE)
+		run_align = DMK_PAGE_SIZE - 1;
+	r.zero_mask = run_align & ~(uint64_t)(SLOT - 1);
+	r.keep_mask = high & ~run_align;
 
 	if (dir == DMK_DMA_NONE) {
 		if (tlb != DMK_PHYS_ERROR)
@@ -352,8 +367,7 @@ static void op_map(struct sf *f)
 	}
 	if (tlb == DMK_PHYS_ERROR) {
 		f->full++;
-		if (size <= MAX_MAPPING - offset && contiguous(align) &&
-		    contiguous(min_align) && contiguous(r.boundary) &&
+		if (fits && contiguous(min_align) && contiguous(r.boundary) &&
 		    some_run_fits(f, &r))
 			broken(f,
 			       "full for %zu bytes (align %#x, min_align %#llx) though a run fits",
@@ -362,15 +376,18 @@ static void op_map(struct sf *f)
 			broken(f, "a NO_WARN map warned");
 		return;
 	}
-	if (size > MAX_MAPPING - offset)
-		broken(f, "mapped %zu bytes at offset %zu", size, offset);
+	if (!fits)
+		broken(f, "mapped %zu bytes at offset %zu, align %#x", size,
+		       offset, align);
 	if (tlb < f->start || tlb + size > f->end)
 		broken(f, "bounce 0x%llx+%zu outside the pool",
 		       (unsigned long long)tlb, size);
-	if ((tlb & low) != (orig & low) ||
-	    ((tlb - f->start) & (SLOT - 1)) != offset)
-		broken(f, "bounce 0x%llx lost the low bits of 0x%llx",
-		       (unsigned long long)tlb, (unsigned long long)orig);
+	/* On the bus: what the device sees (the offset is whole slots). */
+	if (((tlb + f->dev.bus_offset) & min_align) != (orig & min_align) ||
+	    ((tlb - f->start) & (SLOT - 1)) != (offset & (SLOT - 1)))
+		broken(f, "bounce 0x%llx lost bits of 0x%llx under %#llx",
+		       (unsigned long long)tlb, (unsigned long long)orig,
+		       (unsigned long long)min_align);
 	head_bus = tlb - offset + f->dev.bus_offset;
 	if ((head_bus & r.zero_mask) || ((head_bus ^ orig) & r.keep_mask))
 		broken(f,

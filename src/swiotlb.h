@@ -71,6 +71,10 @@ void dmk_swiotlb_span(const struct dmk_swiotlb *pool, dmk_phys_t *start,
  * boundary and alloc_align_mask), copy orig -> bounce in every
  * direction, return the bounce's guest-physical address or
  * DMK_PHYS_ERROR (with one rate-limited warning unless NO_WARN).
+ * As Linux 6.10: the run starts aligned to alloc_align_mask and ends
+ * rounded up to it; the bounce address keeps every bit of orig under
+ * min_align_mask, those also under alloc_align_mask by starting that
+ * far into the run (whole padding slots, released with the mapping).
  */
 dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 				      struct dmk_device *dev, dmk_phys_t orig,

@@ -73,9 +73,10 @@ static inline uint64_t round_mask(uint64_t x)
 }
 
 /*
- * Alignment of the slot run: bits 11.. of the bounce's bus address must
+ * Alignment of the slot run: bits 11.. of the head's bus address must
  * be zero under the alloc alignment and equal the original's under the
- * high part of min_align_mask.  Both are taken as contiguous low masks.
+ * high part of min_align_mask above it (Linux's iotlb_align_mask, the
+ * bits not kept by the offset).  Both are taken as contiguous low masks.
  */
 static void req_align(struct swiotlb_req *req, uint64_t align_mask,
 		      uint64_t min_align_high, dmk_phys_t orig)
@@ -135,6 +136,50 @@ static inline bool orig_is_ram(const struct dmk_swiotlb *pool, dmk_phys_t orig,
 	return orig_pages_are_ram(pool, orig, size, attrs);
 }
 
+/*
+ * The run a mapping needs, in slots, and where its first byte goes from
+ * the run's start (Linux 6.10's swiotlb_align_offset and
+ * swiotlb_tbl_map_single): the offset is the original's bits under
+ * min_align_mask that are within a slot (low, rounded up to 2^j - 1:
+ * the one-slot record keeps j) or also under alloc_align_mask (*align,
+ * taken as its contiguous cover).  Bits of it above a slot are whole
+ * padding slots at the head of the run; without them the run's
+ * alignment would zero those bits of the bounce address (bit 11 with
+ * both masks 0xfff).  The run is ALIGN(size + offset, alloc_align_mask
+ * + 1): its end is rounded up too, so that an IOMMU granule holds
+ * nothing but this mapping.  0 when no segment can hold it (an
+ * alignment of a segment or more leaves no room for anything else).
+ * Without alloc_align_mask (every caller on the hot path) this is the
+ * offset within the slot and the slots it covers, as before.
+ */
+static inline unsigned int run_slots(dmk_phys_t orig, size_t mapping_size,
+				     uint64_t low, uint64_t high,
+				     unsigned int alloc_align_mask,
+				     uint64_t *align, size_t *offset)
+{
+	size_t off = (size_t)(orig & low);
+	size_t unit;
+
+	if (__builtin_expect(!alloc_align_mask, 1)) {
+		*offset = off;
+		*align = 0;
+		if (mapping_size > MAX_MAPPING - off)
+			return 0;
+		return (unsigned int)((off + mapping_size + SLOT_MASK) >>
+				      DMK_IO_TLB_SHIFT);
+	}
+	*align = round_mask(alloc_align_mask);
+	if (*align >= MAX_MAPPING)
+		return 0;
+	off |= (size_t)(orig & high & *align);
+	*offset = off;
+	if (mapping_size > MAX_MAPPING - off)
+		return 0;
+	unit = (size_t)*align | SLOT_MASK;
+	return (unsigned int)(((off + mapping_size + unit) & ~unit) >>
+			      DMK_IO_TLB_SHIFT);
+}
+
 dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 				      struct dmk_device *dev, dmk_phys_t orig,
 				      size_t mapping_size,
@@ -144,9 +189,10 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 {
 	uint64_t min_align = dev ? dev->min_align_mask : 0;
 	uint64_t low = round_mask(min_align & SLOT_MASK);
+	uint64_t high = min_align & ~(uint64_t)SLOT_MASK;
 	unsigned int j = dmk_fls64(low);
-	unsigned int offset = (unsigned int)(orig & low);
-	uint64_t align = alloc_align_mask;
+	uint64_t align;
+	size_t offset;
 	struct swiotlb_req req;
 	unsigned int nslots;
 	long slot;
@@ -154,12 +200,12 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 
 	if (!pool || !mapping_size || !dmk_dir_valid(dir))
 		return DMK_PHYS_ERROR;
-	if (mapping_size > MAX_MAPPING - offset) {
+	nslots = run_slots(orig, mapping_size, low, high, alloc_align_mask,
+			   &align, &offset);
+	if (!nslots) {
 		dmk_swiotlb_report_full(pool, mapping_size, attrs);
 		return DMK_PHYS_ERROR;
 	}
-	nslots = (unsigned int)((offset + mapping_size + SLOT_MASK) >>
-				DMK_IO_TLB_SHIFT);
 	/* The one-record form holds originals below 2^40 only. */
 	if (nslots == 1 && orig >> REC_SINGLE_ORIG_BITS)
 		nslots = 2;
@@ -173,8 +219,7 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 		return DMK_PHYS_ERROR;
 	/* Page alignment for a page or more when nothing else is asked
 	 * (Linux since 6.9: it must not fight the min_align_mask bits). */
-	if (!align && !(min_align & ~(uint64_t)SLOT_MASK) &&
-	    mapping_size >= DMK_PAGE_SIZE)
+	if (!align && !high && mapping_size >= DMK_PAGE_SIZE)
 		align = DMK_PAGE_SIZE - 1;
 
 	req.nslots = nslots;
@@ -182,7 +227,7 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 	req.boundary = dev ? dev->seg_boundary_mask : ~0ULL;
 	req.bytes = mapping_size;
 	req.crowded = false;
-	req_align(&req, align, min_align & ~(uint64_t)SLOT_MASK, orig);
+	req_align(&req, align, high, orig);
 
 	slot = park_take(pool, &req);
 	if (slot < 0)
@@ -208,8 +253,8 @@ dmk_phys_t dmk_swiotlb_tbl_map_single(struct dmk_swiotlb *pool,
 	if (dmk_atomic_load(&pool->warned, DMK_ORDER_RELAXED))
 		dmk_atomic_store(&pool->warned, false, DMK_ORDER_RELAXED);
 
-	write_records(pool, (size_t)slot, nslots, orig, offset, mapping_size, j,
-		      false);
+	write_records(pool, (size_t)slot, nslots, orig, (unsigned int)offset,
+		      mapping_size, j, false);
 	tlb = slot_phys(pool, (size_t)slot) + offset;
 	/* Every direction: a device that writes less than the whole
 	 * buffer must not expose what the slot held before (CVE-2022-0854

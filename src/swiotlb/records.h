@@ -2,15 +2,25 @@
 /*
  * Records: what the pool knows of a mapping, one 56-bit (7-byte) record
  * per slot (Linux keeps struct io_tlb_slot, 24 bytes: orig_addr,
- * alloc_size, list), so that record and free bit together stay under
- * 8 bytes per slot.  The head slot of a mapping holds the original
- * address; every other slot holds its distance back to the head, and
- * the second slot also holds the bounce offset and size.  A one-slot
- * mapping packs all three into its head record (original below 2^40;
+ * alloc_size, list, pad_slots), so that record and free bit together
+ * stay under 8 bytes per slot.  The head slot of a mapping (its first
+ * slot, a padding slot if it has any) holds the original address; every
+ * other slot holds its distance back to the head, and the second slot
+ * also holds the offset of the first byte from the head slot's start,
+ * the size and the number of slots.  A one-slot mapping packs the
+ * original, offset and size into its head record (original below 2^40;
  * above, the mapping takes two slots).  So any address inside a mapping
  * finds its record in O(1), which is what partial syncs and bounds
  * checks need (Linux's swiotlb_bounce and swiotlb_release_slots read
- * orig_addr and alloc_size the same way).
+ * orig_addr, alloc_size and pad_slots the same way).
+ *
+ * Padding slots (Linux 6.10): when alloc_align_mask covers bits of
+ * min_align_mask above a slot, the bounce starts that many whole slots
+ * into its run (swiotlb_align_offset).  Here they are simply part of
+ * the run: the head is the first padding slot, the offset counts them
+ * (offset >> DMK_IO_TLB_SHIFT of them), and the slot count includes
+ * them and the rounding of the end to the alignment, so unmap releases
+ * all of it from the one record.
  *
  * Static inline: map writes records and unmap reads them on every
  * operation (out of line, gcc spilled an argument as 32 bits and
@@ -27,7 +37,9 @@
  *                (bounce offset = orig & (2^j - 1))
  *   multi head   [55:54]=00  [53] coherent alloc  [52:0] orig
  *   tail         [55:54]=01  [6:0] distance back to the head;
- *                in the second slot also [17:7] offset, [36:18] size
+ *                in the second slot also [24:7] offset of the first
+ *                byte from the head slot (padding slots included),
+ *                [43:25] size, [51:44] slots in the run
  * Records are read and written with exact 7-byte copies, never a wider
  * access: a neighbour's record may be written at the same time by the
  * owner of another mapping.
@@ -40,6 +52,14 @@
 #define REC_NONE REC_TAIL
 #define REC_SINGLE_ORIG_BITS 40
 #define REC_MULTI_ORIG_MASK ((1ULL << 53) - 1)
+/* The second slot's fields: a mapping lies in one segment, so its
+ * offset is below 2^18, its size at most 2^18, its slots at most 128. */
+#define REC_OFF_SHIFT 7
+#define REC_OFF_MASK 0x3ffffULL
+#define REC_SIZE_SHIFT 25
+#define REC_SIZE_MASK 0x7ffffULL
+#define REC_NSLOTS_SHIFT 44
+#define REC_NSLOTS_MASK 0xffULL
 
 static inline uint64_t rec_get(const struct dmk_swiotlb *pool, size_t i)
 {
@@ -81,9 +101,9 @@ static inline void rec_set(struct dmk_swiotlb *pool, size_t i, uint64_t w)
 }
 
 struct swiotlb_mapping {
-	size_t head; /* pool slot index */
-	unsigned int nslots;
-	unsigned int offset; /* of the first byte in the head slot */
+	size_t head;	     /* pool slot index */
+	unsigned int nslots; /* padding slots and end rounding included */
+	unsigned int offset; /* of the first byte from the head slot's start */
 	size_t size;
 	dmk_phys_t orig;
 	bool alloc; /* a coherent allocation, no original */
@@ -103,7 +123,9 @@ write_records(struct dmk_swiotlb *pool, size_t head, unsigned int nslots,
 	rec_set(pool, head,
 		(orig & REC_MULTI_ORIG_MASK) | (alloc ? REC_ALLOC : 0));
 	rec_set(pool, head + 1,
-		REC_TAIL | 1 | (uint64_t)offset << 7 | (uint64_t)size << 18);
+		REC_TAIL | 1 | (uint64_t)offset << REC_OFF_SHIFT |
+			(uint64_t)size << REC_SIZE_SHIFT |
+			(uint64_t)nslots << REC_NSLOTS_SHIFT);
 	for (unsigned int i = 2; i < nslots; i++)
 		rec_set(pool, head + i, REC_TAIL | i);
 }
@@ -141,14 +163,14 @@ static inline bool find_mapping(const struct dmk_swiotlb *pool, size_t i,
 	info = rec_get(pool, i + 1);
 	m->orig = w & REC_MULTI_ORIG_MASK;
 	m->alloc = w & REC_ALLOC;
-	m->offset = (info >> 7) & 0x7ff;
-	m->size = (info >> 18) & 0x7ffff;
-	m->nslots = (unsigned int)((m->offset + m->size + SLOT_MASK) >>
-				   DMK_IO_TLB_SHIFT);
-	/* The two-record form is never shorter than two slots, even for
-	 * the bytes of one (an original the one-slot record cannot hold). */
-	if (m->nslots < 2)
-		m->nslots = 2;
+	m->offset = (unsigned int)((info >> REC_OFF_SHIFT) & REC_OFF_MASK);
+	m->size = (info >> REC_SIZE_SHIFT) & REC_SIZE_MASK;
+	/* Stored, not derived from offset and size: the run may end in
+	 * slots that round it up to alloc_align_mask, and the two-record
+	 * form is never shorter than two slots, even for the bytes of one
+	 * (an original the one-slot record cannot hold). */
+	m->nslots =
+		(unsigned int)((info >> REC_NSLOTS_SHIFT) & REC_NSLOTS_MASK);
 	return true;
 }
 
