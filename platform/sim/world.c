@@ -539,6 +539,15 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 		}
 		return dmk_device_set_cma(&wd->dev, w->cmas[dd->pool]);
 	}
+	if (!p->restricted && dd->smmu >= 0) {
+		/* A shared-dma-pool is physical addresses; behind an IOMMU
+		 * the device reaches only what the IOMMU maps, and the pool
+		 * is not mapped.  Linux binds the region only when the driver
+		 * calls of_reserved_mem_device_init, and the drivers whose
+		 * device has both (s5p-mfc on Exynos4) call it only without
+		 * an IOMMU; coherent memory then comes from the IOMMU ops. */
+		return 0;
+	}
 	if (!p->restricted) {
 		/* rmem_dma_device_init: the device's coherent memory. */
 		ret = dmk_declare_coherent_memory(&wd->dev, p->base,
