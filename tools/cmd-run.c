@@ -410,8 +410,9 @@ static int load_desc(const struct run_args *a, struct sim_world_desc *desc)
 		select_distinct(desc);
 	}
 	if (!desc->nr_devs)
-		return dmk_usage_error("%s: no DMA masters to run on",
-				       a->platform);
+		return dmk_usage_error("%s: no DMA masters to run on%s%s%s",
+				       a->platform, desc->notes[0] ? " (" : "",
+				       desc->notes, desc->notes[0] ? ")" : "");
 	return 0;
 }
 

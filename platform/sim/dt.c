@@ -1416,15 +1416,47 @@ static bool dt_is_virtio(const struct dt *dt, int node)
 }
 
 /*
- * Generic node names (the devicetree specification's) of device classes
- * that are bus masters on every board that has them.
+ * Node names of device classes that are bus masters on every board that
+ * has them: the devicetree specification's generic names, and the older
+ * names Linux's own trees still give the same controllers (Marvell's
+ * Dove and Orion `usb-host`, `sdio-host`, `sata-host`, `ethernet-ctrl`,
+ * `dma-engine`, `crypto-engine`; Armada's `xor` and `sdhci`; VIA's
+ * `ehci`; MMP2's `usb-otg`; Calxeda's `dma`), each bound by a driver
+ * that does DMA itself (ehci-orion, sdhci-dove, sata_mv, mv643xx_eth,
+ * mv_xor, marvell-cesa with TDMA, ehci-platform, sdhci-pxav3, pl330).
+ * Display controllers (`lcd-controller`, `display-controller`) read
+ * their scan-out buffers by DMA (mxsfb and stm32's ltdc allocate them
+ * with drm_gem_dma, i.e. dma_alloc_wc).  A PHY, a regulator or a power
+ * sequencer named after its controller (`sata-phy`, `usb-phy`) is not
+ * one: the whole name must match.
  */
 static const char *dt_dma_class(const struct dt *dt, int node)
 {
-	static const char *const classes[] = {
-		"ethernet",	   "mmc", "usb",    "sata",
-		"dma-controller",  "gpu", "crypto", "video-codec",
-		"nand-controller",
+	static const struct {
+		const char *name, *cls;
+	} classes[] = {
+		{"ethernet", "ethernet"},
+		{"ethernet-ctrl", "ethernet"},
+		{"mmc", "mmc"},
+		{"sdio-host", "mmc"},
+		{"sdhci", "mmc"},
+		{"usb", "usb"},
+		{"usb-host", "usb"},
+		{"usb-otg", "usb"},
+		{"ehci", "usb"},
+		{"sata", "sata"},
+		{"sata-host", "sata"},
+		{"dma-controller", "dma-controller"},
+		{"dma-engine", "dma-controller"},
+		{"dma", "dma-controller"},
+		{"xor", "dma-controller"},
+		{"gpu", "gpu"},
+		{"crypto", "crypto"},
+		{"crypto-engine", "crypto"},
+		{"video-codec", "video-codec"},
+		{"nand-controller", "nand-controller"},
+		{"lcd-controller", "display"},
+		{"display-controller", "display"},
 	};
 	const char *name = fdt_get_name(dt->fdt, dt->nodes[node].off, NULL);
 	size_t len;
@@ -1433,9 +1465,9 @@ static const char *dt_dma_class(const struct dt *dt, int node)
 		return NULL;
 	len = strcspn(name, "@");
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
-		if (strlen(classes[i]) == len &&
-		    !strncmp(name, classes[i], len))
-			return classes[i];
+		if (strlen(classes[i].name) == len &&
+		    !strncmp(name, classes[i].name, len))
+			return classes[i].cls;
 	return NULL;
 }
 
@@ -1660,6 +1692,26 @@ static void dt_visit(struct dt *dt, int node, const struct sim_desc_device *d,
 				 : SIM_DT_NO_EVIDENCE);
 }
 
+/*
+ * No master: say whether the tree has DMA-capable controllers that are
+ * all disabled (Debian's mmp2-brownstone leaves every MMC, USB and DMA
+ * controller of mmp2.dtsi at "disabled"), so that "no DMA masters" is
+ * not mistaken for a rule that missed them.  Linux creates no device
+ * for them either (of_platform_bus_create skips unavailable nodes).
+ */
+static void dt_note_disabled(struct dt *dt)
+{
+	int off = 0;
+
+	for (int i = 1; i < dt->nr_nodes; i++)
+		if (!dt_available(dt, i) && dt_has(dt, i, "compatible") &&
+		    (dt_dma_class(dt, i) || dt_has(dt, i, "dmas") ||
+		     dt_has(dt, i, "iommus")))
+			off++;
+	if (off)
+		dt_note(dt, "%d DMA-capable nodes, every one disabled", off);
+}
+
 static int dt_load_masters(struct dt *dt)
 {
 	struct dt_master *m = calloc(dt->nr_nodes, sizeof(*m));
@@ -1693,6 +1745,8 @@ static int dt_load_masters(struct dt *dt)
 				   * no evidence of DMA */
 		n++;
 	}
+	if (!n)
+		dt_note_disabled(dt);
 	dt_select(m, n, keep);
 	ret = dt_emit_masters(dt, m, n, keep);
 	if (!ret)

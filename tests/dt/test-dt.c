@@ -117,6 +117,48 @@ static void test_debian_arm32_trees(void **state)
 	assert_int_equal(no_ram, 1);
 }
 
+/*
+ * Debian's dove-d2plug (Marvell Dove, PJ4): its controllers have the
+ * names from before the generic ones.  Before, the tree had no DMA
+ * master at all; now every enabled USB, SDIO, SATA, Ethernet, XOR and
+ * CESA controller is one, by class, and the SATA PHY and the UART are
+ * not.
+ */
+static void test_dove_old_names(void **state)
+{
+	static const struct {
+		const char *path, *evidence;
+	} want[] = {
+		{"crypto-engine@30000", "class:crypto"},
+		{"usb-host@50000", "class:usb"},
+		{"usb-host@51000", "class:usb"},
+		{"dma-engine@60800", "class:dma-controller"},
+		{"dma-engine@60900", "class:dma-controller"},
+		{"sdio-host@90000", "class:mmc"},
+		{"ethernet-ctrl@72000", "class:ethernet"},
+		{"sdio-host@92000", "class:mmc"},
+		{"sata-host@a0000", "class:sata"},
+	};
+	char path[96];
+
+	(void)state;
+	if (load("dove-d2plug.dtb", NULL))
+		fail_msg("dove-d2plug: %s", err);
+	assert_int_equal(desc.arch, DMK_ARCH_ARM32);
+	assert_int_equal(desc.nr_devs, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct sim_desc_device *d;
+
+		snprintf(path, sizeof(path), "/mbus/internal-regs/%s",
+			 want[i].path);
+		d = dev_by_path(path);
+		assert_string_equal(d->evidence, want[i].evidence);
+		assert_false(d->coherent);
+		assert_int_equal(d->reach_bits, 32);
+		assert_int_equal(d->bus_offset, 0);
+	}
+}
+
 static void test_every_fixture_loads(void **state)
 {
 	static const char *const all[] = {
@@ -742,9 +784,22 @@ static void test_masters_by_evidence(void **state)
 	t_cells("dmas", 2, 0x10, 1);
 	t_end();
 	t_device("serial@4000", "vendor,uart");
+	/* older class names are classes; a PHY named after one is not */
+	t_device("usb-host@5000", "vendor,ehci");
+	t_device("usb-phy@5800", "vendor,usb-phy");
+	t_device("sata-phy@6000", "vendor,sata-phy");
+	t_device("xor@7000", "vendor,xor");
+	t_device("lcd-controller@8000", "vendor,lcd");
+	t_device("ethernet-phy-clock@9000", "vendor,clock");
 	t_end();
 	assert_int_equal(t_load(NULL), 0);
-	assert_int_equal(desc.nr_devs, 3);
+	assert_int_equal(desc.nr_devs, 6);
+	assert_string_equal(desc.devs[3].path, "/soc/usb-host@5000");
+	assert_string_equal(desc.devs[3].evidence, "class:usb");
+	assert_string_equal(desc.devs[4].path, "/soc/xor@7000");
+	assert_string_equal(desc.devs[4].evidence, "class:dma-controller");
+	assert_string_equal(desc.devs[5].path, "/soc/lcd-controller@8000");
+	assert_string_equal(desc.devs[5].evidence, "class:display");
 	assert_string_equal(desc.devs[0].path, "/soc/ethernet@1000");
 	assert_string_equal(desc.devs[0].evidence, "class:ethernet");
 	assert_false(desc.devs[0].coherent);
@@ -753,6 +808,33 @@ static void test_masters_by_evidence(void **state)
 	assert_string_equal(desc.devs[1].evidence, "class:mmc");
 	assert_string_equal(desc.devs[2].path, "/soc/spi@3000");
 	assert_string_equal(desc.devs[2].evidence, "dmas");
+}
+
+/* No master because every DMA-capable node is disabled (Debian's
+ * mmp2-brownstone): the notes say so. */
+static void test_all_disabled_noted(void **state)
+{
+	(void)state;
+	t_root_with_memory();
+	t_node("soc");
+	t_str("compatible", "simple-bus");
+	t_u32("#address-cells", 1);
+	t_u32("#size-cells", 1);
+	t_flag("ranges");
+	t_node("usb-otg@1000");
+	t_str("compatible", "vendor,ehci");
+	t_str("status", "disabled");
+	t_end();
+	t_node("mmc@2000");
+	t_str("compatible", "vendor,sdhci");
+	t_str("status", "disabled");
+	t_end();
+	t_device("serial@4000", "vendor,uart");
+	t_end();
+	assert_int_equal(t_load(NULL), 0);
+	assert_int_equal(desc.nr_devs, 0);
+	assert_string_equal(desc.notes,
+			    "2 DMA-capable nodes, every one disabled");
 }
 
 /* A tree whose cpu nodes name these cores, loaded with o. */
@@ -989,9 +1071,11 @@ int main(void)
 		cmocka_unit_test(test_too_deep),
 		cmocka_unit_test(test_absurd_cells),
 		cmocka_unit_test(test_masters_by_evidence),
+		cmocka_unit_test(test_all_disabled_noted),
 		cmocka_unit_test(test_broken_references),
 		cmocka_unit_test(test_arch_from_cpus),
 		cmocka_unit_test(test_debian_arm32_trees),
+		cmocka_unit_test(test_dove_old_names),
 		cmocka_unit_test(test_every_platform_device),
 	};
 
