@@ -128,6 +128,71 @@ static void test_init_halves(void **state)
 	test_plat_fini(&tp);
 }
 
+/*
+ * A remap hook standing for swiotlb-xen's: it cannot make more than
+ * 2 MiB machine-contiguous (-DMK_ENOMEM above), or cannot do it at all
+ * (-DMK_ENOTSUP, a hypervisor without the operation).
+ */
+struct remap_probe {
+	size_t max_bytes;
+	int fail_with;
+	unsigned int calls;
+	size_t remapped, unremapped; /* nslabs of the last success / undo */
+};
+
+static int probe_remap(void *ctx, dmk_phys_t phys, size_t nslabs,
+		       dmk_phys_t limit, bool transient)
+{
+	struct remap_probe *r = ctx;
+
+	(void)phys;
+	(void)limit;
+	(void)transient;
+	r->calls++;
+	if (nslabs * SLOT > r->max_bytes)
+		return r->fail_with;
+	r->remapped = nslabs;
+	return 0;
+}
+
+static void probe_unremap(void *ctx, dmk_phys_t phys, size_t nslabs)
+{
+	(void)phys;
+	((struct remap_probe *)ctx)->unremapped = nslabs;
+}
+
+/* swiotlb_init_remap: a remap that fails makes the pool half as big and
+ * tries again, down to what remaps (one warning for the size taken); a
+ * hypervisor that cannot remap at all is not asked again. */
+static void test_init_remap_halves(void **state)
+{
+	struct test_plat tp;
+	struct remap_probe r = {.max_bytes = 2 << 20, .fail_with = -DMK_ENOMEM};
+	struct dmk_swiotlb_remap hook = {probe_remap, probe_unremap, &r};
+	struct dmk_swiotlb *pool;
+	struct dmk_swiotlb_stats st;
+
+	(void)state;
+	test_plat_init(&tp, 64 << 20, false);
+	assert_int_equal(
+		dmk_swiotlb_init_remap(&tp.plat, 8 << 20, 0, 1, &hook, &pool),
+		0);
+	dmk_swiotlb_pool_stats(pool, &st);
+	assert_int_equal(st.nslabs, (2 << 20) / SLOT);
+	assert_int_equal(r.calls, 3); /* 8, 4, then 2 MiB */
+	assert_int_equal(r.remapped, (2 << 20) / SLOT);
+	assert_int_equal(test_warnings, 1);
+	dmk_swiotlb_free(pool);
+	assert_int_equal(r.unremapped, (2 << 20) / SLOT);
+
+	r = (struct remap_probe){.max_bytes = 0, .fail_with = -DMK_ENOTSUP};
+	assert_int_equal(
+		dmk_swiotlb_init_remap(&tp.plat, 8 << 20, 0, 1, &hook, &pool),
+		-DMK_ENOTSUP);
+	assert_int_equal(r.calls, 1);
+	test_plat_fini(&tp);
+}
+
 /* ---- alignment ---- */
 
 static void test_page_alignment(void **state)
@@ -877,6 +942,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_geometry),
 		cmocka_unit_test(test_init_halves),
+		cmocka_unit_test(test_init_remap_halves),
 		cmocka_unit_test(test_page_alignment),
 		cmocka_unit_test(test_alloc_align_mask),
 		cmocka_unit_test(test_min_align_mask),
