@@ -146,15 +146,19 @@ static int parse_args(int argc, char **argv, struct inspect_args *a)
 }
 
 /*
- * The ops chain each master really gets: the platform is built (RAM is
- * backed lazily, so even Juno's 8 GiB cost nothing untouched) and the
- * library is asked, so inspect can never disagree with run.  The bounce
+ * The ops chain each master really gets, and what became of the pool its
+ * memory-region names: the platform is built (RAM is backed lazily, so
+ * even Juno's 8 GiB cost nothing untouched) and the library and the
+ * world are asked, so inspect can never disagree with run.  The bounce
  * pool's size does not change any chain; keep it small.
  */
-typedef char inspect_chain[64];
+struct inspect_dev {
+	char chain[64];
+	enum sim_pool_use pool;
+};
 
 static int inspect_chains(const struct sim_world_desc *desc,
-			  inspect_chain *chains, char *err, size_t errlen)
+			  struct inspect_dev *chains, char *err, size_t errlen)
 {
 	struct sim_world_options opts;
 	struct sim_world *w;
@@ -164,11 +168,14 @@ static int inspect_chains(const struct sim_world_desc *desc,
 	if (sim_world_build(desc, &opts, &w, err, errlen))
 		return -1;
 	for (unsigned int i = 0; i < desc->nr_devs; i++) {
-		snprintf(chains[i], sizeof(chains[i]), "-");
-		for (unsigned int j = 0; j < w->nr_devs; j++)
-			if (!strcmp(w->devs[j].desc->path, desc->devs[i].path))
-				dmk_dma_ops_chain(&w->devs[j].dev, chains[i],
-						  sizeof(chains[i]));
+		snprintf(chains[i].chain, sizeof(chains[i].chain), "-");
+		for (unsigned int j = 0; j < w->nr_devs; j++) {
+			if (strcmp(w->devs[j].desc->path, desc->devs[i].path))
+				continue;
+			dmk_dma_ops_chain(&w->devs[j].dev, chains[i].chain,
+					  sizeof(chains[i].chain));
+			chains[i].pool = w->devs[j].pool_use;
+		}
 	}
 	sim_world_destroy(w);
 	return 0;
@@ -223,8 +230,27 @@ static void print_platform(const struct sim_world_desc *desc)
 		printf("notes     %s\n", desc->notes);
 }
 
+/* The POOL column: what the device got, not only what the tree names. */
+static const char *pool_column(enum sim_pool_use u)
+{
+	switch (u) {
+	case SIM_POOL_NONE:
+		return "-";
+	case SIM_POOL_COHERENT:
+		return "shared";
+	case SIM_POOL_CMA:
+		return "cma";
+	case SIM_POOL_RESTRICTED:
+		return "restrict";
+	case SIM_POOL_BEHIND_IOMMU:
+	case SIM_POOL_NOT_RAM:
+		break;
+	}
+	return "unbound";
+}
+
 static void print_devices(const struct sim_world_desc *desc,
-			  const inspect_chain *chains)
+			  const struct inspect_dev *chains)
 {
 	char iommu[32];
 
@@ -246,10 +272,16 @@ static void print_devices(const struct sim_world_desc *desc,
 		       " %-10s %-8s %-18s %s\n",
 		       d->path, d->compatible, d->coherent ? "yes" : "no",
 		       d->bus_offset, inspect_reach(d), iommu,
-		       d->pool < 0			 ? "-"
-		       : desc->pools[d->pool].restricted ? "restrict"
-							 : "shared",
-		       d->evidence[0] ? d->evidence : "-", chains[i]);
+		       pool_column(chains[i].pool),
+		       d->evidence[0] ? d->evidence : "-", chains[i].chain);
+		if (chains[i].pool == SIM_POOL_BEHIND_IOMMU)
+			printf("  pool %s %s (its coherent memory comes from the IOMMU ops)\n",
+			       desc->pools[d->pool].name,
+			       sim_pool_use_name(chains[i].pool));
+		else if (chains[i].pool == SIM_POOL_NOT_RAM)
+			printf("  pool %s %s (ordinary memory serves)\n",
+			       desc->pools[d->pool].name,
+			       sim_pool_use_name(chains[i].pool));
 		if (!sim_desc_device_reaches_ram(desc, d))
 			printf("  unable to reach RAM: its dma-ranges cover no system RAM\n");
 		else if (d->no_ram)
@@ -324,8 +356,10 @@ static json_t *json_platform(const char *file,
 }
 
 static json_t *json_device(const struct sim_world_desc *desc,
-			   const struct sim_desc_device *d, const char *ops)
+			   const struct sim_desc_device *d,
+			   const struct inspect_dev *got)
 {
+	const char *ops = got->chain;
 	json_t *o;
 
 	o = json_pack("{s:s,s:s,s:b,s:o,s:o,s:o,s:i,s:s}", "path", d->path,
@@ -350,6 +384,10 @@ static json_t *json_device(const struct sim_world_desc *desc,
 				    ? json_null()
 				    : json_string(desc->pools[d->pool].name));
 	json_object_set_new(
+		o, "pool_use",
+		d->pool < 0 ? json_null()
+			    : json_string(sim_pool_use_name(got->pool)));
+	json_object_set_new(
 		o, "restricted_pool",
 		json_boolean(d->pool >= 0 && desc->pools[d->pool].restricted));
 	json_object_set_new(o, "reaches_ram", json_boolean(!d->no_ram));
@@ -360,7 +398,7 @@ static json_t *json_device(const struct sim_world_desc *desc,
 }
 
 static int print_json(const char *file, const struct sim_world_desc *desc,
-		      const inspect_chain *chains,
+		      const struct inspect_dev *chains,
 		      const struct inspect_all *all)
 {
 	json_t *o = json_platform(file, desc), *devs = json_array();
@@ -368,7 +406,7 @@ static int print_json(const char *file, const struct sim_world_desc *desc,
 
 	for (unsigned int i = 0; i < desc->nr_devs; i++)
 		json_array_append_new(
-			devs, json_device(desc, &desc->devs[i], chains[i]));
+			devs, json_device(desc, &desc->devs[i], &chains[i]));
 	json_object_set_new(o, "devices", devs);
 	if (all) {
 		json_t *arr = json_array();
@@ -402,7 +440,7 @@ int dmk_cmd_inspect(int argc, char **argv)
 {
 	struct inspect_args a = {0};
 	struct sim_world_desc *desc;
-	inspect_chain *chains;
+	struct inspect_dev *chains;
 	char err[256];
 	int ret = parse_args(argc, argv, &a);
 

@@ -173,6 +173,25 @@ static uint64_t guest_pool_limit(const struct sim_world *w,
 	return zone_mask < ram_last ? zone_mask : ram_last;
 }
 
+const char *sim_pool_use_name(enum sim_pool_use u)
+{
+	switch (u) {
+	case SIM_POOL_NONE:
+		return "none";
+	case SIM_POOL_COHERENT:
+		return "coherent";
+	case SIM_POOL_CMA:
+		return "cma";
+	case SIM_POOL_RESTRICTED:
+		return "restricted";
+	case SIM_POOL_BEHIND_IOMMU:
+		return "not bound: behind an IOMMU";
+	case SIM_POOL_NOT_RAM:
+		return "not bound: not RAM of the guest";
+	}
+	return "?";
+}
+
 bool sim_world_pool_in_ram(const struct sim_world_guest *g,
 			   const struct sim_desc_pool *p)
 {
@@ -523,10 +542,14 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 	const struct sim_desc_pool *p = &w->desc.pools[dd->pool];
 	int ret;
 
-	if (!p->restricted && !sim_world_pool_in_ram(wd->guest, p))
-		return 0; /* not the guest's RAM (a frame buffer's VRAM):
-			   * nothing here backs it; ordinary memory serves */
+	if (!p->restricted && !sim_world_pool_in_ram(wd->guest, p)) {
+		/* not the guest's RAM (a frame buffer's VRAM): nothing here
+		 * backs it; ordinary memory serves */
+		wd->pool_use = SIM_POOL_NOT_RAM;
+		return 0;
+	}
 	if (p->reusable) {
+		wd->pool_use = SIM_POOL_CMA;
 		/* rmem_cma_device_init: the area is the device's own. */
 		if (!w->cmas[dd->pool]) {
 			ret = dmk_cma_create(wd->guest->sys, p->base, p->size,
@@ -546,9 +569,11 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 		 * calls of_reserved_mem_device_init, and the drivers whose
 		 * device has both (s5p-mfc on Exynos4) call it only without
 		 * an IOMMU; coherent memory then comes from the IOMMU ops. */
+		wd->pool_use = SIM_POOL_BEHIND_IOMMU;
 		return 0;
 	}
 	if (!p->restricted) {
+		wd->pool_use = SIM_POOL_COHERENT;
 		/* rmem_dma_device_init: the device's coherent memory. */
 		ret = dmk_declare_coherent_memory(&wd->dev, p->base,
 						  DMK_MAPPING_ERROR, p->size);
@@ -577,6 +602,7 @@ static int attach_pool(struct sim_world *w, struct sim_world_device *wd,
 	wd->sd.fw_base = p->base;
 	wd->sd.fw_size = p->size;
 	wd->restricted_pool = w->pools[dd->pool];
+	wd->pool_use = SIM_POOL_RESTRICTED;
 	return dmk_device_set_restricted_pool(&wd->dev, wd->restricted_pool);
 }
 

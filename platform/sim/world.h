@@ -176,8 +176,23 @@ unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
 bool sim_desc_device_reaches_ram(const struct sim_world_desc *desc,
 				 const struct sim_desc_device *d);
 
+/* What the world made of a master's memory-region pool (attach_pool),
+ * so that dmakit inspect shows what is configured, not what is named. */
+enum sim_pool_use {
+	SIM_POOL_NONE,	       /* the tree names none */
+	SIM_POOL_COHERENT,     /* shared-dma-pool: its coherent memory */
+	SIM_POOL_CMA,	       /* reusable shared-dma-pool: its CMA area */
+	SIM_POOL_RESTRICTED,   /* restricted-dma-pool: its bounce pool */
+	SIM_POOL_BEHIND_IOMMU, /* shared, not bound: the device has an IOMMU */
+	SIM_POOL_NOT_RAM,      /* shared, not bound: not this guest's RAM */
+};
+
+/* "coherent", "cma", "restricted", "not bound: behind an IOMMU"... */
+const char *sim_pool_use_name(enum sim_pool_use u);
+
 struct sim_world_device {
 	struct dmk_device dev; /* the library's view */
+	enum sim_pool_use pool_use;
 	/* The IOMMU domain of its group; the group's first master owns it. */
 	struct dmk_iommu_domain *iommu;
 	bool owns_iommu;
