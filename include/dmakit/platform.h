@@ -40,6 +40,24 @@ enum dmk_cache_op {
 
 enum dmk_log_level { DMK_LOG_ERR, DMK_LOG_WARN, DMK_LOG_INFO };
 
+/*
+ * The memory type of a vmap, as Linux's dma_pgprot() picks it for a
+ * coherent allocation (kernel/dma/mapping.c): PAGE_KERNEL for a device
+ * that snoops the CPU's caches, else pgprot_writecombine with
+ * DMK_ATTR_WRITE_COMBINE, else pgprot_dmacoherent.  A platform maps
+ * each to what its architecture has: on arm64 WRITE_COMBINE and
+ * DMA_COHERENT are both Normal Non-cacheable (which is why arm64 Linux
+ * does not even select ARCH_HAS_DMA_WRITE_COMBINE); they differ on
+ * 32-bit ARM without ARM_DMA_MEM_BUFFERABLE (Strongly-ordered against
+ * bufferable) and on architectures whose uncached type forbids write
+ * gathering.
+ */
+enum dmk_vmap_prot {
+	DMK_VMAP_CACHED = 0,	    /* PAGE_KERNEL: the linear map's type */
+	DMK_VMAP_DMA_COHERENT = 1,  /* pgprot_dmacoherent */
+	DMK_VMAP_WRITE_COMBINE = 2, /* pgprot_writecombine */
+};
+
 /* IOMMU mapping permissions. */
 #define DMK_IOMMU_READ (1 << 0)
 #define DMK_IOMMU_WRITE (1 << 1)
@@ -126,6 +144,25 @@ struct dmk_platform_ops {
 	 * addresses are not the linear map's (is_vmalloc_addr): a
 	 * non-cacheable alias, a remapped buffer.  NULL: there is none. */
 	bool (*virt_is_vmap)(void *ctx, const void *va);
+
+	/*
+	 * Linux's vmap() / vunmap(), as dma_common_pages_remap uses them:
+	 * the npages pages at pages[0..npages) (guest-physical, page
+	 * aligned, in any order, none twice) made one contiguous range of
+	 * CPU virtual addresses of the memory type prot.  Returns its start
+	 * or NULL; the pages' contents are untouched.  vunmap takes what
+	 * vmap returned and undoes exactly that mapping (the platform keeps
+	 * its size, as Linux's vm_struct does).  Both or neither.
+	 *
+	 * Optional.  Without it the CPU sees only what the linear map and
+	 * map_uncached show: a coherent allocation behind an IOMMU is one
+	 * physically contiguous block (Linux's iommu_dma_alloc without
+	 * remapping), and dmk_vmap_noncontiguous works only for chunks
+	 * that follow each other guest-physically.
+	 */
+	void *(*vmap)(void *ctx, const dmk_phys_t *pages, size_t npages,
+		      enum dmk_vmap_prot prot);
+	void (*vunmap)(void *ctx, void *va);
 };
 
 /* What phys_regions reports. */

@@ -21,6 +21,8 @@
  *                x86: none, its devices snoop
  *   uncached     vmap with pgprot_dmacoherent, as dma-direct remaps a
  *                non-coherent device's buffer (ARM only)
+ *   vmap         vmap of the pages with the type dma_pgprot would give:
+ *                PAGE_KERNEL, pgprot_dmacoherent, pgprot_writecombine
  *   log          printk
  *   deferred     queue_work on the module's own unbound workqueue (a
  *                dynamic swiotlb grows there, as Linux's swiotlb_dyn_alloc
@@ -32,6 +34,7 @@
  */
 #include "dmk-linux.h"
 
+#include <linux/dma-map-ops.h>
 #include <linux/highmem.h>
 #include <linux/ktime.h>
 #include <linux/smp.h>
@@ -140,6 +143,45 @@ static void linux_free_pages(void *ctx, dmk_phys_t phys, unsigned int order)
 {
 	(void)ctx;
 	__free_pages(pfn_to_page(PHYS_PFN(phys)), order);
+}
+
+/* ---- vmap: dma_common_pages_remap's vmap with dma_pgprot's type ---- */
+
+static pgprot_t linux_vmap_prot(enum dmk_vmap_prot prot)
+{
+	switch (prot) {
+	case DMK_VMAP_WRITE_COMBINE:
+		return pgprot_writecombine(PAGE_KERNEL);
+	case DMK_VMAP_DMA_COHERENT:
+		return pgprot_dmacoherent(PAGE_KERNEL);
+	default:
+		return PAGE_KERNEL;
+	}
+}
+
+static void *linux_vmap(void *ctx, const dmk_phys_t *phys, size_t npages,
+			enum dmk_vmap_prot prot)
+{
+	struct page **pages;
+	void *va;
+
+	(void)ctx;
+	if (npages > UINT_MAX)
+		return NULL;
+	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+	for (size_t i = 0; i < npages; i++)
+		pages[i] = pfn_to_page(PHYS_PFN(phys[i]));
+	va = vmap(pages, npages, VM_MAP, linux_vmap_prot(prot));
+	kvfree(pages);
+	return va;
+}
+
+static void linux_vunmap(void *ctx, void *va)
+{
+	(void)ctx;
+	vunmap(va);
 }
 
 /* ---- caches and uncached views (ARM) ---- */
@@ -494,6 +536,8 @@ int dmk_linux_platform_init(struct dmk_linux_platform *lp)
 	o->map_uncached = linux_map_uncached;
 	o->unmap_uncached = linux_unmap_uncached;
 #endif
+	o->vmap = linux_vmap;
+	o->vunmap = linux_vunmap;
 	o->hypercall = linux_hypercall;
 	o->cpu_id = linux_cpu_id;
 	o->now_ns = linux_now_ns;

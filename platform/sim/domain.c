@@ -12,6 +12,15 @@
  * Non-cacheable aliases (map_uncached) map the D image instead.  On
  * hardware such an alias is a stage-1 mapping of IPAs, so it follows
  * stage-2: set_p2m remaps the alias pages of a gfn whose frame changed.
+ *
+ * A vmap (Linux's vmap, dma_common_pages_remap) is such an alias of
+ * guest frames in any order: page i of it maps gfns[i], through the D
+ * image for a non-cacheable type and through the C image for a
+ * cacheable one, so a CPU access through it reaches the very frame (and
+ * cache state) the linear map's access to that page would.  The
+ * simulated CPU has no write buffer: write-combining and the
+ * DMA-coherent type both map the D image and differ only in the type
+ * recorded (sim_domain_vmap_type).
  */
 #include "sim.h"
 
@@ -22,12 +31,33 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* A live non-cacheable alias of guest frames [gfn, gfn + npages). */
+/* A live alias of guest frames: [gfn, gfn + npages) for map_uncached,
+ * gfns[0..npages) for a vmap. */
 struct uc_alias {
 	uint8_t *va;
 	uint64_t gfn, npages;
+	uint64_t *gfns; /* a vmap's frames, page by page; NULL: from gfn */
+	bool cached;	/* maps the C image (a cacheable vmap) */
+	int type;	/* enum dmk_vmap_prot */
 	struct uc_alias *next;
 };
+
+static uint64_t alias_gfn(const struct uc_alias *a, uint64_t i)
+{
+	return a->gfns ? a->gfns[i] : a->gfn + i;
+}
+
+static int alias_fd(const struct sim_domain *d, const struct uc_alias *a)
+{
+	return a->cached ? d->m->fd_c : d->m->fd_d;
+}
+
+static void alias_free(struct uc_alias *a)
+{
+	munmap(a->va, a->npages << SIM_PAGE_SHIFT);
+	free(a->gfns);
+	free(a);
+}
 
 struct sim_domain_priv {
 	struct sim_domain d;
@@ -405,8 +435,7 @@ void sim_domain_destroy(struct sim_domain *d)
 	dp = priv_of(d);
 	for (a = dp->aliases; a; a = next) {
 		next = a->next;
-		munmap(a->va, a->npages << SIM_PAGE_SHIFT);
-		free(a);
+		alias_free(a);
 	}
 	if (d->linear)
 		munmap(d->linear, d->linear_len);
@@ -464,11 +493,21 @@ static int remap_aliases(struct sim_domain_priv *dp, uint64_t gfn, uint64_t n)
 		uint64_t hi = gfn + n < a->gfn + a->npages ? gfn + n
 							   : a->gfn + a->npages;
 
-		if (lo < hi)
+		if (a->gfns) {
+			/* A vmap: each of its pages that maps such a gfn. */
+			for (uint64_t i = 0; i < a->npages; i++)
+				if (a->gfns[i] >= gfn && a->gfns[i] < gfn + n)
+					ret |= remap_range(
+						&dp->d,
+						a->va + (i << SIM_PAGE_SHIFT),
+						a->gfns[i], 1,
+						alias_fd(&dp->d, a));
+		} else if (lo < hi) {
 			ret |= remap_range(
 				&dp->d,
 				a->va + ((lo - a->gfn) << SIM_PAGE_SHIFT), lo,
-				hi - lo, dp->d.m->fd_d);
+				hi - lo, alias_fd(&dp->d, a));
+		}
 	}
 	return ret ? -ENOMEM : 0;
 }
@@ -651,7 +690,71 @@ out:
 	return ret;
 }
 
-/* ---- non-cacheable aliases ---- */
+/* ---- non-cacheable aliases and vmaps ---- */
+
+/* Map the alias a (its va reserved, its fields set) page run by page
+ * run and put it on the list; false if a page has no frame. */
+static bool alias_add(struct sim_domain_priv *dp, struct uc_alias *a)
+{
+	struct sim_domain *d = &dp->d;
+	uint64_t i = 0;
+
+	pthread_mutex_lock(&dp->lock);
+	while (i < a->npages) {
+		uint64_t len = 1;
+
+		/* One map_gfns per run of consecutive gfns (it makes one
+		 * mmap per machine-contiguous part of the run). */
+		while (i + len < a->npages &&
+		       alias_gfn(a, i + len) == alias_gfn(a, i) + len)
+			len++;
+		if (map_gfns(d, a->va + (i << SIM_PAGE_SHIFT), alias_gfn(a, i),
+			     len, alias_fd(d, a), false)) {
+			pthread_mutex_unlock(&dp->lock);
+			return false;
+		}
+		i += len;
+	}
+	a->next = dp->aliases;
+	dp->aliases = a;
+	pthread_mutex_unlock(&dp->lock);
+	return true;
+}
+
+/* Take the alias whose range holds va (exactly its start when
+ * at_start) off the list; NULL if there is none. */
+static struct uc_alias *alias_take(struct sim_domain_priv *dp, const void *va,
+				   bool at_start)
+{
+	struct uc_alias **pp, *a = NULL;
+	const uint8_t *p = va;
+
+	pthread_mutex_lock(&dp->lock);
+	for (pp = &dp->aliases; *pp; pp = &(*pp)->next) {
+		a = *pp;
+		if (at_start ? p == a->va
+			     : p >= a->va && p < a->va + (a->npages
+							  << SIM_PAGE_SHIFT)) {
+			*pp = a->next;
+			break;
+		}
+		a = NULL;
+	}
+	pthread_mutex_unlock(&dp->lock);
+	return a;
+}
+
+/* The live alias holding va, or NULL (under the caller's lock). */
+static const struct uc_alias *alias_at(const struct sim_domain_priv *dp,
+				       const void *va)
+{
+	const uint8_t *p = va;
+
+	for (const struct uc_alias *a = dp->aliases; a; a = a->next)
+		if (p >= a->va && p < a->va + (a->npages << SIM_PAGE_SHIFT))
+			return a;
+	return NULL;
+}
 
 void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len)
 {
@@ -663,7 +766,7 @@ void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len)
 	if (len == 0 || gpa + len < gpa)
 		return NULL;
 	npages = ((gpa + len - 1) >> SIM_PAGE_SHIFT) - gfn + 1;
-	a = malloc(sizeof(*a));
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
 	va = reserve_range(NULL, npages << SIM_PAGE_SHIFT);
@@ -671,59 +774,101 @@ void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len)
 		free(a);
 		return NULL;
 	}
-	pthread_mutex_lock(&dp->lock);
-	if (map_gfns(d, va, gfn, npages, d->m->fd_d, false)) {
-		pthread_mutex_unlock(&dp->lock);
-		munmap(va, npages << SIM_PAGE_SHIFT);
-		free(a);
+	*a = (struct uc_alias){.va = va,
+			       .gfn = gfn,
+			       .npages = npages,
+			       .type = DMK_VMAP_DMA_COHERENT};
+	if (!alias_add(dp, a)) {
+		alias_free(a);
 		return NULL;
 	}
-	*a = (struct uc_alias){va, gfn, npages, dp->aliases};
-	dp->aliases = a;
-	pthread_mutex_unlock(&dp->lock);
 	return (uint8_t *)va + (gpa & (SIM_PAGE_SIZE - 1));
 }
 
 void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len)
 {
-	struct sim_domain_priv *dp = priv_of(d);
-	struct uc_alias **pp, *a = NULL;
-	uint8_t *p = va;
+	struct uc_alias *a = alias_take(priv_of(d), va, false);
 
-	pthread_mutex_lock(&dp->lock);
-	for (pp = &dp->aliases; *pp; pp = &(*pp)->next) {
-		a = *pp;
-		if (p >= a->va && p < a->va + (a->npages << SIM_PAGE_SHIFT)) {
-			*pp = a->next;
-			break;
-		}
-		a = NULL;
-	}
-	pthread_mutex_unlock(&dp->lock);
-	if (!a) {
+	if (!a || a->gfns) {
 		fprintf(stderr,
 			"sim: dom%u: unmap_uncached of %p (%zu bytes) that is "
 			"not a live uncached alias\n",
 			d->domid, va, len);
 		abort();
 	}
-	munmap(a->va, a->npages << SIM_PAGE_SHIFT);
-	free(a);
+	alias_free(a);
+}
+
+void *sim_domain_vmap(struct sim_domain *d, const uint64_t *gfns, size_t n,
+		      int type)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	struct uc_alias *a;
+	void *va;
+
+	if (n == 0 || n > (SIZE_MAX >> SIM_PAGE_SHIFT))
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->gfns = malloc(n * sizeof(*a->gfns));
+	va = reserve_range(NULL, n << SIM_PAGE_SHIFT);
+	if (!a->gfns || va == MAP_FAILED) {
+		if (va != MAP_FAILED)
+			munmap(va, n << SIM_PAGE_SHIFT);
+		free(a->gfns);
+		free(a);
+		return NULL;
+	}
+	memcpy(a->gfns, gfns, n * sizeof(*gfns));
+	a->va = va;
+	a->npages = n;
+	a->gfn = ~0ULL; /* remap_aliases goes by gfns[] */
+	a->cached = type == DMK_VMAP_CACHED;
+	a->type = type;
+	if (!alias_add(dp, a)) {
+		alias_free(a);
+		return NULL;
+	}
+	return va;
+}
+
+void sim_domain_vunmap(struct sim_domain *d, void *va)
+{
+	struct uc_alias *a = alias_take(priv_of(d), va, true);
+
+	if (!a || !a->gfns) {
+		fprintf(stderr, "sim: dom%u: vunmap of %p that is not a vmap\n",
+			d->domid, va);
+		abort();
+	}
+	alias_free(a);
 }
 
 bool sim_domain_is_uncached(struct sim_domain *d, const void *va)
 {
 	struct sim_domain_priv *dp = priv_of(d);
-	const uint8_t *p = va;
-	bool found = false;
+	const struct uc_alias *a;
+	bool found;
 
 	pthread_mutex_lock(&dp->lock);
-	for (struct uc_alias *a = dp->aliases; a && !found; a = a->next)
-		found = p >= (const uint8_t *)a->va &&
-			p < (const uint8_t *)a->va +
-					(a->npages << SIM_PAGE_SHIFT);
+	a = alias_at(dp, va);
+	found = a && !a->cached;
 	pthread_mutex_unlock(&dp->lock);
 	return found;
+}
+
+int sim_domain_vmap_type(struct sim_domain *d, const void *va)
+{
+	struct sim_domain_priv *dp = priv_of(d);
+	const struct uc_alias *a;
+	int type;
+
+	pthread_mutex_lock(&dp->lock);
+	a = alias_at(dp, va);
+	type = a ? a->type : -1;
+	pthread_mutex_unlock(&dp->lock);
+	return type;
 }
 
 /* ---- x86 PV ---- */

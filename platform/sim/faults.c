@@ -17,6 +17,7 @@ static const char *const site_names[SIM_FAULT_NR_SITES] = {
 	[SIM_FAULT_HYPERCALL] = "hypercall",
 	[SIM_FAULT_IOMMU_MAP] = "iommu_map",
 	[SIM_FAULT_ENV_ALLOC] = "env_alloc",
+	[SIM_FAULT_VMAP] = "vmap",
 };
 
 const char *sim_fault_site_name(enum sim_fault_site site)

@@ -27,6 +27,7 @@ enum sim_fault_site {
 	SIM_FAULT_HYPERCALL, /* every sub-op, with Xen's partial progress */
 	SIM_FAULT_IOMMU_MAP,
 	SIM_FAULT_ENV_ALLOC, /* dmk_env_zalloc / dmk_env_calloc */
+	SIM_FAULT_VMAP,	     /* dmk_platform_ops.vmap */
 	SIM_FAULT_NR_SITES
 };
 

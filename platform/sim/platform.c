@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -104,6 +105,33 @@ static void plat_unmap_uncached(void *ctx, void *va, size_t size)
 	sim_domain_unmap_uncached(pd_of(ctx)->dom, va, size);
 }
 
+/* vmap(): the guest's frames, as its pages are its frames here. */
+static void *plat_vmap(void *ctx, const dmk_phys_t *pages, size_t npages,
+		       enum dmk_vmap_prot prot)
+{
+	struct sim_platform_dom *pd = pd_of(ctx);
+	uint64_t *gfns;
+	void *va;
+
+	if (sim_fault_hit(pd->faults, SIM_FAULT_VMAP, "vmap"))
+		return NULL;
+	if (npages == 0 || npages > SIZE_MAX / sizeof(*gfns))
+		return NULL;
+	gfns = malloc(npages * sizeof(*gfns));
+	if (!gfns)
+		return NULL;
+	for (size_t i = 0; i < npages; i++)
+		gfns[i] = pages[i] >> SIM_PAGE_SHIFT;
+	va = sim_domain_vmap(pd->dom, gfns, npages, prot);
+	free(gfns);
+	return va;
+}
+
+static void plat_vunmap(void *ctx, void *va)
+{
+	sim_domain_vunmap(pd_of(ctx)->dom, va);
+}
+
 /* pfn_valid: what the p2m backs with a page, the domain's own or a
  * foreign one mapped over a ballooned page (Linux gives both a struct
  * page; dom0 bounces a foreign page for a device that cannot reach
@@ -137,10 +165,10 @@ static unsigned int plat_phys_regions(void *ctx, dmk_phys_t phys, size_t size)
 	return found;
 }
 
-/* The guest's vmap area: its non-cacheable aliases. */
+/* The guest's vmap area: its non-cacheable aliases and its vmaps. */
 static bool plat_virt_is_vmap(void *ctx, const void *va)
 {
-	return sim_domain_is_uncached(pd_of(ctx)->dom, va);
+	return sim_domain_vmap_type(pd_of(ctx)->dom, va) >= 0;
 }
 
 int sim_platform_dom_load_kernel(struct sim_platform_dom *pd)
@@ -297,7 +325,8 @@ static void plat_flush_work(void *ctx)
 	.now_ns = plat_now_ns, .log = plat_log,                                \
 	.phys_is_ram = plat_phys_is_ram, .defer_work = plat_defer_work,        \
 	.flush_work = plat_flush_work, .phys_regions = plat_phys_regions,      \
-	.virt_is_vmap = plat_virt_is_vmap
+	.virt_is_vmap = plat_virt_is_vmap, .vmap = plat_vmap,                  \
+	.vunmap = plat_vunmap
 
 static const struct dmk_platform_ops ops_noncoherent = {
 	COMMON_OPS,

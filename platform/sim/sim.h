@@ -187,8 +187,23 @@ uint64_t sim_domain_gfn_to_mfn(const struct sim_domain *d, uint64_t gfn,
 /* A non-cacheable alias: D pages of the frames behind [gpa, gpa+len). */
 void *sim_domain_map_uncached(struct sim_domain *d, uint64_t gpa, size_t len);
 void sim_domain_unmap_uncached(struct sim_domain *d, void *va, size_t len);
-/* Whether va lies in a live non-cacheable alias (the guest's vmap area). */
+/* Whether va lies in a live non-cacheable alias or vmap. */
 bool sim_domain_is_uncached(struct sim_domain *d, const void *va);
+/*
+ * Linux's vmap: guest frames gfns[0..n), in any order, at one new range
+ * of CPU addresses, page i on gfns[i]; type is an enum dmk_vmap_prot
+ * (DMK_VMAP_CACHED maps the C image, as the linear map does; the others
+ * the D image).  It follows later p2m changes as the linear map does.
+ * NULL if a frame is a hole or the host has no room.  vunmap takes
+ * what vmap returned (anything else aborts).
+ */
+void *sim_domain_vmap(struct sim_domain *d, const uint64_t *gfns, size_t n,
+		      int type);
+void sim_domain_vunmap(struct sim_domain *d, void *va);
+/* The guest's vmap area: the enum dmk_vmap_prot of the live alias or
+ * vmap that holds va (a map_uncached alias is DMK_VMAP_DMA_COHERENT),
+ * or -1 when va is in none. */
+int sim_domain_vmap_type(struct sim_domain *d, const void *va);
 /* x86 PV: set d->pv and build d->pv_p2m (indexed by pfn from 0, entries
  * SIM_INVALID_MFN for holes) from the p2m.  Returns 0 or -ENOMEM. */
 int sim_domain_make_pv(struct sim_domain *d);

@@ -248,6 +248,62 @@ static void test_uncached_alias(void **state)
 	sim_machine_destroy(m);
 }
 
+/*
+ * A vmap of guest frames in any order: page i reaches the frame behind
+ * gfns[i], through the cache (C) for the cacheable type, to DRAM (D)
+ * for the others, whose type it reports; it follows stage-2 as the
+ * linear map does, and goes away with vunmap.
+ */
+static void test_vmap(void **state)
+{
+	struct sim_machine *m = machine();
+	struct sim_domain *d = NULL;
+	uint64_t g = GFN_BASE + 4, fresh;
+	uint64_t gfns[3] = {g + 5, g, g + 9};
+	uint8_t *c, *nc;
+
+	(void)state;
+	assert_int_equal(
+		sim_domain_create(&d, m, 1, GFN_BASE, 32, false, 1, 17), 0);
+	c = sim_domain_vmap(d, gfns, 3, DMK_VMAP_CACHED);
+	nc = sim_domain_vmap(d, gfns, 3, DMK_VMAP_WRITE_COMBINE);
+	assert_non_null(c);
+	assert_non_null(nc);
+	assert_int_equal(sim_domain_vmap_type(d, c + 3 * 4096 - 1),
+			 DMK_VMAP_CACHED);
+	assert_int_equal(sim_domain_vmap_type(d, nc), DMK_VMAP_WRITE_COMBINE);
+	assert_int_equal(sim_domain_vmap_type(d, d->linear + (g << 12)), -1);
+	assert_false(sim_domain_is_uncached(d, c));
+	assert_true(sim_domain_is_uncached(d, nc + 4096));
+	for (int i = 0; i < 3; i++) {
+		uint64_t ma = sim_domain_gfn_to_mfn(d, gfns[i], NULL) << 12;
+
+		/* Cacheable: the linear map's bytes, the cache's line. */
+		c[i * 4096 + 5] = (uint8_t)(0x30 + i);
+		assert_int_equal(d->linear[(gfns[i] << 12) + 5], 0x30 + i);
+		assert_int_equal(m->c[img(m, ma + 5)], 0x30 + i);
+		assert_int_equal(m->d[img(m, ma + 5)], 0);
+		/* Non-cacheable: DRAM, past the cache. */
+		nc[i * 4096 + 9] = (uint8_t)(0x40 + i);
+		assert_int_equal(m->d[img(m, ma + 9)], 0x40 + i);
+		assert_int_equal(m->c[img(m, ma + 9)], 0);
+	}
+	/* Both follow stage-2 when the frame behind page 1 changes. */
+	fresh = sim_machine_alloc_extent(m, 0, 0, 1);
+	sim_mem_fill(m, fresh << 12, 0x17, 4096);
+	assert_int_equal(sim_domain_set_p2m(d, g, fresh, SIM_P2M_RAM), 0);
+	assert_int_equal(c[4096 + 100], 0x17);
+	assert_int_equal(nc[4096 + 100], 0x17);
+	assert_int_equal(c[100], 0); /* page 0's frame did not move */
+	/* A hole is refused; vunmap ends a vmap. */
+	assert_int_equal(sim_domain_set_p2m(d, g + 9, SIM_INVALID_MFN, 0), 0);
+	assert_null(sim_domain_vmap(d, gfns, 3, DMK_VMAP_DMA_COHERENT));
+	sim_domain_vunmap(d, c);
+	assert_int_equal(sim_domain_vmap_type(d, c), -1);
+	sim_domain_destroy(d); /* also drops nc */
+	sim_machine_destroy(m);
+}
+
 static void test_set_p2m_range_and_scrub(void **state)
 {
 	struct sim_machine *m = machine();
@@ -355,6 +411,7 @@ int main(void)
 		cmocka_unit_test(test_direct_mapped_with_holes),
 		cmocka_unit_test(test_set_p2m_remaps),
 		cmocka_unit_test(test_uncached_alias),
+		cmocka_unit_test(test_vmap),
 		cmocka_unit_test(test_set_p2m_range_and_scrub),
 		cmocka_unit_test(test_pv_and_errors),
 	};
