@@ -12,6 +12,15 @@
  * maps (iommu_iova_to_phys), so that unmap and sync need no search; it
  * is calloc'd, so the untouched part of a large window costs nothing.
  *
+ * Coherent allocations are Linux's iommu_dma_alloc: chunks of the
+ * IOMMU's page sizes wherever the page allocator finds them, behind one
+ * IOVA range, and one CPU range over them made by the platform's vmap
+ * with dma_pgprot's memory type (iommu_dma_alloc_remap); one physically
+ * contiguous block with DMK_ATTR_FORCE_CONTIGUOUS or on a platform
+ * without vmap (iommu_dma_alloc_pages).  A byte per IOVA page records
+ * the chunks of a remapped buffer (Linux keeps its page array in the
+ * vm_struct), so that free gives back exactly what alloc took.
+ *
  * Under Xen the SMMU shares dom0's stage-2 and a device behind it keeps
  * dma-direct with guest-physical bus addresses (dev->stage2_iommu): that
  * is not this file.
@@ -27,6 +36,8 @@
 /* Shadow entries hold pfn + 1, so that calloc's zero means "unmapped". */
 #define SHADOW_NONE 0
 #define BITS_PER_WORD 64
+/* Linux's MAX_PAGE_ORDER (its default): no chunk is asked for above it. */
+#define MAX_CHUNK_ORDER 10
 
 struct dmk_iommu_domain {
 	struct dmk_system *sys;
@@ -38,6 +49,10 @@ struct dmk_iommu_domain {
 	uint64_t *used;	  /* one bit per IOVA page */
 	size_t cursor;	  /* next-fit start, in pages */
 	uint64_t *shadow; /* page -> guest pfn + 1, or SHADOW_NONE */
+	/* page -> order + 1 of the remapped buffer's chunk that starts
+	 * there, 0 elsewhere (calloc'd like the shadow) */
+	uint8_t *chunk;
+	uint64_t pgsize_bitmap; /* the IOMMU's page sizes */
 };
 
 /* ---- the IOVA allocator ---- */
@@ -110,12 +125,12 @@ static size_t find_run(struct dmk_iommu_domain *dom, size_t span, size_t limit)
 	return SIZE_MAX;
 }
 
-/* Pages below the device's reach (dma_mask and dma-ranges). */
+/* Pages below the device's reach: mask (its dma_mask, or for coherent
+ * memory its coherent_dma_mask, as Linux's iommu_dma_alloc_iova is
+ * given) and dma-ranges. */
 static size_t reachable_pages(struct dmk_iommu_domain *dom,
-			      struct dmk_device *dev)
+			      struct dmk_device *dev, uint64_t mask)
 {
-	uint64_t mask = dev->dma_mask;
-
 	if (dev->bus_dma_limit && dev->bus_dma_limit < mask)
 		mask = dev->bus_dma_limit;
 	if (mask < dom->base)
@@ -126,12 +141,12 @@ static size_t reachable_pages(struct dmk_iommu_domain *dom,
 }
 
 static uint64_t iova_alloc(struct dmk_iommu_domain *dom, struct dmk_device *dev,
-			   size_t npages)
+			   uint64_t mask, size_t npages)
 {
 	size_t span = round_up_pow2(npages), pg;
 
 	dmk_mutex_lock(&dom->lock);
-	pg = find_run(dom, span, reachable_pages(dom, dev));
+	pg = find_run(dom, span, reachable_pages(dom, dev, mask));
 	if (pg != SIZE_MAX) {
 		mark_pages(dom, pg, span, true);
 		dom->cursor = pg + span;
@@ -194,12 +209,15 @@ int dmk_iommu_domain_create(struct dmk_system *sys, void *platform_iommu,
 	dom->used = dmk_env_calloc((npages + BITS_PER_WORD - 1) / BITS_PER_WORD,
 				   sizeof(*dom->used));
 	dom->shadow = dmk_env_calloc(npages, sizeof(*dom->shadow));
-	if (!dom->used || !dom->shadow) {
+	dom->chunk = dmk_env_calloc(npages, sizeof(*dom->chunk));
+	if (!dom->used || !dom->shadow || !dom->chunk) {
 		dmk_env_free(dom->used);
 		dmk_env_free(dom->shadow);
+		dmk_env_free(dom->chunk);
 		dmk_env_free(dom);
 		return -DMK_ENOMEM;
 	}
+	dom->pgsize_bitmap = DMK_IOMMU_PGSIZES_4K;
 	dmk_mutex_init(&dom->lock);
 	/* IOVA 0 looks like a NULL handle to drivers: never hand it out. */
 	if (iova_base == 0)
@@ -215,7 +233,17 @@ void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom)
 	dmk_mutex_destroy(&dom->lock);
 	dmk_env_free(dom->used);
 	dmk_env_free(dom->shadow);
+	dmk_env_free(dom->chunk);
 	dmk_env_free(dom);
+}
+
+int dmk_iommu_domain_set_pgsize_bitmap(struct dmk_iommu_domain *dom,
+				       uint64_t pgsize_bitmap)
+{
+	if (!dom || !pgsize_bitmap)
+		return -DMK_EINVAL;
+	dom->pgsize_bitmap = pgsize_bitmap;
+	return 0;
 }
 
 /* ---- mapping ---- */
@@ -265,12 +293,13 @@ static dmk_phys_t iova_to_phys(struct dmk_iommu_domain *dom, dmk_addr_t iova)
 }
 
 /*
- * __iommu_dma_map(): IOVA pages for [phys, phys + size), page tables
- * programmed, the in-page offset kept.  A failure logs one line, none
- * with DMK_ATTR_NO_WARN.
+ * __iommu_dma_map(): IOVA pages for [phys, phys + size) below mask,
+ * page tables programmed, the in-page offset kept.  A failure logs one
+ * line, none with DMK_ATTR_NO_WARN.
  */
 static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
-				  size_t size, int prot, unsigned long attrs)
+				  size_t size, int prot, uint64_t mask,
+				  unsigned long attrs)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	struct dmk_iommu_domain *dom = dev->dma->iommu;
@@ -280,7 +309,7 @@ static dmk_addr_t iommu_map_range(struct dmk_device *dev, dmk_phys_t phys,
 	uint64_t iova;
 	size_t pg;
 
-	iova = iova_alloc(dom, dev, npages);
+	iova = iova_alloc(dom, dev, mask, npages);
 	if (iova == DMK_MAPPING_ERROR) {
 		if (!(attrs & DMK_ATTR_NO_WARN))
 			dmk_log(plat, DMK_LOG_WARN,
@@ -348,7 +377,8 @@ static dmk_addr_t iommu_dma_map_page(struct dmk_device *dev, dmk_phys_t phys,
 	/* The IOMMU translates addresses, not caches. */
 	if (!dev->coherent && !(attrs & DMK_ATTR_SKIP_CPU_SYNC))
 		dmk_arch_sync_for_device(dev_plat(dev), phys, size, dir);
-	return iommu_map_range(dev, phys, size, dir_to_prot(dir, attrs), attrs);
+	return iommu_map_range(dev, phys, size, dir_to_prot(dir, attrs),
+			       dev->dma_mask, attrs);
 }
 
 static void iommu_dma_unmap_page(struct dmk_device *dev, dmk_addr_t addr,
@@ -543,7 +573,7 @@ static int iommu_dma_map_sg(struct dmk_device *dev, struct dmk_sg *sg,
 	for (i = 0; i < nents; i++)
 		layout_next(&l, &sg[i], dev->seg_boundary_mask);
 	npages = l.pos >> DMK_PAGE_SHIFT;
-	iova = iova_alloc(dom, dev, npages);
+	iova = iova_alloc(dom, dev, dev->dma_mask, npages);
 	if (iova == DMK_MAPPING_ERROR) {
 		if (!(attrs & DMK_ATTR_NO_WARN))
 			dmk_log(plat, DMK_LOG_WARN,
@@ -647,7 +677,8 @@ static dmk_addr_t iommu_dma_map_resource(struct dmk_device *dev,
 	if (!dev->dma->iommu)
 		return DMK_MAPPING_ERROR;
 	return iommu_map_range(dev, phys, size,
-			       dir_to_prot(dir, attrs) | DMK_IOMMU_MMIO, attrs);
+			       dir_to_prot(dir, attrs) | DMK_IOMMU_MMIO,
+			       dev->dma_mask, attrs);
 }
 
 static void iommu_dma_unmap_resource(struct dmk_device *dev, dmk_addr_t addr,
@@ -660,116 +691,58 @@ static void iommu_dma_unmap_resource(struct dmk_device *dev, dmk_addr_t addr,
 		iommu_unmap_range(dev, addr, size);
 }
 
-/* ---- coherent allocations: any pages, made reachable by the IOMMU ---- */
-
-static size_t alloc_order(size_t size)
-{
-	size_t order = 0;
-
-	while ((DMK_PAGE_SIZE << order) < size)
-		order++;
-	return order;
-}
+/* ---- chunks behind one IOVA range (coherent and non-contiguous) ---- */
 
 /*
- * iommu_dma_alloc(): any pages, a non-cacheable view for a non-coherent
- * device, IOVAs.  Each failure logs one line (the page allocator's
- * warning, vmap's, the IOVA allocator's), none with DMK_ATTR_NO_WARN.
+ * The page sizes __iommu_dma_alloc_noncontiguous builds a buffer of
+ * *npages pages from, as a mask of orders: the IOMMU's page sizes, the
+ * smallest raised to a CPU page (or else the buffer rounded up to it),
+ * only the smallest with DMK_ATTR_ALLOC_SINGLE_PAGES, none above
+ * MAX_CHUNK_ORDER.  0 when no size is left (the allocation fails).
  */
-static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
-			     dmk_addr_t *dma_handle, unsigned long attrs)
+static uint64_t chunk_orders(const struct dmk_iommu_domain *dom, size_t *npages,
+			     unsigned long attrs)
 {
-	const struct dmk_platform *plat = dev_plat(dev);
-	size_t order = alloc_order(size), bytes = DMK_PAGE_SIZE << order;
-	bool warn = !(attrs & DMK_ATTR_NO_WARN);
-	dmk_phys_t phys;
-	void *cpu, *va;
+	uint64_t sizes = dom->pgsize_bitmap, min = sizes & -sizes;
 
-	if (!dev->dma->iommu)
-		return NULL;
-	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
-	if (!cpu) {
-		if (warn)
-			dmk_log(plat, DMK_LOG_WARN,
-				"%s: iommu: no free block of %zu bytes for a coherent buffer",
-				dev->name, bytes);
-		return NULL;
+	if (min < DMK_PAGE_SIZE) {
+		min = DMK_PAGE_SIZE;
+		sizes |= DMK_PAGE_SIZE;
+	} else {
+		size_t min_pages = min >> DMK_PAGE_SHIFT;
+
+		*npages = (*npages + min_pages - 1) & ~(min_pages - 1);
 	}
-	memset(cpu, 0, bytes);
-	va = cpu;
-	if (!dev->coherent) {
-		/* As dma-direct: no dirty alias line may outlive this. */
-		if (plat->ops->cache_maint)
-			plat->ops->cache_maint(plat->ctx, phys, bytes,
-					       DMK_CACHE_CLEAN_INVAL);
-		if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING)) {
-			va = plat->ops->map_uncached
-				     ? plat->ops->map_uncached(plat->ctx, phys,
-							       bytes)
-				     : NULL;
-			if (!va) {
-				if (warn)
-					dmk_log(plat, DMK_LOG_ERR,
-						"%s: iommu: no non-cacheable mapping for a non-coherent device",
-						dev->name);
-				goto err_free;
-			}
-		}
-	}
-	*dma_handle = iommu_map_range(dev, phys, bytes,
-				      dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs),
-				      attrs);
-	if (*dma_handle != DMK_MAPPING_ERROR)
-		return va;
-	if (va != cpu && plat->ops->unmap_uncached)
-		plat->ops->unmap_uncached(plat->ctx, va, bytes);
-err_free:
-	plat->ops->free_pages(plat->ctx, phys, order);
-	return NULL;
+	if (attrs & DMK_ATTR_ALLOC_SINGLE_PAGES)
+		sizes = min;
+	return (sizes >> DMK_PAGE_SHIFT) & DMK_BIT_MASK(MAX_CHUNK_ORDER + 1);
 }
-
-static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
-			   dmk_addr_t dma_handle, unsigned long attrs)
-{
-	const struct dmk_platform *plat = dev_plat(dev);
-	size_t order = alloc_order(size), bytes = DMK_PAGE_SIZE << order;
-	dmk_phys_t phys;
-
-	if (!iova_known(dev, dma_handle, bytes, "free"))
-		return;
-	phys = iova_to_phys(dev->dma->iommu, dma_handle);
-	iommu_unmap_range(dev, dma_handle, bytes);
-	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING) &&
-	    plat->ops->unmap_uncached)
-		plat->ops->unmap_uncached(plat->ctx, cpu_addr, bytes);
-	plat->ops->free_pages(plat->ctx, phys, order);
-}
-
-/* ---- non-contiguous allocations: chunks behind one IOVA range ---- */
 
 /*
- * __iommu_dma_alloc_pages(): the largest chunks the platform gives,
- * from the order of what is left down to single pages (only single
- * pages with DMK_ATTR_ALLOC_SINGLE_PAGES); each is one sg entry.
- * Returns the number of entries or 0 (everything given back).
+ * __iommu_dma_alloc_pages(): npages pages in chunks, each the largest
+ * order of 'orders' that still fits what is left; an order the page
+ * allocator refuses is not asked for again (Linux tries it with
+ * __GFP_NORETRY and drops it).  The chunks land in sgl[0..n), zeroed
+ * through the linear map when zero says so; returns n, or 0 with
+ * everything given back.
  */
 static unsigned int alloc_chunks(struct dmk_device *dev, size_t npages,
-				 struct dmk_sg *sgl, unsigned long attrs)
+				 uint64_t orders, struct dmk_sg *sgl, bool zero)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
-	unsigned int n = 0, order;
+	unsigned int n = 0;
 
 	while (npages) {
-		void *cpu = NULL;
+		unsigned int order = 0;
 		dmk_phys_t phys;
+		void *cpu = NULL;
 
-		order = (attrs & DMK_ATTR_ALLOC_SINGLE_PAGES)
-				? 0
-				: dmk_fls64(npages) - 1;
-		for (;; order--) {
+		for (orders &= DMK_BIT_MASK(dmk_fls64(npages)); orders;
+		     orders &= ~(1ULL << order)) {
+			order = dmk_fls64(orders) - 1;
 			cpu = plat->ops->alloc_pages(plat->ctx, order,
 						     ~(dmk_phys_t)0, &phys);
-			if (cpu || order == 0)
+			if (cpu)
 				break;
 		}
 		if (!cpu) {
@@ -779,7 +752,8 @@ static unsigned int alloc_chunks(struct dmk_device *dev, size_t npages,
 					dmk_get_order(sgl[n].length));
 			return 0;
 		}
-		memset(cpu, 0, DMK_PAGE_SIZE << order);
+		if (zero)
+			memset(cpu, 0, DMK_PAGE_SIZE << order);
 		sgl[n].phys = phys;
 		sgl[n].length = (uint32_t)(DMK_PAGE_SIZE << order);
 		n++;
@@ -788,6 +762,353 @@ static unsigned int alloc_chunks(struct dmk_device *dev, size_t npages,
 	return n;
 }
 
+/* The chunks one after the other from iova, the shadow filled; on a
+ * failure what was mapped is unmapped and -DMK_ENOMEM returned (the
+ * caller says so). */
+static int map_chunks(struct dmk_device *dev, uint64_t iova,
+		      const struct dmk_sg *sgl, unsigned int n, int prot)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	size_t first = (iova - dom->base) >> DMK_PAGE_SHIFT, pg = first;
+
+	for (unsigned int i = 0; i < n; i++) {
+		if (plat->ops->iommu_map(
+			    plat->ctx, dom->platform_iommu,
+			    iova + ((uint64_t)(pg - first) << DMK_PAGE_SHIFT),
+			    sgl[i].phys, sgl[i].length, prot)) {
+			if (pg > first)
+				plat->ops->iommu_unmap(
+					plat->ctx, dom->platform_iommu, iova,
+					(pg - first) << DMK_PAGE_SHIFT);
+			while (pg > first)
+				dom->shadow[--pg] = SHADOW_NONE;
+			return -DMK_ENOMEM;
+		}
+		for (size_t p = 0; p < sgl[i].length >> DMK_PAGE_SHIFT; p++)
+			dom->shadow[pg++] =
+				(sgl[i].phys >> DMK_PAGE_SHIFT) + p + 1;
+	}
+	return 0;
+}
+
+/* arch_dma_prep_coherent(), and the invalidate dma-direct adds: no
+ * line of the cacheable alias may later land over the device's data. */
+static void prep_coherent(const struct dmk_platform *plat, dmk_phys_t phys,
+			  size_t bytes)
+{
+	if (plat->ops->cache_maint)
+		plat->ops->cache_maint(plat->ctx, phys, bytes,
+				       DMK_CACHE_CLEAN_INVAL);
+}
+
+/* dma_pgprot(): the memory type of the CPU's view of a coherent
+ * buffer (the platform makes WRITE_COMBINE what its arch has). */
+static enum dmk_vmap_prot coherent_pgprot(const struct dmk_device *dev,
+					  unsigned long attrs)
+{
+	if (dev->coherent)
+		return DMK_VMAP_CACHED;
+	if (attrs & DMK_ATTR_WRITE_COMBINE)
+		return DMK_VMAP_WRITE_COMBINE;
+	return DMK_VMAP_DMA_COHERENT;
+}
+
+/* vmap of npages pages from phys_at(arg, i); NULL if the page array
+ * cannot be had or the platform refuses. */
+static void *vmap_pages(const struct dmk_platform *plat, size_t npages,
+			dmk_phys_t (*phys_at)(const void *arg, size_t i),
+			const void *arg, enum dmk_vmap_prot prot)
+{
+	dmk_phys_t *pages = dmk_env_calloc(npages, sizeof(*pages));
+	void *va;
+
+	if (!pages)
+		return NULL;
+	for (size_t i = 0; i < npages; i++)
+		pages[i] = phys_at(arg, i);
+	va = plat->ops->vmap(plat->ctx, pages, npages, prot);
+	dmk_env_free(pages);
+	return va;
+}
+
+/* Page i of a table of chunks. */
+static dmk_phys_t chunk_page(const void *arg, size_t i)
+{
+	const struct dmk_sg *sg = arg;
+
+	while (i >= sg->length >> DMK_PAGE_SHIFT) {
+		i -= sg->length >> DMK_PAGE_SHIFT;
+		sg++;
+	}
+	return sg->phys + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
+}
+
+/* Page i of a physically contiguous block. */
+static dmk_phys_t block_page(const void *arg, size_t i)
+{
+	return *(const dmk_phys_t *)arg + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
+}
+
+/*
+ * The pages of a coherent buffer: PAGE_ALIGN(size), rounded up to the
+ * IOMMU's smallest page when that is larger, as the allocation took.
+ */
+static size_t coherent_pages(const struct dmk_iommu_domain *dom, size_t size,
+			     unsigned long attrs, uint64_t *orders)
+{
+	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+	uint64_t o = chunk_orders(dom, &npages, attrs);
+
+	if (orders)
+		*orders = o;
+	return npages;
+}
+
+/*
+ * Undo a remapped buffer's IOMMU side, the reverse of alloc: unmap its
+ * IOVA range, give each chunk back with the order it was allocated at
+ * (the chunk bytes say which), then the IOVA pages.
+ */
+static void release_chunks(struct dmk_device *dev, uint64_t iova, size_t npages)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	size_t first = (iova - dom->base) >> DMK_PAGE_SHIFT, pg = first;
+
+	plat->ops->iommu_unmap(plat->ctx, dom->platform_iommu, iova,
+			       npages << DMK_PAGE_SHIFT);
+	/* A chunk byte is set at every chunk's start: a free of another
+	 * size stops where the buffer's chunks do. */
+	while (pg < first + npages && dom->chunk[pg]) {
+		unsigned int order = dom->chunk[pg] - 1u;
+		size_t n = (size_t)1 << order;
+
+		plat->ops->free_pages(plat->ctx,
+				      (dom->shadow[pg] - 1) << DMK_PAGE_SHIFT,
+				      order);
+		dom->chunk[pg] = 0;
+		for (size_t p = 0; p < n; p++)
+			dom->shadow[pg + p] = SHADOW_NONE;
+		pg += n;
+	}
+	iova_free(dom, iova, npages);
+}
+
+/*
+ * iommu_dma_alloc_remap(): chunks wherever the page allocator has them,
+ * prepared for a non-coherent device, mapped READ|WRITE at one IOVA
+ * range below the coherent mask, and one CPU range over them with
+ * dma_pgprot's type, zeroed through it (Linux's pages come zeroed from
+ * the allocator and are cleaned after: the same bytes reach DRAM; a
+ * store through the view the CPU keeps needs no dirty line to get
+ * there).  DMK_ATTR_NO_KERNEL_MAPPING: no CPU range, the chunks are
+ * zeroed through the linear map before they are prepared, and the
+ * cookie returned is the first chunk's linear address, never to be
+ * dereferenced.
+ */
+static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
+				   dmk_addr_t *dma_handle, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	uint64_t orders, iova;
+	size_t npages = coherent_pages(dom, size, attrs, &orders), pg;
+	struct dmk_sg *chunks = NULL;
+	unsigned int n = 0;
+	const char *why;
+	void *va = NULL;
+
+	if (npages > UINT32_MAX) {
+		why = "too large";
+		goto out;
+	}
+	chunks = dmk_env_calloc(npages, sizeof(*chunks));
+	if (!chunks) {
+		why = "no memory for its chunk table";
+		goto out;
+	}
+	n = alloc_chunks(dev, npages, orders, chunks,
+			 attrs & DMK_ATTR_NO_KERNEL_MAPPING);
+	if (!n) {
+		why = "no free pages";
+		goto out;
+	}
+	iova = iova_alloc(dom, dev, dev->coherent_dma_mask, npages);
+	if (iova == DMK_MAPPING_ERROR) {
+		why = "no IOVA space";
+		goto err_pages;
+	}
+	if (!dev->coherent)
+		for (unsigned int i = 0; i < n; i++)
+			prep_coherent(plat, chunks[i].phys, chunks[i].length);
+	if (map_chunks(dev, iova, chunks, n,
+		       dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs))) {
+		iova_free(dom, iova, npages);
+		why = "the IOMMU refused a chunk";
+		goto err_pages;
+	}
+	pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
+	for (unsigned int i = 0; i < n; i++) {
+		dom->chunk[pg] = (uint8_t)(dmk_get_order(chunks[i].length) + 1);
+		pg += chunks[i].length >> DMK_PAGE_SHIFT;
+	}
+	if (attrs & DMK_ATTR_NO_KERNEL_MAPPING) {
+		va = dmk_phys_to_virt(plat, chunks[0].phys);
+	} else {
+		va = vmap_pages(plat, npages, chunk_page, chunks,
+				coherent_pgprot(dev, attrs));
+		if (!va) {
+			release_chunks(dev, iova, npages);
+			n = 0;
+			why = "no CPU mapping (vmap)";
+			goto out;
+		}
+		memset(va, 0, npages << DMK_PAGE_SHIFT);
+	}
+	*dma_handle = iova;
+	dmk_env_free(chunks);
+	return va;
+
+err_pages:
+	while (n--)
+		plat->ops->free_pages(plat->ctx, chunks[n].phys,
+				      dmk_get_order(chunks[n].length));
+out:
+	dmk_env_free(chunks);
+	/* One line for the caller's one failure, none with NO_WARN. */
+	if (!(attrs & DMK_ATTR_NO_WARN))
+		dmk_log(plat, DMK_LOG_WARN,
+			"%s: iommu: coherent allocation of %zu bytes in %zu pages failed: %s",
+			dev->name, size, npages, why);
+	return NULL;
+}
+
+/*
+ * iommu_dma_alloc_pages() and the map after it: one physically
+ * contiguous block, its CPU view the linear map for a coherent device,
+ * else the platform's vmap with dma_pgprot's type (Linux's
+ * dma_common_contiguous_remap) or, on a platform without vmap, its
+ * non-cacheable alias, zeroed through that view after the block was
+ * prepared, as Linux's.  The IOVA range covers PAGE_ALIGN(size).
+ */
+static void *iommu_dma_alloc_contiguous(struct dmk_device *dev, size_t size,
+					dmk_addr_t *dma_handle,
+					unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	size_t npages = coherent_pages(dev->dma->iommu, size, attrs, NULL);
+	size_t len = npages << DMK_PAGE_SHIFT;
+	unsigned int order = dmk_get_order(len);
+	bool warn = !(attrs & DMK_ATTR_NO_WARN);
+	dmk_phys_t phys;
+	void *cpu, *va;
+
+	cpu = plat->ops->alloc_pages(plat->ctx, order, ~(dmk_phys_t)0, &phys);
+	if (!cpu) {
+		if (warn)
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: iommu: no free block of %zu bytes for a coherent buffer",
+				dev->name, (size_t)(DMK_PAGE_SIZE << order));
+		return NULL;
+	}
+	va = cpu;
+	if (dev->coherent || (attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+		memset(cpu, 0, len);
+	if (!dev->coherent) {
+		prep_coherent(plat, phys, DMK_PAGE_SIZE << order);
+		if (attrs & DMK_ATTR_NO_KERNEL_MAPPING)
+			va = cpu;
+		else if (plat->ops->vmap)
+			va = vmap_pages(plat, npages, block_page, &phys,
+					coherent_pgprot(dev, attrs));
+		else if (plat->ops->map_uncached)
+			va = plat->ops->map_uncached(plat->ctx, phys, len);
+		else
+			va = NULL;
+		if (!va) {
+			if (warn)
+				dmk_log(plat, DMK_LOG_ERR,
+					"%s: iommu: no non-cacheable mapping for a non-coherent device",
+					dev->name);
+			goto err_free;
+		}
+		if (va != cpu)
+			memset(va, 0, len);
+	}
+	*dma_handle = iommu_map_range(dev, phys, len,
+				      dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs),
+				      dev->coherent_dma_mask, attrs);
+	if (*dma_handle != DMK_MAPPING_ERROR)
+		return va;
+	if (va != cpu) {
+		if (plat->ops->vmap)
+			plat->ops->vunmap(plat->ctx, va);
+		else
+			plat->ops->unmap_uncached(plat->ctx, va, len);
+	}
+err_free:
+	plat->ops->free_pages(plat->ctx, phys, order);
+	return NULL;
+}
+
+/*
+ * iommu_dma_alloc(): remapped chunks unless the caller forces one
+ * block or the platform cannot remap (Linux without CONFIG_DMA_REMAP
+ * had only the block).  Each failure logs one line, none with
+ * DMK_ATTR_NO_WARN.
+ */
+static void *iommu_dma_alloc(struct dmk_device *dev, size_t size,
+			     dmk_addr_t *dma_handle, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+
+	if (!dev->dma->iommu)
+		return NULL;
+	if (plat->ops->vmap && !(attrs & DMK_ATTR_FORCE_CONTIGUOUS))
+		return iommu_dma_alloc_remap(dev, size, dma_handle, attrs);
+	return iommu_dma_alloc_contiguous(dev, size, dma_handle, attrs);
+}
+
+/* iommu_dma_free(): what the allocation took, by how it was built. */
+static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
+			   dmk_addr_t dma_handle, unsigned long attrs)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	size_t npages, len;
+	dmk_phys_t phys;
+
+	if (!dom)
+		return;
+	npages = coherent_pages(dom, size, attrs, NULL);
+	len = npages << DMK_PAGE_SHIFT;
+	if (!iova_known(dev, dma_handle, len, "free"))
+		return;
+	if (dom->chunk[(dma_handle - dom->base) >> DMK_PAGE_SHIFT]) {
+		if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+			plat->ops->vunmap(plat->ctx, cpu_addr);
+		release_chunks(dev, dma_handle, npages);
+		return;
+	}
+	phys = iova_to_phys(dom, dma_handle);
+	iommu_unmap_range(dev, dma_handle, len);
+	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING)) {
+		if (plat->ops->vmap)
+			plat->ops->vunmap(plat->ctx, cpu_addr);
+		else if (plat->ops->unmap_uncached)
+			plat->ops->unmap_uncached(plat->ctx, cpu_addr, len);
+	}
+	plat->ops->free_pages(plat->ctx, phys, dmk_get_order(len));
+}
+
+/*
+ * __iommu_dma_alloc_noncontiguous() for dma_alloc_noncontiguous: the
+ * chunks of a remapped buffer, mapped READ|WRITE (Linux maps these
+ * BIDIRECTIONAL whatever dir says) below the coherent mask; one device
+ * segment, one CPU entry per chunk (Linux's sg_alloc_table_from_pages
+ * also joins chunks that happen to be adjacent).
+ */
 static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 					 struct dmk_sg_table *sgt,
 					 enum dmk_data_direction dir,
@@ -795,52 +1116,41 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	struct dmk_iommu_domain *dom = dev->dma->iommu;
-	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
-	int prot = dir_to_prot(dir, attrs);
-	uint64_t iova, off = 0;
+	uint64_t orders, iova;
 	unsigned int n = 0;
 	const char *why;
+	size_t npages;
 
-	if (!dom || npages == 0 || npages > UINT32_MAX)
+	(void)dir;
+	if (!dom)
+		return -DMK_EINVAL;
+	npages = coherent_pages(dom, size, attrs, &orders);
+	if (npages == 0 || npages > UINT32_MAX)
 		return -DMK_EINVAL;
 	sgt->sgl = dmk_env_zalloc(npages * sizeof(*sgt->sgl));
 	if (!sgt->sgl) {
 		why = "no memory for its table";
 		goto err_log;
 	}
-	n = alloc_chunks(dev, npages, sgt->sgl, attrs);
+	n = alloc_chunks(dev, npages, orders, sgt->sgl, true);
 	if (!n) {
 		why = "no free pages";
 		goto err_table;
 	}
-	iova = iova_alloc(dom, dev, npages);
+	iova = iova_alloc(dom, dev, dev->coherent_dma_mask, npages);
 	if (iova == DMK_MAPPING_ERROR) {
 		why = "no IOVA space";
 		goto err_pages;
 	}
-	for (unsigned int i = 0; i < n; i++) {
-		size_t pg = (iova + off - dom->base) >> DMK_PAGE_SHIFT;
-
-		if (plat->ops->iommu_map(plat->ctx, dom->platform_iommu,
-					 iova + off, sgt->sgl[i].phys,
-					 sgt->sgl[i].length, prot)) {
-			if (off)
-				plat->ops->iommu_unmap(plat->ctx,
-						       dom->platform_iommu,
-						       iova, off);
-			for (size_t p = 0; p < off >> DMK_PAGE_SHIFT; p++)
-				dom->shadow[((iova - dom->base) >>
-					     DMK_PAGE_SHIFT) +
-					    p] = SHADOW_NONE;
-			iova_free(dom, iova, npages);
-			why = "the IOMMU refused a chunk";
-			goto err_pages;
-		}
-		for (size_t p = 0; p < sgt->sgl[i].length >> DMK_PAGE_SHIFT;
-		     p++)
-			dom->shadow[pg + p] =
-				(sgt->sgl[i].phys >> DMK_PAGE_SHIFT) + p + 1;
-		off += sgt->sgl[i].length;
+	if (!dev->coherent)
+		for (unsigned int i = 0; i < n; i++)
+			prep_coherent(plat, sgt->sgl[i].phys,
+				      sgt->sgl[i].length);
+	if (map_chunks(dev, iova, sgt->sgl, n,
+		       dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs))) {
+		iova_free(dom, iova, npages);
+		why = "the IOMMU refused a chunk";
+		goto err_pages;
 	}
 	/* One segment for the device; the CPU's entries stay as they are. */
 	sgt->orig_nents = n;
@@ -874,13 +1184,14 @@ static void iommu_dma_free_noncontiguous(struct dmk_device *dev, size_t size,
 					 enum dmk_data_direction dir)
 {
 	const struct dmk_platform *plat = dev_plat(dev);
-	size_t npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+	size_t len;
 
 	(void)dir;
-	if (iova_known(dev, sgt->sgl[0].dma_address, npages << DMK_PAGE_SHIFT,
-		       "free_noncontiguous"))
-		iommu_unmap_range(dev, sgt->sgl[0].dma_address,
-				  npages << DMK_PAGE_SHIFT);
+	if (!dev->dma->iommu)
+		return;
+	len = coherent_pages(dev->dma->iommu, size, 0, NULL) << DMK_PAGE_SHIFT;
+	if (iova_known(dev, sgt->sgl[0].dma_address, len, "free_noncontiguous"))
+		iommu_unmap_range(dev, sgt->sgl[0].dma_address, len);
 	for (unsigned int i = 0; i < sgt->orig_nents; i++)
 		plat->ops->free_pages(plat->ctx, sgt->sgl[i].phys,
 				      dmk_get_order(sgt->sgl[i].length));

@@ -799,31 +799,89 @@ void dmk_free_noncontiguous(struct dmk_device *dev, size_t size,
 	STAT_ADD(dev, frees, 1);
 }
 
+/* Whether a non-contiguous buffer of dev is the IOMMU's chunks, which
+ * Linux's dma_vmap_noncontiguous hands to vmap(). */
+static bool noncontig_vmaps(struct dmk_device *dev)
+{
+	const struct dmk_dma_map_ops *ops = dmk_get_dma_ops(dev);
+
+	return !map_direct(ops) && ops->alloc_noncontiguous &&
+	       dev_plat(dev)->ops->vmap;
+}
+
+/* The pages an entry touches, from its first byte's to its last's. */
+static size_t entry_pages(const struct dmk_sg *s)
+{
+	size_t end = (s->phys & (DMK_PAGE_SIZE - 1)) + s->length;
+
+	return (end + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+}
+
+/*
+ * dma_vmap_noncontiguous(): the table's pages, PAGE_ALIGN(size) of
+ * them, at one cacheable CPU range (the driver syncs, as with any
+ * streaming buffer).  Without a platform vmap (or for a one-run table
+ * of other ops, as Linux's page_address) the linear map, when the
+ * chunks follow each other guest-physically.
+ */
 void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
 			     struct dmk_sg_table *sgt)
 {
-	dmk_phys_t next;
+	const struct dmk_platform *plat;
+	size_t npages, have = 0, k = 0;
+	dmk_phys_t next, *pages;
+	void *va;
 
 	if (!sgt || !sgt->orig_nents || !dev_ready(dev))
 		return NULL;
+	plat = dev_plat(dev);
+	npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
+	for (unsigned int i = 0; i < sgt->orig_nents; i++)
+		have += entry_pages(&sgt->sgl[i]);
+	if (size == 0 || npages > have) {
+		dmk_log(plat, DMK_LOG_ERR,
+			"%s: vmap_noncontiguous of %zu bytes over a table of %zu pages",
+			dev->name, size, have);
+		return NULL;
+	}
+	if (noncontig_vmaps(dev)) {
+		pages = dmk_env_calloc(npages, sizeof(*pages));
+		if (!pages)
+			return NULL;
+		for (unsigned int i = 0; k < npages; i++)
+			for (size_t p = 0;
+			     p < entry_pages(&sgt->sgl[i]) && k < npages; p++)
+				pages[k++] =
+					(sgt->sgl[i].phys &
+					 ~(dmk_phys_t)(DMK_PAGE_SIZE - 1)) +
+					((dmk_phys_t)p << DMK_PAGE_SHIFT);
+		va = plat->ops->vmap(plat->ctx, pages, npages, DMK_VMAP_CACHED);
+		dmk_env_free(pages);
+		if (!va)
+			dmk_log(plat, DMK_LOG_WARN,
+				"%s: vmap_noncontiguous of %zu pages failed",
+				dev->name, npages);
+		return va;
+	}
 	next = sgt->sgl[0].phys;
 	for (unsigned int i = 0; i < sgt->orig_nents; i++) {
 		if (sgt->sgl[i].phys != next) {
-			dmk_log(dev_plat(dev), DMK_LOG_WARN,
+			dmk_log(plat, DMK_LOG_WARN,
 				"%s: vmap_noncontiguous of %zu bytes in %u scattered chunks: the platform has no vmap",
 				dev->name, size, sgt->orig_nents);
 			return NULL;
 		}
 		next += sgt->sgl[i].length;
 	}
-	return dmk_phys_to_virt(dev_plat(dev), sgt->sgl[0].phys);
+	return dmk_phys_to_virt(plat, sgt->sgl[0].phys);
 }
 
-/* The view is the linear map: nothing to undo. */
+/* vunmap() of what the platform mapped; the linear map needs nothing. */
 void dmk_vunmap_noncontiguous(struct dmk_device *dev, void *vaddr)
 {
-	(void)dev;
-	(void)vaddr;
+	if (!vaddr || !dev_ready(dev) || !noncontig_vmaps(dev))
+		return;
+	dev_plat(dev)->ops->vunmap(dev_plat(dev)->ctx, vaddr);
 }
 
 dmk_addr_t dmk_map_page_attrs(struct dmk_device *dev, dmk_phys_t phys,

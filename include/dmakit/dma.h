@@ -186,8 +186,19 @@ size_t dmk_max_mapping_size(struct dmk_device *dev);
 
 /* ---- Coherent allocations ---- */
 
-/* NULL on failure, with one log line saying why; none with
- * DMK_ATTR_NO_WARN (Linux's __GFP_NOWARN). */
+/*
+ * Memory the CPU and the device see alike (Linux's dma_alloc_attrs),
+ * zeroed; the CPU address, or NULL with one log line saying why (none
+ * with DMK_ATTR_NO_WARN, Linux's __GFP_NOWARN).  Behind an IOMMU, on a
+ * platform with vmap, it is made of chunks that need not be physically
+ * contiguous (single pages with DMK_ATTR_ALLOC_SINGLE_PAGES) at one
+ * IOVA range and one CPU range; DMK_ATTR_FORCE_CONTIGUOUS asks for one
+ * physically contiguous block, as every allocation elsewhere is.  For a
+ * device that does not snoop, DMK_ATTR_WRITE_COMBINE asks for a
+ * write-combining CPU view instead of the DMA-coherent type where the
+ * platform maps one with its own type (enum dmk_vmap_prot in
+ * platform.h).  Free with the same size, handle and attributes.
+ */
 void *dmk_alloc_attrs(struct dmk_device *dev, size_t size,
 		      dmk_addr_t *dma_handle, unsigned long attrs);
 void dmk_free_attrs(struct dmk_device *dev, size_t size, void *cpu_addr,
@@ -225,7 +236,8 @@ void dmk_free_noncoherent(struct dmk_device *dev, size_t size, void *cpu_addr,
 /*
  * Linux's dma_alloc_noncontiguous: pages that need not be contiguous
  * for the CPU, mapped for dir.  Behind an IOMMU one IOVA range over
- * every chunk (sgt->nents == 1, orig_nents chunks; with
+ * every chunk (sgt->nents == 1, orig_nents chunks, each of a page size
+ * of the IOMMU's, the largest that fit first; with
  * DMK_ATTR_ALLOC_SINGLE_PAGES each chunk one page), else one
  * contiguous run (nents == orig_nents == 1).  Returns the table
  * (allocated by the library) or NULL.  Synced as a mapping
@@ -239,9 +251,13 @@ void dmk_free_noncontiguous(struct dmk_device *dev, size_t size,
 			    struct dmk_sg_table *sgt,
 			    enum dmk_data_direction dir);
 /*
- * A CPU-contiguous view of such a table: the linear map when the
- * chunks follow each other guest-physically (always for one chunk);
- * NULL when they do not, since dmakit's platforms offer no vmap.
+ * A CPU-contiguous, cacheable view of the first size bytes of such a
+ * table (Linux's dma_vmap_noncontiguous): behind an IOMMU the
+ * platform's vmap of its pages; elsewhere, or on a platform without
+ * vmap, the linear map when the chunks follow each other
+ * guest-physically (always for one chunk).  NULL, with a log line, when
+ * neither can be had or the table holds fewer pages.  Undo it with
+ * dmk_vunmap_noncontiguous before the free.
  */
 void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
 			     struct dmk_sg_table *sgt);

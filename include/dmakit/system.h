@@ -127,6 +127,19 @@ int dmk_iommu_domain_create(struct dmk_system *sys, void *platform_iommu,
 			    struct dmk_iommu_domain **out);
 void dmk_iommu_domain_destroy(struct dmk_iommu_domain *dom);
 
+/*
+ * The page sizes the platform's IOMMU maps (Linux's
+ * domain->pgsize_bitmap: bit n set, 2^n bytes).  Coherent and
+ * non-contiguous allocations are built from chunks of these sizes, the
+ * largest that fit first (never above 4 MiB, Linux's MAX_PAGE_ORDER),
+ * sizes below a page counting as a page.  A new domain has
+ * DMK_IOMMU_PGSIZES_4K, an ARM LPAE or x86 table with 4 KiB granules.
+ * 0, or -DMK_EINVAL for no domain or no size.
+ */
+#define DMK_IOMMU_PGSIZES_4K ((1ULL << 12) | (1ULL << 21) | (1ULL << 30))
+int dmk_iommu_domain_set_pgsize_bitmap(struct dmk_iommu_domain *dom,
+				       uint64_t pgsize_bitmap);
+
 /* ---- DMA-API debug ---- */
 
 struct dmk_debug_stats {

@@ -16,6 +16,9 @@ static _Alignas(4096) uint8_t ram[FAKE_RAM_BYTES];
 /* The "DRAM view" map_uncached hands out: only identity matters here. */
 static _Alignas(4096) uint8_t uncached[FAKE_RAM_BYTES];
 static bool page_used[FAKE_PAGES];
+/* The addresses fake vmaps hand out, one after the other. */
+static _Alignas(4096) uint8_t vmap_area[FAKE_RAM_BYTES];
+static size_t vmap_next;
 static struct fake_platform fake;
 
 /* Knobs of fake_swiotlb.c, here so that a test may use the real one. */
@@ -130,6 +133,51 @@ static void fake_iommu_unmap(void *ctx, void *iommu, uint64_t iova, size_t size)
 					.size = size});
 }
 
+static void *fake_vmap(void *ctx, const dmk_phys_t *pages, size_t npages,
+		       enum dmk_vmap_prot prot)
+{
+	struct fake_platform *fp = ctx;
+	size_t bytes = npages * DMK_PAGE_SIZE;
+	void *va;
+
+	if (fp->vmap_fail_in > 0 && --fp->vmap_fail_in == 0)
+		return NULL;
+	assert_true(npages <= FAKE_MAX_VMAP_PAGES);
+	assert_true(fp->nvmaps < FAKE_MAX_VMAPS);
+	if (vmap_next + bytes > sizeof(vmap_area))
+		return NULL;
+	memcpy(fp->vmap_pages, pages, npages * sizeof(*pages));
+	fp->vmap_npages = npages;
+	va = vmap_area + vmap_next;
+	vmap_next += bytes;
+	fp->vmap_va[fp->nvmaps++] = va;
+	fp->outstanding_vmaps++;
+	record(fp, (struct fake_event){.kind = EV_VMAP,
+				       .addr = pages[0],
+				       .size = bytes,
+				       .prot = prot});
+	return va;
+}
+
+static void fake_vunmap(void *ctx, void *va)
+{
+	struct fake_platform *fp = ctx;
+	int i;
+
+	for (i = 0; i < fp->nvmaps && fp->vmap_va[i] != va; i++)
+		;
+	assert_true(i < fp->nvmaps); /* only what vmap handed out */
+	fp->vmap_va[i] = NULL;
+	fp->outstanding_vmaps--;
+	record(fp, (struct fake_event){.kind = EV_VUNMAP, .addr = i});
+}
+
+void fake_enable_vmap(struct fake_platform *fp)
+{
+	fp->ops.vmap = fake_vmap;
+	fp->ops.vunmap = fake_vunmap;
+}
+
 static void fake_log(void *ctx, enum dmk_log_level level, const char *msg)
 {
 	struct fake_platform *fp = ctx;
@@ -165,6 +213,7 @@ struct fake_platform *fake_platform_get(void)
 	};
 	fake_pool_phys = FAKE_POOL_PHYS;
 	fake_swiotlb_fail_in = 0;
+	vmap_next = 0;
 	return &fake;
 }
 

@@ -20,6 +20,8 @@
 #define FAKE_POOL_BYTES (1UL << 20)
 #define FAKE_MAX_EVENTS 256
 #define FAKE_MAX_LOG 64
+#define FAKE_MAX_VMAP_PAGES 4096
+#define FAKE_MAX_VMAPS 64
 
 enum fake_event_kind {
 	EV_CLEAN = DMK_CACHE_CLEAN,
@@ -35,6 +37,8 @@ enum fake_event_kind {
 	EV_BOUNCE_UNMAP, /* swiotlb: copy back (per its rules) + release */
 	EV_BOUNCE_SYNC_DEV,
 	EV_BOUNCE_SYNC_CPU,
+	EV_VMAP,   /* addr: first page, size: bytes, prot: the type */
+	EV_VUNMAP, /* addr: the vmap's index in vmap_va[] */
 };
 
 struct fake_event {
@@ -57,6 +61,14 @@ struct fake_platform {
 	int iommu_fail_in;     /* 1: the next iommu_map fails; n: the n-th */
 	int outstanding_pages; /* allocated minus freed, in pages */
 	int outstanding_uncached;
+	/* vmap, when a test gives the platform one (fake_enable_vmap):
+	 * the pages of the last vmap, every address handed out */
+	int vmap_fail_in; /* 1: the next vmap fails; n: the n-th */
+	int outstanding_vmaps;
+	dmk_phys_t vmap_pages[FAKE_MAX_VMAP_PAGES];
+	size_t vmap_npages;
+	void *vmap_va[FAKE_MAX_VMAPS];
+	int nvmaps;
 };
 
 /* A fresh platform: arena cleared, page allocator empty, log empty. */
@@ -86,5 +98,9 @@ uint64_t fake_debug_errors(struct dmk_system *sys);
 /* True when a log line contains needle. */
 bool fake_logged(struct fake_platform *fp, const char *needle);
 uint8_t *fake_uncached_base(void);
+/* Give the platform vmap / vunmap: each vmap is a fresh range of a
+ * reserved area (its bytes are not the pages', only addresses count),
+ * recorded as EV_VMAP with the pages in vmap_pages. */
+void fake_enable_vmap(struct fake_platform *fp);
 
 #endif

@@ -256,10 +256,16 @@ static void test_noncontiguous_iommu(void **state)
 	iova = sgt->sgl[0].dma_address;
 	assert_int_equal(sgt->sgl[0].dma_length, 3 * 4096);
 	for (int i = 0; i < 3; i++) {
-		assert_int_equal(fp->ev[3 + i].kind, EV_IOMMU_MAP);
-		assert_int_equal(fp->ev[3 + i].addr, iova + i * 4096);
-		assert_int_equal(fp->ev[3 + i].arg, sgt->sgl[i].phys);
-		assert_int_equal(fp->ev[3 + i].prot, DMK_IOMMU_WRITE);
+		/* Prepared for a device that does not snoop, as Linux's
+		 * arch_dma_prep_coherent, then mapped READ|WRITE whatever
+		 * the direction (Linux maps these BIDIRECTIONAL). */
+		assert_int_equal(fp->ev[3 + i].kind, EV_CLEAN_INVAL);
+		assert_int_equal(fp->ev[3 + i].addr, sgt->sgl[i].phys);
+		assert_int_equal(fp->ev[6 + i].kind, EV_IOMMU_MAP);
+		assert_int_equal(fp->ev[6 + i].addr, iova + i * 4096);
+		assert_int_equal(fp->ev[6 + i].arg, sgt->sgl[i].phys);
+		assert_int_equal(fp->ev[6 + i].prot,
+				 DMK_IOMMU_READ | DMK_IOMMU_WRITE);
 	}
 	/* The fake hands out consecutive pages: one linear view. */
 	assert_ptr_equal(dmk_vmap_noncontiguous(&dev, 3 * 4096, sgt),
@@ -272,16 +278,60 @@ static void test_noncontiguous_iommu(void **state)
 	assert_int_equal(count(EV_FREE_PAGES), 3);
 	assert_int_equal(dbg_errors(), 0);
 
-	/* Without the attribute: one chunk of the largest order. */
+	/* Without the attribute: the largest of the IOMMU's page sizes
+	 * that fit, here 4 KiB pages (the next size is 2 MiB)... */
 	fake_events_clear(fp);
 	sgt = dmk_alloc_noncontiguous(&dev, 4 * 4096, DMK_DMA_FROM_DEVICE, 0);
 	assert_non_null(sgt);
-	assert_int_equal(sgt->orig_nents, 1);
-	assert_int_equal(sgt->sgl[0].length, 4 * 4096);
+	assert_int_equal(sgt->orig_nents, 4);
 	dmk_free_noncontiguous(&dev, 4 * 4096, sgt, DMK_DMA_FROM_DEVICE);
+	/* ...and with 16 KiB pages a 16 KiB chunk and a page. */
+	assert_int_equal(dmk_iommu_domain_set_pgsize_bitmap(dom, 0x5000), 0);
+	sgt = dmk_alloc_noncontiguous(&dev, 5 * 4096, DMK_DMA_FROM_DEVICE, 0);
+	assert_non_null(sgt);
+	assert_int_equal(sgt->orig_nents, 2);
+	assert_int_equal(sgt->sgl[0].length, 4 * 4096);
+	assert_int_equal(sgt->sgl[1].length, 4096);
+	dmk_free_noncontiguous(&dev, 5 * 4096, sgt, DMK_DMA_FROM_DEVICE);
 	/* Attributes Linux does not take here are refused. */
 	assert_null(dmk_alloc_noncontiguous(&dev, 4096, DMK_DMA_TO_DEVICE,
 					    DMK_ATTR_WRITE_COMBINE));
+}
+
+/* With a platform vmap the chunks are vmapped cacheable, page by page,
+ * as Linux's iommu_dma_vmap_noncontiguous; vunmap undoes it. */
+static void test_vmap_noncontiguous_iommu(void **state)
+{
+	struct dmk_sg_table *sgt;
+	size_t k = 0;
+	void *va;
+
+	(void)state;
+	setup(false, 0, true, true);
+	fake_enable_vmap(fp);
+	assert_int_equal(dmk_iommu_domain_set_pgsize_bitmap(dom, 0x5000), 0);
+	sgt = dmk_alloc_noncontiguous(&dev, 8 * 4096 + 1, DMK_DMA_TO_DEVICE, 0);
+	assert_non_null(sgt);
+	assert_int_equal(sgt->orig_nents, 3); /* 16 KiB, 16 KiB, 4 KiB */
+	fake_events_clear(fp);
+	va = dmk_vmap_noncontiguous(&dev, 8 * 4096 + 1, sgt);
+	assert_non_null(va);
+	assert_int_equal(fp->nev, 1);
+	assert_int_equal(fp->ev[0].kind, EV_VMAP);
+	assert_int_equal(fp->ev[0].prot, DMK_VMAP_CACHED);
+	assert_ptr_equal(va, fp->vmap_va[0]);
+	assert_int_equal(fp->vmap_npages, 9);
+	for (unsigned int i = 0; i < sgt->orig_nents; i++)
+		for (uint32_t off = 0; off < sgt->sgl[i].length; off += 4096)
+			assert_int_equal(fp->vmap_pages[k++],
+					 sgt->sgl[i].phys + off);
+	assert_int_equal(k, 9);
+	dmk_vunmap_noncontiguous(&dev, va);
+	assert_int_equal(fp->outstanding_vmaps, 0);
+	/* A size beyond the table is refused. */
+	assert_null(dmk_vmap_noncontiguous(&dev, 10 * 4096, sgt));
+	dmk_free_noncontiguous(&dev, 8 * 4096 + 1, sgt, DMK_DMA_TO_DEVICE);
+	assert_int_equal(dbg_errors(), 0);
 }
 
 /* Scattered chunks have no CPU-contiguous view without a vmap. */
@@ -495,6 +545,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_alloc_pages_direct, teardown),
 		cmocka_unit_test_teardown(test_alloc_pages_iommu, teardown),
 		cmocka_unit_test_teardown(test_noncontiguous_iommu, teardown),
+		cmocka_unit_test_teardown(test_vmap_noncontiguous_iommu,
+					  teardown),
 		cmocka_unit_test_teardown(test_vmap_scattered, teardown),
 		cmocka_unit_test_teardown(test_queries, teardown),
 		cmocka_unit_test_teardown(test_queries_iommu, teardown),

@@ -255,6 +255,243 @@ static void test_alloc_free(void **state)
 	assert_int_equal(fp->outstanding_uncached, 0);
 }
 
+/* The IOMMU's page sizes of the coherent tests: 4, 16 and 64 KiB. */
+#define PGSIZES_SMALL ((1ULL << 12) | (1ULL << 14) | (1ULL << 16))
+
+/* The events of one kind, in order, into ev[]; their number. */
+static int events_of(enum fake_event_kind kind, struct fake_event *out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < fp->nev; i++)
+		if (fp->ev[i].kind == kind) {
+			assert_true(n < max);
+			out[n++] = fp->ev[i];
+		}
+	return n;
+}
+
+/*
+ * iommu_dma_alloc_remap: chunks of the IOMMU's page sizes, the largest
+ * that fit what is left first (13 pages: three of 16 KiB, since 64 KiB
+ * does not fit, then one page), each prepared for a device that does
+ * not snoop, mapped READ|WRITE one after the other from the handle,
+ * and one vmap of every page in order with the DMA-coherent type.
+ * Free gives back each chunk at its own order, after the vunmap and
+ * the IOMMU unmap.
+ */
+static void test_alloc_remap_chunks(void **state)
+{
+	struct fake_event a[8], m[8], f[8];
+	size_t size = 13 * 4096 - 100, k = 0;
+	uint64_t off = 0;
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	fake_enable_vmap(fp);
+	assert_int_equal(
+		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
+		0);
+	cpu = dmk_alloc_coherent(&dev, size, &h);
+	assert_non_null(cpu);
+	assert_int_equal(events_of(EV_ALLOC_PAGES, a, 8), 4);
+	assert_int_equal(a[0].size, 16384);
+	assert_int_equal(a[1].size, 16384);
+	assert_int_equal(a[2].size, 16384);
+	assert_int_equal(a[3].size, 4096);
+	assert_int_equal(events_of(EV_IOMMU_MAP, m, 8), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(fp->ev[4 + i].kind, EV_CLEAN_INVAL);
+		assert_int_equal(fp->ev[4 + i].addr, a[i].addr);
+		assert_int_equal(fp->ev[4 + i].size, a[i].size);
+		assert_int_equal(m[i].addr, h + off);
+		assert_int_equal(m[i].arg, a[i].addr);
+		assert_int_equal(m[i].size, a[i].size);
+		assert_int_equal(m[i].prot, DMK_IOMMU_READ | DMK_IOMMU_WRITE);
+		off += a[i].size;
+	}
+	assert_int_equal(fp->nev, 13);
+	assert_int_equal(fp->ev[12].kind, EV_VMAP);
+	assert_int_equal(fp->ev[12].prot, DMK_VMAP_DMA_COHERENT);
+	assert_ptr_equal(cpu, fp->vmap_va[0]);
+	assert_int_equal(fp->vmap_npages, 13);
+	for (int i = 0; i < 4; i++)
+		for (uint64_t p = 0; p < a[i].size; p += 4096)
+			assert_int_equal(fp->vmap_pages[k++], a[i].addr + p);
+
+	fake_events_clear(fp);
+	dmk_free_coherent(&dev, size, cpu, h);
+	assert_int_equal(fp->nev, 6);
+	assert_int_equal(fp->ev[0].kind, EV_VUNMAP);
+	expect(1, EV_IOMMU_UNMAP, h, 13 * 4096);
+	assert_int_equal(events_of(EV_FREE_PAGES, f, 8), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(f[i].addr, a[i].addr);
+		assert_int_equal(f[i].size, a[i].size);
+	}
+	assert_int_equal(fp->outstanding_pages, 0);
+	assert_int_equal(fp->outstanding_vmaps, 0);
+}
+
+/* The default sizes (4 KiB, 2 MiB; 1 GiB is above MAX_PAGE_ORDER): a
+ * buffer of 2 MiB and a page is a 2 MiB chunk and a page.  With
+ * ALLOC_SINGLE_PAGES every chunk is a page even where 16 and 64 KiB
+ * would fit. */
+static void test_alloc_remap_orders(void **state)
+{
+	struct fake_event a[4];
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	fake_enable_vmap(fp);
+	cpu = dmk_alloc_coherent(&dev, (2 << 20) + 4096, &h);
+	assert_non_null(cpu);
+	assert_int_equal(events_of(EV_ALLOC_PAGES, a, 4), 2);
+	assert_int_equal(a[0].size, 2 << 20);
+	assert_int_equal(a[1].size, 4096);
+	/* A coherent device: no maintenance, a cacheable vmap. */
+	assert_int_equal(fake_event_count(fp, EV_CLEAN_INVAL), 0);
+	assert_int_equal(fp->ev[fp->nev - 1].kind, EV_VMAP);
+	assert_int_equal(fp->ev[fp->nev - 1].prot, DMK_VMAP_CACHED);
+	dmk_free_coherent(&dev, (2 << 20) + 4096, cpu, h);
+	assert_int_equal(fp->outstanding_pages, 0);
+
+	/* ALLOC_SINGLE_PAGES: only the smallest size, whatever fits. */
+	assert_int_equal(
+		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
+		0);
+	fake_events_clear(fp);
+	cpu = dmk_alloc_attrs(&dev, 40 * 4096, &h,
+			      DMK_ATTR_ALLOC_SINGLE_PAGES |
+				      DMK_ATTR_WRITE_COMBINE);
+	assert_non_null(cpu);
+	assert_int_equal(fake_event_count(fp, EV_ALLOC_PAGES), 40);
+	assert_int_equal(fake_event_count(fp, EV_IOMMU_MAP), 40);
+	for (int i = 0; i < fp->nev; i++)
+		if (fp->ev[i].kind == EV_ALLOC_PAGES)
+			assert_int_equal(fp->ev[i].size, 4096);
+	/* dma_pgprot: a coherent device's view stays cacheable. */
+	assert_int_equal(fp->ev[fp->nev - 1].kind, EV_VMAP);
+	assert_int_equal(fp->ev[fp->nev - 1].prot, DMK_VMAP_CACHED);
+	fake_events_clear(fp);
+	dmk_free_attrs(&dev, 40 * 4096, cpu, h,
+		       DMK_ATTR_ALLOC_SINGLE_PAGES | DMK_ATTR_WRITE_COMBINE);
+	assert_int_equal(fake_event_count(fp, EV_FREE_PAGES), 40);
+	assert_int_equal(fp->outstanding_pages, 0);
+	assert_int_equal(fp->outstanding_vmaps, 0);
+}
+
+/* FORCE_CONTIGUOUS: one block of get_order(size), prepared, vmapped
+ * with WRITE_COMBINE's type (Linux's dma_common_contiguous_remap), its
+ * PAGE_ALIGN(size) mapped at one IOVA; free undoes that. */
+static void test_alloc_force_contiguous(void **state)
+{
+	unsigned long attrs =
+		DMK_ATTR_FORCE_CONTIGUOUS | DMK_ATTR_WRITE_COMBINE;
+	uint64_t phys;
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	fake_enable_vmap(fp);
+	cpu = dmk_alloc_attrs(&dev, 5 * 4096, &h, attrs);
+	assert_non_null(cpu);
+	assert_int_equal(fp->nev, 4);
+	phys = fp->ev[0].addr;
+	expect(0, EV_ALLOC_PAGES, phys, 8 * 4096);
+	expect(1, EV_CLEAN_INVAL, phys, 8 * 4096);
+	expect(2, EV_VMAP, phys, 5 * 4096);
+	assert_int_equal(fp->ev[2].prot, DMK_VMAP_WRITE_COMBINE);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(fp->vmap_pages[i], phys + i * 4096);
+	expect(3, EV_IOMMU_MAP, h, 5 * 4096);
+	assert_int_equal(fp->ev[3].arg, phys);
+	assert_ptr_equal(cpu, fp->vmap_va[0]);
+
+	fake_events_clear(fp);
+	dmk_free_attrs(&dev, 5 * 4096, cpu, h, attrs);
+	assert_int_equal(fp->nev, 3);
+	expect(0, EV_IOMMU_UNMAP, h, 5 * 4096);
+	assert_int_equal(fp->ev[1].kind, EV_VUNMAP);
+	expect(2, EV_FREE_PAGES, phys, 8 * 4096);
+	assert_int_equal(fp->outstanding_vmaps, 0);
+	assert_int_equal(fp->outstanding_pages, 0);
+}
+
+/* Every failure of a remapped allocation gives everything back: the
+ * second chunk's IOMMU mapping, the vmap, the IOVA space. */
+static void test_alloc_remap_failures(void **state)
+{
+	dmk_addr_t h, first;
+	void *cpu;
+
+	(void)state;
+	setup_dev(false, IOVA_BASE, IOVA_SIZE);
+	fake_enable_vmap(fp);
+	assert_int_equal(
+		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
+		0);
+	fp->iommu_fail_in = 2;
+	assert_null(dmk_alloc_coherent(&dev, 5 * 4096, &h));
+	assert_int_equal(h, DMK_MAPPING_ERROR);
+	assert_int_equal(fake_event_count(fp, EV_IOMMU_UNMAP), 1);
+	assert_int_equal(fp->outstanding_pages, 0);
+	assert_true(fake_logged(fp, "failed: the IOMMU refused a chunk"));
+
+	fake_events_clear(fp);
+	fp->vmap_fail_in = 1;
+	assert_null(dmk_alloc_coherent(&dev, 5 * 4096, &h));
+	assert_int_equal(fake_event_count(fp, EV_IOMMU_UNMAP), 1);
+	assert_int_equal(fake_event_count(fp, EV_FREE_PAGES), 2);
+	assert_int_equal(fp->outstanding_pages, 0);
+	assert_int_equal(fp->outstanding_vmaps, 0);
+	assert_true(fake_logged(fp, "5 pages failed: no CPU mapping"));
+
+	/* The IOVA space came back too: a full window still serves. */
+	dmk_device_fini(&dev);
+	dmk_iommu_domain_destroy(dom_created);
+	dmk_system_destroy(sys);
+	setup_dev(false, IOVA_BASE, 8 * 4096);
+	fake_enable_vmap(fp);
+	fp->vmap_fail_in = 1;
+	assert_null(dmk_alloc_coherent(&dev, 8 * 4096, &h));
+	cpu = dmk_alloc_coherent(&dev, 8 * 4096, &first);
+	assert_non_null(cpu);
+	assert_int_equal(first, IOVA_BASE);
+	dmk_free_coherent(&dev, 8 * 4096, cpu, first);
+	assert_int_equal(fp->outstanding_pages, 0);
+}
+
+/* Coherent memory's IOVAs lie below the coherent mask, as Linux's
+ * __iommu_dma_alloc_noncontiguous and iommu_dma_alloc ask for them;
+ * streaming mappings keep dma_mask. */
+static void test_coherent_iova_below_coherent_mask(void **state)
+{
+	dmk_addr_t h, h2, a;
+	void *cpu;
+
+	(void)state;
+	setup_dev(true, 0xffff0000ULL, IOVA_SIZE);
+	dev.coherent_dma_mask = DMK_BIT_MASK(32);
+	cpu = dmk_alloc_coherent(&dev, 16 * 4096, &h);
+	assert_non_null(cpu);
+	assert_int_equal(h, 0xffff0000ULL);
+	/* Nothing is left below 4 GiB for coherent memory... */
+	assert_null(dmk_alloc_coherent(&dev, 4096, &h2));
+	assert_null(dmk_alloc_noncontiguous(&dev, 4096, DMK_DMA_TO_DEVICE, 0));
+	/* ...while a streaming mapping goes above. */
+	a = dmk_map_page(&dev, 0x500000, 4096, DMK_DMA_TO_DEVICE);
+	assert_false(dmk_mapping_error(&dev, a));
+	assert_true(a > DMK_BIT_MASK(32));
+	dmk_unmap_page(&dev, a, 4096, DMK_DMA_TO_DEVICE);
+	dmk_free_coherent(&dev, 16 * 4096, cpu, h);
+}
+
 static void test_unknown_iova(void **state)
 {
 	(void)state;
@@ -310,6 +547,13 @@ int main(void)
 		cmocka_unit_test_teardown(test_iommu_map_failure, teardown),
 		cmocka_unit_test_teardown(test_sg_and_undo, teardown),
 		cmocka_unit_test_teardown(test_alloc_free, teardown),
+		cmocka_unit_test_teardown(test_alloc_remap_chunks, teardown),
+		cmocka_unit_test_teardown(test_alloc_remap_orders, teardown),
+		cmocka_unit_test_teardown(test_alloc_force_contiguous,
+					  teardown),
+		cmocka_unit_test_teardown(test_alloc_remap_failures, teardown),
+		cmocka_unit_test_teardown(
+			test_coherent_iova_below_coherent_mask, teardown),
 		cmocka_unit_test_teardown(test_unknown_iova, teardown),
 		cmocka_unit_test_teardown(test_domain_create_errors, teardown),
 	};

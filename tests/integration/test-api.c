@@ -436,6 +436,158 @@ static void test_iommu(void **state)
 	sim_world_destroy(w);
 }
 
+/* ---- coherent memory behind the SMMU (iommu_dma_alloc) ---- */
+
+#define FRAG_PAGES 32
+
+/* Take 2n single pages and give every other one back: the guest's
+ * next single pages are then scattered holes.  kept[] gets the rest. */
+static void fragment(const struct dmk_platform *plat, dmk_phys_t *kept,
+		     unsigned int n)
+{
+	dmk_phys_t taken[2 * FRAG_PAGES];
+
+	assert_true(n <= FRAG_PAGES);
+	for (unsigned int i = 0; i < 2 * n; i++)
+		assert_non_null(
+			plat->ops->alloc_pages(plat->ctx, 0, ~0ULL, &taken[i]));
+	for (unsigned int i = 0; i < 2 * n; i++) {
+		if (i % 2)
+			plat->ops->free_pages(plat->ctx, taken[i], 0);
+		else
+			kept[i / 2] = taken[i];
+	}
+}
+
+/* The CPU's bytes at cpu are the device's at h, both ways, with no
+ * sync: the memory is coherent for both. */
+static void check_bytes_both_ways(struct sim_world_device *wd, uint8_t *cpu,
+				  dmk_addr_t h, size_t size, unsigned int seed)
+{
+	static uint8_t want[64 * PG], got[64 * PG];
+
+	assert_true(size <= sizeof(want));
+	for (size_t i = 0; i < size; i++)
+		assert_int_equal(cpu[i], 0);
+	fill(cpu, size, seed);
+	assert_int_equal(sim_dev_dma_read(&wd->sd, h, got, size), 0);
+	if (memcmp(got, cpu, size))
+		fail_msg("%s: the device read other bytes at 0x%llx",
+			 wd->dev.name, (unsigned long long)h);
+	fill(want, size, seed + 1);
+	assert_int_equal(sim_dev_dma_write(&wd->sd, h, want, size), 0);
+	if (memcmp(cpu, want, size))
+		fail_msg("%s: the CPU read other bytes than the device wrote",
+			 wd->dev.name);
+}
+
+/* How many physically contiguous runs the buffer's pages make. */
+static unsigned int runs_of(struct sim_world_device *wd, void *cpu,
+			    dmk_addr_t h, size_t size, dmk_phys_t *first)
+{
+	struct dmk_sg_table sgt;
+	unsigned int n;
+
+	assert_int_equal(dmk_get_sgtable(&wd->dev, &sgt, cpu, h, size), 0);
+	n = sgt.orig_nents;
+	*first = sgt.sgl[0].phys;
+	dmk_sg_free_table(&sgt);
+	return n;
+}
+
+/*
+ * One device behind the SMMU, coherent or not: a coherent buffer is
+ * made of scattered pages that the CPU reaches through one range (the
+ * platform's vmap, with dma_pgprot's type) and the device through one
+ * IOVA range; FORCE_CONTIGUOUS is one block; ALLOC_SINGLE_PAGES
+ * works the same; every free gives back every page and IOMMU entry.
+ */
+static void check_iommu_coherent(struct sim_world_device *wd)
+{
+	struct dmk_device *dev = &wd->dev;
+	const struct dmk_platform *plat = plat_of(wd);
+	struct sim_domain *dom = wd->guest->dom;
+	size_t size = 8 * PG - 100;
+	uint64_t free0 = sim_pagealloc_free_pages(dom->alloc);
+	uint64_t mapped0 = sim_smmu_mapped_pages(wd->sd.smmu);
+	dmk_phys_t kept[FRAG_PAGES], phys;
+	dmk_addr_t h;
+	uint8_t *cpu;
+
+	fragment(plat, kept, FRAG_PAGES);
+
+	/* The default: pages from the holes, not contiguous. */
+	cpu = dmk_alloc_coherent(dev, size, &h);
+	assert_non_null(cpu);
+	assert_int_equal(sim_domain_vmap_type(dom, cpu),
+			 dev->coherent ? DMK_VMAP_CACHED
+				       : DMK_VMAP_DMA_COHERENT);
+	assert_true(runs_of(wd, cpu, h, size, &phys) > 1);
+	check_bytes_both_ways(wd, cpu, h, size, 11);
+	dmk_free_coherent(dev, size, cpu, h);
+	assert_int_equal(sim_domain_vmap_type(dom, cpu), -1);
+
+	/* FORCE_CONTIGUOUS: one block; the linear map for a coherent
+	 * device, else a vmap of WRITE_COMBINE's type. */
+	cpu = dmk_alloc_attrs(dev, size, &h,
+			      DMK_ATTR_FORCE_CONTIGUOUS |
+				      DMK_ATTR_WRITE_COMBINE);
+	assert_non_null(cpu);
+	assert_int_equal(runs_of(wd, cpu, h, size, &phys), 1);
+	if (dev->coherent)
+		assert_ptr_equal(cpu, dmk_phys_to_virt(plat, phys));
+	else
+		assert_int_equal(sim_domain_vmap_type(dom, cpu),
+				 DMK_VMAP_WRITE_COMBINE);
+	check_bytes_both_ways(wd, cpu, h, size, 21);
+	dmk_free_attrs(dev, size, cpu, h,
+		       DMK_ATTR_FORCE_CONTIGUOUS | DMK_ATTR_WRITE_COMBINE);
+
+	/* ALLOC_SINGLE_PAGES, and a size that is not a page multiple. */
+	cpu = dmk_alloc_attrs(dev, 40 * PG + 1, &h,
+			      DMK_ATTR_ALLOC_SINGLE_PAGES);
+	assert_non_null(cpu);
+	assert_true(runs_of(wd, cpu, h, 40 * PG + 1, &phys) > 1);
+	check_bytes_both_ways(wd, cpu, h, 40 * PG + 1, 31);
+	dmk_free_attrs(dev, 40 * PG + 1, cpu, h, DMK_ATTR_ALLOC_SINGLE_PAGES);
+
+	for (unsigned int i = 0; i < FRAG_PAGES; i++)
+		plat->ops->free_pages(plat->ctx, kept[i], 0);
+	/* Nothing kept: every page, IOMMU entry and CPU range is back. */
+	assert_int_equal(sim_pagealloc_free_pages(dom->alloc), free0);
+	assert_int_equal(sim_smmu_mapped_pages(wd->sd.smmu), mapped0);
+	assert_int_equal(sim_device_faults(&wd->sd), 0);
+}
+
+/* On the SMMU tree: every device behind it, as it is and with the
+ * other coherency (a master that does not snoop behind an SMMU is
+ * common on SoCs; this tree's are all dma-coherent). */
+static void test_iommu_coherent_alloc(void **state)
+{
+	struct sim_world *w = build_dtb("qemu-virt-smmu.dtb");
+	unsigned int checked = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < w->nr_devs; i++) {
+		struct sim_world_device *wd = &w->devs[i];
+		bool dev_coherent = wd->dev.coherent;
+		bool sd_coherent = wd->sd.coherent;
+		uint64_t e0 = dbg_errors(wd);
+
+		if (!chain_has(wd, "iommu"))
+			continue;
+		check_iommu_coherent(wd);
+		wd->dev.coherent = wd->sd.coherent = !dev_coherent;
+		check_iommu_coherent(wd);
+		wd->dev.coherent = dev_coherent;
+		wd->sd.coherent = sd_coherent;
+		assert_int_equal(dbg_errors(wd), e0);
+		checked++;
+	}
+	assert_true(checked > 0);
+	sim_world_destroy(w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_xen_arm64_dom0),
 		cmocka_unit_test(test_xen_x86_pv_dom0),
 		cmocka_unit_test(test_iommu),
+		cmocka_unit_test(test_iommu_coherent_alloc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
