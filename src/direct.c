@@ -14,6 +14,7 @@
 #include "contiguous.h"
 #include "direct.h"
 #include "internal.h"
+#include "remap.h"
 #include "swiotlb.h"
 
 static inline uint64_t dmk_min_not_zero(uint64_t a, uint64_t b)
@@ -426,12 +427,17 @@ static void free_reachable_pages(struct dmk_device *dev, dmk_phys_t phys,
 }
 
 /*
- * A non-coherent device's coherent buffer is a non-cacheable view.  The
- * cacheable alias is zeroed, then cleaned and invalidated, so that no
- * dirty or stale line of it can later be written back over what the
- * device puts in DRAM (arm64's arch_dma_prep_coherent only cleans; the
- * invalidate costs nothing here and removes the speculative-refill
- * question altogether).
+ * A non-coherent device's coherent buffer is a non-cacheable view, as
+ * Linux's dma_direct_alloc remaps it: the cacheable alias is cleaned
+ * and invalidated, so that no dirty or stale line of it can later be
+ * written back over what the device puts in DRAM (arm64's
+ * arch_dma_prep_coherent only cleans; the invalidate costs nothing here
+ * and removes the speculative-refill question altogether), then the
+ * view is made with dma_pgprot's type (remap.c: the platform's vmap,
+ * write-combining with DMK_ATTR_WRITE_COMBINE, or map_uncached) and
+ * zeroed through it, as Linux zeroes through the remapped address.
+ * Zeroing through the cacheable alias before the clean would only reach
+ * DRAM for the lines the store made dirty.
  *
  * DMK_ATTR_NO_KERNEL_MAPPING returns the cacheable alias as a cookie the
  * driver must never dereference: 32-bit ARM Linux's swiotlb-xen once did,
@@ -449,21 +455,23 @@ static void *direct_alloc(struct dmk_device *dev, size_t size,
 	cpu = alloc_reachable_pages(dev, bytes, &phys, attrs);
 	if (!cpu)
 		return NULL;
-	memset(cpu, 0, bytes);
 	*dma_handle = dmk_phys_to_dma(dev, phys);
+	if (coherent || (attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+		memset(cpu, 0, bytes);
 	if (coherent)
 		return cpu;
 
 	cache_maint(plat, phys, bytes, DMK_CACHE_CLEAN_INVAL);
 	if (attrs & DMK_ATTR_NO_KERNEL_MAPPING)
 		return cpu;
-	if (!plat->ops->map_uncached) {
+	if (!plat->ops->vmap && !plat->ops->map_uncached) {
 		dmk_log(plat, DMK_LOG_ERR,
 			"%s: platform has no non-cacheable mappings for a non-coherent device",
 			dev->name);
 		goto err_free;
 	}
-	uncached = plat->ops->map_uncached(plat->ctx, phys, bytes);
+	uncached = dmk_common_contiguous_remap(dev, phys, bytes,
+					       dmk_dma_pgprot(false, attrs));
 	if (!uncached) {
 		/* vmap's "allocation failed", which __GFP_NOWARN silences. */
 		if (!(attrs & DMK_ATTR_NO_WARN))
@@ -472,6 +480,7 @@ static void *direct_alloc(struct dmk_device *dev, size_t size,
 				dev->name, bytes, (unsigned long long)phys);
 		goto err_free;
 	}
+	memset(uncached, 0, bytes);
 	return uncached;
 
 err_free:
@@ -484,12 +493,10 @@ static void direct_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 			dmk_addr_t dma_handle, unsigned long attrs,
 			bool coherent)
 {
-	const struct dmk_platform *plat = dev_plat(dev);
 	size_t bytes = page_align(size);
 
-	if (!coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING) &&
-	    plat->ops->unmap_uncached)
-		plat->ops->unmap_uncached(plat->ctx, cpu_addr, bytes);
+	if (!coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+		dmk_common_free_remap(dev, cpu_addr, bytes);
 	free_reachable_pages(dev, dmk_dma_to_phys(dev, dma_handle), bytes);
 }
 

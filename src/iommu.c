@@ -29,6 +29,7 @@
 #include "internal.h"
 #include "iommu.h"
 #include "ops-helpers.h"
+#include "remap.h"
 
 /* The part of a window the domain manages: 2^24 pages, 64 GiB. */
 #define IOVA_MAX_PAGES (1UL << 24)
@@ -802,36 +803,6 @@ static void prep_coherent(const struct dmk_platform *plat, dmk_phys_t phys,
 				       DMK_CACHE_CLEAN_INVAL);
 }
 
-/* dma_pgprot(): the memory type of the CPU's view of a coherent
- * buffer (the platform makes WRITE_COMBINE what its arch has). */
-static enum dmk_vmap_prot coherent_pgprot(const struct dmk_device *dev,
-					  unsigned long attrs)
-{
-	if (dev->coherent)
-		return DMK_VMAP_CACHED;
-	if (attrs & DMK_ATTR_WRITE_COMBINE)
-		return DMK_VMAP_WRITE_COMBINE;
-	return DMK_VMAP_DMA_COHERENT;
-}
-
-/* vmap of npages pages from phys_at(arg, i); NULL if the page array
- * cannot be had or the platform refuses. */
-static void *vmap_pages(const struct dmk_platform *plat, size_t npages,
-			dmk_phys_t (*phys_at)(const void *arg, size_t i),
-			const void *arg, enum dmk_vmap_prot prot)
-{
-	dmk_phys_t *pages = dmk_env_calloc(npages, sizeof(*pages));
-	void *va;
-
-	if (!pages)
-		return NULL;
-	for (size_t i = 0; i < npages; i++)
-		pages[i] = phys_at(arg, i);
-	va = plat->ops->vmap(plat->ctx, pages, npages, prot);
-	dmk_env_free(pages);
-	return va;
-}
-
 /* Page i of a table of chunks. */
 static dmk_phys_t chunk_page(const void *arg, size_t i)
 {
@@ -842,12 +813,6 @@ static dmk_phys_t chunk_page(const void *arg, size_t i)
 		sg++;
 	}
 	return sg->phys + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
-}
-
-/* Page i of a physically contiguous block. */
-static dmk_phys_t block_page(const void *arg, size_t i)
-{
-	return *(const dmk_phys_t *)arg + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
 }
 
 /*
@@ -956,8 +921,9 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 	if (attrs & DMK_ATTR_NO_KERNEL_MAPPING) {
 		va = dmk_phys_to_virt(plat, chunks[0].phys);
 	} else {
-		va = vmap_pages(plat, npages, chunk_page, chunks,
-				coherent_pgprot(dev, attrs));
+		va = dmk_common_pages_remap(
+			plat, npages, chunk_page, chunks,
+			dmk_dma_pgprot(dev->coherent, attrs));
 		if (!va) {
 			release_chunks(dev, iova, npages);
 			n = 0;
@@ -1017,15 +983,9 @@ static void *iommu_dma_alloc_contiguous(struct dmk_device *dev, size_t size,
 		memset(cpu, 0, len);
 	if (!dev->coherent) {
 		prep_coherent(plat, phys, DMK_PAGE_SIZE << order);
-		if (attrs & DMK_ATTR_NO_KERNEL_MAPPING)
-			va = cpu;
-		else if (plat->ops->vmap)
-			va = vmap_pages(plat, npages, block_page, &phys,
-					coherent_pgprot(dev, attrs));
-		else if (plat->ops->map_uncached)
-			va = plat->ops->map_uncached(plat->ctx, phys, len);
-		else
-			va = NULL;
+		if (!(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+			va = dmk_common_contiguous_remap(
+				dev, phys, len, dmk_dma_pgprot(false, attrs));
 		if (!va) {
 			if (warn)
 				dmk_log(plat, DMK_LOG_ERR,
@@ -1041,12 +1001,8 @@ static void *iommu_dma_alloc_contiguous(struct dmk_device *dev, size_t size,
 				      dev->coherent_dma_mask, attrs);
 	if (*dma_handle != DMK_MAPPING_ERROR)
 		return va;
-	if (va != cpu) {
-		if (plat->ops->vmap)
-			plat->ops->vunmap(plat->ctx, va);
-		else
-			plat->ops->unmap_uncached(plat->ctx, va, len);
-	}
+	if (va != cpu)
+		dmk_common_free_remap(dev, va, len);
 err_free:
 	plat->ops->free_pages(plat->ctx, phys, order);
 	return NULL;
@@ -1093,12 +1049,8 @@ static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 	}
 	phys = iova_to_phys(dom, dma_handle);
 	iommu_unmap_range(dev, dma_handle, len);
-	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING)) {
-		if (plat->ops->vmap)
-			plat->ops->vunmap(plat->ctx, cpu_addr);
-		else if (plat->ops->unmap_uncached)
-			plat->ops->unmap_uncached(plat->ctx, cpu_addr, len);
-	}
+	if (!dev->coherent && !(attrs & DMK_ATTR_NO_KERNEL_MAPPING))
+		dmk_common_free_remap(dev, cpu_addr, len);
 	plat->ops->free_pages(plat->ctx, phys, dmk_get_order(len));
 }
 

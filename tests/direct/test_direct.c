@@ -434,8 +434,9 @@ static void test_alloc_noncoherent(void **state)
 	(void)state;
 	setup_dev(false, 0);
 	dev.bus_offset = 0x1000;
-	/* Dirty the memory the allocator will hand out. */
+	/* Dirty the memory the allocator will hand out, in both views. */
 	memset(dmk_phys_to_virt(&fp->plat, 4UL << 20), 0xaa, 3 * 4096);
+	memset(fake_uncached_base() + (4UL << 20), 0xaa, 3 * 4096);
 	cpu = dmk_alloc_coherent(&dev, 5000, &handle);
 	assert_non_null(cpu);
 	phys = handle - 0x1000;
@@ -443,9 +444,11 @@ static void test_alloc_noncoherent(void **state)
 	expect_event(0, EV_ALLOC_PAGES, phys, 8192);
 	expect_event(1, EV_CLEAN_INVAL, phys, 8192);
 	expect_event(2, EV_MAP_UNCACHED, phys, 8192);
-	/* The non-cacheable view, never the cacheable alias. */
+	/* The non-cacheable view, never the cacheable alias, zeroed
+	 * through that view after the clean, as Linux's dma_direct_alloc
+	 * zeroes through the remapped address. */
 	assert_ptr_equal(cpu, fake_uncached_base() + phys);
-	alias = dmk_phys_to_virt(&fp->plat, phys);
+	alias = cpu;
 	for (int i = 0; i < 8192; i++)
 		assert_int_equal(alias[i], 0);
 
@@ -458,6 +461,60 @@ static void test_alloc_noncoherent(void **state)
 	assert_int_equal(fp->outstanding_uncached, 0);
 	assert_int_equal(dev.dma->stats.s.allocs, 1);
 	assert_int_equal(dev.dma->stats.s.frees, 1);
+}
+
+/*
+ * With a platform vmap the non-coherent view is a vmap of the block's
+ * pages with dma_pgprot's type: write-combining when asked, the
+ * DMA-coherent type otherwise (Linux's dma_common_contiguous_remap
+ * with dma_pgprot); free vunmaps it.  The coherent table needs none.
+ */
+static void test_alloc_noncoherent_vmap(void **state)
+{
+	static const unsigned long attrs[] = {0, DMK_ATTR_WRITE_COMBINE};
+	dmk_addr_t handle;
+	uint8_t *cpu;
+
+	(void)state;
+	setup_dev(false, 0);
+	fake_enable_vmap(fp);
+	for (int a = 0; a < 2; a++) {
+		fake_events_clear(fp);
+		cpu = dmk_alloc_attrs(&dev, 3 * 4096, &handle, attrs[a]);
+		assert_non_null(cpu);
+		/* A block of get_order(size); PAGE_ALIGN(size) of it is the
+		 * buffer, prepared and mapped. */
+		assert_int_equal(fp->nev, 3);
+		expect_event(0, EV_ALLOC_PAGES, handle, 4 * 4096);
+		expect_event(1, EV_CLEAN_INVAL, handle, 3 * 4096);
+		expect_event(2, EV_VMAP, handle, 3 * 4096);
+		assert_int_equal(fp->ev[2].prot, a ? DMK_VMAP_WRITE_COMBINE
+						   : DMK_VMAP_DMA_COHERENT);
+		assert_ptr_equal(cpu, fp->vmap_va[a]);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(fp->vmap_pages[i], handle + i * 4096);
+		for (int i = 0; i < 3 * 4096; i++)
+			assert_int_equal(cpu[i], 0);
+		fake_events_clear(fp);
+		dmk_free_attrs(&dev, 3 * 4096, cpu, handle, attrs[a]);
+		assert_int_equal(fp->nev, 2);
+		assert_int_equal(fp->ev[0].kind, EV_VUNMAP);
+		expect_event(1, EV_FREE_PAGES, handle, 4 * 4096);
+	}
+	assert_int_equal(fp->outstanding_vmaps, 0);
+	/* A failed vmap gives the pages back. */
+	fp->vmap_fail_in = 1;
+	assert_null(dmk_alloc_coherent(&dev, 4096, &handle));
+	assert_int_equal(fp->outstanding_pages, 0);
+	/* The coherent table: the linear map, whatever attrs say. */
+	dev.coherent = true;
+	dmk_set_dma_ops(&dev, dmk_direct_ops_for(&dev));
+	fake_events_clear(fp);
+	cpu = dmk_alloc_attrs(&dev, 4096, &handle, DMK_ATTR_WRITE_COMBINE);
+	assert_ptr_equal(cpu, dmk_phys_to_virt(&fp->plat, handle));
+	assert_int_equal(fake_event_count(fp, EV_VMAP), 0);
+	dmk_free_attrs(&dev, 4096, cpu, handle, DMK_ATTR_WRITE_COMBINE);
+	assert_int_equal(fp->outstanding_pages, 0);
 }
 
 static void test_alloc_coherent(void **state)
@@ -771,6 +828,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_bus_offset, teardown),
 		cmocka_unit_test_teardown(test_invalid_requests, teardown),
 		cmocka_unit_test_teardown(test_alloc_noncoherent, teardown),
+		cmocka_unit_test_teardown(test_alloc_noncoherent_vmap,
+					  teardown),
 		cmocka_unit_test_teardown(test_alloc_coherent, teardown),
 		cmocka_unit_test_teardown(test_alloc_respects_coherent_mask,
 					  teardown),

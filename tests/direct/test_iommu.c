@@ -467,6 +467,40 @@ static void test_alloc_remap_failures(void **state)
 	assert_int_equal(fp->outstanding_pages, 0);
 }
 
+/* DMK_ATTR_PRIVILEGED reaches every IOMMU mapping of a coherent
+ * buffer, chunk by chunk or as one block (Linux's IOMMU_PRIV from
+ * dma_info_to_prot). */
+static void test_alloc_privileged(void **state)
+{
+	const int rw_priv = DMK_IOMMU_READ | DMK_IOMMU_WRITE | DMK_IOMMU_PRIV;
+	struct fake_event m[4];
+	dmk_addr_t h;
+	void *cpu;
+
+	(void)state;
+	setup_dev(true, IOVA_BASE, IOVA_SIZE);
+	fake_enable_vmap(fp);
+	assert_int_equal(
+		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
+		0);
+	cpu = dmk_alloc_attrs(&dev, 5 * 4096, &h, DMK_ATTR_PRIVILEGED);
+	assert_non_null(cpu);
+	assert_int_equal(events_of(EV_IOMMU_MAP, m, 4), 2);
+	assert_int_equal(m[0].prot, rw_priv);
+	assert_int_equal(m[1].prot, rw_priv);
+	dmk_free_attrs(&dev, 5 * 4096, cpu, h, DMK_ATTR_PRIVILEGED);
+
+	fake_events_clear(fp);
+	cpu = dmk_alloc_attrs(&dev, 5 * 4096, &h,
+			      DMK_ATTR_PRIVILEGED | DMK_ATTR_FORCE_CONTIGUOUS);
+	assert_non_null(cpu);
+	assert_int_equal(events_of(EV_IOMMU_MAP, m, 4), 1);
+	assert_int_equal(m[0].prot, rw_priv);
+	dmk_free_attrs(&dev, 5 * 4096, cpu, h,
+		       DMK_ATTR_PRIVILEGED | DMK_ATTR_FORCE_CONTIGUOUS);
+	assert_int_equal(fp->outstanding_pages, 0);
+}
+
 /* Coherent memory's IOVAs lie below the coherent mask, as Linux's
  * __iommu_dma_alloc_noncontiguous and iommu_dma_alloc ask for them;
  * streaming mappings keep dma_mask. */
@@ -552,6 +586,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_alloc_force_contiguous,
 					  teardown),
 		cmocka_unit_test_teardown(test_alloc_remap_failures, teardown),
+		cmocka_unit_test_teardown(test_alloc_privileged, teardown),
 		cmocka_unit_test_teardown(
 			test_coherent_iova_below_coherent_mask, teardown),
 		cmocka_unit_test_teardown(test_unknown_iova, teardown),

@@ -267,27 +267,28 @@ static void test_restricted_pool_full(void **state)
 }
 
 /* dma-direct: a non-coherent device's pages and their non-cacheable
- * view (the line was there; NO_WARN did not silence it). */
+ * view, the simulator's vmap (the line was there; NO_WARN did not
+ * silence it). */
 static void test_direct(void **state)
 {
 	const struct backend b = {"arm64-native",
 				  NONCOHERENT,
 				  16384,
 				  "direct-noncoherent",
-				  {"alloc_pages", "map_uncached"}};
+				  {"alloc_pages", "vmap"}};
 
 	(void)state;
 	check(&b);
 }
 
-/* The IOMMU ops: pages, the non-cacheable view, the IOVA's mapping. */
+/* The IOMMU ops: the chunks, their IOVA mappings, the CPU's vmap. */
 static void test_iommu(void **state)
 {
 	const struct backend b = {"qemu-virt-smmu.dtb",
 				  IOMMU,
 				  16384,
 				  "iommu",
-				  {"alloc_pages", "iommu_map"}};
+				  {"alloc_pages", "iommu_map", "vmap"}};
 
 	(void)state;
 	check(&b);
@@ -311,12 +312,11 @@ static void test_swiotlb_xen_x86(void **state)
  * series' exchange-and-pin. */
 static void test_swiotlb_xen_arm64(void **state)
 {
-	const struct backend b = {
-		"arm64-dom0",
-		NONCOHERENT,
-		32768,
-		"xen-swiotlb",
-		{"alloc_pages", "map_uncached", "exchange_and_pin"}};
+	const struct backend b = {"arm64-dom0",
+				  NONCOHERENT,
+				  32768,
+				  "xen-swiotlb",
+				  {"alloc_pages", "vmap", "exchange_and_pin"}};
 
 	(void)state;
 	check(&b);

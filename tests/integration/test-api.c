@@ -348,6 +348,34 @@ static void check_queries(struct sim_world_device *wd)
 	}
 }
 
+/*
+ * A coherent buffer is zeroed as the CPU sees it even when its pages
+ * come back from an earlier buffer the device wrote: for a device that
+ * does not snoop, DRAM must be zero, not only the CPU's cache.
+ */
+static void check_coherent_reuse(struct sim_world_device *wd)
+{
+	struct dmk_device *dev = &wd->dev;
+	size_t size = 3 * PG;
+	static uint8_t junk[3 * PG];
+	dmk_addr_t h;
+	uint8_t *cpu;
+
+	cpu = dmk_alloc_coherent(dev, size, &h);
+	assert_non_null(cpu);
+	memset(junk, 0x5a, size);
+	assert_int_equal(sim_dev_dma_write(&wd->sd, h, junk, size), 0);
+	dmk_free_coherent(dev, size, cpu, h);
+	cpu = dmk_alloc_coherent(dev, size, &h);
+	assert_non_null(cpu);
+	for (size_t i = 0; i < size; i++)
+		if (cpu[i])
+			fail_msg(
+				"%s: byte %zu of a new coherent buffer is 0x%02x",
+				dev->name, i, cpu[i]);
+	dmk_free_coherent(dev, size, cpu, h);
+}
+
 /* Every call on every device, the checker silent throughout. */
 static void check_world(struct sim_world *w)
 {
@@ -360,6 +388,7 @@ static void check_world(struct sim_world *w)
 		check_noncontiguous(wd, 0);
 		check_noncontiguous(wd, DMK_ATTR_ALLOC_SINGLE_PAGES);
 		check_require_coherent(wd);
+		check_coherent_reuse(wd);
 		check_sgtable(wd);
 		check_queries(wd);
 		assert_int_equal(dbg_errors(wd), e0);
