@@ -831,6 +831,52 @@ static size_t coherent_pages(const struct dmk_iommu_domain *dom, size_t size,
 }
 
 /*
+ * __iommu_dma_alloc_noncontiguous(), shared by dma_alloc_noncontiguous
+ * and the remapped coherent buffer built on it: npages pages in chunks
+ * of 'orders' (zeroed through the linear map when zero says so),
+ * prepared for a non-coherent device, mapped READ|WRITE at one IOVA
+ * range below the coherent mask (Linux maps these BIDIRECTIONAL
+ * whatever the caller's direction).  Returns the number of chunks in
+ * sgl[] with *iova set, or 0 with everything given back and *why
+ * saying what failed (the caller logs it).
+ */
+static unsigned int alloc_noncontiguous(struct dmk_device *dev, size_t npages,
+					uint64_t orders, struct dmk_sg *sgl,
+					bool zero, unsigned long attrs,
+					uint64_t *iova, const char **why)
+{
+	const struct dmk_platform *plat = dev_plat(dev);
+	struct dmk_iommu_domain *dom = dev->dma->iommu;
+	unsigned int n = alloc_chunks(dev, npages, orders, sgl, zero);
+
+	if (!n) {
+		*why = "no free pages";
+		return 0;
+	}
+	*iova = iova_alloc(dom, dev, dev->coherent_dma_mask, npages);
+	if (*iova == DMK_MAPPING_ERROR) {
+		*why = "no IOVA space";
+		goto err_pages;
+	}
+	if (!dev->coherent)
+		for (unsigned int i = 0; i < n; i++)
+			prep_coherent(plat, sgl[i].phys, sgl[i].length);
+	if (map_chunks(dev, *iova, sgl, n,
+		       dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs))) {
+		iova_free(dom, *iova, npages);
+		*why = "the IOMMU refused a chunk";
+		goto err_pages;
+	}
+	return n;
+
+err_pages:
+	while (n--)
+		plat->ops->free_pages(plat->ctx, sgl[n].phys,
+				      dmk_get_order(sgl[n].length));
+	return 0;
+}
+
+/*
  * Undo a remapped buffer's IOMMU side, the reverse of alloc: unmap its
  * IOVA range, give each chunk back with the order it was allocated at
  * (the chunk bytes say which), then the IOVA pages.
@@ -861,10 +907,9 @@ static void release_chunks(struct dmk_device *dev, uint64_t iova, size_t npages)
 }
 
 /*
- * iommu_dma_alloc_remap(): chunks wherever the page allocator has them,
- * prepared for a non-coherent device, mapped READ|WRITE at one IOVA
- * range below the coherent mask, and one CPU range over them with
- * dma_pgprot's type, zeroed through it (Linux's pages come zeroed from
+ * iommu_dma_alloc_remap(): the chunks of alloc_noncontiguous (Linux's
+ * is built on __iommu_dma_alloc_noncontiguous the same way) and one
+ * CPU range over them with dma_pgprot's type, zeroed through it (Linux's pages come zeroed from
  * the allocator and are cleaned after: the same bytes reach DRAM; a
  * store through the view the CPU keeps needs no dirty line to get
  * there).  DMK_ATTR_NO_KERNEL_MAPPING: no CPU range, the chunks are
@@ -877,10 +922,10 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	struct dmk_iommu_domain *dom = dev->dma->iommu;
-	uint64_t orders, iova;
+	uint64_t orders, iova = 0;
 	size_t npages = coherent_pages(dom, size, attrs, &orders), pg;
 	struct dmk_sg *chunks = NULL;
-	unsigned int n = 0;
+	unsigned int n;
 	const char *why;
 	void *va = NULL;
 
@@ -893,26 +938,11 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 		why = "no memory for its chunk table";
 		goto out;
 	}
-	n = alloc_chunks(dev, npages, orders, chunks,
-			 attrs & DMK_ATTR_NO_KERNEL_MAPPING);
-	if (!n) {
-		why = "no free pages";
+	n = alloc_noncontiguous(dev, npages, orders, chunks,
+				attrs & DMK_ATTR_NO_KERNEL_MAPPING, attrs,
+				&iova, &why);
+	if (!n)
 		goto out;
-	}
-	iova = iova_alloc(dom, dev, dev->coherent_dma_mask, npages);
-	if (iova == DMK_MAPPING_ERROR) {
-		why = "no IOVA space";
-		goto err_pages;
-	}
-	if (!dev->coherent)
-		for (unsigned int i = 0; i < n; i++)
-			prep_coherent(plat, chunks[i].phys, chunks[i].length);
-	if (map_chunks(dev, iova, chunks, n,
-		       dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs))) {
-		iova_free(dom, iova, npages);
-		why = "the IOMMU refused a chunk";
-		goto err_pages;
-	}
 	pg = (iova - dom->base) >> DMK_PAGE_SHIFT;
 	for (unsigned int i = 0; i < n; i++) {
 		dom->chunk[pg] = (uint8_t)(dmk_get_order(chunks[i].length) + 1);
@@ -926,7 +956,6 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 			dmk_dma_pgprot(dev->coherent, attrs));
 		if (!va) {
 			release_chunks(dev, iova, npages);
-			n = 0;
 			why = "no CPU mapping (vmap)";
 			goto out;
 		}
@@ -936,10 +965,6 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 	dmk_env_free(chunks);
 	return va;
 
-err_pages:
-	while (n--)
-		plat->ops->free_pages(plat->ctx, chunks[n].phys,
-				      dmk_get_order(chunks[n].length));
 out:
 	dmk_env_free(chunks);
 	/* One line for the caller's one failure, none with NO_WARN. */
@@ -1055,10 +1080,9 @@ static void iommu_dma_free(struct dmk_device *dev, size_t size, void *cpu_addr,
 }
 
 /*
- * __iommu_dma_alloc_noncontiguous() for dma_alloc_noncontiguous: the
- * chunks of a remapped buffer, mapped READ|WRITE (Linux maps these
- * BIDIRECTIONAL whatever dir says) below the coherent mask; one device
- * segment, one CPU entry per chunk (Linux's sg_alloc_table_from_pages
+ * iommu_dma_alloc_noncontiguous(): the chunks of a remapped buffer
+ * without the CPU range, zeroed; one device segment, one CPU entry per
+ * chunk (Linux's sg_alloc_table_from_pages
  * also joins chunks that happen to be adjacent).
  */
 static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
@@ -1068,8 +1092,8 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 {
 	const struct dmk_platform *plat = dev_plat(dev);
 	struct dmk_iommu_domain *dom = dev->dma->iommu;
-	uint64_t orders, iova;
-	unsigned int n = 0;
+	uint64_t orders, iova = 0;
+	unsigned int n;
 	const char *why;
 	size_t npages;
 
@@ -1084,25 +1108,12 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 		why = "no memory for its table";
 		goto err_log;
 	}
-	n = alloc_chunks(dev, npages, orders, sgt->sgl, true);
+	n = alloc_noncontiguous(dev, npages, orders, sgt->sgl, true, attrs,
+				&iova, &why);
 	if (!n) {
-		why = "no free pages";
-		goto err_table;
-	}
-	iova = iova_alloc(dom, dev, dev->coherent_dma_mask, npages);
-	if (iova == DMK_MAPPING_ERROR) {
-		why = "no IOVA space";
-		goto err_pages;
-	}
-	if (!dev->coherent)
-		for (unsigned int i = 0; i < n; i++)
-			prep_coherent(plat, sgt->sgl[i].phys,
-				      sgt->sgl[i].length);
-	if (map_chunks(dev, iova, sgt->sgl, n,
-		       dir_to_prot(DMK_DMA_BIDIRECTIONAL, attrs))) {
-		iova_free(dom, iova, npages);
-		why = "the IOMMU refused a chunk";
-		goto err_pages;
+		dmk_env_free(sgt->sgl);
+		sgt->sgl = NULL;
+		goto err_log;
 	}
 	/* One segment for the device; the CPU's entries stay as they are. */
 	sgt->orig_nents = n;
@@ -1115,13 +1126,6 @@ static int iommu_dma_alloc_noncontiguous(struct dmk_device *dev, size_t size,
 	}
 	return 0;
 
-err_pages:
-	while (n--)
-		plat->ops->free_pages(plat->ctx, sgt->sgl[n].phys,
-				      dmk_get_order(sgt->sgl[n].length));
-err_table:
-	dmk_env_free(sgt->sgl);
-	sgt->sgl = NULL;
 err_log:
 	/* One line for the caller's one failure, none with NO_WARN. */
 	if (!(attrs & DMK_ATTR_NO_WARN))

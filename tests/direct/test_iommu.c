@@ -258,6 +258,18 @@ static void test_alloc_free(void **state)
 /* The IOMMU's page sizes of the coherent tests: 4, 16 and 64 KiB. */
 #define PGSIZES_SMALL ((1ULL << 12) | (1ULL << 14) | (1ULL << 16))
 
+/* setup_dev on a platform that can vmap, with the IOMMU's page sizes
+ * (0 keeps the domain's default). */
+static void setup_remap(bool coherent, uint64_t window, uint64_t pgsizes)
+{
+	setup_dev(coherent, IOVA_BASE, window);
+	fake_enable_vmap(fp);
+	if (pgsizes)
+		assert_int_equal(dmk_iommu_domain_set_pgsize_bitmap(dom_created,
+								    pgsizes),
+				 0);
+}
+
 /* The events of one kind, in order, into ev[]; their number. */
 static int events_of(enum fake_event_kind kind, struct fake_event *out, int max)
 {
@@ -289,11 +301,7 @@ static void test_alloc_remap_chunks(void **state)
 	void *cpu;
 
 	(void)state;
-	setup_dev(false, IOVA_BASE, IOVA_SIZE);
-	fake_enable_vmap(fp);
-	assert_int_equal(
-		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
-		0);
+	setup_remap(false, IOVA_SIZE, PGSIZES_SMALL);
 	cpu = dmk_alloc_coherent(&dev, size, &h);
 	assert_non_null(cpu);
 	assert_int_equal(events_of(EV_ALLOC_PAGES, a, 8), 4);
@@ -346,8 +354,7 @@ static void test_alloc_remap_orders(void **state)
 	void *cpu;
 
 	(void)state;
-	setup_dev(true, IOVA_BASE, IOVA_SIZE);
-	fake_enable_vmap(fp);
+	setup_remap(true, IOVA_SIZE, 0);
 	cpu = dmk_alloc_coherent(&dev, (2 << 20) + 4096, &h);
 	assert_non_null(cpu);
 	assert_int_equal(events_of(EV_ALLOC_PAGES, a, 4), 2);
@@ -397,8 +404,7 @@ static void test_alloc_force_contiguous(void **state)
 	void *cpu;
 
 	(void)state;
-	setup_dev(false, IOVA_BASE, IOVA_SIZE);
-	fake_enable_vmap(fp);
+	setup_remap(false, IOVA_SIZE, 0);
 	cpu = dmk_alloc_attrs(&dev, 5 * 4096, &h, attrs);
 	assert_non_null(cpu);
 	assert_int_equal(fp->nev, 4);
@@ -431,11 +437,7 @@ static void test_alloc_remap_failures(void **state)
 	void *cpu;
 
 	(void)state;
-	setup_dev(false, IOVA_BASE, IOVA_SIZE);
-	fake_enable_vmap(fp);
-	assert_int_equal(
-		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
-		0);
+	setup_remap(false, IOVA_SIZE, PGSIZES_SMALL);
 	fp->iommu_fail_in = 2;
 	assert_null(dmk_alloc_coherent(&dev, 5 * 4096, &h));
 	assert_int_equal(h, DMK_MAPPING_ERROR);
@@ -456,8 +458,7 @@ static void test_alloc_remap_failures(void **state)
 	dmk_device_fini(&dev);
 	dmk_iommu_domain_destroy(dom_created);
 	dmk_system_destroy(sys);
-	setup_dev(false, IOVA_BASE, 8 * 4096);
-	fake_enable_vmap(fp);
+	setup_remap(false, 8 * 4096, 0);
 	fp->vmap_fail_in = 1;
 	assert_null(dmk_alloc_coherent(&dev, 8 * 4096, &h));
 	cpu = dmk_alloc_coherent(&dev, 8 * 4096, &first);
@@ -478,11 +479,7 @@ static void test_alloc_privileged(void **state)
 	void *cpu;
 
 	(void)state;
-	setup_dev(true, IOVA_BASE, IOVA_SIZE);
-	fake_enable_vmap(fp);
-	assert_int_equal(
-		dmk_iommu_domain_set_pgsize_bitmap(dom_created, PGSIZES_SMALL),
-		0);
+	setup_remap(true, IOVA_SIZE, PGSIZES_SMALL);
 	cpu = dmk_alloc_attrs(&dev, 5 * 4096, &h, DMK_ATTR_PRIVILEGED);
 	assert_non_null(cpu);
 	assert_int_equal(events_of(EV_IOMMU_MAP, m, 4), 2);
