@@ -23,6 +23,15 @@
  * (D = C, S = C for the whole line), so a driver that did not clean before
  * handing the buffer to the device loses the device's bytes.
  *
+ * What the model cannot see: a CPU store is a plain store into C, so a
+ * store of exactly the bytes a line already holds leaves it clean.  That
+ * matters only for a stale clean line (C == S while D changed under it:
+ * a non-coherent device's write, a store through a non-cacheable view),
+ * where hardware would write the stored line back and the model does
+ * not.  The workloads fill every buffer from a random stream; a test that
+ * rewrites a reused page through the cacheable alias must too
+ * (tests/integration/test-api.c, fill_unique).
+ *
  * The functions may run concurrently on disjoint ranges: there is no lock
  * on the data, and the counters are atomics.
  */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The rest of Linux's DMA API (dmk_alloc_pages, _noncoherent,
- * _noncontiguous, map_resource, the queries, REQUIRE_COHERENT) on every
- * device of simulated worlds: dma-direct coherent and not, swiotlb (a
+ * _noncontiguous, map_resource, the queries, REQUIRE_COHERENT, DMA
+ * pools) on every device of simulated worlds: dma-direct coherent and not, swiotlb (a
  * bus that reaches the first GiB, a restricted pool, swiotlb=force),
  * swiotlb-xen (ARM64 dom0 not 1:1, x86 PV dom0) and the IOMMU ops (QEMU
  * virt with an SMMUv3).  Bytes are checked through each device's own
@@ -100,10 +100,25 @@ static bool chain_has(struct sim_world_device *wd, const char *what)
 	return strstr(chain, what) != NULL;
 }
 
-static void fill(uint8_t *p, size_t n, unsigned int seed)
+/*
+ * Bytes no earlier call wrote.  The simulated cache tells a dirty line
+ * by its bytes (C differs from S, platform/sim/cache.c), so a CPU store
+ * through the cacheable alias of exactly what a stale clean line holds
+ * is invisible to it: a page reused by the next check with the same
+ * pattern, after DRAM changed under the line (a non-cacheable view's
+ * zeroing, a device's write), would lose its write-back.  Every check
+ * writes a stream that never repeats.
+ */
+static void fill_unique(uint8_t *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)(i * 7 + seed);
+	static uint64_t x = 0x9e3779b97f4a7c15ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		p[i] = (uint8_t)(x >> 32);
+	}
 }
 
 /* Pages the driver syncs: the CPU's bytes reach the device and back. */
@@ -126,12 +141,12 @@ static void check_pages(struct sim_world_device *wd, bool noncoherent_name)
 	/* Cacheable memory: the CPU's view is the linear map. */
 	assert_true(dmk_virt_to_phys(plat_of(wd), cpu) != ~0ULL);
 
-	fill(cpu, size, 1);
+	fill_unique(cpu, size);
 	dmk_sync_single_for_device(dev, h, size, DMK_DMA_BIDIRECTIONAL);
 	assert_int_equal(sim_dev_dma_read(&wd->sd, h, got, size), 0);
 	assert_memory_equal(got, cpu, size);
 
-	fill(want, size, 99);
+	fill_unique(want, size);
 	assert_int_equal(sim_dev_dma_write(&wd->sd, h, want, size), 0);
 	dmk_sync_single_for_cpu(dev, h, size, DMK_DMA_BIDIRECTIONAL);
 	assert_memory_equal(cpu, want, size);
@@ -163,7 +178,7 @@ static void check_noncontiguous(struct sim_world_device *wd,
 	} else {
 		assert_int_equal(sgt->orig_nents, 1);
 	}
-	fill(want, size, 3);
+	fill_unique(want, size);
 	for (unsigned int i = 0; i < sgt->orig_nents && off < size; i++) {
 		size_t n = sgt->sgl[i].length < size - off ? sgt->sgl[i].length
 							   : size - off;
@@ -215,7 +230,7 @@ static void check_sgtable(struct sim_world_device *wd)
 	/* As an importer would: the pages through their cacheable view, a
 	 * streaming mapping then makes them the device's (a bounce copies
 	 * through the cache, so the non-cacheable alias is not used). */
-	fill(want, size, 5);
+	fill_unique(want, size);
 	for (unsigned int i = 0; i < sgt.orig_nents; i++) {
 		size_t n = sgt.sgl[i].length;
 
@@ -376,6 +391,61 @@ static void check_coherent_reuse(struct sim_world_device *wd)
 	dmk_free_coherent(dev, size, cpu, h);
 }
 
+/*
+ * A DMA pool of 96-byte descriptors, 32-byte aligned, never crossing
+ * 256 bytes (two fit in each 256, so every third would cross): blocks
+ * from several coherent pages,
+ * each reachable by the device at its handle with no sync in either
+ * direction, zalloc'd ones zero, and every page back after destroy.
+ */
+#define POOL_BLOCKS 200
+
+static void check_dma_pool(struct sim_world_device *wd)
+{
+	struct dmk_device *dev = &wd->dev;
+	static uint8_t want[POOL_BLOCKS][96];
+	struct dmk_dma_pool *pool;
+	uint8_t *blk[POOL_BLOCKS], got[96];
+	dmk_addr_t h[POOL_BLOCKS];
+
+	pool = dmk_pool_create("desc", dev, 96, 32, 256);
+	assert_non_null(pool);
+	for (unsigned int i = 0; i < POOL_BLOCKS; i++) {
+		blk[i] = i & 1 ? dmk_pool_zalloc(pool, &h[i])
+			       : dmk_pool_alloc(pool, &h[i]);
+		assert_non_null(blk[i]);
+		assert_int_equal(h[i] & 31, 0);
+		if (h[i] >> 8 != (h[i] + 95) >> 8)
+			fail_msg("%s: pool block at 0x%llx crosses 256 bytes",
+				 dev->name, (unsigned long long)h[i]);
+		if (i & 1)
+			for (unsigned int b = 0; b < 96; b++)
+				assert_int_equal(blk[i][b], 0);
+		fill_unique(want[i], 96);
+		memcpy(blk[i], want[i], 96);
+	}
+	for (unsigned int i = 0; i < POOL_BLOCKS; i++) {
+		assert_int_equal(sim_dev_dma_read(&wd->sd, h[i], got, 96), 0);
+		if (memcmp(got, want[i], 96))
+			fail_msg("%s: the device read other bytes in block %u",
+				 dev->name, i);
+		fill_unique(want[i], 96);
+		assert_int_equal(sim_dev_dma_write(&wd->sd, h[i], want[i], 96),
+				 0);
+		if (memcmp(blk[i], want[i], 96))
+			fail_msg("%s: block %u lost the device's bytes",
+				 dev->name, i);
+	}
+	/* Every other block back, then reused, then all of them. */
+	for (unsigned int i = 0; i < POOL_BLOCKS; i += 2)
+		dmk_pool_free(pool, blk[i], h[i]);
+	for (unsigned int i = 0; i < POOL_BLOCKS; i += 2)
+		assert_non_null(blk[i] = dmk_pool_alloc(pool, &h[i]));
+	for (unsigned int i = 0; i < POOL_BLOCKS; i++)
+		dmk_pool_free(pool, blk[i], h[i]);
+	dmk_pool_destroy(pool);
+}
+
 /* Every call on every device, the checker silent throughout. */
 static void check_world(struct sim_world *w)
 {
@@ -389,6 +459,7 @@ static void check_world(struct sim_world *w)
 		check_noncontiguous(wd, DMK_ATTR_ALLOC_SINGLE_PAGES);
 		check_require_coherent(wd);
 		check_coherent_reuse(wd);
+		check_dma_pool(wd);
 		check_sgtable(wd);
 		check_queries(wd);
 		assert_int_equal(dbg_errors(wd), e0);
@@ -491,19 +562,19 @@ static void fragment(const struct dmk_platform *plat, dmk_phys_t *kept,
 /* The CPU's bytes at cpu are the device's at h, both ways, with no
  * sync: the memory is coherent for both. */
 static void check_bytes_both_ways(struct sim_world_device *wd, uint8_t *cpu,
-				  dmk_addr_t h, size_t size, unsigned int seed)
+				  dmk_addr_t h, size_t size)
 {
 	static uint8_t want[64 * PG], got[64 * PG];
 
 	assert_true(size <= sizeof(want));
 	for (size_t i = 0; i < size; i++)
 		assert_int_equal(cpu[i], 0);
-	fill(cpu, size, seed);
+	fill_unique(cpu, size);
 	assert_int_equal(sim_dev_dma_read(&wd->sd, h, got, size), 0);
 	if (memcmp(got, cpu, size))
 		fail_msg("%s: the device read other bytes at 0x%llx",
 			 wd->dev.name, (unsigned long long)h);
-	fill(want, size, seed + 1);
+	fill_unique(want, size);
 	assert_int_equal(sim_dev_dma_write(&wd->sd, h, want, size), 0);
 	if (memcmp(cpu, want, size))
 		fail_msg("%s: the CPU read other bytes than the device wrote",
@@ -552,7 +623,7 @@ static void check_iommu_coherent(struct sim_world_device *wd)
 			 dev->coherent ? DMK_VMAP_CACHED
 				       : DMK_VMAP_DMA_COHERENT);
 	assert_true(runs_of(wd, cpu, h, size, &phys) > 1);
-	check_bytes_both_ways(wd, cpu, h, size, 11);
+	check_bytes_both_ways(wd, cpu, h, size);
 	dmk_free_coherent(dev, size, cpu, h);
 	assert_int_equal(sim_domain_vmap_type(dom, cpu), -1);
 
@@ -568,7 +639,7 @@ static void check_iommu_coherent(struct sim_world_device *wd)
 	else
 		assert_int_equal(sim_domain_vmap_type(dom, cpu),
 				 DMK_VMAP_WRITE_COMBINE);
-	check_bytes_both_ways(wd, cpu, h, size, 21);
+	check_bytes_both_ways(wd, cpu, h, size);
 	dmk_free_attrs(dev, size, cpu, h,
 		       DMK_ATTR_FORCE_CONTIGUOUS | DMK_ATTR_WRITE_COMBINE);
 
@@ -577,7 +648,7 @@ static void check_iommu_coherent(struct sim_world_device *wd)
 			      DMK_ATTR_ALLOC_SINGLE_PAGES);
 	assert_non_null(cpu);
 	assert_true(runs_of(wd, cpu, h, 40 * PG + 1, &phys) > 1);
-	check_bytes_both_ways(wd, cpu, h, 40 * PG + 1, 31);
+	check_bytes_both_ways(wd, cpu, h, 40 * PG + 1);
 	dmk_free_attrs(dev, 40 * PG + 1, cpu, h, DMK_ATTR_ALLOC_SINGLE_PAGES);
 
 	for (unsigned int i = 0; i < FRAG_PAGES; i++)
