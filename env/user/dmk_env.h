@@ -195,6 +195,14 @@ void dmk_read_lock(dmk_rwlock_t *l);
 void dmk_read_unlock(dmk_rwlock_t *l);
 void dmk_write_lock(dmk_rwlock_t *l);
 void dmk_write_unlock(dmk_rwlock_t *l);
+/*
+ * How many of these write locks the calling thread holds now.  A
+ * process that forks must not do it while it holds one: glibc's rwlock
+ * knows its writer by thread id, which the child's thread does not
+ * share, so the child's unlock would be taken for a reader's and the
+ * lock would stay held for good (the fault sweep's fork server asks).
+ */
+unsigned int dmk_env_write_locks_held(void);
 
 /* ---- thread tokens ---- */
 

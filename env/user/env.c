@@ -79,14 +79,25 @@ void dmk_read_unlock(dmk_rwlock_t *l)
 	MUST(pthread_rwlock_unlock(as_rwlock(l)));
 }
 
+/* Write locks the thread holds (dmk_env_write_locks_held). */
+static __thread unsigned int write_locks_held
+	__attribute__((tls_model("initial-exec")));
+
 void dmk_write_lock(dmk_rwlock_t *l)
 {
 	MUST(pthread_rwlock_wrlock(as_rwlock(l)));
+	write_locks_held++;
 }
 
 void dmk_write_unlock(dmk_rwlock_t *l)
 {
+	write_locks_held--;
 	MUST(pthread_rwlock_unlock(as_rwlock(l)));
+}
+
+unsigned int dmk_env_write_locks_held(void)
+{
+	return write_locks_held;
 }
 
 /* ---- thread tokens ---- */
