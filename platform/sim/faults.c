@@ -35,15 +35,21 @@ static uint64_t next(uint64_t *s)
 	return z ^ (z >> 31);
 }
 
+/* The progress of call k's batch depends on k too: the exhaustive sweep
+ * sees every partial outcome, not always the same one. */
+static uint64_t stream_of(uint64_t seed, uint64_t k)
+{
+	return seed ^ (k * 0xD1B54A32D192ED03ULL);
+}
+
 void sim_faults_init(struct sim_faults *f, enum sim_fault_mode mode, uint64_t k,
 		     uint64_t seed)
 {
 	memset(f, 0, sizeof(*f));
 	f->mode = mode;
 	f->k = k;
-	/* The progress of call k's batch depends on k too: the exhaustive
-	 * sweep sees every partial outcome, not always the same one. */
-	f->rng = seed ^ (k * 0xD1B54A32D192ED03ULL);
+	f->seed = seed;
+	f->rng = stream_of(seed, k);
 	pthread_mutex_init(&f->lock, NULL);
 }
 
@@ -80,6 +86,17 @@ bool sim_fault_hit(struct sim_faults *f, enum sim_fault_site site,
 	}
 	f->calls++;
 	f->calls_by_site[site]++;
+	if (f->mode == SIM_FAULTS_COUNT && f->fork &&
+	    f->fork(f->fork_arg, f, f->calls,
+		    dmk_env_write_locks_held() != 0)) {
+		/* The child: the run that fails call k, in the state
+		 * sim_faults_init(NTH, k) would have reached by now (the
+		 * stream is only drawn from once a call fails). */
+		f->fork = NULL;
+		f->mode = SIM_FAULTS_NTH;
+		f->k = f->calls;
+		f->rng = stream_of(f->seed, f->k);
+	}
 	fail = should_fail(f);
 	if (fail && !f->injected++) {
 		f->first.call = f->calls;

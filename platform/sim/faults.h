@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct sim_machine;
+
 enum sim_fault_site {
 	SIM_FAULT_ALLOC_PAGES, /* dmk_platform_ops.alloc_pages */
 	SIM_FAULT_MAP_UNCACHED,
@@ -61,6 +63,25 @@ struct sim_faults {
 	struct sim_fault_record first;
 	unsigned int paused; /* sim_faults_pause depth */
 	FILE *trace;	     /* a line per injected failure, or NULL */
+	uint64_t seed;
+	/*
+	 * A fork server (dmakit faults): with fork set, a SIM_FAULTS_COUNT
+	 * injector calls fork(fork_arg, f, call, locked) at each call it
+	 * counts, with its lock held.  fork returns true in a child
+	 * process, which from there on is the run of SIM_FAULTS_NTH with
+	 * k = call (it fails this very call, with the same progress
+	 * stream); the parent goes on counting.  So the calls before k are
+	 * made once for all the points instead of once per point.  locked:
+	 * the caller holds one of the environment's write locks, which a
+	 * child could not release (dmk_env_write_locks_held); fork must
+	 * not fork then, and the point is run another way.
+	 */
+	bool (*fork)(void *fork_arg, struct sim_faults *f, uint64_t call,
+		     bool locked);
+	void *fork_arg;
+	/* The world's machine, for a fork (sim_machine_fork): set by
+	 * sim_world_build for an injector in its options. */
+	struct sim_machine *machine;
 };
 
 void sim_faults_init(struct sim_faults *f, enum sim_fault_mode mode, uint64_t k,

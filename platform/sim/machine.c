@@ -15,6 +15,7 @@
 #include "sim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -369,4 +370,97 @@ uint64_t sim_machine_release_owned(struct sim_machine *m, uint16_t domid)
 	mp->nr_free += n;
 	pthread_mutex_unlock(&mp->lock);
 	return n;
+}
+
+/* ---- saving and restoring the images around a fork ---- */
+
+struct sim_machine_save {
+	int fd[2];	/* copies of the C and D images */
+	uint8_t *at[2]; /* mapped whole */
+	size_t len;
+};
+
+void sim_machine_save_free(struct sim_machine_save *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < 2; i++) {
+		if (s->at[i])
+			munmap(s->at[i], s->len);
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	}
+	free(s);
+}
+
+struct sim_machine_save *sim_machine_save_new(const struct sim_machine *m)
+{
+	struct sim_machine_save *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->len = priv_of(m)->image_len;
+	s->fd[0] = s->fd[1] = -1;
+	for (int i = 0; i < 2; i++) {
+		s->at[i] = map_memfd("dmakit-saved", s->len, &s->fd[i]);
+		if (!s->at[i]) {
+			sim_machine_save_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+/*
+ * Make image dst (its fd and its mapping) hold what src holds: src's
+ * pages copied, and what is a hole in src made a hole in dst (a frame
+ * nobody touched costs nothing in either).  The pages dst already has
+ * are written over, not given back, so a copy made again and again
+ * costs the bytes, not page faults.
+ */
+static int sync_image(int dst_fd, uint8_t *dst, int src_fd, const uint8_t *src,
+		      size_t len)
+{
+	const int punch = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE;
+	off_t off = 0;
+
+	while ((size_t)off < len) {
+		off_t data = lseek(src_fd, off, SEEK_DATA), hole, busy;
+
+		if (data < 0 && errno != ENXIO)
+			return -errno;
+		if (data < 0)
+			data = (off_t)len; /* no data after off */
+		/* [off, data) is a hole in src: make it one in dst. */
+		busy = off < data ? lseek(dst_fd, off, SEEK_DATA) : data;
+		if (busy < 0 && errno != ENXIO)
+			return -errno;
+		if (busy >= 0 && busy < data &&
+		    fallocate(dst_fd, punch, busy, data - busy))
+			return -errno;
+		if ((size_t)data >= len)
+			break;
+		hole = lseek(src_fd, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		memcpy(dst + data, src + data, (size_t)(hole - data));
+		off = hole;
+	}
+	return 0;
+}
+
+int sim_machine_save(const struct sim_machine *m, struct sim_machine_save *s)
+{
+	int err = sync_image(s->fd[0], s->at[0], m->fd_c, m->c, s->len);
+
+	return err ? err
+		   : sync_image(s->fd[1], s->at[1], m->fd_d, m->d, s->len);
+}
+
+int sim_machine_restore(struct sim_machine *m, const struct sim_machine_save *s)
+{
+	int err = sync_image(m->fd_c, m->c, s->fd[0], s->at[0], s->len);
+
+	return err ? err
+		   : sync_image(m->fd_d, m->d, s->fd[1], s->at[1], s->len);
 }

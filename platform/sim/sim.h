@@ -84,6 +84,26 @@ bool sim_machine_claim_frame(struct sim_machine *m, uint64_t mfn,
 			     uint16_t domid);
 /* Free every frame domid owns; returns how many. */
 uint64_t sim_machine_release_owned(struct sim_machine *m, uint16_t domid);
+/*
+ * Machine RAM saved and restored around a fork: the C and D images are
+ * MAP_SHARED memfds (each guest's view maps them page by page), which
+ * fork leaves shared, so a child that writes RAM writes its parent's.
+ * A parent that forks a child to run on from its present state saves
+ * the images first, waits for the child, and restores them: then it goes
+ * on from the state it forked at (the rest of the process is private to
+ * each side, copy-on-write, as fork makes it).  Giving the child images
+ * of its own instead would mean remapping each of the views' thousands
+ * of mappings in every child.  A save is kept for the next: copying
+ * again writes over its pages.  Only the images' data is copied (a
+ * frame never touched is a hole, and stays one).  Save and restore
+ * return 0 or -errno; sim_machine_save_new NULL when out of memory.
+ */
+struct sim_machine_save;
+struct sim_machine_save *sim_machine_save_new(const struct sim_machine *m);
+int sim_machine_save(const struct sim_machine *m, struct sim_machine_save *s);
+int sim_machine_restore(struct sim_machine *m,
+			const struct sim_machine_save *s);
+void sim_machine_save_free(struct sim_machine_save *s);
 
 /* ---- cache.c: every address here is a machine address ---- */
 

@@ -12,6 +12,7 @@
  * (workloads/), which is exactly the ordering the 2013 thread is about.
  */
 #include "world.h"
+#include "faults.h"
 
 #include <dmakit/xen.h>
 
@@ -815,6 +816,8 @@ int sim_world_build(const struct sim_world_desc *desc,
 				 desc->name, ret);
 	}
 	w->m->adversarial = opts->adversarial;
+	if (opts->faults)
+		opts->faults->machine = w->m;
 
 	ret = desc_is_xen(desc) ? build_xen(w, err, errlen)
 				: build_native(w, err, errlen);
@@ -834,7 +837,7 @@ void sim_world_quiesce(struct sim_world *w)
 		sim_worker_flush(w->guests[i].pd.worker);
 }
 
-void sim_world_destroy(struct sim_world *w)
+void sim_world_shutdown(struct sim_world *w)
 {
 	if (!w)
 		return;
@@ -847,18 +850,31 @@ void sim_world_destroy(struct sim_world *w)
 			dmk_iommu_domain_destroy(w->devs[i].iommu);
 	}
 	free(w->devs);
+	w->devs = NULL;
+	w->nr_devs = 0;
 	for (unsigned int i = 0; i < SIM_DESC_MAX_POOLS; i++) {
 		if (w->pools[i])
 			dmk_swiotlb_destroy_restricted(w->pools[i]);
+		w->pools[i] = NULL;
 		dmk_cma_destroy(w->cmas[i]);
+		w->cmas[i] = NULL;
 	}
 	for (unsigned int i = w->nr_guests; i-- > 0;) {
 		/* The system waits for its queued work; the worker goes
 		 * after it. */
 		if (w->guests[i].sys)
 			dmk_system_destroy(w->guests[i].sys);
+		w->guests[i].sys = NULL;
 		sim_worker_destroy(w->guests[i].pd.worker);
+		w->guests[i].pd.worker = NULL;
 	}
+}
+
+void sim_world_destroy(struct sim_world *w)
+{
+	if (!w)
+		return;
+	sim_world_shutdown(w);
 	for (unsigned int i = 0; i < SIM_DESC_MAX_SMMUS; i++)
 		if (w->smmus[i])
 			sim_smmu_destroy(w->smmus[i]);

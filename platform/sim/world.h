@@ -238,6 +238,15 @@ int sim_world_build(const struct sim_world_desc *desc,
 /* Waits until every guest's background work has run (see
  * background_work): before reading numbers that it changes. */
 void sim_world_quiesce(struct sim_world *w);
+/*
+ * Every guest's DMA layer torn down (its devices, pools and system, as
+ * an OS shutting down does), the simulated machine left as it is.
+ * sim_world_destroy does this first, then frees the machine, the
+ * hypervisor and the domains: host memory and mappings only, which a
+ * process about to exit may leave to exit() (the fault sweep's forked
+ * points, outside LeakSanitizer's builds).
+ */
+void sim_world_shutdown(struct sim_world *w);
 void sim_world_destroy(struct sim_world *w);
 
 /* grant-backend.c: the device's DMA engine becomes a backend in the

@@ -200,6 +200,69 @@ static void test_threads(void **state)
 	sim_machine_destroy(m);
 }
 
+/* Is the page at image offset off a hole (no page behind it)? */
+static bool is_hole(int fd, uint64_t off)
+{
+	off_t data = lseek(fd, (off_t)off, SEEK_DATA);
+
+	return data < 0 || (uint64_t)data >= off + 4096;
+}
+
+/* A parent that saves RAM, forks a child that writes it (over pages
+ * that held data, into holes, through C and D), and restores it finds
+ * its RAM as it was, holes included; a second save over the first
+ * copies again (the fault sweep's fork server, tools/cmd-faults.c). */
+static void test_save_fork_restore(void **state)
+{
+	struct sim_machine *m = two_bank_machine(8 * MiB, 4 * MiB);
+	uint64_t busy = 100 * 4096, hole = 200 * 4096, late = 300 * 4096;
+	struct sim_machine_save *s;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	memset(m->c + busy, 0x11, 4096);
+	memset(m->d + busy, 0x22, 4096);
+	s = sim_machine_save_new(m);
+	assert_non_null(s);
+	assert_int_equal(sim_machine_save(m, s), 0);
+	/* What the parent does after a first save is in the next one. */
+	memset(m->c + late, 0x33, 10);
+	assert_int_equal(sim_machine_save(m, s), 0);
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		/* MAP_SHARED memfds: the parent's RAM, written here. */
+		memset(m->c + busy, 0xee, 4096);
+		memset(m->d + busy + 7, 0xdd, 9);
+		memset(m->c + hole, 0xcc, 4096);
+		memset(m->d + hole + 4096, 0xbb, 1);
+		memset(m->c + late, 0, 10);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Shared indeed: the child's writes are here. */
+	assert_int_equal(m->c[busy], 0xee);
+	assert_int_equal(m->c[hole], 0xcc);
+
+	assert_int_equal(sim_machine_restore(m, s), 0);
+	for (uint64_t i = 0; i < 4096; i++) {
+		assert_int_equal(m->c[busy + i], 0x11);
+		assert_int_equal(m->d[busy + i], 0x22);
+	}
+	assert_int_equal(m->c[late + 9], 0x33);
+	/* The child's new pages are holes again, reading zero. */
+	assert_true(is_hole(m->fd_c, hole));
+	assert_true(is_hole(m->fd_d, hole + 4096));
+	assert_false(is_hole(m->fd_c, busy));
+	assert_int_equal(m->c[hole] | m->d[hole + 4096], 0);
+	sim_machine_save_free(s);
+	sim_machine_destroy(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_double_free_aborts),
 		cmocka_unit_test(test_large_sparse_machine),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_save_fork_restore),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
