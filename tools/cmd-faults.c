@@ -7,7 +7,13 @@
  * the injector counting (platform/sim/faults.h), which gives K, the
  * number of calls into the world; then once per k = 1..K with call k
  * failing, each run in a child process so that a crash is caught and
- * counted with the k that reproduces it.  Each run is judged by the
+ * counted with the k that reproduces it.  By default one process (the
+ * fork server) makes the run without faults and forks at each call k a
+ * child that fails call k and finishes the run from there, so the
+ * world's build and the calls before k are made once, not once per
+ * point; --fresh builds a new world for each point instead (the
+ * reference: both give the same outcome for every point, which the
+ * JSON's outcomes digest shows).  Each run is judged by the
  * oracle and by the world itself: no wrong byte, no device fault, no
  * DMA-API misuse, and nothing left behind at the end (swiotlb slots,
  * live mappings and coherent buffers, the guests' pages, pinned frames,
@@ -27,12 +33,26 @@
 #include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* LeakSanitizer judges a child at its exit: only a world freed whole
+ * leaves it nothing but the library's own leaks to report. */
+#if defined(__SANITIZE_ADDRESS__)
+#define FAULTS_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FAULTS_LSAN 1
+#endif
+#endif
+#ifndef FAULTS_LSAN
+#define FAULTS_LSAN 0
+#endif
 
 #define FAULTS_DEFAULT_OPS 6
 #define FAULTS_SWIOTLB (4UL << 20)
@@ -57,6 +77,9 @@ static const char usage[] =
 	"                       of each guest and device), each failed once\n"
 	"  --no-boot            only the run's calls (default: both)\n"
 	"  -j, --jobs N         runs at a time (default: the CPUs online)\n"
+	"  --fresh              build a new world for every point instead of\n"
+	"                       forking each from one run (slower; the same\n"
+	"                       outcomes)\n"
 	"  --json               one JSON object instead of the report\n"
 	"  -v, --verbose        one line per failing injection point\n"
 	"\n"
@@ -69,6 +92,7 @@ struct faults_args {
 	unsigned long long ops, seed, k, max;
 	unsigned int jobs;
 	bool json, verbose;
+	bool fresh; /* a new world per point, not the fork server */
 	enum faults_phases phases; /* --boot, --no-boot */
 };
 
@@ -177,6 +201,30 @@ static uint64_t warnings(struct sim_world *w)
 	return n;
 }
 
+/* A child running one point, and its pipe. */
+struct child {
+	pid_t pid;
+	int fd;
+	uint64_t k;
+};
+
+/*
+ * A fork server's state (serve()): its share of the points, and in a
+ * child, the point it runs.
+ */
+struct fork_server {
+	const struct faults_args *a;
+	uint64_t first_k, last_k; /* the sweep's points */
+	unsigned int nr, index; /* this server's: k - first_k = index mod nr */
+	int out;		/* to the sweep: one struct point each */
+	struct sim_machine_save *saved; /* the RAM at the fork, kept */
+	uint64_t k; /* in a child: its point; 0 in the server */
+	int fd;	    /* in a child: its pipe to the server */
+};
+
+static bool server_fork(void *arg, struct sim_faults *f, uint64_t call,
+			bool locked);
+
 /*
  * Build, run with the injector in mode/k, judge.  In a child.  With
  * boot, the injector counts and fails from each guest's boot on (the
@@ -188,7 +236,8 @@ static uint64_t warnings(struct sim_world *w)
  */
 static void one_run(const struct sim_world_desc *desc,
 		    const struct faults_args *a, enum sim_fault_mode mode,
-		    uint64_t k, bool boot, struct run_result *r)
+		    uint64_t k, bool boot, struct fork_server *fs,
+		    struct run_result *r)
 {
 	struct wl_run_config rc = {.seed = a->seed, .ops = a->ops};
 	struct sim_world_options opts;
@@ -206,6 +255,10 @@ static void one_run(const struct sim_world_desc *desc,
 	opts.log = a->k ? stderr : NULL;
 	sim_faults_init(&f, mode, k, a->seed);
 	f.trace = a->k ? stderr : NULL;
+	if (fs) {
+		f.fork = server_fork;
+		f.fork_arg = fs;
+	}
 	if (boot) {
 		opts.faults = &f;
 		sim_faults_attach_env(&f);
@@ -243,6 +296,7 @@ static void one_run(const struct sim_world_desc *desc,
 	snap(w, &r->before);
 	logs = warnings(w);
 	if (!boot) {
+		f.machine = w->m;
 		for (unsigned int g = 0; g < w->nr_guests; g++)
 			w->guests[g].pd.faults = &f;
 		sim_faults_attach_env(&f);
@@ -276,17 +330,35 @@ static void one_run(const struct sim_world_desc *desc,
 		snprintf(r->detail, sizeof(r->detail), "%s", o.leak_detail);
 	wl_drivers_remove(w);
 	sim_faults_destroy(&f);
-	sim_world_destroy(w);
+	if (fs && fs->k && !FAULTS_LSAN) {
+		/* A forked point about to exit: the library's teardown runs
+		 * (a crash there is the point's), the simulator's host memory
+		 * and mappings go with the process. */
+		sim_world_shutdown(w);
+	} else {
+		sim_world_destroy(w);
+	}
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }
 
 /* one_run in a child: a crash (a signal, an abort, an exit without an
  * answer) is caught and reported instead of ending the sweep. */
-struct child {
-	pid_t pid;
-	int fd;
-	uint64_t k;
-};
-
 static int start_run(const struct sim_world_desc *desc,
 		     const struct faults_args *a, enum sim_fault_mode mode,
 		     uint64_t k, bool boot, struct child *c)
@@ -304,19 +376,11 @@ static int start_run(const struct sim_world_desc *desc,
 	}
 	if (c->pid == 0) {
 		struct run_result res;
-		const uint8_t *p = (const uint8_t *)&res;
-		size_t left = sizeof(res);
 
 		close(fds[0]);
-		one_run(desc, a, mode, k, boot, &res);
-		while (left) {
-			ssize_t n = write(fds[1], p, left);
-
-			if (n <= 0)
-				_exit(3);
-			p += n;
-			left -= (size_t)n;
-		}
+		one_run(desc, a, mode, k, boot, NULL, &res);
+		if (write_all(fds[1], &res, sizeof(res)))
+			_exit(3);
 		/* exit(), not _exit(): LeakSanitizer runs at exit. */
 		exit(0);
 	}
@@ -361,6 +425,118 @@ static int forked_run(const struct sim_world_desc *desc,
 	return finish_run(&c, r, status);
 }
 
+/* One point's outcome, as the sweep judges it; the fork server sends
+ * one per point, in order of k, then its own run's with k 0. */
+struct point {
+	uint64_t k;
+	int status; /* the child's wait status */
+	bool crashed;
+	/* The server could not fork at this call (the library held a write
+	 * lock): the sweep runs the point in a world of its own. */
+	bool fresh;
+	struct run_result r;
+};
+
+static void server_send(struct fork_server *fs, const struct point *p)
+{
+	if (write_all(fs->out, p, sizeof(*p)))
+		_exit(3); /* the sweep is gone */
+}
+
+/*
+ * sim_faults.fork, in a server at each call it counts: if the call is
+ * one of its points, fork the child that fails it, wait for it and send
+ * its outcome.  True in the child, which runs on from the call.  The
+ * machine's RAM is shared with the child (sim_machine_save): it is
+ * saved before and restored after, so the server goes on from the state
+ * it forked at; the rest of the world is copied on write.
+ */
+static bool server_fork(void *arg, struct sim_faults *f, uint64_t call,
+			bool locked)
+{
+	struct fork_server *fs = arg;
+	struct point p;
+	struct child c;
+	int fds[2], err;
+
+	if (call < fs->first_k || call > fs->last_k ||
+	    (call - fs->first_k) % fs->nr != fs->index)
+		return false;
+	memset(&p, 0, sizeof(p));
+	p.k = call;
+	if (locked) {
+		/* For the sweep to run in a world of its own. */
+		p.fresh = true;
+		server_send(fs, &p);
+		return false;
+	}
+	if (!fs->saved)
+		fs->saved = sim_machine_save_new(f->machine);
+	err = fs->saved ? sim_machine_save(f->machine, fs->saved) : -ENOMEM;
+	if (err || pipe(fds)) {
+		fprintf(stderr,
+			"dmakit: the fork server cannot save the RAM (%s)\n",
+			strerror(err ? -err : errno));
+		_exit(4);
+	}
+	fflush(NULL);
+	c.pid = fork();
+	if (c.pid == 0) {
+		close(fds[0]);
+		close(fs->out);
+		fs->k = call;
+		fs->fd = fds[1];
+		return true;
+	}
+	close(fds[1]);
+	if (c.pid < 0) {
+		fprintf(stderr, "dmakit: fork: %s\n", strerror(errno));
+		_exit(4);
+	}
+	c.fd = fds[0];
+	c.k = call;
+	p.crashed = finish_run(&c, &p.r, &p.status) != 0;
+	err = sim_machine_restore(f->machine, fs->saved);
+	if (err) {
+		fprintf(stderr,
+			"dmakit: the fork server cannot restore the RAM (%s)\n",
+			strerror(-err));
+		_exit(4);
+	}
+	server_send(fs, &p);
+	return false;
+}
+
+/*
+ * A fork server, in a process of its own: the run without faults,
+ * forking its share of the points as it meets their calls and sending
+ * each one's outcome to out, then its own run's (k 0).  Never returns.
+ */
+static void serve(const struct sim_world_desc *desc,
+		  const struct faults_args *a, bool boot, uint64_t first_k,
+		  uint64_t last_k, unsigned int nr, unsigned int index, int out)
+{
+	struct fork_server fs = {.a = a,
+				 .first_k = first_k,
+				 .last_k = last_k,
+				 .nr = nr,
+				 .index = index,
+				 .out = out};
+	struct point p;
+
+	memset(&p, 0, sizeof(p));
+	one_run(desc, a, SIM_FAULTS_COUNT, 0, boot, &fs, &p.r);
+	sim_machine_save_free(fs.saved);
+	if (fs.k) {
+		/* A point's child, at the end of its run. */
+		if (write_all(fs.fd, &p.r, sizeof(p.r)))
+			_exit(3);
+		exit(0); /* LeakSanitizer runs at exit */
+	}
+	server_send(&fs, &p);
+	exit(0);
+}
+
 struct platform_totals {
 	const char *name;
 	uint64_t calls; /* calls into the world in the run without faults */
@@ -381,6 +557,10 @@ struct platform_totals {
 	uint64_t first_bad_k;			    /* 0: none */
 	char first_bad[400];
 	double seconds;
+	uint64_t digest; /* of every point's outcome, in order (FNV-1a) */
+	/* Points the fork server left to a world of their own (a write
+	 * lock was held at their call). */
+	uint64_t fresh_points;
 };
 
 static bool judge(const struct run_result *r)
@@ -427,22 +607,351 @@ static void note_bad(struct platform_totals *t, uint64_t k, const char *fmt,
 	snprintf(t->first_bad, sizeof(t->first_bad), fmt, a, b);
 }
 
+/* FNV-1a over one point's outcome: the digest of a sweep tells whether
+ * two ways of running it (the fork server, --fresh) saw the same. */
+static uint64_t fnv(uint64_t h, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 0x100000001B3ULL;
+	return h;
+}
+
+static uint64_t digest_point(uint64_t h, const struct point *p)
+{
+	const struct run_result *r = &p->r;
+	const uint64_t v[] = {
+		p->k,
+		p->crashed,
+		(uint64_t)(p->crashed ? p->status : 0),
+		r->calls,
+		r->injected,
+		r->first.call,
+		r->first.site,
+		r->first.progress,
+		r->corrupted,
+		r->device_faults,
+		r->api_errors,
+		r->leaks,
+		r->map_errors,
+		r->alloc_failures,
+		r->log_lines,
+		r->run_lines,
+		r->built,
+		r->boot_failed,
+	};
+
+	h = fnv(h, v, sizeof(v));
+	h = fnv(h, r->first.what,
+		strnlen(r->first.what, sizeof(r->first.what)));
+	h = fnv(h, r->detail, strnlen(r->detail, sizeof(r->detail)));
+	h = fnv(h, &r->before, sizeof(r->before));
+	return fnv(h, &r->after, sizeof(r->after));
+}
+
+/* Judge point p against the run without faults (count). */
+static void judge_point(const char *name, const struct faults_args *a,
+			struct platform_totals *t, bool boot,
+			const struct run_result *count, struct point *p)
+{
+	struct run_result *r = &p->r;
+	uint64_t k = p->k;
+	char what[160];
+
+	t->digest = digest_point(t->digest, p);
+	t->points++;
+	t->boot_points += boot;
+	if (p->crashed) {
+		t->crashes++;
+		snprintf(what, sizeof(what), "%s %d",
+			 WIFSIGNALED(p->status) ? "signal" : "exit",
+			 WIFSIGNALED(p->status) ? WTERMSIG(p->status)
+						: WEXITSTATUS(p->status));
+		note_bad(t, k, "crash (%s)%s", what, "");
+	} else {
+		if (!r->boot_failed)
+			compare(r, count);
+		t->boot_failed_cleanly += r->boot_failed && !r->leaks;
+		if (r->injected)
+			t->by_site[r->first.site]++;
+		t->corrupted += r->corrupted;
+		t->leaks += r->leaks;
+		t->device_faults += r->device_faults;
+		t->api_errors += r->api_errors;
+		if (!r->injected)
+			t->silent++;
+		if (r->injected && fault_lines(r, count) > 1) {
+			t->noisy++;
+			snprintf(r->detail, sizeof(r->detail),
+				 "%llu log lines for one failure",
+				 (unsigned long long)fault_lines(r, count));
+			note_bad(t, k, "%s (%s)", r->first.what, r->detail);
+		}
+		/* "The failing call's caller returns its documented error
+		 * with one log line": an error that reached a driver with
+		 * none is a failure too. */
+		if (r->injected && !lines_since(r, count) &&
+		    reached_driver(r, count)) {
+			t->unlogged++;
+			snprintf(r->detail, sizeof(r->detail),
+				 "an error reached a driver with no log line");
+			note_bad(t, k, "%s (%s)", r->first.what, r->detail);
+		}
+		if (!(r->boot_failed || judge(r))) {
+			snprintf(what, sizeof(what),
+				 "%s (progress %llu): ", r->first.what,
+				 (unsigned long long)r->first.progress);
+			note_bad(t, k, "%s%s", what,
+				 r->detail[0]	    ? r->detail
+				 : r->corrupted	    ? "wrong bytes"
+				 : r->api_errors    ? "DMA-API errors"
+				 : r->device_faults ? "device faults"
+						    : "not injected");
+		}
+	}
+	if (a->verbose && (p->crashed || !(r->boot_failed || judge(r)) ||
+			   (r->injected && fault_lines(r, count) > 1) ||
+			   (r->injected && !lines_since(r, count) &&
+			    reached_driver(r, count))))
+		fprintf(stderr,
+			"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
+			name, (unsigned long long)k,
+			p->crashed ? "CRASH" : r->first.what,
+			(unsigned long long)r->corrupted,
+			(unsigned long long)r->leaks,
+			(unsigned long long)r->api_errors,
+			(unsigned long long)r->device_faults,
+			(unsigned long long)r->log_lines, r->detail);
+}
+
+/* Every point in a child of its own, each building its world: a->jobs
+ * children at a time, judged in order. */
+static int sweep_fresh(const char *name, const struct sim_world_desc *desc,
+		       const struct faults_args *a, struct platform_totals *t,
+		       bool boot, const struct run_result *count,
+		       uint64_t first_k, uint64_t last_k,
+		       struct dmk_progress *pr)
+{
+	struct child live[FAULTS_MAX_JOBS];
+	unsigned int head = 0, nr_live = 0;
+
+	for (uint64_t next_k = first_k; next_k <= last_k || nr_live;) {
+		struct point p;
+		struct child c;
+
+		/* Keep a->jobs children running; judge them in order. */
+		while (nr_live < a->jobs && next_k <= last_k) {
+			if (start_run(desc, a, SIM_FAULTS_NTH, next_k, boot,
+				      &live[(head + nr_live) %
+					    FAULTS_MAX_JOBS])) {
+				return dmk_usage_error("fork: %s",
+						       strerror(errno));
+			}
+			nr_live++;
+			next_k++;
+		}
+		c = live[head];
+		head = (head + 1) % FAULTS_MAX_JOBS;
+		nr_live--;
+		memset(&p, 0, sizeof(p));
+		p.k = c.k;
+		p.crashed = finish_run(&c, &p.r, &p.status) != 0;
+		if (a->verbose)
+			dmk_progress_end(pr);
+		judge_point(name, a, t, boot, count, &p);
+		dmk_progress_update(pr, (unsigned long)t->points, NULL);
+	}
+	return DMK_EXIT_OK;
+}
+
+static int read_point(int fd, struct point *p)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*p)) {
+		ssize_t n = read(fd, (uint8_t *)p + got, sizeof(*p) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * The points forked by a->jobs fork servers (serve()), each making the
+ * run without faults once and forking every a->jobs-th point from it;
+ * judged in order of k as they come.  Each server's run must make the
+ * calls the count made: its points stand on its prefix.  A point no
+ * server delivered (one crashed, or could not fork) counts as a crash.
+ */
+static int sweep_forked(const char *name, const struct sim_world_desc *desc,
+			const struct faults_args *a, struct platform_totals *t,
+			bool boot, const struct run_result *count,
+			uint64_t first_k, uint64_t last_k,
+			struct dmk_progress *pr)
+{
+	uint64_t n = last_k - first_k + 1, next_k = first_k;
+	unsigned int nr = n < a->jobs ? (unsigned int)n : a->jobs, open = 0;
+	struct server {
+		pid_t pid;
+		int fd;
+		bool done; /* its own run came, with the count's calls */
+	} srv[FAULTS_MAX_JOBS];
+	struct point *got = calloc(n, sizeof(*got)), p;
+	bool *have = calloc(n, sizeof(*have));
+	int ret = DMK_EXIT_OK;
+
+	if (!got || !have) {
+		free(got);
+		free(have);
+		return dmk_usage_error("out of memory");
+	}
+	fflush(NULL);
+	for (unsigned int i = 0; i < nr; i++) {
+		int fds[2];
+
+		if (pipe(fds)) {
+			ret = dmk_usage_error("pipe: %s", strerror(errno));
+			break;
+		}
+		srv[i] = (struct server){.pid = fork(), .fd = fds[0]};
+		if (srv[i].pid == 0) {
+			for (unsigned int j = 0; j <= i; j++)
+				close(srv[j].fd);
+			serve(desc, a, boot, first_k, last_k, nr, i, fds[1]);
+		}
+		close(fds[1]);
+		if (srv[i].pid < 0) {
+			close(fds[0]);
+			ret = dmk_usage_error("fork: %s", strerror(errno));
+			break;
+		}
+		open++;
+	}
+	nr = open;
+	while (open) {
+		struct pollfd pfd[FAULTS_MAX_JOBS];
+		unsigned int who[FAULTS_MAX_JOBS], np = 0;
+
+		for (unsigned int i = 0; i < nr; i++) {
+			if (srv[i].fd < 0)
+				continue;
+			pfd[np] = (struct pollfd){.fd = srv[i].fd,
+						  .events = POLLIN};
+			who[np++] = i;
+		}
+		if (poll(pfd, np, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = dmk_usage_error("poll: %s", strerror(errno));
+			break;
+		}
+		for (unsigned int j = 0; j < np; j++) {
+			struct server *s = &srv[who[j]];
+
+			if (!pfd[j].revents)
+				continue;
+			if (read_point(s->fd, &p)) {
+				close(s->fd);
+				s->fd = -1;
+				open--;
+				continue;
+			}
+			if (!p.k) {
+				s->done = p.r.calls == count->calls;
+				if (!s->done)
+					fprintf(stderr,
+						"dmakit: %s: a fork server's run made %llu calls, the count %llu\n",
+						name,
+						(unsigned long long)p.r.calls,
+						(unsigned long long)
+							count->calls);
+				continue;
+			}
+			if (p.k < first_k || p.k > last_k ||
+			    have[p.k - first_k])
+				continue;
+			if (p.fresh) {
+				int rc = forked_run(desc, a, SIM_FAULTS_NTH,
+						    p.k, boot, &p.r, &p.status);
+
+				if (rc < 0) {
+					ret = dmk_usage_error("fork: %s",
+							      strerror(-rc));
+					break;
+				}
+				p.crashed = rc != 0;
+				t->fresh_points++;
+			}
+			got[p.k - first_k] = p;
+			have[p.k - first_k] = true;
+		}
+		/* Judge what has come, in order. */
+		for (; next_k <= last_k && have[next_k - first_k]; next_k++) {
+			if (a->verbose)
+				dmk_progress_end(pr);
+			judge_point(name, a, t, boot, count,
+				    &got[next_k - first_k]);
+			dmk_progress_update(pr, (unsigned long)t->points, NULL);
+		}
+		if (ret != DMK_EXIT_OK)
+			break;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		int status;
+
+		if (srv[i].fd >= 0)
+			close(srv[i].fd);
+		while (waitpid(srv[i].pid, &status, 0) < 0 && errno == EINTR)
+			;
+		if (!srv[i].done || !WIFEXITED(status) || WEXITSTATUS(status)) {
+			fprintf(stderr,
+				"dmakit: %s: fork server %u of %u ended (%s %d)%s\n",
+				name, i + 1, nr,
+				WIFSIGNALED(status) ? "signal" : "exit",
+				WIFSIGNALED(status) ? WTERMSIG(status)
+						    : WEXITSTATUS(status),
+				srv[i].done ? "" : " without its run's answer");
+			t->crashes++;
+			note_bad(t, first_k, "%s%s", "a fork server failed",
+				 "");
+		}
+	}
+	/* The points no server delivered, and what waits behind them. */
+	for (; ret == DMK_EXIT_OK && next_k <= last_k; next_k++) {
+		if (!have[next_k - first_k]) {
+			memset(&p, 0, sizeof(p));
+			p.k = next_k;
+			p.crashed = true;
+			got[next_k - first_k] = p;
+		}
+		judge_point(name, a, t, boot, count, &got[next_k - first_k]);
+	}
+	free(got);
+	free(have);
+	return ret;
+}
+
 /*
  * One phase of a platform's sweep: the run's calls (boot false) or the
  * boot's (true).  A count without faults gives K, then every k = 1..K
- * (or --k, or up to --max) in a child, a->jobs at a time.
+ * (or --k, or up to --max): forked from one run by the fork server, or
+ * with --fresh (and --k, whose log goes to stderr) each in a world of
+ * its own.
  */
 static int sweep_phase(const char *name, const struct sim_world_desc *desc,
 		       const struct faults_args *a, struct platform_totals *t,
 		       bool boot)
 {
-	struct run_result count, r;
+	struct run_result count;
 	uint64_t first_k = 1, last_k;
-	struct child live[FAULTS_MAX_JOBS];
-	unsigned int head = 0, nr_live = 0;
 	struct dmk_progress pr;
 	char what[160];
-	int status;
+	int status, ret;
 
 	t->in_boot = boot;
 	if (forked_run(desc, a, SIM_FAULTS_COUNT, 0, boot, &count, &status) ||
@@ -474,110 +983,20 @@ static int sweep_phase(const char *name, const struct sim_world_desc *desc,
 	} else if (a->max && last_k > a->max) {
 		last_k = a->max;
 	}
+	if (first_k > last_k)
+		return DMK_EXIT_OK;
 	/* On a terminal, the points done of this platform and the time
 	 * left; quiet with --json, on a pipe, and with --k (its log). */
 	snprintf(what, sizeof(what), "%s%s", name, boot ? " (boot)" : "");
 	dmk_progress_start(&pr, what, (unsigned long)(last_k - first_k + 1),
 			   a->json || a->k);
 	dmk_progress_update(&pr, 0, NULL);
-	for (uint64_t next_k = first_k, k; next_k <= last_k || nr_live;) {
-		struct child c;
-		bool crashed;
-
-		/* Keep a->jobs children running; judge them in order. */
-		while (nr_live < a->jobs && next_k <= last_k) {
-			if (start_run(desc, a, SIM_FAULTS_NTH, next_k, boot,
-				      &live[(head + nr_live) %
-					    FAULTS_MAX_JOBS])) {
-				return dmk_usage_error("fork: %s",
-						       strerror(errno));
-			}
-			nr_live++;
-			next_k++;
-		}
-		c = live[head];
-		head = (head + 1) % FAULTS_MAX_JOBS;
-		nr_live--;
-		k = c.k;
-		crashed = finish_run(&c, &r, &status) != 0;
-
-		t->points++;
-		t->boot_points += boot;
-		if (crashed) {
-			t->crashes++;
-			snprintf(what, sizeof(what), "%s %d",
-				 WIFSIGNALED(status) ? "signal" : "exit",
-				 WIFSIGNALED(status) ? WTERMSIG(status)
-						     : WEXITSTATUS(status));
-			note_bad(t, k, "crash (%s)%s", what, "");
-		} else {
-			if (!r.boot_failed)
-				compare(&r, &count);
-			t->boot_failed_cleanly += r.boot_failed && !r.leaks;
-			if (r.injected)
-				t->by_site[r.first.site]++;
-			t->corrupted += r.corrupted;
-			t->leaks += r.leaks;
-			t->device_faults += r.device_faults;
-			t->api_errors += r.api_errors;
-			if (!r.injected)
-				t->silent++;
-			if (r.injected && fault_lines(&r, &count) > 1) {
-				t->noisy++;
-				snprintf(r.detail, sizeof(r.detail),
-					 "%llu log lines for one failure",
-					 (unsigned long long)fault_lines(
-						 &r, &count));
-				note_bad(t, k, "%s (%s)", r.first.what,
-					 r.detail);
-			}
-			/* "The failing call's caller returns its documented
-			 * error with one log line": an error that reached a
-			 * driver with none is a failure too. */
-			if (r.injected && !lines_since(&r, &count) &&
-			    reached_driver(&r, &count)) {
-				t->unlogged++;
-				snprintf(
-					r.detail, sizeof(r.detail),
-					"an error reached a driver with no log line");
-				note_bad(t, k, "%s (%s)", r.first.what,
-					 r.detail);
-			}
-			if (!(r.boot_failed || judge(&r))) {
-				snprintf(what, sizeof(what),
-					 "%s (progress %llu): ", r.first.what,
-					 (unsigned long long)r.first.progress);
-				note_bad(t, k, "%s%s", what,
-					 r.detail[0]
-						 ? r.detail
-						 : (r.corrupted ? "wrong bytes"
-						    : r.api_errors
-							    ? "DMA-API errors"
-						    : r.device_faults
-							    ? "device faults"
-							    : "not injected"));
-			}
-		}
-		dmk_progress_update(&pr, (unsigned long)t->points, NULL);
-		if (a->verbose &&
-		    (crashed || !(r.boot_failed || judge(&r)) ||
-		     (r.injected && fault_lines(&r, &count) > 1) ||
-		     (r.injected && !lines_since(&r, &count) &&
-		      reached_driver(&r, &count)))) {
-			dmk_progress_end(&pr);
-			fprintf(stderr,
-				"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
-				name, (unsigned long long)k,
-				crashed ? "CRASH" : r.first.what,
-				(unsigned long long)r.corrupted,
-				(unsigned long long)r.leaks,
-				(unsigned long long)r.api_errors,
-				(unsigned long long)r.device_faults,
-				(unsigned long long)r.log_lines, r.detail);
-		}
-	}
+	ret = a->fresh || a->k ? sweep_fresh(name, desc, a, t, boot, &count,
+					     first_k, last_k, &pr)
+			       : sweep_forked(name, desc, a, t, boot, &count,
+					      first_k, last_k, &pr);
 	dmk_progress_end(&pr);
-	return DMK_EXIT_OK;
+	return ret;
 }
 
 static int sweep_platform(const char *name, const struct faults_args *a,
@@ -589,6 +1008,7 @@ static int sweep_platform(const char *name, const struct faults_args *a,
 
 	memset(t, 0, sizeof(*t));
 	t->name = name;
+	t->digest = 0xCBF29CE484222325ULL; /* FNV-1a's offset basis */
 	if (!desc)
 		return dmk_usage_error("out of memory");
 	if (strchr(name, '/') || strstr(name, ".dtb")) {
@@ -632,13 +1052,16 @@ static bool platform_ok(const struct platform_totals *t)
 static json_t *json_platform(const struct platform_totals *t)
 {
 	json_t *sites = json_object();
+	char digest[17];
 
 	for (unsigned int s = 0; s < SIM_FAULT_NR_SITES; s++)
 		json_object_set_new(
 			sites, sim_fault_site_name(s),
 			json_integer((json_int_t)t->calls_by_site[s]));
+	snprintf(digest, sizeof(digest), "%016llx",
+		 (unsigned long long)t->digest);
 	return json_pack(
-		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:s, s:f}",
+		"{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:I, s:b, s:s, s:s, s:I, s:f}",
 		"platform", t->name, "calls", (json_int_t)t->calls,
 		"boot_calls", (json_int_t)t->boot_calls, "boot_points",
 		(json_int_t)t->boot_points, "boot_failed_cleanly",
@@ -652,7 +1075,8 @@ static json_t *json_platform(const struct platform_totals *t)
 		"unlogged_errors", (json_int_t)t->unlogged, "by_site", sites,
 		"first_failing_k", (json_int_t)t->first_bad_k,
 		"first_failure_at_boot", t->first_bad_boot, "first_failure",
-		t->first_bad, "seconds", t->seconds);
+		t->first_bad, "outcomes_digest", digest, "fresh_points",
+		(json_int_t)t->fresh_points, "seconds", t->seconds);
 }
 
 static int parse_args(struct faults_args *a, int argc, char **argv)
@@ -665,7 +1089,8 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 		OPT_MAX,
 		OPT_JSON,
 		OPT_BOOT,
-		OPT_NO_BOOT
+		OPT_NO_BOOT,
+		OPT_FRESH
 	};
 	static const struct option longopts[] = {
 		{"platform", required_argument, NULL, OPT_PLATFORM},
@@ -677,6 +1102,7 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"boot", no_argument, NULL, OPT_BOOT},
 		{"no-boot", no_argument, NULL, OPT_NO_BOOT},
+		{"fresh", no_argument, NULL, OPT_FRESH},
 		{"verbose", no_argument, NULL, 'v'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
@@ -734,6 +1160,9 @@ static int parse_args(struct faults_args *a, int argc, char **argv)
 			break;
 		case OPT_NO_BOOT:
 			a->phases = FAULTS_RUN_ONLY;
+			break;
+		case OPT_FRESH:
+			a->fresh = true;
 			break;
 		case 'v':
 			a->verbose = true;
