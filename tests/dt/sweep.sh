@@ -6,10 +6,15 @@
 # --mem 1G (then 2G if a pool does not fit).  One line per tree in
 # OUT (verdict, masters found, masters run, wrong bytes, faults, path),
 # a summary on stdout.  ARGS go to every run and inspect (e.g. --arch
-# arm32 for the trees of a 32-bit kernel package).
-# Usage: tests/dt/sweep.sh DMAKIT DIR OUT [OPS [ARGS...]]
+# arm32 for the trees of a 32-bit kernel package).  By default a run
+# takes one master of each kind (dmakit run's covering set); with
+# --every-master it names every master inspect lists (--device, at most
+# 64: a tree's loader keeps no more).
+# Usage: tests/dt/sweep.sh [--every-master] DMAKIT DIR OUT [OPS [ARGS...]]
 set -u
-[ $# -ge 3 ] || { echo "usage: $0 DMAKIT DIR OUT [OPS [ARGS...]]" >&2; exit 2; }
+every=0
+[ "${1:-}" = "--every-master" ] && { every=1; shift; }
+[ $# -ge 3 ] || { echo "usage: $0 [--every-master] DMAKIT DIR OUT [OPS [ARGS...]]" >&2; exit 2; }
 dmakit=$1 dir=$2 out=$3 ops=${4:-100}
 shift 3
 [ $# -gt 0 ] && shift
@@ -17,7 +22,11 @@ one() {
 	f=$1
 	shift
 	for mem in "" "--mem 1G" "--mem 2G"; do
-		j=$("$dmakit" run --platform "$f" $mem "$@" --ops "$ops" --json 2>/tmp/sweep.$$.err)
+		devs=
+		[ $every = 1 ] && devs=$("$dmakit" inspect "$f" $mem "$@" --json 2>/dev/null |
+			python3 -c 'import json,sys
+print(" ".join("--device " + d["path"] for d in json.load(sys.stdin)["devices"]))' 2>/dev/null)
+		j=$("$dmakit" run --platform "$f" $mem $devs "$@" --ops "$ops" --json 2>/tmp/sweep.$$.err)
 		rc=$?
 		if [ $rc -ne 2 ] || ! grep -q -- "--mem" /tmp/sweep.$$.err; then
 			break
