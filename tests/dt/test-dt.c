@@ -444,6 +444,17 @@ static void t_device(const char *name, const char *compat)
 	t_end();
 }
 
+/* A simple-bus of one address and one size cell, its ranges an identity
+ * map; left open for the caller's properties and children. */
+static void t_simple_bus(const char *name)
+{
+	t_node(name);
+	t_str("compatible", "simple-bus");
+	t_u32("#address-cells", 1);
+	t_u32("#size-cells", 1);
+	t_flag("ranges");
+}
+
 /*
  * bus1 (1 cell) maps its bus 0x80000000 to CPU 0x40000000; bus2 below it
  * maps 0 to bus1's 0x80000000; a device under bus2 thus sees CPU
@@ -456,38 +467,18 @@ static void test_nested_dma_ranges(void **state)
 
 	(void)state;
 	t_root_with_memory();
-	t_node("bus1");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("bus1");
 	t_cells("dma-ranges", 4, 0x80000000, 0, 0x40000000, 0x40000000);
-	t_node("bus2");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("bus2");
 	t_cells("dma-ranges", 3, 0, 0x80000000, 0x10000000);
 	t_device("dev2", "test,dev2");
 	t_end();
-	t_node("busE");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("busE");
 	t_flag("dma-ranges");
 	t_device("devE", "test,devE");
 	t_end();
-	t_node("bus3");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
-	t_node("bus4");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("bus3");
+	t_simple_bus("bus4");
 	t_node("dev4");
 	t_str("compatible", "test,dev4");
 	t_flag("dma-coherent");
@@ -517,11 +508,7 @@ static void test_coherence_inheritance(void **state)
 {
 	(void)state;
 	t_root_with_memory();
-	t_node("bus");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("bus");
 	t_flag("dma-ranges");
 	t_flag("dma-coherent");
 	t_device("a", "test,a");
@@ -602,11 +589,7 @@ static void test_too_many_masters(void **state)
 
 	(void)state;
 	t_root_with_memory();
-	t_node("soc");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("soc");
 	t_flag("dma-ranges");
 	for (int i = 0; i < 100; i++) {
 		snprintf(name, sizeof(name), "dev@%x", i);
@@ -772,11 +755,7 @@ static void test_masters_by_evidence(void **state)
 {
 	(void)state;
 	t_root_with_memory();
-	t_node("soc");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("soc");
 	t_device("ethernet@1000", "vendor,gmac");
 	t_device("mmc@2000", "vendor,sdhci");
 	t_node("spi@3000");
@@ -816,11 +795,7 @@ static void test_all_disabled_noted(void **state)
 {
 	(void)state;
 	t_root_with_memory();
-	t_node("soc");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("soc");
 	t_node("usb-otg@1000");
 	t_str("compatible", "vendor,ehci");
 	t_str("status", "disabled");
@@ -918,11 +893,7 @@ static void test_every_platform_device(void **state)
 
 	(void)state;
 	t_root_with_memory();
-	t_node("soc");
-	t_str("compatible", "simple-bus");
-	t_u32("#address-cells", 1);
-	t_u32("#size-cells", 1);
-	t_flag("ranges");
+	t_simple_bus("soc");
 	t_node("ethernet@1000");
 	t_str("compatible", "vendor,gmac");
 	t_node("mdio");
