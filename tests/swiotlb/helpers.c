@@ -2,9 +2,14 @@
 #include "helpers.h"
 
 #include <sched.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 
 unsigned int test_warnings;
 char test_last_warning[512];
@@ -95,4 +100,54 @@ bool test_check(const struct dmk_platform *p, dmk_phys_t phys, size_t size,
 		if (b[i] != pattern_byte(i, seed))
 			return false;
 	return true;
+}
+
+struct test_fix *test_fix_new(bool clock)
+{
+	struct test_fix *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	test_plat_init(&f->tp, 64 << 20, clock);
+	return f;
+}
+
+void test_fix_pool(struct test_fix *f, size_t pool_bytes, unsigned int nareas,
+		   unsigned int buf_order)
+{
+	void *va;
+
+	assert_int_equal(dmk_swiotlb_init_alloc(&f->tp.plat, pool_bytes, 0,
+						nareas, &f->pool),
+			 0);
+	dmk_swiotlb_span(f->pool, &f->start, &f->end, &va);
+	f->va = va;
+	f->sys.plat = &f->tp.plat;
+	f->sys.swiotlb = f->pool;
+	test_device(&f->dev);
+	va = f->tp.plat.ops->alloc_pages(f->tp.plat.ctx, buf_order, ~0ULL,
+					 &f->buf);
+	assert_non_null(va);
+}
+
+void test_fix_free(struct test_fix *f)
+{
+	dmk_swiotlb_free(f->pool);
+	test_plat_fini(&f->tp);
+	free(f);
+}
+
+struct dmk_swiotlb_stats test_fix_stats(struct test_fix *f)
+{
+	struct dmk_swiotlb_stats st;
+
+	assert_int_equal(dmk_swiotlb_stats(&f->sys, &st), 0);
+	return st;
+}
+
+struct dmk_swiotlb_stats test_fix_pool_stats(struct test_fix *f)
+{
+	struct dmk_swiotlb_stats st;
+
+	assert_int_equal(dmk_swiotlb_pool_stats(f->pool, &st), 0);
+	return st;
 }

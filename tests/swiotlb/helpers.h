@@ -34,6 +34,32 @@ void test_plat_fini(struct test_plat *tp);
 /* A device as dmk_device_init leaves it, without needing mapping.c. */
 void test_device(struct dmk_device *dev);
 
+/*
+ * One bounce pool on 64 MiB of host RAM, as the pool's own tests use it:
+ * a system that holds only what stats.c and growth read, a device as
+ * test_device leaves it, and 2^buf_order pages of ordinary RAM for
+ * originals.  test_fix_new makes the platform (a test may replace its
+ * hooks before the pool exists); test_fix_pool makes the pool, its span
+ * and the rest; test_fix_free undoes both.
+ */
+struct test_fix {
+	struct test_plat tp;
+	struct dmk_system sys;
+	struct dmk_swiotlb *pool;
+	dmk_phys_t start, end;
+	uint8_t *va;
+	struct dmk_device dev;
+	dmk_phys_t buf;
+};
+
+struct test_fix *test_fix_new(bool clock);
+void test_fix_pool(struct test_fix *f, size_t pool_bytes, unsigned int nareas,
+		   unsigned int buf_order);
+void test_fix_free(struct test_fix *f);
+/* The system's counters (every pool of it), or the one pool's. */
+struct dmk_swiotlb_stats test_fix_stats(struct test_fix *f);
+struct dmk_swiotlb_stats test_fix_pool_stats(struct test_fix *f);
+
 /* Fill a guest buffer with a pattern derived from seed. */
 void test_fill(const struct dmk_platform *p, dmk_phys_t phys, size_t size,
 	       uint32_t seed);

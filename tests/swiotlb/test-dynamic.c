@@ -21,15 +21,6 @@
 #define KIB 1024UL
 #define POOL_BYTES (256 * KIB) /* one segment: 128 slots */
 
-struct fix {
-	struct test_plat tp;
-	struct dmk_system sys; /* only what stats.c and grow read */
-	struct dmk_swiotlb *pool;
-	dmk_phys_t start, end;
-	struct dmk_device dev;
-	dmk_phys_t buf; /* 4 MiB of ordinary RAM for originals */
-};
-
 /* Deferred work the test runs when it says (a platform's worker). */
 static struct {
 	void (*fn)(void *);
@@ -59,68 +50,48 @@ static void test_flush(void *ctx)
 	}
 }
 
-static struct fix *fix_new(dmk_phys_t grow_limit, bool deferred)
+/* The growable pool: one segment, 4 MiB of originals, a 64-bit device. */
+static struct test_fix *fix_new(dmk_phys_t grow_limit, bool deferred)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	void *va;
+	struct test_fix *f = test_fix_new(false);
 
-	assert_non_null(f);
-	test_plat_init(&f->tp, 64 << 20, false);
 	memset(&work, 0, sizeof(work));
 	if (deferred) {
 		f->tp.ops.defer_work = test_defer;
 		f->tp.ops.flush_work = test_flush;
 	}
-	assert_int_equal(
-		dmk_swiotlb_init_alloc(&f->tp.plat, POOL_BYTES, 0, 1, &f->pool),
-		0);
+	test_fix_pool(f, POOL_BYTES, 1, 10);
 	assert_int_equal(dmk_swiotlb_dyn_init(f->pool, grow_limit), 0);
-	dmk_swiotlb_span(f->pool, &f->start, &f->end, NULL);
-	f->sys.plat = &f->tp.plat;
-	f->sys.swiotlb = f->pool;
-	test_device(&f->dev);
 	f->dev.dma_mask = ~0ULL;
-	va = f->tp.plat.ops->alloc_pages(f->tp.plat.ctx, 10, ~0ULL, &f->buf);
-	assert_non_null(va);
 	return f;
 }
 
-static void fix_free(struct fix *f)
+static void fix_free(struct test_fix *f)
 {
 	dmk_swiotlb_dyn_exit(f->pool);
-	dmk_swiotlb_free(f->pool);
-	test_plat_fini(&f->tp);
-	free(f);
+	test_fix_free(f);
 }
 
-static struct dmk_swiotlb_stats stats(struct fix *f)
-{
-	struct dmk_swiotlb_stats st;
-
-	assert_int_equal(dmk_swiotlb_stats(&f->sys, &st), 0);
-	return st;
-}
-
-static dmk_phys_t map(struct fix *f, dmk_phys_t orig, size_t size)
+static dmk_phys_t map(struct test_fix *f, dmk_phys_t orig, size_t size)
 {
 	return dmk_swiotlb_tbl_map_single(f->pool, &f->dev, orig, size, 0,
 					  DMK_DMA_BIDIRECTIONAL, 0);
 }
 
-static void unmap(struct fix *f, dmk_phys_t tlb, size_t size)
+static void unmap(struct test_fix *f, dmk_phys_t tlb, size_t size)
 {
 	dmk_swiotlb_tbl_unmap_single(f->pool, &f->dev, tlb, size,
 				     DMK_DMA_BIDIRECTIONAL, 0);
 }
 
-static bool in_default(struct fix *f, dmk_phys_t tlb)
+static bool in_default(struct test_fix *f, dmk_phys_t tlb)
 {
 	return tlb >= f->start && tlb < f->end;
 }
 
 /* Fill the default pool with 2 KiB maps; growth is refused (limit 1),
  * so nothing else can serve them.  Returns how many. */
-static unsigned int fill_default(struct fix *f, dmk_phys_t *tlb)
+static unsigned int fill_default(struct test_fix *f, dmk_phys_t *tlb)
 {
 	unsigned int n = 0;
 
@@ -137,7 +108,7 @@ static unsigned int fill_default(struct fix *f, dmk_phys_t *tlb)
 
 static void test_transient_serves_and_goes(void **state)
 {
-	struct fix *f = fix_new(1, false);
+	struct test_fix *f = fix_new(1, false);
 	dmk_phys_t tlb[200];
 	unsigned int n;
 	struct dmk_swiotlb_stats st;
@@ -151,7 +122,7 @@ static void test_transient_serves_and_goes(void **state)
 	slot = dmk_phys_to_virt(&f->tp.plat, tlb[n]);
 	assert_memory_equal(
 		slot, dmk_phys_to_virt(&f->tp.plat, f->buf + n * 2048), 2048);
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.transient_pools, 1);
 	assert_int_equal(st.transient_total, 1);
 	assert_int_equal(st.pools, 1); /* growth was refused */
@@ -170,7 +141,7 @@ static void test_transient_serves_and_goes(void **state)
 	assert_int_equal(((uint8_t *)dmk_phys_to_virt(&f->tp.plat,
 						      f->buf + n * 2048))[2047],
 			 0xa5);
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.transient_pools, 0);
 	assert_int_equal(st.pool_bytes, POOL_BYTES);
 	assert_true(st.pool_bytes_hiwater > POOL_BYTES);
@@ -181,7 +152,7 @@ static void test_transient_serves_and_goes(void **state)
 	assert_int_equal(test_warnings, 1);
 	for (unsigned int i = 0; i < n; i++)
 		unmap(f, tlb[i], 2048);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	fix_free(f);
 }
 
@@ -189,7 +160,7 @@ static void test_transient_serves_and_goes(void **state)
  * bisection over the sorted table), freed in a scrambled order. */
 static void test_many_transients_lookup(void **state)
 {
-	struct fix *f = fix_new(1, false);
+	struct test_fix *f = fix_new(1, false);
 	dmk_phys_t tlb[128 + 300];
 	unsigned int n = fill_default(f, tlb);
 	unsigned int total = n + 300;
@@ -203,7 +174,7 @@ static void test_many_transients_lookup(void **state)
 		assert_true(tlb[i] != DMK_PHYS_ERROR);
 		assert_false(in_default(f, tlb[i]));
 	}
-	assert_int_equal(stats(f).transient_pools, 300);
+	assert_int_equal(test_fix_stats(f).transient_pools, 300);
 	for (unsigned int i = n + 1; i < total; i++) {
 		size_t len = 100 + i % 3000;
 
@@ -221,8 +192,8 @@ static void test_many_transients_lookup(void **state)
 		unmap(f, tlb[i], i == n ? 2048 : 100 + i % 3000);
 	}
 	/* k * 7919 mod 299 visits every residue: all gone. */
-	assert_int_equal(stats(f).transient_pools, 0);
-	assert_int_equal(stats(f).transient_total, 300);
+	assert_int_equal(test_fix_stats(f).transient_pools, 0);
+	assert_int_equal(test_fix_stats(f).transient_total, 300);
 	for (unsigned int i = 0; i < n; i++)
 		unmap(f, tlb[i], 2048);
 	fix_free(f);
@@ -231,14 +202,14 @@ static void test_many_transients_lookup(void **state)
 /* Pools still mapped at teardown are freed (ASan would see a leak). */
 static void test_transient_freed_at_teardown(void **state)
 {
-	struct fix *f = fix_new(1, false);
+	struct test_fix *f = fix_new(1, false);
 	dmk_phys_t tlb[140];
 	unsigned int n = fill_default(f, tlb);
 
 	(void)state;
 	for (unsigned int i = n + 1; i < 140; i++)
 		assert_false(in_default(f, tlb[i] = map(f, f->buf, 64)));
-	assert_int_equal(stats(f).transient_pools, 140 - n);
+	assert_int_equal(test_fix_stats(f).transient_pools, 140 - n);
 	test_warnings = 0;
 	fix_free(f);
 	assert_int_equal(test_warnings, 1); /* "still mapped at teardown" */
@@ -247,7 +218,7 @@ static void test_transient_freed_at_teardown(void **state)
 /* A transient pool lies below the device's reach. */
 static void test_transient_below_reach(void **state)
 {
-	struct fix *f = fix_new(1, false);
+	struct test_fix *f = fix_new(1, false);
 	dmk_phys_t tlb[130];
 	unsigned int n = fill_default(f, tlb);
 	dmk_phys_t t;
@@ -262,8 +233,8 @@ static void test_transient_below_reach(void **state)
 	/* Below what no RAM is: refused, counted as full. */
 	f->dev.dma_mask = 0xfff;
 	assert_true(map(f, f->buf, 64) == DMK_PHYS_ERROR);
-	assert_int_equal(stats(f).full, 1);
-	assert_true(stats(f).transient_failed >= 1);
+	assert_int_equal(test_fix_stats(f).full, 1);
+	assert_true(test_fix_stats(f).transient_failed >= 1);
 	for (unsigned int i = 0; i <= n; i++)
 		unmap(f, tlb[i], 2048);
 	fix_free(f);
@@ -273,7 +244,7 @@ static void test_transient_below_reach(void **state)
 
 static void test_growth_at_threshold(void **state)
 {
-	struct fix *f = fix_new(~0ULL, false);
+	struct test_fix *f = fix_new(~0ULL, false);
 	dmk_phys_t tlb[230];
 	struct dmk_swiotlb_stats st;
 
@@ -281,10 +252,10 @@ static void test_growth_at_threshold(void **state)
 	/* Up to 3/4 of the default pool: no growth. */
 	for (unsigned int i = 0; i < 96; i++)
 		assert_true(in_default(f, tlb[i] = map(f, f->buf, 2048)));
-	assert_int_equal(stats(f).pools, 1);
+	assert_int_equal(test_fix_stats(f).pools, 1);
 	/* Past it: one pool more, the size of the default one. */
 	assert_true(in_default(f, tlb[96] = map(f, f->buf, 2048)));
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.pools, 2);
 	assert_int_equal(st.nslabs, 256);
 	/* The rest of the default pool, then the new one serves. */
@@ -295,7 +266,7 @@ static void test_growth_at_threshold(void **state)
 		assert_false(in_default(f, tlb[i]));
 		assert_true(dmk_is_swiotlb_buffer(f->pool, tlb[i]));
 	}
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.transient_total, 0);
 	assert_int_equal(st.used, 230);
 	/* 102 in the new pool: it passed 3/4, a third one came. */
@@ -303,7 +274,7 @@ static void test_growth_at_threshold(void **state)
 	assert_int_equal(st.nslabs, 384);
 	for (unsigned int i = 0; i < 230; i++)
 		unmap(f, tlb[i], 2048);
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.used, 0);
 	/* Grown pools stay (Linux frees only transient ones). */
 	assert_int_equal(st.pools, 3);
@@ -314,7 +285,7 @@ static void test_growth_at_threshold(void **state)
 
 static void test_growth_deferred(void **state)
 {
-	struct fix *f = fix_new(~0ULL, true);
+	struct test_fix *f = fix_new(~0ULL, true);
 	dmk_phys_t tlb[130];
 
 	(void)state;
@@ -322,12 +293,12 @@ static void test_growth_deferred(void **state)
 		tlb[i] = map(f, f->buf, 2048);
 	/* Queued once, not run: the map did not wait for it. */
 	assert_int_equal(work.queued, 1);
-	assert_int_equal(stats(f).pools, 1);
+	assert_int_equal(test_fix_stats(f).pools, 1);
 	test_flush(NULL);
-	assert_int_equal(stats(f).pools, 2);
+	assert_int_equal(test_fix_stats(f).pools, 2);
 	for (unsigned int i = 100; i < 130; i++)
 		tlb[i] = map(f, f->buf, 2048);
-	assert_int_equal(stats(f).transient_total, 0);
+	assert_int_equal(test_fix_stats(f).transient_total, 0);
 	for (unsigned int i = 0; i < 130; i++)
 		unmap(f, tlb[i], 2048);
 	fix_free(f);
@@ -337,7 +308,7 @@ static void test_growth_deferred(void **state)
  * what it added. */
 static void test_growth_flushed_at_teardown(void **state)
 {
-	struct fix *f = fix_new(~0ULL, true);
+	struct test_fix *f = fix_new(~0ULL, true);
 	dmk_phys_t tlb[100];
 
 	(void)state;
@@ -352,7 +323,7 @@ static void test_growth_flushed_at_teardown(void **state)
 
 static void test_grow_api(void **state)
 {
-	struct fix *f = fix_new(~0ULL, false);
+	struct test_fix *f = fix_new(~0ULL, false);
 	struct dmk_system none = {0};
 	unsigned int n = 0;
 
@@ -361,7 +332,7 @@ static void test_grow_api(void **state)
 	while (dmk_swiotlb_grow(&f->sys) == 0)
 		n++;
 	assert_int_equal(n, 32); /* DYN_MAX_GROWN */
-	assert_int_equal(stats(f).pools, 33);
+	assert_int_equal(test_fix_stats(f).pools, 33);
 	fix_free(f);
 }
 
@@ -445,7 +416,7 @@ static void test_remap_refused(void **state)
 /* ---- concurrency (ThreadSanitizer in check-tsan) ---- */
 
 struct worker {
-	struct fix *f;
+	struct test_fix *f;
 	unsigned int id;
 	unsigned int bad;
 };
@@ -453,7 +424,7 @@ struct worker {
 static void *mapper(void *arg)
 {
 	struct worker *w = arg;
-	struct fix *f = w->f;
+	struct test_fix *f = w->f;
 	dmk_phys_t held[64];
 	dmk_phys_t orig = f->buf + w->id * (1 << 20);
 
@@ -486,7 +457,7 @@ static void *grower(void *arg)
 
 static void test_concurrent_map_while_growing(void **state)
 {
-	struct fix *f = fix_new(~0ULL, false);
+	struct test_fix *f = fix_new(~0ULL, false);
 	struct worker w[3];
 	pthread_t t[3];
 
@@ -502,8 +473,8 @@ static void test_concurrent_map_while_growing(void **state)
 	for (unsigned int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
 	assert_int_equal(w[0].bad + w[1].bad, 0);
-	assert_int_equal(stats(f).used, 0);
-	assert_int_equal(stats(f).transient_pools, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).transient_pools, 0);
 	fix_free(f);
 }
 

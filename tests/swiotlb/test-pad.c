@@ -23,66 +23,30 @@
 #define SLOT DMK_IO_TLB_SIZE
 #define SEG_BYTES (DMK_IO_TLB_SEGSIZE * DMK_IO_TLB_SIZE)
 
-struct fix {
-	struct test_plat tp;
-	struct dmk_system sys; /* what stats.c reads */
-	struct dmk_swiotlb *pool;
-	dmk_phys_t start, end;
-	uint8_t *va;
-	struct dmk_device dev;
-	dmk_phys_t buf; /* 1 MiB of ordinary RAM for originals, aligned */
-};
-
-static struct fix *fix_new(size_t pool_bytes)
+/* 1 MiB of originals, aligned to it. */
+static struct test_fix *fix_new(size_t pool_bytes)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	void *va;
+	struct test_fix *f = test_fix_new(false);
 
-	assert_non_null(f);
-	test_plat_init(&f->tp, 64 << 20, false);
-	assert_int_equal(
-		dmk_swiotlb_init_alloc(&f->tp.plat, pool_bytes, 0, 1, &f->pool),
-		0);
-	dmk_swiotlb_span(f->pool, &f->start, &f->end, &va);
-	f->va = va;
-	f->sys.plat = &f->tp.plat;
-	f->sys.swiotlb = f->pool;
-	test_device(&f->dev);
-	va = f->tp.plat.ops->alloc_pages(f->tp.plat.ctx, 8, ~0ULL, &f->buf);
-	assert_non_null(va);
+	test_fix_pool(f, pool_bytes, 1, 8);
 	assert_int_equal(f->buf & 0xfffff, 0);
 	return f;
 }
 
-static void fix_free(struct fix *f)
-{
-	dmk_swiotlb_free(f->pool);
-	test_plat_fini(&f->tp);
-	free(f);
-}
-
-static struct dmk_swiotlb_stats stats(struct fix *f)
-{
-	struct dmk_swiotlb_stats st;
-
-	assert_int_equal(dmk_swiotlb_stats(&f->sys, &st), 0);
-	return st;
-}
-
-static dmk_phys_t map(struct fix *f, dmk_phys_t orig, size_t size,
+static dmk_phys_t map(struct test_fix *f, dmk_phys_t orig, size_t size,
 		      unsigned int align, enum dmk_data_direction dir)
 {
 	return dmk_swiotlb_tbl_map_single(f->pool, &f->dev, orig, size, align,
 					  dir, 0);
 }
 
-static void unmap(struct fix *f, dmk_phys_t tlb, size_t size,
+static void unmap(struct test_fix *f, dmk_phys_t tlb, size_t size,
 		  enum dmk_data_direction dir)
 {
 	dmk_swiotlb_tbl_unmap_single(f->pool, &f->dev, tlb, size, dir, 0);
 }
 
-static uint8_t *slotp(struct fix *f, dmk_phys_t tlb)
+static uint8_t *slotp(struct test_fix *f, dmk_phys_t tlb)
 {
 	return f->va + (tlb - f->start);
 }
@@ -109,7 +73,7 @@ static unsigned int run_slots(dmk_phys_t orig, size_t size, uint64_t min,
  * and end on 4 KiB, the bytes exact, nothing left after unmap. */
 static void test_bit11_kept(void **state)
 {
-	struct fix *f = fix_new(2 << 20);
+	struct test_fix *f = fix_new(2 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t orig = f->buf + 0x3000 + 0x923, t;
 
@@ -121,10 +85,10 @@ static void test_bit11_kept(void **state)
 	t = map(f, orig, 100, 0xfff, DMK_DMA_TO_DEVICE);
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal(t & 0xfff, 0x923);
-	assert_int_equal(stats(f).used, 2);
+	assert_int_equal(test_fix_stats(f).used, 2);
 	assert_true(test_check(p, t, 100, 1));
 	unmap(f, t, 100, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 
 	for (unsigned int i = 0; i < 300; i++) {
 		dmk_phys_t o = f->buf + (i * 2311 % 200000);
@@ -137,7 +101,7 @@ static void test_bit11_kept(void **state)
 		t = map(f, o, size, 0xfff, DMK_DMA_FROM_DEVICE);
 		assert_true(t != DMK_PHYS_ERROR);
 		assert_int_equal(t & 0xfff, o & 0xfff);
-		assert_int_equal(stats(f).used, n);
+		assert_int_equal(test_fix_stats(f).used, n);
 		/* The run: from t's 4 KiB line, n slots, a whole number of
 		 * 4 KiB units, inside the pool. */
 		assert_int_equal(n % 2, 0);
@@ -150,10 +114,10 @@ static void test_bit11_kept(void **state)
 		assert_true(test_check(p, o, size, i + 1000));
 		assert_int_equal(ov[-1], before);
 		assert_int_equal(ov[size], after);
-		assert_int_equal(stats(f).used, 0);
+		assert_int_equal(test_fix_stats(f).used, 0);
 	}
 	assert_int_equal(test_warnings, 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* Larger masks: every bit under min_align_mask kept, whichever of the
@@ -169,7 +133,7 @@ static void test_other_masks(void **state)
 		{0x7ff, 0xfff},	  /* nothing above a slot: no pad */
 		{0x1ff, 0x7ff},
 	};
-	struct fix *f = fix_new(4 << 20);
+	struct test_fix *f = fix_new(4 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 
 	(void)state;
@@ -189,15 +153,15 @@ static void test_other_masks(void **state)
 			assert_true(t != DMK_PHYS_ERROR);
 			assert_int_equal(t & min, o & min);
 			assert_int_equal((t - offset) & align, 0);
-			assert_int_equal(stats(f).used,
+			assert_int_equal(test_fix_stats(f).used,
 					 run_slots(o, size, min, align));
 			assert_true(test_check(p, t, size, i));
 			unmap(f, t, size, DMK_DMA_TO_DEVICE);
-			assert_int_equal(stats(f).used, 0);
+			assert_int_equal(test_fix_stats(f).used, 0);
 		}
 	}
 	assert_int_equal(test_warnings, 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* ---- padding slots go back ---- */
@@ -207,7 +171,7 @@ static void test_other_masks(void **state)
  * segments map. */
 static void test_pads_released(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	dmk_phys_t t[256], whole[4];
 
 	(void)state;
@@ -218,31 +182,31 @@ static void test_pads_released(void **state)
 		assert_true(t[i] != DMK_PHYS_ERROR);
 		assert_int_equal(t[i] & 0xfff, 0x800 + i * 7);
 	}
-	assert_int_equal(stats(f).used, 512);
+	assert_int_equal(test_fix_stats(f).used, 512);
 	assert_true(dmk_swiotlb_tbl_map_single(
 			    f->pool, &f->dev, f->buf, 1, 0, DMK_DMA_TO_DEVICE,
 			    DMK_ATTR_NO_WARN) == DMK_PHYS_ERROR);
 	for (unsigned int i = 0; i < 256; i++)
 		unmap(f, t[i], 100, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	f->dev.min_align_mask = 0;
 	for (int i = 0; i < 4; i++) {
 		whole[i] = map(f, f->buf, SEG_BYTES, 0, DMK_DMA_TO_DEVICE);
 		assert_true(whole[i] != DMK_PHYS_ERROR);
 	}
-	assert_int_equal(stats(f).used, 512);
+	assert_int_equal(test_fix_stats(f).used, 512);
 	for (int i = 0; i < 4; i++)
 		unmap(f, whole[i], SEG_BYTES, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	assert_int_equal(stats(f).full, 1);
-	fix_free(f);
+	assert_int_equal(test_fix_stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).full, 1);
+	test_fix_free(f);
 }
 
 /* The largest mapping the rule allows fills a segment exactly; one byte
  * more, or an alignment larger than a segment, is "full". */
 static void test_limits(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	dmk_phys_t o = f->buf + 0xfff, t;
 
 	(void)state;
@@ -251,7 +215,7 @@ static void test_limits(void **state)
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal(t & 0xfff, 0xfff);
 	assert_int_equal((t - 0xfff - f->start) % SEG_BYTES, 0);
-	assert_int_equal(stats(f).used, DMK_IO_TLB_SEGSIZE);
+	assert_int_equal(test_fix_stats(f).used, DMK_IO_TLB_SEGSIZE);
 	unmap(f, t, SEG_BYTES - 0xfff, DMK_DMA_TO_DEVICE);
 	assert_true(dmk_swiotlb_tbl_map_single(
 			    f->pool, &f->dev, o, SEG_BYTES - 0xfff + 1, 0xfff,
@@ -266,11 +230,11 @@ static void test_limits(void **state)
 	t = map(f, f->buf, 64, SEG_BYTES - 1, DMK_DMA_TO_DEVICE);
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal((t - f->start) % SEG_BYTES, 0);
-	assert_int_equal(stats(f).used, DMK_IO_TLB_SEGSIZE);
+	assert_int_equal(test_fix_stats(f).used, DMK_IO_TLB_SEGSIZE);
 	unmap(f, t, 64, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	assert_int_equal(stats(f).full, 2);
-	fix_free(f);
+	assert_int_equal(test_fix_stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).full, 2);
+	test_fix_free(f);
 }
 
 /* ---- with a segment boundary ---- */
@@ -280,7 +244,7 @@ static void test_limits(void **state)
  * placed, as in Linux (iommu_is_span_boundary over all its slots). */
 static void test_boundary(void **state)
 {
-	struct fix *f = fix_new(2 << 20);
+	struct test_fix *f = fix_new(2 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t live[64];
 	size_t sizes[64];
@@ -320,29 +284,29 @@ static void test_boundary(void **state)
 			n--;
 			unmap(f, live[n], sizes[n], DMK_DMA_TO_DEVICE);
 		}
-		assert_int_equal(stats(f).used, 0);
+		assert_int_equal(test_fix_stats(f).used, 0);
 	}
 	/* 0xf00 + 0x3000 bytes is exactly one line: placed on a line. */
 	f->dev.bus_offset = 0;
 	live[0] = map(f, f->buf + 0xf00, 0x3000, 0xfff, DMK_DMA_TO_DEVICE);
 	assert_true(live[0] != DMK_PHYS_ERROR);
 	assert_int_equal((live[0] - 0xf00) & 0x3fff, 0);
-	assert_int_equal(stats(f).used, 8);
+	assert_int_equal(test_fix_stats(f).used, 8);
 	/* 0xf00 + 0x3200 bytes is five 4 KiB units: no line holds it. */
 	assert_true(dmk_swiotlb_tbl_map_single(f->pool, &f->dev, f->buf + 0xf00,
 					       0x3200, 0xfff, DMK_DMA_TO_DEVICE,
 					       DMK_ATTR_NO_WARN) ==
 		    DMK_PHYS_ERROR);
 	unmap(f, live[0], 0x3000, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* ---- syncs and misuse inside a padded mapping ---- */
 
 static void test_partial_sync_padded(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t orig = f->buf + 0x3000 + 0xc40, t, head;
 	uint8_t *o = dmk_phys_to_virt(p, orig);
@@ -356,7 +320,7 @@ static void test_partial_sync_padded(void **state)
 	assert_int_equal(t & 0xfff, 0xc40);
 	/* 0xc40 + 7000 bytes: 12 KiB, six slots, the first a pad. */
 	head = t - 0xc40;
-	assert_int_equal(stats(f).used, 6);
+	assert_int_equal(test_fix_stats(f).used, 6);
 	memset(slotp(f, t), 0xbb, size);
 
 	/* From any slot, any length. */
@@ -393,10 +357,10 @@ static void test_partial_sync_padded(void **state)
 	unmap(f, head, size, DMK_DMA_BIDIRECTIONAL);
 	unmap(f, t + SLOT, size, DMK_DMA_BIDIRECTIONAL);
 	assert_int_equal(test_warnings, 5);
-	assert_int_equal(stats(f).used, 6);
+	assert_int_equal(test_fix_stats(f).used, 6);
 	assert_int_equal(o[2000], 0xaa);
 	unmap(f, t, size, DMK_DMA_BIDIRECTIONAL);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	for (size_t i = 0; i < size; i++)
 		assert_int_equal(o[i], i >= 6000 && i < 6010 ? 0xcc : 0xbb);
 	assert_int_equal(o[-1], 0xaa);
@@ -405,7 +369,7 @@ static void test_partial_sync_padded(void **state)
 	unmap(f, t, size, DMK_DMA_BIDIRECTIONAL);
 	dmk_swiotlb_sync_single_for_cpu(f->pool, t, 10, DMK_DMA_FROM_DEVICE);
 	assert_int_equal(test_warnings, 7);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* ---- a device without alloc_align_mask ---- */
@@ -416,7 +380,7 @@ static void test_partial_sync_padded(void **state)
  * 4 KiB, at the worst offset too. */
 static void test_nvme_unchanged(void **state)
 {
-	struct fix *f = fix_new(2 << 20);
+	struct test_fix *f = fix_new(2 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 	size_t max;
 	dmk_phys_t t;
@@ -431,7 +395,7 @@ static void test_nvme_unchanged(void **state)
 		t = map(f, o, size, 0, DMK_DMA_TO_DEVICE);
 		assert_true(t != DMK_PHYS_ERROR);
 		assert_int_equal(t & 0xfff, o & 0xfff);
-		assert_int_equal(stats(f).used,
+		assert_int_equal(test_fix_stats(f).used,
 				 ((o & 0x7ff) + size + SLOT - 1) / SLOT);
 		assert_true(test_check(p, t, size, i));
 		unmap(f, t, size, DMK_DMA_TO_DEVICE);
@@ -442,9 +406,9 @@ static void test_nvme_unchanged(void **state)
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal(t & 0xfff, 0xfff);
 	unmap(f, t, max, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	assert_int_equal(test_warnings, 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* ---- parked runs ---- */
@@ -454,7 +418,7 @@ static void test_nvme_unchanged(void **state)
  * as used while parked. */
 static void test_parked_padded(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t t, u;
 
@@ -462,9 +426,9 @@ static void test_parked_padded(void **state)
 	f->dev.min_align_mask = 0xfff;
 	t = map(f, f->buf + 0x900, 3000, 0xfff, DMK_DMA_TO_DEVICE);
 	assert_true(t != DMK_PHYS_ERROR);
-	assert_int_equal(stats(f).used, 4);
+	assert_int_equal(test_fix_stats(f).used, 4);
 	unmap(f, t, 3000, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	for (unsigned int i = 0; i < 20; i++) {
 		dmk_phys_t o = f->buf + 0x10000 * i + 0x800 + i;
 
@@ -472,26 +436,26 @@ static void test_parked_padded(void **state)
 		u = map(f, o, 3000, 0xfff, DMK_DMA_TO_DEVICE);
 		assert_int_equal(u - (u & 0xfff), t - (t & 0xfff));
 		assert_int_equal(u & 0xfff, 0x800 + i);
-		assert_int_equal(stats(f).used, 4);
+		assert_int_equal(test_fix_stats(f).used, 4);
 		assert_true(test_check(p, u, 3000, i));
 		unmap(f, u, 3000, DMK_DMA_TO_DEVICE);
-		assert_int_equal(stats(f).used, 0);
+		assert_int_equal(test_fix_stats(f).used, 0);
 	}
 	/* The parked run (4 slots) also serves an unpadded map of 4 slots
 	 * with the same alignment. */
 	u = map(f, f->buf + 0x100, 6000, 0xfff, DMK_DMA_TO_DEVICE);
 	assert_int_equal(u, (t & ~0xfffULL) + 0x100);
 	unmap(f, u, 6000, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	assert_int_equal(test_warnings, 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* ---- a transient pool of a dynamic swiotlb ---- */
 
 static void test_transient_padded(void **state)
 {
-	struct fix *f = calloc(1, sizeof(*f));
+	struct test_fix *f = calloc(1, sizeof(*f));
 	const struct dmk_platform *p;
 	dmk_phys_t tlb[DMK_IO_TLB_SEGSIZE], t, o;
 	struct dmk_swiotlb_stats st;
@@ -523,7 +487,7 @@ static void test_transient_padded(void **state)
 	assert_false(t >= f->start && t < f->end);
 	assert_int_equal(t & 0xfff, 0xa10);
 	assert_true(test_check(p, t, 5000, 7));
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.transient_pools, 1);
 	assert_int_equal(st.used, DMK_IO_TLB_SEGSIZE + 4);
 	test_fill(p, t + 1000, 100, 8);
@@ -531,15 +495,15 @@ static void test_transient_padded(void **state)
 					DMK_DMA_FROM_DEVICE);
 	assert_true(test_check(p, o + 1000, 100, 8));
 	unmap(f, t, 5000, DMK_DMA_BIDIRECTIONAL);
-	st = stats(f);
+	st = test_fix_stats(f);
 	assert_int_equal(st.transient_pools, 0);
 	assert_int_equal(st.used, DMK_IO_TLB_SEGSIZE);
 	for (unsigned int i = 0; i < DMK_IO_TLB_SEGSIZE; i++)
 		unmap(f, tlb[i], SLOT, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_stats(f).used, 0);
 	assert_int_equal(test_warnings, 0);
 	dmk_swiotlb_dyn_exit(f->pool);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 int main(void)

@@ -20,53 +20,24 @@
 
 #define SLOT DMK_IO_TLB_SIZE
 
-struct fix {
-	struct test_plat tp;
-	struct dmk_swiotlb *pool;
-	struct dmk_device dev;
-	dmk_phys_t buf; /* 64 KiB of originals */
-};
-
-static struct fix *fix_new(size_t pool_bytes)
+/* 64 KiB of originals. */
+static struct test_fix *fix_new(size_t pool_bytes)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	void *va;
+	struct test_fix *f = test_fix_new(false);
 
-	assert_non_null(f);
-	test_plat_init(&f->tp, 64 << 20, false);
-	assert_int_equal(
-		dmk_swiotlb_init_alloc(&f->tp.plat, pool_bytes, 0, 1, &f->pool),
-		0);
-	test_device(&f->dev);
-	va = f->tp.plat.ops->alloc_pages(f->tp.plat.ctx, 4, ~0ULL, &f->buf);
-	assert_non_null(va);
+	test_fix_pool(f, pool_bytes, 1, 4);
 	test_warnings = 0;
 	return f;
 }
 
-static void fix_free(struct fix *f)
-{
-	dmk_swiotlb_free(f->pool);
-	test_plat_fini(&f->tp);
-	free(f);
-}
-
-static struct dmk_swiotlb_stats stats(struct fix *f)
-{
-	struct dmk_swiotlb_stats st;
-
-	assert_int_equal(dmk_swiotlb_pool_stats(f->pool, &st), 0);
-	return st;
-}
-
-static dmk_phys_t map(struct fix *f, size_t size)
+static dmk_phys_t map(struct test_fix *f, size_t size)
 {
 	return dmk_swiotlb_tbl_map_single(f->pool, &f->dev, f->buf, size, 0,
 					  DMK_DMA_BIDIRECTIONAL,
 					  DMK_ATTR_NO_WARN);
 }
 
-static void unmap(struct fix *f, dmk_phys_t tlb, size_t size)
+static void unmap(struct test_fix *f, dmk_phys_t tlb, size_t size)
 {
 	dmk_swiotlb_tbl_unmap_single(f->pool, &f->dev, tlb, size,
 				     DMK_DMA_BIDIRECTIONAL, 0);
@@ -76,7 +47,7 @@ static void unmap(struct fix *f, dmk_phys_t tlb, size_t size)
  * that is not mapped: stale calls on it are refused. */
 static void test_park_reuse_and_stale_calls(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	uint8_t *orig = dmk_phys_to_virt(&f->tp.plat, f->buf);
 	dmk_phys_t t, u;
 
@@ -84,7 +55,7 @@ static void test_park_reuse_and_stale_calls(void **state)
 	t = map(f, 64);
 	assert_true(t != DMK_PHYS_ERROR);
 	unmap(f, t, 64);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	assert_int_equal(test_warnings, 0);
 
 	/* Parked, not mapped: an unmap or a sync of it is refused and
@@ -102,16 +73,16 @@ static void test_park_reuse_and_stale_calls(void **state)
 	u = map(f, 100);
 	assert_true(u == t);
 	assert_memory_equal(dmk_phys_to_virt(&f->tp.plat, u), orig, 100);
-	assert_int_equal(stats(f).used, 1);
+	assert_int_equal(test_fix_pool_stats(f).used, 1);
 	unmap(f, u, 100);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* A page (two slots) parks too; a stale sync of its second slot is
  * refused, and a request of another length does not get the run. */
 static void test_park_runs(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	struct dmk_swiotlb_stats st;
 	dmk_phys_t t, u, v;
 
@@ -119,7 +90,7 @@ static void test_park_runs(void **state)
 	t = map(f, 4096);
 	assert_true(t != DMK_PHYS_ERROR);
 	unmap(f, t, 4096);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	dmk_swiotlb_sync_single_for_cpu(f->pool, t + SLOT + 8, 16,
 					DMK_DMA_FROM_DEVICE);
 	assert_int_equal(test_warnings, 1);
@@ -127,7 +98,7 @@ static void test_park_runs(void **state)
 	/* Three slots: not the parked two (which go back first). */
 	u = map(f, 3 * SLOT);
 	assert_true(u != DMK_PHYS_ERROR);
-	assert_int_equal(stats(f).used, 3);
+	assert_int_equal(test_fix_pool_stats(f).used, 3);
 	unmap(f, u, 3 * SLOT);
 	/* The same length again: the run just parked. */
 	v = map(f, 3 * SLOT);
@@ -136,18 +107,18 @@ static void test_park_runs(void **state)
 	/* 32 KiB is beyond what parks: back to its area, counted once. */
 	t = map(f, 32768);
 	unmap(f, t, 32768);
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.used, 0);
 	assert_int_equal(st.used_hiwater, 16);
 	assert_int_equal(test_warnings, 1);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* A request the parked slot cannot serve gives it back first, so the
  * high-water mark counts only what is mapped. */
 static void test_park_exact_counts(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	struct dmk_swiotlb_stats st;
 	dmk_phys_t t, big;
 
@@ -156,7 +127,7 @@ static void test_park_exact_counts(void **state)
 	unmap(f, t, 64);
 	big = map(f, 3 * SLOT);
 	assert_true(big != DMK_PHYS_ERROR);
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.used, 3);
 	assert_int_equal(st.used_hiwater, 3);
 	assert_int_equal(st.bounced_maps, 2);
@@ -164,17 +135,17 @@ static void test_park_exact_counts(void **state)
 	/* Served from the park: still counted as a bounce. */
 	t = map(f, 64);
 	unmap(f, t, 64);
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.used, 0);
 	assert_int_equal(st.bounced_maps, 3);
 	assert_int_equal(st.bounced_bytes, 64 + 3 * SLOT + 64);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* Alignment the parked slot does not have: not used for that map. */
 static void test_park_respects_alignment(void **state)
 {
-	struct fix *f = fix_new(1 << 20);
+	struct test_fix *f = fix_new(1 << 20);
 	dmk_phys_t t, u;
 
 	(void)state;
@@ -191,12 +162,12 @@ static void test_park_respects_alignment(void **state)
 	assert_int_equal(u & 4095, f->buf & 4095);
 	unmap(f, u, 64);
 	unmap(f, t, 64);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 struct parker {
-	struct fix *f;
+	struct test_fix *f;
 	pthread_barrier_t *parked, *go, *done; /* NULL: exit at once */
 	dmk_phys_t slot, kept;
 };
@@ -225,7 +196,7 @@ static void *parker_main(void *arg)
 	return NULL;
 }
 
-static unsigned int fill(struct fix *f, dmk_phys_t *t, unsigned int max)
+static unsigned int fill(struct test_fix *f, dmk_phys_t *t, unsigned int max)
 {
 	unsigned int n = 0;
 
@@ -237,7 +208,7 @@ static unsigned int fill(struct fix *f, dmk_phys_t *t, unsigned int max)
 /* A thread that exited left a slot parked: a full pool takes it back. */
 static void test_park_of_exited_thread(void **state)
 {
-	struct fix *f = fix_new(64 * SLOT);
+	struct test_fix *f = fix_new(64 * SLOT);
 	struct parker p = {.f = f};
 	dmk_phys_t t[64];
 	pthread_t th;
@@ -246,22 +217,22 @@ static void test_park_of_exited_thread(void **state)
 	(void)state;
 	assert_int_equal(pthread_create(&th, NULL, parker_main, &p), 0);
 	assert_int_equal(pthread_join(th, NULL), 0);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	/* Every slot, including the parked one. */
 	n = fill(f, t, 64);
 	assert_int_equal(n, 64);
-	assert_int_equal(stats(f).used, 64);
+	assert_int_equal(test_fix_pool_stats(f).used, 64);
 	for (unsigned int i = 0; i < n; i++)
 		unmap(f, t[i], 64);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* A live thread holds a parked slot: the map that finds the pool full
  * fails, and the thread gives the slot back at its next call. */
 static void test_park_of_live_thread(void **state)
 {
-	struct fix *f = fix_new(64 * SLOT);
+	struct test_fix *f = fix_new(64 * SLOT);
 	pthread_barrier_t parked, go, done;
 	struct parker p = {.f = f, .parked = &parked, .go = &go, .done = &done};
 	dmk_phys_t t[64];
@@ -276,26 +247,26 @@ static void test_park_of_live_thread(void **state)
 	pthread_barrier_wait(&parked);
 	n = fill(f, t, 64);
 	assert_int_equal(n, 62);
-	assert_int_equal(stats(f).used, 63);
-	assert_int_equal(stats(f).full, 1);
+	assert_int_equal(test_fix_pool_stats(f).used, 63);
+	assert_int_equal(test_fix_pool_stats(f).full, 1);
 	pthread_barrier_wait(&go);
 	/* Its unmap (one call later) gave both its slots back, the parked
 	 * one included, while it is still alive. */
 	pthread_barrier_wait(&done);
-	assert_int_equal(stats(f).used, 62);
+	assert_int_equal(test_fix_pool_stats(f).used, 62);
 	assert_int_equal(fill(f, t + n, 2), 2);
 	n += 2;
 	assert_true(t[n - 2] == p.slot || t[n - 1] == p.slot);
-	assert_int_equal(stats(f).full, 1);
+	assert_int_equal(test_fix_pool_stats(f).full, 1);
 	pthread_barrier_wait(&done);
 	assert_int_equal(pthread_join(th, NULL), 0);
 	for (unsigned int i = 0; i < n; i++)
 		unmap(f, t[i], 64);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	pthread_barrier_destroy(&parked);
 	pthread_barrier_destroy(&go);
 	pthread_barrier_destroy(&done);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 int main(void)

@@ -13,62 +13,30 @@
 #define SLOT DMK_IO_TLB_SIZE
 #define SEG_BYTES (DMK_IO_TLB_SEGSIZE * DMK_IO_TLB_SIZE)
 
-struct fix {
-	struct test_plat tp;
-	struct dmk_swiotlb *pool;
-	dmk_phys_t start, end;
-	uint8_t *va;
-	struct dmk_device dev;
-	dmk_phys_t buf; /* 1 MiB of ordinary RAM for originals */
-};
-
-static struct fix *fix_new(size_t pool_bytes, unsigned int nareas, bool clock)
+/* 1 MiB of originals. */
+static struct test_fix *fix_new(size_t pool_bytes, unsigned int nareas,
+				bool clock)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	void *va;
+	struct test_fix *f = test_fix_new(clock);
 
-	assert_non_null(f);
-	test_plat_init(&f->tp, 64 << 20, clock);
-	assert_int_equal(dmk_swiotlb_init_alloc(&f->tp.plat, pool_bytes, 0,
-						nareas, &f->pool),
-			 0);
-	dmk_swiotlb_span(f->pool, &f->start, &f->end, &va);
-	f->va = va;
-	test_device(&f->dev);
-	va = f->tp.plat.ops->alloc_pages(f->tp.plat.ctx, 8, ~0ULL, &f->buf);
-	assert_non_null(va);
+	test_fix_pool(f, pool_bytes, nareas, 8);
 	return f;
 }
 
-static void fix_free(struct fix *f)
-{
-	dmk_swiotlb_free(f->pool);
-	test_plat_fini(&f->tp);
-	free(f);
-}
-
-static struct dmk_swiotlb_stats stats(struct fix *f)
-{
-	struct dmk_swiotlb_stats st;
-
-	assert_int_equal(dmk_swiotlb_pool_stats(f->pool, &st), 0);
-	return st;
-}
-
-static dmk_phys_t map(struct fix *f, dmk_phys_t orig, size_t size,
+static dmk_phys_t map(struct test_fix *f, dmk_phys_t orig, size_t size,
 		      enum dmk_data_direction dir)
 {
 	return dmk_swiotlb_tbl_map_single(f->pool, &f->dev, orig, size, 0, dir,
 					  0);
 }
 
-static void unmap(struct fix *f, dmk_phys_t tlb, size_t size,
+static void unmap(struct test_fix *f, dmk_phys_t tlb, size_t size,
 		  enum dmk_data_direction dir)
 {
 	dmk_swiotlb_tbl_unmap_single(f->pool, &f->dev, tlb, size, dir, 0);
 }
 
-static uint8_t *slotp(struct fix *f, dmk_phys_t tlb)
+static uint8_t *slotp(struct test_fix *f, dmk_phys_t tlb)
 {
 	return f->va + (tlb - f->start);
 }
@@ -77,8 +45,8 @@ static uint8_t *slotp(struct fix *f, dmk_phys_t tlb)
 
 static void test_init_geometry(void **state)
 {
-	struct fix *f = fix_new(4 << 20, 2, false);
-	struct dmk_swiotlb_stats st = stats(f);
+	struct test_fix *f = fix_new(4 << 20, 2, false);
+	struct dmk_swiotlb_stats st = test_fix_pool_stats(f);
 
 	(void)state;
 	assert_int_equal(st.nslabs, (4 << 20) / SLOT);
@@ -93,7 +61,7 @@ static void test_init_geometry(void **state)
 	/* Zeroed at init. */
 	for (size_t i = 0; i < 4 << 20; i += 4093)
 		assert_int_equal(f->va[i], 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 static void test_init_halves(void **state)
@@ -197,7 +165,7 @@ static void test_init_remap_halves(void **state)
 
 static void test_page_alignment(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	dmk_phys_t a, b, c;
 
 	(void)state;
@@ -212,13 +180,13 @@ static void test_page_alignment(void **state)
 	unmap(f, a, 300, DMK_DMA_TO_DEVICE);
 	unmap(f, b, 4096, DMK_DMA_TO_DEVICE);
 	unmap(f, c, 2048, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 static void test_alloc_align_mask(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	dmk_phys_t a, b, c;
 
 	(void)state;
@@ -235,13 +203,13 @@ static void test_alloc_align_mask(void **state)
 	unmap(f, c, 5000, DMK_DMA_TO_DEVICE);
 	unmap(f, b, 5000, DMK_DMA_TO_DEVICE);
 	unmap(f, a, 100, DMK_DMA_TO_DEVICE);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 static void test_min_align_mask(void **state)
 {
 	static const uint64_t masks[] = {63, 511, 2047, 4095, 0x3fff};
-	struct fix *f = fix_new(2 << 20, 1, false);
+	struct test_fix *f = fix_new(2 << 20, 1, false);
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(masks) / sizeof(masks[0]); k++) {
@@ -259,21 +227,21 @@ static void test_min_align_mask(void **state)
 			unmap(f, t, size, DMK_DMA_TO_DEVICE);
 		}
 	}
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	/* Room is kept for the worst offset. */
 	f->dev.min_align_mask = 4095;
 	assert_int_equal(dmk_swiotlb_max_mapping_size(&f->dev),
 			 SEG_BYTES - 4096);
 	f->dev.min_align_mask = 0;
 	assert_int_equal(dmk_swiotlb_max_mapping_size(&f->dev), SEG_BYTES);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* ---- segments and boundaries ---- */
 
 static void test_no_segment_crossing(void **state)
 {
-	struct fix *f = fix_new(2 << 20, 1, false);
+	struct test_fix *f = fix_new(2 << 20, 1, false);
 	dmk_phys_t live[64];
 	size_t sizes[64];
 	unsigned int n = 0;
@@ -301,13 +269,13 @@ static void test_no_segment_crossing(void **state)
 	}
 	while (n--)
 		unmap(f, live[n], sizes[n], DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 static void test_seg_boundary_mask(void **state)
 {
-	struct fix *f = fix_new(2 << 20, 1, false);
+	struct test_fix *f = fix_new(2 << 20, 1, false);
 	dmk_phys_t t[40];
 
 	(void)state;
@@ -333,8 +301,8 @@ static void test_seg_boundary_mask(void **state)
 	}
 	for (unsigned int i = 0; i < 40; i++)
 		unmap(f, t[i], 3000 + i * 1531 % 30000, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* ---- full pool ---- */
@@ -346,7 +314,7 @@ static void test_seg_boundary_mask(void **state)
  */
 static void test_partial_miss_record(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	dmk_phys_t one[2 * DMK_IO_TLB_SEGSIZE], whole[2], t;
 
 	(void)state;
@@ -391,12 +359,12 @@ static void test_partial_miss_record(void **state)
 	unmap(f, whole[1], SEG_BYTES, DMK_DMA_TO_DEVICE);
 	t = map(f, f->buf, 8 * SLOT, DMK_DMA_TO_DEVICE);
 	assert_int_equal(t, whole[1]);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 static void test_full_pool(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	dmk_phys_t t[4];
 	struct dmk_swiotlb_stats st;
 
@@ -418,7 +386,7 @@ static void test_full_pool(void **state)
 	assert_true(dmk_swiotlb_tbl_map_single(
 			    f->pool, &f->dev, f->buf, 64, 0, DMK_DMA_TO_DEVICE,
 			    DMK_ATTR_NO_WARN) == DMK_PHYS_ERROR);
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.full, 3);
 	unmap(f, t[0], SEG_BYTES, DMK_DMA_TO_DEVICE);
 	t[0] = map(f, f->buf, 100, DMK_DMA_TO_DEVICE);
@@ -427,13 +395,13 @@ static void test_full_pool(void **state)
 	assert_true(map(f, f->buf, SEG_BYTES + 1, DMK_DMA_TO_DEVICE) ==
 		    DMK_PHYS_ERROR);
 	assert_int_equal(test_warnings, 2);
-	assert_int_equal(stats(f).full, 4);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).full, 4);
+	test_fix_free(f);
 }
 
 static void test_full_ratelimit_clock(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, true);
+	struct test_fix *f = fix_new(1 << 20, 1, true);
 
 	(void)state;
 	for (int i = 0; i < 4; i++)
@@ -446,8 +414,8 @@ static void test_full_ratelimit_clock(void **state)
 	for (int i = 0; i < 10; i++)
 		map(f, f->buf, 64, DMK_DMA_TO_DEVICE);
 	assert_int_equal(test_warnings, 2);
-	assert_int_equal(stats(f).full, 20);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).full, 20);
+	test_fix_free(f);
 }
 
 /* ---- bounce copies ---- */
@@ -456,7 +424,7 @@ static void test_bounce_directions(void **state)
 {
 	static const enum dmk_data_direction dirs[] = {
 		DMK_DMA_TO_DEVICE, DMK_DMA_FROM_DEVICE, DMK_DMA_BIDIRECTIONAL};
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	const struct dmk_platform *p = &f->tp.plat;
 
 	(void)state;
@@ -478,13 +446,13 @@ static void test_bounce_directions(void **state)
 		}
 	}
 	assert_int_equal(test_warnings, 0);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /* A device that writes less than the buffer must not leak old data. */
 static void test_no_info_leak(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t t, u;
 
@@ -503,12 +471,12 @@ static void test_no_info_leak(void **state)
 		for (int i = 0; i < 3000; i++)
 			assert_int_equal(b[i], i < 100 ? 0x11 : 0x5a);
 	}
-	fix_free(f);
+	test_fix_free(f);
 }
 
 static void test_partial_sync(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	const struct dmk_platform *p = &f->tp.plat;
 	size_t size = 10000;
 	dmk_phys_t orig = f->buf + 777, t;
@@ -554,7 +522,7 @@ static void test_partial_sync(void **state)
 	unmap(f, t, size, DMK_DMA_BIDIRECTIONAL);
 	dmk_swiotlb_sync_single_for_cpu(f->pool, t, 10, DMK_DMA_FROM_DEVICE);
 	assert_int_equal(test_warnings, 3);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 /*
@@ -564,7 +532,7 @@ static void test_partial_sync(void **state)
  */
 static void test_high_original(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	const uint64_t high = 1ULL << 41;
 	uint8_t *base = f->tp.plat.linear_base;
 	dmk_phys_t ram_start = f->tp.plat.ram_start;
@@ -585,7 +553,7 @@ static void test_high_original(void **state)
 	t = map(f, orig, 100, DMK_DMA_BIDIRECTIONAL);
 	assert_true(t != DMK_PHYS_ERROR);
 	assert_int_equal(t & 0x3f, orig & 0x3f);
-	assert_int_equal(stats(f).used, 2);
+	assert_int_equal(test_fix_pool_stats(f).used, 2);
 	assert_int_equal(slotp(f, t)[99], 0x5a);
 	memset(slotp(f, t), 0xc3, 100);
 	dmk_swiotlb_sync_single_for_cpu(f->pool, t + 40, 10,
@@ -596,7 +564,7 @@ static void test_high_original(void **state)
 	assert_int_equal(test_warnings, 0);
 	unmap(f, t, 100, DMK_DMA_BIDIRECTIONAL);
 	assert_int_equal(o[99], 0xc3);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	assert_int_equal(test_warnings, 0);
 
 	/* Just below 2^40: one slot. */
@@ -606,7 +574,7 @@ static void test_high_original(void **state)
 	f->tp.plat.ram_end = orig - f->buf + ram_end;
 	t = map(f, orig, 64, DMK_DMA_TO_DEVICE);
 	assert_true(t != DMK_PHYS_ERROR);
-	assert_int_equal(stats(f).used, 1);
+	assert_int_equal(test_fix_pool_stats(f).used, 1);
 	unmap(f, t, 64, DMK_DMA_TO_DEVICE);
 
 	f->tp.plat.linear_base = base;
@@ -614,14 +582,14 @@ static void test_high_original(void **state)
 	f->tp.plat.ram_end = ram_end;
 	assert_true(map(f, 1ULL << 53, 64, DMK_DMA_TO_DEVICE) ==
 		    DMK_PHYS_ERROR);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* Before the first byte of a mapping, inside its head slot. */
 static void test_sync_before_start(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	const struct dmk_platform *p = &f->tp.plat;
 	dmk_phys_t orig = f->buf + 4096 + 1000, t;
 	uint8_t *o = dmk_phys_to_virt(p, orig);
@@ -641,21 +609,21 @@ static void test_sync_before_start(void **state)
 		assert_int_equal(test_warnings, (unsigned)multi + 1);
 		unmap(f, t, size, DMK_DMA_FROM_DEVICE);
 	}
-	fix_free(f);
+	test_fix_free(f);
 }
 
 static void test_unmap_misuse(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	dmk_phys_t t;
 
 	(void)state;
 	t = map(f, f->buf, 8000, DMK_DMA_TO_DEVICE);
 	unmap(f, t + 2048, 8000, DMK_DMA_TO_DEVICE); /* not the start */
 	assert_int_equal(test_warnings, 1);
-	assert_int_equal(stats(f).used, 4);
+	assert_int_equal(test_fix_pool_stats(f).used, 4);
 	unmap(f, t, 8000, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
 	unmap(f, t, 8000, DMK_DMA_TO_DEVICE); /* double */
 	assert_int_equal(test_warnings, 2);
 	unmap(f, f->end + 4096, 10, DMK_DMA_TO_DEVICE); /* not the pool */
@@ -664,28 +632,28 @@ static void test_unmap_misuse(void **state)
 	t = map(f, f->buf, 8000, DMK_DMA_TO_DEVICE);
 	unmap(f, t, 7000, DMK_DMA_TO_DEVICE);
 	assert_int_equal(test_warnings, 4);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* ---- stats ---- */
 
 static void test_stats_hiwater(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 1, false);
+	struct test_fix *f = fix_new(1 << 20, 1, false);
 	struct dmk_swiotlb_stats st;
 	dmk_phys_t a, b;
 
 	(void)state;
 	a = map(f, f->buf, 5000, DMK_DMA_TO_DEVICE); /* 3 slots */
 	b = map(f, f->buf, 64, DMK_DMA_TO_DEVICE);   /* 1 slot */
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.used, 4);
 	assert_int_equal(st.used_hiwater, 4);
 	assert_int_equal(st.bounced_maps, 2);
 	assert_int_equal(st.bounced_bytes, 5064);
 	unmap(f, a, 5000, DMK_DMA_TO_DEVICE);
-	st = stats(f);
+	st = test_fix_pool_stats(f);
 	assert_int_equal(st.used, 1);
 	assert_int_equal(st.used_hiwater, 4);
 	f->tp.plat.ops = &f->tp.ops; /* reset needs a system */
@@ -700,15 +668,15 @@ static void test_stats_hiwater(void **state)
 		assert_int_equal(dmk_swiotlb_stats(&sys, &st), -DMK_ENODEV);
 	}
 	unmap(f, b, 64, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	test_fix_free(f);
 }
 
 /* ---- areas ---- */
 
 static void test_areas(void **state)
 {
-	struct fix *f = fix_new(1 << 20, 2, false);
+	struct test_fix *f = fix_new(1 << 20, 2, false);
 	dmk_phys_t mid, t[5];
 
 	(void)state;
@@ -742,8 +710,8 @@ static void test_areas(void **state)
 	unmap(f, t[0], SEG_BYTES, DMK_DMA_TO_DEVICE);
 	t[0] = map(f, f->buf, 2 * SLOT, DMK_DMA_TO_DEVICE);
 	assert_true(t[0] != DMK_PHYS_ERROR && t[0] < mid);
-	assert_int_equal(stats(f).nareas, 2);
-	fix_free(f);
+	assert_int_equal(test_fix_pool_stats(f).nareas, 2);
+	test_fix_free(f);
 }
 
 static void test_nareas_limited(void **state)
@@ -883,7 +851,7 @@ static size_t log_uniform(size_t lo, size_t hi)
 static void test_churn(void **state)
 {
 	enum { MAXLIVE = 4096 };
-	struct fix *f = fix_new(4 << 20, 2, false);
+	struct test_fix *f = fix_new(4 << 20, 2, false);
 	const struct dmk_platform *p = &f->tp.plat;
 	struct live *live = calloc(MAXLIVE, sizeof(*live));
 	dmk_phys_t src;
@@ -897,7 +865,8 @@ static void test_churn(void **state)
 	srand(11);
 	for (unsigned int i = 0; i < 20000; i++) {
 		bool do_map =
-			n < MAXLIVE && used_slots * 100 < 70 * stats(f).nslabs;
+			n < MAXLIVE &&
+			used_slots * 100 < 70 * test_fix_pool_stats(f).nslabs;
 
 		test_cpu = (unsigned int)rand() % 2;
 		if (!do_map && n) {
@@ -923,7 +892,7 @@ static void test_churn(void **state)
 		}
 		used_slots += (live[n].size + SLOT - 1) / SLOT;
 		n++;
-		assert_int_equal(stats(f).used, used_slots);
+		assert_int_equal(test_fix_pool_stats(f).used, used_slots);
 	}
 	/* Contents of every live bounce are intact (no overlap). */
 	for (unsigned int k = 0; k < n; k++)
@@ -931,10 +900,10 @@ static void test_churn(void **state)
 			test_check(p, live[k].tlb, live[k].size, live[k].seed));
 	while (n--)
 		unmap(f, live[n].tlb, live[n].size, DMK_DMA_TO_DEVICE);
-	assert_int_equal(stats(f).used, 0);
-	assert_int_equal(stats(f).full, fails);
+	assert_int_equal(test_fix_pool_stats(f).used, 0);
+	assert_int_equal(test_fix_pool_stats(f).full, fails);
 	free(live);
-	fix_free(f);
+	test_fix_free(f);
 }
 
 int main(void)
