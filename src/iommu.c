@@ -803,18 +803,6 @@ static void prep_coherent(const struct dmk_platform *plat, dmk_phys_t phys,
 				       DMK_CACHE_CLEAN_INVAL);
 }
 
-/* Page i of a table of chunks. */
-static dmk_phys_t chunk_page(const void *arg, size_t i)
-{
-	const struct dmk_sg *sg = arg;
-
-	while (i >= sg->length >> DMK_PAGE_SHIFT) {
-		i -= sg->length >> DMK_PAGE_SHIFT;
-		sg++;
-	}
-	return sg->phys + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
-}
-
 /*
  * The pages of a coherent buffer: PAGE_ALIGN(size), rounded up to the
  * IOMMU's smallest page when that is larger, as the allocation took.
@@ -951,8 +939,10 @@ static void *iommu_dma_alloc_remap(struct dmk_device *dev, size_t size,
 	if (attrs & DMK_ATTR_NO_KERNEL_MAPPING) {
 		va = dmk_phys_to_virt(plat, chunks[0].phys);
 	} else {
+		struct dmk_sg_page_walk walk = {.sg = chunks};
+
 		va = dmk_common_pages_remap(
-			plat, npages, chunk_page, chunks,
+			plat, npages, dmk_sg_walk_page, &walk,
 			dmk_dma_pgprot(dev->coherent, attrs));
 		if (!va) {
 			release_chunks(dev, iova, npages);

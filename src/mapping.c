@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "iommu.h"
 #include "ops-helpers.h"
+#include "remap.h"
 
 #define STAT_ADD(dev, field, n)                                                \
 	do {                                                                   \
@@ -809,14 +810,6 @@ static bool noncontig_vmaps(struct dmk_device *dev)
 	       dev_plat(dev)->ops->vmap;
 }
 
-/* The pages an entry touches, from its first byte's to its last's. */
-static size_t entry_pages(const struct dmk_sg *s)
-{
-	size_t end = (s->phys & (DMK_PAGE_SIZE - 1)) + s->length;
-
-	return (end + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
-}
-
 /*
  * dma_vmap_noncontiguous(): the table's pages, PAGE_ALIGN(size) of
  * them, at one cacheable CPU range (the driver syncs, as with any
@@ -828,8 +821,8 @@ void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
 			     struct dmk_sg_table *sgt)
 {
 	const struct dmk_platform *plat;
-	size_t npages, have = 0, k = 0;
-	dmk_phys_t next, *pages;
+	size_t npages, have = 0;
+	dmk_phys_t next;
 	void *va;
 
 	if (!sgt || !sgt->orig_nents || !dev_ready(dev))
@@ -837,7 +830,7 @@ void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
 	plat = dev_plat(dev);
 	npages = (size + DMK_PAGE_SIZE - 1) >> DMK_PAGE_SHIFT;
 	for (unsigned int i = 0; i < sgt->orig_nents; i++)
-		have += entry_pages(&sgt->sgl[i]);
+		have += dmk_sg_entry_pages(&sgt->sgl[i]);
 	if (size == 0 || npages > have) {
 		dmk_log(plat, DMK_LOG_ERR,
 			"%s: vmap_noncontiguous of %zu bytes over a table of %zu pages",
@@ -845,18 +838,10 @@ void *dmk_vmap_noncontiguous(struct dmk_device *dev, size_t size,
 		return NULL;
 	}
 	if (noncontig_vmaps(dev)) {
-		pages = dmk_env_calloc(npages, sizeof(*pages));
-		if (!pages)
-			return NULL;
-		for (unsigned int i = 0; k < npages; i++)
-			for (size_t p = 0;
-			     p < entry_pages(&sgt->sgl[i]) && k < npages; p++)
-				pages[k++] =
-					(sgt->sgl[i].phys &
-					 ~(dmk_phys_t)(DMK_PAGE_SIZE - 1)) +
-					((dmk_phys_t)p << DMK_PAGE_SHIFT);
-		va = plat->ops->vmap(plat->ctx, pages, npages, DMK_VMAP_CACHED);
-		dmk_env_free(pages);
+		struct dmk_sg_page_walk walk = {.sg = sgt->sgl};
+
+		va = dmk_common_pages_remap(plat, npages, dmk_sg_walk_page,
+					    &walk, DMK_VMAP_CACHED);
 		if (!va)
 			dmk_log(plat, DMK_LOG_WARN,
 				"%s: vmap_noncontiguous of %zu pages failed",

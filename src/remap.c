@@ -20,8 +20,8 @@ enum dmk_vmap_prot dmk_dma_pgprot(bool coherent, unsigned long attrs)
 }
 
 void *dmk_common_pages_remap(const struct dmk_platform *plat, size_t npages,
-			     dmk_phys_t (*phys_at)(const void *arg, size_t i),
-			     const void *arg, enum dmk_vmap_prot prot)
+			     dmk_phys_t (*phys_at)(void *arg, size_t i),
+			     void *arg, enum dmk_vmap_prot prot)
 {
 	dmk_phys_t *pages = dmk_env_calloc(npages, sizeof(*pages));
 	void *va;
@@ -36,7 +36,7 @@ void *dmk_common_pages_remap(const struct dmk_platform *plat, size_t npages,
 }
 
 /* Page i of the block that starts at *arg. */
-static dmk_phys_t block_page(const void *arg, size_t i)
+static dmk_phys_t block_page(void *arg, size_t i)
 {
 	return *(const dmk_phys_t *)arg + ((dmk_phys_t)i << DMK_PAGE_SHIFT);
 }
