@@ -3,7 +3,10 @@
  * The invariants every fuzz input must keep, shared by the libFuzzer
  * target and the replay driver: a refusal is -1 with exactly one line
  * of reason; an acceptance gives a description whose counts and
- * indices are in range and whose banks are page aligned and sorted.
+ * indices are in range and whose banks are page aligned and sorted, and
+ * whose masters each have a mask the world can build (12 to 64 bits)
+ * with a source the mask rule knows, a mask below the default only
+ * from a driver's row, and no_ram_by_mask only with no_ram.
  */
 #include "dt-target.h"
 
@@ -47,6 +50,13 @@ static void check_desc(const struct sim_world_desc *d)
 		    !memchr(v->path, '\0', sizeof(v->path)) ||
 		    !memchr(v->compatible, '\0', sizeof(v->compatible)))
 			broken("device strings", "");
+		if (v->reach_bits < 12 || v->reach_bits > 64 ||
+		    v->mask_from > SIM_MASK_CAPABILITY ||
+		    (v->reach_bits < 32 && v->mask_from != SIM_MASK_DRIVER) ||
+		    !memchr(v->mask_driver, '\0', sizeof(v->mask_driver)))
+			broken("device mask", v->path);
+		if (v->no_ram_by_mask && !v->no_ram)
+			broken("no_ram_by_mask without no_ram", v->path);
 	}
 	if (!memchr(d->notes, '\0', sizeof(d->notes)))
 		broken("notes not terminated", "");

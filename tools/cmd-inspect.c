@@ -252,7 +252,7 @@ static const char *pool_column(enum sim_pool_use u)
 static void print_devices(const struct sim_world_desc *desc,
 			  const struct inspect_dev *chains)
 {
-	char iommu[32];
+	char iommu[32], why[128];
 
 	printf("\n%-44s %-26s %-3s %-10s %-18s %-10s %-8s %-18s %s\n",
 	       "DMA MASTER", "COMPATIBLE", "COH", "BUS-OFFSET", "REACH",
@@ -282,8 +282,17 @@ static void print_devices(const struct sim_world_desc *desc,
 			printf("  pool %s %s (ordinary memory serves)\n",
 			       desc->pools[d->pool].name,
 			       sim_pool_use_name(chains[i].pool));
+		if (d->mask_from == SIM_MASK_DRIVER)
+			printf("  mask %u bits: set by its driver %s\n",
+			       d->reach_bits, d->mask_driver);
+		else if (d->mask_from == SIM_MASK_CAPABILITY)
+			printf("  mask %u bits: set by its driver %s from the "
+			       "controller's capability (32 bits would reach "
+			       "no RAM here)\n",
+			       d->reach_bits, d->mask_driver);
 		if (!sim_desc_device_reaches_ram(desc, d))
-			printf("  unable to reach RAM: its dma-ranges cover no system RAM\n");
+			printf("  unable to reach RAM: %s\n",
+			       sim_desc_no_ram_why(d, why, sizeof(why)));
 		else if (d->no_ram)
 			printf("  reaches no system RAM: runs through its restricted pool only\n");
 	}
@@ -391,6 +400,13 @@ static json_t *json_device(const struct sim_world_desc *desc,
 		o, "restricted_pool",
 		json_boolean(d->pool >= 0 && desc->pools[d->pool].restricted));
 	json_object_set_new(o, "reaches_ram", json_boolean(!d->no_ram));
+	json_object_set_new(o, "mask_from",
+			    json_string(sim_mask_from_name(d->mask_from)));
+	json_object_set_new(o, "mask_driver",
+			    d->mask_driver[0] ? json_string(d->mask_driver)
+					      : json_null());
+	json_object_set_new(o, "no_ram_by_mask",
+			    json_boolean(d->no_ram_by_mask));
 	json_object_set_new(
 		o, "unable_to_reach_ram",
 		json_boolean(!sim_desc_device_reaches_ram(desc, d)));

@@ -523,7 +523,7 @@ static void print_mismatches(const struct wl_oracle *o)
 
 static void print_devices(struct sim_world *w)
 {
-	char chains[SIM_DESC_MAX_DEVS][160];
+	char chains[SIM_DESC_MAX_DEVS][160], why[128];
 	int width = 8, cwidth = 3;
 
 	for (unsigned int i = 0; i < w->nr_devs; i++) {
@@ -551,7 +551,8 @@ static void print_devices(struct sim_world *w)
 		if (sim_device_faults(&wd->sd) && wd->sd.last_fault[0])
 			printf("  last fault: %s\n", wd->sd.last_fault);
 		if (!sim_desc_device_reaches_ram(&w->desc, wd->desc))
-			printf("  unable to reach RAM: its dma-ranges cover no system RAM; not run\n");
+			printf("  unable to reach RAM: %s; not run\n",
+			       sim_desc_no_ram_why(wd->desc, why, sizeof(why)));
 	}
 }
 
@@ -816,8 +817,23 @@ static int run_world(const struct run_args *a, struct sim_world *w,
 	n = wl_run(w, &rc, &o);
 	sim_world_quiesce(w);
 	if (!n) {
+		unsigned int reach = 0;
+		char why[128] = "";
+
+		for (unsigned int i = 0; i < w->nr_devs; i++)
+			if (sim_desc_device_reaches_ram(&w->desc,
+							w->devs[i].desc))
+				reach++;
+			else if (!why[0])
+				sim_desc_no_ram_why(w->devs[i].desc, why,
+						    sizeof(why));
 		wl_drivers_remove(w);
 		rp_run_free(report);
+		if (!reach)
+			return dmk_usage_error(
+				"%s: no master to run: none of the %u chosen "
+				"reaches RAM: %s",
+				w->desc.name, w->nr_devs, why);
 		return dmk_usage_error(
 			"%s: none of the workloads applies to this platform (netback needs a domU)",
 			w->desc.name);

@@ -7,6 +7,8 @@
  */
 #include "world.h"
 
+#include <stdio.h>
+
 const char *sim_arch_name(enum dmk_arch a)
 {
 	switch (a) {
@@ -64,6 +66,41 @@ unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
 	       (d->smmu >= 0 ? 4u : 0) | (restricted ? 8u : 0) |
 	       (pool && !restricted ? 16u : 0) | (d->pci_host ? 32u : 0) |
 	       (d->no_ram ? 64u : 0);
+}
+
+const char *sim_mask_from_name(enum sim_mask_from f)
+{
+	switch (f) {
+	case SIM_MASK_DEFAULT:
+		return "default";
+	case SIM_MASK_BUS:
+		return "bus";
+	case SIM_MASK_DRIVER:
+		return "driver";
+	case SIM_MASK_CAPABILITY:
+		return "capability";
+	case SIM_MASK_BUILTIN:
+		return "built-in";
+	}
+	return "?";
+}
+
+const char *sim_desc_no_ram_why(const struct sim_desc_device *d, char *buf,
+				size_t len)
+{
+	if (!d->no_ram_by_mask)
+		snprintf(buf, len, "its dma-ranges cover no system RAM");
+	else if (d->mask_driver[0])
+		snprintf(buf, len,
+			 "the %u-bit mask its driver %s sets covers no system "
+			 "RAM",
+			 d->reach_bits, d->mask_driver);
+	else
+		snprintf(buf, len,
+			 "its %u-bit mask (Linux's default: no driver rule "
+			 "raises it) covers no system RAM",
+			 d->reach_bits);
+	return buf;
 }
 
 bool sim_desc_device_reaches_ram(const struct sim_world_desc *desc,

@@ -16,6 +16,7 @@
  * A refusal is -1 and one line in err.  docs/device-tree.md has the
  * rules and the simplifications.
  */
+#include "dt-drivers.h"
 #include "world.h"
 
 #include <libfdt.h>
@@ -1177,28 +1178,36 @@ static uint64_t dt_overlap_bytes(uint64_t lo, uint64_t size, uint64_t base,
 }
 
 /*
- * Does any dma-ranges region of the master reach RAM that is not a
- * reserved pool?  A remote processor whose windows cover only on-chip
- * SRAM or its own carve-outs does not: Linux gives it a dma_range_map
- * that no page of system RAM fits, so a driver never hands it one.
+ * Does the master reach RAM that is not a reserved pool, through its
+ * dma-ranges regions (none: bus == CPU address) and at bus addresses
+ * its mask covers?  A remote processor whose windows cover only on-chip
+ * SRAM or its own carve-outs does not (Linux gives it a dma_range_map
+ * that no page of system RAM fits, so a driver never hands it one);
+ * nor does a 32-bit master on a board whose RAM lies above 4 GiB.
  */
-static bool dt_regions_reach_ram(const struct dt *dt,
-				 const struct sim_desc_device *d)
+static bool dt_reaches_ram(const struct dt *dt, const struct sim_desc_device *d,
+			   uint64_t mask)
 {
 	const struct sim_world_desc *desc = dt->desc;
+	const struct dmk_bus_dma_region whole = {0, 0, DT_NO_LIMIT};
+	const struct dmk_bus_dma_region *rs =
+		d->nr_regions ? d->regions : &whole;
+	unsigned int n = d->nr_regions ? d->nr_regions : 1;
 
-	if (!d->nr_regions)
-		return true;
-	for (unsigned int i = 0; i < d->nr_regions; i++) {
-		const struct dmk_bus_dma_region *r = &d->regions[i];
-		uint64_t ram = 0, pools = 0;
+	for (unsigned int i = 0; i < n; i++) {
+		const struct dmk_bus_dma_region *r = &rs[i];
+		uint64_t ram = 0, pools = 0, size = r->size;
 
+		if (r->dma_start > mask)
+			continue;
+		if (size - 1 > mask - r->dma_start)
+			size = mask - r->dma_start + 1; /* mask < ~0 here */
 		for (unsigned int b = 0; b < desc->nbanks; b++)
-			ram += dt_overlap_bytes(r->cpu_start, r->size,
+			ram += dt_overlap_bytes(r->cpu_start, size,
 						desc->banks[b].base,
 						desc->banks[b].size);
 		for (unsigned int p = 0; p < desc->nr_pools; p++)
-			pools += dt_overlap_bytes(r->cpu_start, r->size,
+			pools += dt_overlap_bytes(r->cpu_start, size,
 						  desc->pools[p].base,
 						  desc->pools[p].size);
 		if (ram > pools)
@@ -1553,6 +1562,45 @@ static int dt_is_master(struct dt *dt, int node, bool *pci_host, int *pool,
 	return dt_populated_bus(dt, parent) ? DT_CANDIDATE : DT_NOT_A_DEVICE;
 }
 
+/*
+ * The mask rule: the mask the master's Linux driver leaves it with.
+ * PCI hosts (their PCIe functions), virtio devices (their drivers set
+ * 64 with VIRTIO_F_ACCESS_PLATFORM) and masters behind an IOMMU (the
+ * IOVA space is the limit) get 64 bits.  Else a driver in
+ * dt-drivers.c's table sets its width; one that reads the width from a
+ * capability register of the controller (AHCI's S64A, SDHCI's 64-bit
+ * DMA) is taken to have it only where the tree proves it: the default
+ * 32 bits would reach no RAM at all, so the SoC must carry the wide
+ * controller; otherwise the narrower, stricter width stands.  Every
+ * other master keeps of_dma_configure's 32 bits; when those reach no
+ * RAM, it is listed as unable to reach RAM (no_ram_by_mask), as its
+ * Linux driver's every mapping would fail there.
+ */
+static void dt_mask(const struct dt *dt, int node, bool wide,
+		    struct sim_desc_device *d)
+{
+	int len;
+	const char *c = dt_prop(dt, node, "compatible", &len);
+	const struct sim_dt_driver_mask *drv = sim_dt_driver_mask(c, len);
+	bool low = dt_reaches_ram(dt, d, DMK_BIT_MASK(32));
+
+	d->reach_bits = 32;
+	d->mask_from = SIM_MASK_DEFAULT;
+	if (wide) {
+		d->reach_bits = 64;
+		d->mask_from = SIM_MASK_BUS;
+	} else if (drv && (!drv->capability || !low)) {
+		d->reach_bits = drv->bits;
+		d->mask_from =
+			drv->capability ? SIM_MASK_CAPABILITY : SIM_MASK_DRIVER;
+	}
+	if (drv && !wide)
+		snprintf(d->mask_driver, sizeof(d->mask_driver), "%s",
+			 drv->driver);
+	if (!d->no_ram && !dt_reaches_ram(dt, d, DMK_BIT_MASK(d->reach_bits)))
+		d->no_ram = d->no_ram_by_mask = true;
+}
+
 static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 			  struct dt_master *m)
 {
@@ -1570,16 +1618,15 @@ static int dt_fill_master(struct dt *dt, int node, bool pci_host, int pool,
 	d->coherent = dt_coherent(dt, node);
 	if (dt_dma_range(dt, node, pci_host, d))
 		return -1;
-	d->no_ram = !dt_regions_reach_ram(dt, d);
+	d->no_ram = !dt_reaches_ram(dt, d, DT_NO_LIMIT);
 	if (pci_host && dt_has(dt, node, "iommu-map"))
 		ret = dt_iommu_map(dt, node, m);
 	else
 		ret = dt_iommus(dt, node, m);
 	if (ret)
 		return ret; /* -1 refused, 1 left unconfigured */
-	d->reach_bits = pci_host || dt_is_virtio(dt, node) || m->smmu_node >= 0
-				? 64
-				: 32;
+	dt_mask(dt, node,
+		pci_host || dt_is_virtio(dt, node) || m->smmu_node >= 0, d);
 	d->pci_host = pci_host;
 	d->virtio = dt_is_virtio(dt, node);
 	m->kind = sim_desc_device_kind(dt->desc, d);

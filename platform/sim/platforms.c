@@ -43,6 +43,7 @@ struct sim_desc_device *sim_desc_add_device(struct sim_world_desc *d,
 	snprintf(dev->compatible, sizeof(dev->compatible), "%s", compatible);
 	dev->coherent = coherent;
 	dev->reach_bits = reach_bits;
+	dev->mask_from = SIM_MASK_BUILTIN;
 	dev->dma_limit = NO_LIMIT;
 	dev->smmu = -1;
 	dev->pool = -1;

@@ -25,6 +25,16 @@ enum sim_hyp {
 	SIM_HYP_XEN_X86_PV, /* x86 PV dom0 */
 };
 
+/* Where a master's mask comes from (the tree loader's mask rule). */
+enum sim_mask_from {
+	SIM_MASK_DEFAULT, /* of_dma_configure's 32 bits, kept by the driver */
+	SIM_MASK_BUS,	  /* 64: PCI host, virtio, behind an IOMMU */
+	SIM_MASK_DRIVER,  /* the driver's probe sets its own width */
+	SIM_MASK_CAPABILITY, /* the driver reads the width from the controller */
+	SIM_MASK_BUILTIN,    /* a built-in platform's device, as it is built */
+};
+const char *sim_mask_from_name(enum sim_mask_from f);
+
 /* A reserved-memory region a device may be bound to. */
 struct sim_desc_pool {
 	char name[64];
@@ -46,7 +56,11 @@ struct sim_desc_device {
 	char compatible[64];
 	bool coherent;
 	unsigned int reach_bits; /* the device's own addressing (mask) */
-	uint64_t bus_offset;	 /* bus = cpu address + bus_offset */
+	/* Who set reach_bits (docs/device-tree.md, the mask rule) and, for
+	 * a driver's width, which Linux driver ("" otherwise). */
+	enum sim_mask_from mask_from;
+	char mask_driver[24];
+	uint64_t bus_offset; /* bus = cpu address + bus_offset */
 	uint64_t dma_limit; /* highest CPU address reachable (dma-ranges), ~0 */
 	/* Firmware's dma_range_map (every dma-ranges region of the path,
 	 * sorted by CPU address); 0 regions: bus_offset and dma_limit say
@@ -61,6 +75,9 @@ struct sim_desc_device {
 	 * remote processor that sees only its own carve-outs): it is never
 	 * run against system RAM (sim_desc_device_reaches_ram). */
 	bool no_ram;
+	/* Its dma-ranges reach RAM, but its mask (the default its driver
+	 * keeps) does not: no_ram is set too, and this says why. */
+	bool no_ram_by_mask;
 	bool own_ops;  /* its driver installs its own dma_ops (set_dma_ops) */
 	bool pci_host; /* a PCI host bridge: the masters behind it */
 	/* Why the tree loader took it for a DMA master: "dma-ranges",
@@ -175,6 +192,11 @@ unsigned int sim_desc_device_kind(const struct sim_world_desc *desc,
  */
 bool sim_desc_device_reaches_ram(const struct sim_world_desc *desc,
 				 const struct sim_desc_device *d);
+
+/* Why a master reaches no RAM (no_ram), in one phrase for inspect and
+ * run: its dma-ranges, or its mask and who set it.  Returns buf. */
+const char *sim_desc_no_ram_why(const struct sim_desc_device *d, char *buf,
+				size_t len);
 
 /* What the world made of a master's memory-region pool (attach_pool),
  * so that dmakit inspect shows what is configured, not what is named. */

@@ -159,6 +159,78 @@ static void test_dove_old_names(void **state)
 	}
 }
 
+/*
+ * The mask rule on two Debian arm64 trees whose RAM lies wholly above
+ * 4 GiB.  Before it, every master kept 32 bits and every mapping of
+ * both boards failed.  APM X-Gene Mustang: its Ethernet drivers set 64
+ * bits, xgene-dma 42, and the AHCI and Arasan SDHCI drivers read 64
+ * from their controllers (taken, as 32 bits would reach no RAM there);
+ * the UART and the clock controller, masters only because /soc has
+ * dma-ranges, keep 32 and are listed as unable to reach RAM.  Marvell
+ * AC5: the controllers behind the 32-bit bus reach RAM through its
+ * offset with 32 bits (orion-ehci sets 32 itself, mvneta keeps the
+ * default); pinctrl and SPI outside it reach nothing.
+ */
+struct mask_want {
+	const char *path;
+	unsigned int bits;
+	enum sim_mask_from from;
+	const char *driver;
+	bool no_ram;
+};
+
+static void test_mask_rule_above_4g(void **state)
+{
+	static const struct mask_want mustang[] = {
+		{"/soc/ethernet@17020000", 64, SIM_MASK_DRIVER, "xgene-enet",
+		 false},
+		{"/soc/ethernet@1f610000", 64, SIM_MASK_DRIVER, "xgene-enet",
+		 false},
+		{"/soc/dma@1f270000", 42, SIM_MASK_DRIVER, "xgene-dma", false},
+		{"/soc/sata@1a400000", 64, SIM_MASK_CAPABILITY, "ahci-xgene",
+		 false},
+		{"/soc/mmc@1c000000", 64, SIM_MASK_CAPABILITY, "sdhci-arasan",
+		 false},
+		{"/soc/pcie@1f2b0000", 64, SIM_MASK_BUS, "", false},
+		{"/soc/serial@1c020000", 32, SIM_MASK_DEFAULT, "", true},
+		{"/soc/system-clk-controller@17000000", 32, SIM_MASK_DEFAULT,
+		 "", true},
+	};
+	static const struct mask_want ac5[] = {
+		{"/soc/behind-32bit-controller@7f000000/ethernet@20000", 32,
+		 SIM_MASK_DEFAULT, "", false},
+		{"/soc/behind-32bit-controller@7f000000/usb@80000", 32,
+		 SIM_MASK_DRIVER, "orion-ehci", false},
+		{"/soc/spi@805a0000", 32, SIM_MASK_DEFAULT, "", true},
+	};
+
+	(void)state;
+	if (load("apm-mustang.dtb", NULL))
+		fail_msg("apm-mustang: %s", err);
+	assert_true(desc.banks[0].base >= 4 * GIB);
+	for (size_t i = 0; i < sizeof(mustang) / sizeof(mustang[0]); i++) {
+		const struct sim_desc_device *d = dev_by_path(mustang[i].path);
+
+		assert_int_equal(d->reach_bits, mustang[i].bits);
+		assert_int_equal(d->mask_from, mustang[i].from);
+		assert_string_equal(d->mask_driver, mustang[i].driver);
+		assert_int_equal(d->no_ram, mustang[i].no_ram);
+		assert_int_equal(d->no_ram_by_mask, mustang[i].no_ram);
+		assert_int_equal(sim_desc_device_reaches_ram(&desc, d),
+				 !mustang[i].no_ram);
+	}
+	if (load("ac5-98dx35xx-rd.dtb", NULL))
+		fail_msg("ac5-98dx35xx-rd: %s", err);
+	for (size_t i = 0; i < sizeof(ac5) / sizeof(ac5[0]); i++) {
+		const struct sim_desc_device *d = dev_by_path(ac5[i].path);
+
+		assert_int_equal(d->reach_bits, ac5[i].bits);
+		assert_int_equal(d->mask_from, ac5[i].from);
+		assert_string_equal(d->mask_driver, ac5[i].driver);
+		assert_int_equal(d->no_ram_by_mask, ac5[i].no_ram);
+	}
+}
+
 static void test_every_fixture_loads(void **state)
 {
 	static const char *const all[] = {
@@ -748,6 +820,60 @@ static void test_absurd_cells(void **state)
 	assert_non_null(strstr(err, "#size-cells"));
 }
 
+/*
+ * A width read from a controller's capability register is taken only
+ * where the tree proves it: with RAM below 4 GiB an X-Gene AHCI keeps
+ * 32 bits (and bounces above them; never a device model that reaches
+ * more than the real one might), while a driver's fixed width stands
+ * everywhere.  The compatible list is searched in order (a fallback
+ * string finds its driver).  A master with dma-ranges that reach RAM
+ * but a mask that does not is no_ram_by_mask; one whose dma-ranges
+ * reach nothing is no_ram by its ranges alone.
+ */
+static void test_mask_rule_synthetic(void **state)
+{
+	static const char fallback[] = "vendor,soc-ahci\0apm,xgene-ahci";
+	const struct sim_desc_device *d;
+
+	(void)state;
+	for (int high = 0; high < 2; high++) {
+		t_begin();
+		t_u32("#address-cells", 2);
+		t_u32("#size-cells", 2);
+		t_str("compatible", "dmakit,test");
+		t_node("memory@0");
+		t_str("device_type", "memory");
+		t_cells("reg", 4, high, 0x40000000, 0, 0x40000000);
+		t_end();
+		t_simple_bus("soc");
+		t_flag("dma-ranges");
+		t_node("sata@1000");
+		assert_int_equal(fdt_property(tree, "compatible", fallback,
+					      sizeof(fallback)),
+				 0);
+		t_end();
+		t_device("dma@2000", "apm,xgene-storm-dma");
+		t_device("serial@3000", "ns16550a");
+		t_end();
+		assert_int_equal(t_load(NULL), 0);
+
+		d = dev_by_path("/soc/sata@1000");
+		assert_string_equal(d->mask_driver, "ahci-xgene");
+		assert_int_equal(d->reach_bits, high ? 64 : 32);
+		assert_int_equal(d->mask_from,
+				 high ? SIM_MASK_CAPABILITY : SIM_MASK_DEFAULT);
+		assert_false(d->no_ram);
+		d = dev_by_path("/soc/dma@2000");
+		assert_int_equal(d->reach_bits, 42);
+		assert_int_equal(d->mask_from, SIM_MASK_DRIVER);
+		assert_false(d->no_ram);
+		d = dev_by_path("/soc/serial@3000");
+		assert_int_equal(d->reach_bits, 32);
+		assert_int_equal(d->no_ram, high);
+		assert_int_equal(d->no_ram_by_mask, high);
+	}
+}
+
 /* Linux configures every platform device; dmakit runs those the tree
  * shows to move data, also on buses without dma-ranges (most real
  * boards), and says why. */
@@ -1047,6 +1173,8 @@ int main(void)
 		cmocka_unit_test(test_arch_from_cpus),
 		cmocka_unit_test(test_debian_arm32_trees),
 		cmocka_unit_test(test_dove_old_names),
+		cmocka_unit_test(test_mask_rule_above_4g),
+		cmocka_unit_test(test_mask_rule_synthetic),
 		cmocka_unit_test(test_every_platform_device),
 	};
 
