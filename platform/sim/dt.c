@@ -1582,14 +1582,18 @@ static void dt_mask(const struct dt *dt, int node, bool wide,
 	int len;
 	const char *c = dt_prop(dt, node, "compatible", &len);
 	const struct sim_dt_driver_mask *drv = sim_dt_driver_mask(c, len);
-	bool low = dt_reaches_ram(dt, d, DMK_BIT_MASK(32));
+	/* A register-read width is proven when 32 bits reach no RAM and
+	 * the wide width does (dma-ranges that reach none prove nothing). */
+	bool proven = drv && drv->capability &&
+		      !dt_reaches_ram(dt, d, DMK_BIT_MASK(32)) &&
+		      dt_reaches_ram(dt, d, DMK_BIT_MASK(drv->bits));
 
 	d->reach_bits = 32;
 	d->mask_from = SIM_MASK_DEFAULT;
 	if (wide) {
 		d->reach_bits = 64;
 		d->mask_from = SIM_MASK_BUS;
-	} else if (drv && (!drv->capability || !low)) {
+	} else if (drv && (!drv->capability || proven)) {
 		d->reach_bits = drv->bits;
 		d->mask_from =
 			drv->capability ? SIM_MASK_CAPABILITY : SIM_MASK_DRIVER;
