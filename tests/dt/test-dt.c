@@ -179,6 +179,21 @@ struct mask_want {
 	bool no_ram;
 };
 
+static void check_masks(const struct mask_want *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct sim_desc_device *d = dev_by_path(want[i].path);
+
+		assert_int_equal(d->reach_bits, want[i].bits);
+		assert_int_equal(d->mask_from, want[i].from);
+		assert_string_equal(d->mask_driver, want[i].driver);
+		assert_int_equal(d->no_ram, want[i].no_ram);
+		assert_int_equal(d->no_ram_by_mask, want[i].no_ram);
+		assert_int_equal(sim_desc_device_reaches_ram(&desc, d),
+				 !want[i].no_ram);
+	}
+}
+
 static void test_mask_rule_above_4g(void **state)
 {
 	static const struct mask_want mustang[] = {
@@ -208,27 +223,10 @@ static void test_mask_rule_above_4g(void **state)
 	if (load("apm-mustang.dtb", NULL))
 		fail_msg("apm-mustang: %s", err);
 	assert_true(desc.banks[0].base >= 4 * GIB);
-	for (size_t i = 0; i < sizeof(mustang) / sizeof(mustang[0]); i++) {
-		const struct sim_desc_device *d = dev_by_path(mustang[i].path);
-
-		assert_int_equal(d->reach_bits, mustang[i].bits);
-		assert_int_equal(d->mask_from, mustang[i].from);
-		assert_string_equal(d->mask_driver, mustang[i].driver);
-		assert_int_equal(d->no_ram, mustang[i].no_ram);
-		assert_int_equal(d->no_ram_by_mask, mustang[i].no_ram);
-		assert_int_equal(sim_desc_device_reaches_ram(&desc, d),
-				 !mustang[i].no_ram);
-	}
+	check_masks(mustang, sizeof(mustang) / sizeof(mustang[0]));
 	if (load("ac5-98dx35xx-rd.dtb", NULL))
 		fail_msg("ac5-98dx35xx-rd: %s", err);
-	for (size_t i = 0; i < sizeof(ac5) / sizeof(ac5[0]); i++) {
-		const struct sim_desc_device *d = dev_by_path(ac5[i].path);
-
-		assert_int_equal(d->reach_bits, ac5[i].bits);
-		assert_int_equal(d->mask_from, ac5[i].from);
-		assert_string_equal(d->mask_driver, ac5[i].driver);
-		assert_int_equal(d->no_ram_by_mask, ac5[i].no_ram);
-	}
+	check_masks(ac5, sizeof(ac5) / sizeof(ac5[0]));
 }
 
 static void test_every_fixture_loads(void **state)
