@@ -835,6 +835,7 @@ static void bound_native_ram(struct sim_world_desc *d)
 {
 	static struct df_range w[DF_MAX_WINDOWS];
 	struct sim_bank banks[SIM_MAX_BANKS], span[SIM_MAX_BANKS];
+	unsigned int count[SIM_MAX_BANKS];
 	bool whole[SIM_MAX_BANKS];
 	unsigned int n = 0, nb = 0, total = 0;
 
@@ -860,16 +861,16 @@ static void bound_native_ram(struct sim_world_desc *d)
 		}
 	}
 	qsort(w, n, sizeof(w[0]), range_cmp);
-	for (unsigned int i = 0; i < d->nbanks; i++)
-		total += bank_windows(&d->banks[i], w, n, NULL, &span[i]);
+	for (unsigned int i = 0; i < d->nbanks; i++) {
+		count[i] = bank_windows(&d->banks[i], w, n, NULL, &span[i]);
+		total += count[i];
+	}
 	/* Too many windows for the banks a board may have: the first banks
 	 * kept whole from their first window to their last. */
 	for (unsigned int i = 0; i < d->nbanks; i++) {
-		unsigned int c = bank_windows(&d->banks[i], w, n, NULL, NULL);
-
-		whole[i] = total > SIM_MAX_BANKS && c > 1;
+		whole[i] = total > SIM_MAX_BANKS && count[i] > 1;
 		if (whole[i])
-			total -= c - 1;
+			total -= count[i] - 1;
 	}
 	for (unsigned int i = 0; i < d->nbanks; i++) {
 		if (whole[i])

@@ -357,6 +357,24 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* write_all's twin: 0 once len bytes came, -1 at an end or error first. */
+static int read_all(int fd, void *buf, size_t len)
+{
+	uint8_t *p = buf;
+
+	while (len) {
+		ssize_t n = read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 /* one_run in a child: a crash (a signal, an abort, an exit without an
  * answer) is caught and reported instead of ending the sweep. */
 static int start_run(const struct sim_world_desc *desc,
@@ -393,24 +411,14 @@ static int start_run(const struct sim_world_desc *desc,
 /* 0 with *r, or 1: the child crashed (*status says how). */
 static int finish_run(struct child *c, struct run_result *r, int *status)
 {
-	ssize_t got = 0;
+	bool answered;
 
 	memset(r, 0, sizeof(*r));
-	while ((size_t)got < sizeof(*r)) {
-		ssize_t n = read(c->fd, (uint8_t *)r + got,
-				 sizeof(*r) - (size_t)got);
-
-		if (n <= 0)
-			break;
-		got += n;
-	}
+	answered = !read_all(c->fd, r, sizeof(*r));
 	close(c->fd);
 	while (waitpid(c->pid, status, 0) < 0 && errno == EINTR)
 		;
-	return (size_t)got == sizeof(*r) && WIFEXITED(*status) &&
-			       WEXITSTATUS(*status) == 0
-		       ? 0
-		       : 1;
+	return !(answered && WIFEXITED(*status) && WEXITSTATUS(*status) == 0);
 }
 
 static int forked_run(const struct sim_world_desc *desc,
@@ -658,6 +666,7 @@ static void judge_point(const char *name, const struct faults_args *a,
 	struct run_result *r = &p->r;
 	uint64_t k = p->k;
 	char what[160];
+	bool bad = p->crashed; /* a line for it with --verbose */
 
 	t->digest = digest_point(t->digest, p);
 	t->points++;
@@ -682,6 +691,7 @@ static void judge_point(const char *name, const struct faults_args *a,
 		if (!r->injected)
 			t->silent++;
 		if (r->injected && fault_lines(r, count) > 1) {
+			bad = true;
 			t->noisy++;
 			snprintf(r->detail, sizeof(r->detail),
 				 "%llu log lines for one failure",
@@ -693,12 +703,14 @@ static void judge_point(const char *name, const struct faults_args *a,
 		 * none is a failure too. */
 		if (r->injected && !lines_since(r, count) &&
 		    reached_driver(r, count)) {
+			bad = true;
 			t->unlogged++;
 			snprintf(r->detail, sizeof(r->detail),
 				 "an error reached a driver with no log line");
 			note_bad(t, k, "%s (%s)", r->first.what, r->detail);
 		}
 		if (!(r->boot_failed || judge(r))) {
+			bad = true;
 			snprintf(what, sizeof(what),
 				 "%s (progress %llu): ", r->first.what,
 				 (unsigned long long)r->first.progress);
@@ -710,10 +722,7 @@ static void judge_point(const char *name, const struct faults_args *a,
 						    : "not injected");
 		}
 	}
-	if (a->verbose && (p->crashed || !(r->boot_failed || judge(r)) ||
-			   (r->injected && fault_lines(r, count) > 1) ||
-			   (r->injected && !lines_since(r, count) &&
-			    reached_driver(r, count))))
+	if (a->verbose && bad)
 		fprintf(stderr,
 			"%s k=%llu: %s wrong=%llu leaks=%llu api=%llu faults=%llu logs=%llu %s\n",
 			name, (unsigned long long)k,
@@ -763,22 +772,6 @@ static int sweep_fresh(const char *name, const struct sim_world_desc *desc,
 		dmk_progress_update(pr, (unsigned long)t->points, NULL);
 	}
 	return DMK_EXIT_OK;
-}
-
-static int read_point(int fd, struct point *p)
-{
-	size_t got = 0;
-
-	while (got < sizeof(*p)) {
-		ssize_t n = read(fd, (uint8_t *)p + got, sizeof(*p) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		got += (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -855,7 +848,7 @@ static int sweep_forked(const char *name, const struct sim_world_desc *desc,
 
 			if (!pfd[j].revents)
 				continue;
-			if (read_point(s->fd, &p)) {
+			if (read_all(s->fd, &p, sizeof(p))) {
 				close(s->fd);
 				s->fd = -1;
 				open--;

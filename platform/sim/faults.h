@@ -79,8 +79,9 @@ struct sim_faults {
 	bool (*fork)(void *fork_arg, struct sim_faults *f, uint64_t call,
 		     bool locked);
 	void *fork_arg;
-	/* The world's machine, for a fork (sim_machine_fork): set by
-	 * sim_world_build for an injector in its options. */
+	/* The world's machine, whose RAM a fork server saves and restores
+	 * (sim_machine_save): set by sim_world_build for an injector in
+	 * its options, by the caller for one attached after the build. */
 	struct sim_machine *machine;
 };
 

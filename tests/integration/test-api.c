@@ -2,8 +2,9 @@
 /*
  * The rest of Linux's DMA API (dmk_alloc_pages, _noncoherent,
  * _noncontiguous, map_resource, the queries, REQUIRE_COHERENT, DMA
- * pools) on every device of simulated worlds: dma-direct coherent and not, swiotlb (a
- * bus that reaches the first GiB, a restricted pool, swiotlb=force),
+ * pools) on every device of simulated worlds: dma-direct coherent and
+ * not, swiotlb (a bus that reaches the first GiB, a restricted pool,
+ * swiotlb=force),
  * swiotlb-xen (ARM64 dom0 not 1:1, x86 PV dom0) and the IOMMU ops (QEMU
  * virt with an SMMUv3).  Bytes are checked through each device's own
  * DMA engine, and the DMA-API checker must stay silent on correct use.
